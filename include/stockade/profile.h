@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_PROFILE_H
+#define STOCKADE_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stockade/error.h"
+#include "stockade/json.h"
+
+/* A workload profile: one JSON file per workload (see profiles/README.md). */
+
+struct profile_path {
+  char *path; /* absolute, clean */
+  char *size; /* tmpfs size option ("64m"), or NULL for the default */
+};
+
+struct profile {
+  char *name;
+  char *file;        /* the file it was read from, or NULL if built */
+  char *description; /* or NULL */
+  char sha256[65];   /* hex SHA-256 of the file's bytes */
+
+  bool has_user; /* run images that would run as root as this user */
+  uint32_t uid, gid;
+  bool allow_root; /* uid 0 is acceptable (discouraged) */
+  bool writable_rootfs;
+
+  char **capabilities; /* canonical "CAP_*" names, no duplicates */
+  size_t n_capabilities;
+
+  struct profile_path *writable_paths; /* tmpfs mounts, noexec */
+  size_t n_writable_paths;
+
+  struct json *seccomp;  /* the resolved OCI seccomp document, owned */
+  char *seccomp_source;  /* "default", "inline" or the file it came from */
+};
+
+/* Is name acceptable as a profile name (and so as a file name in the
+ * profile directory)? [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+bool profile_name_valid(const char *name);
+
+/* Parse and validate a profile file. Every error names the file, the line
+ * and column, the field, and what was expected:
+ *   "/etc/stockade/profiles/web.json:12:5: capabilities[2]: unknown capability \"CAP_FOO\"" */
+int profile_load_file(const char *path, struct profile **out, struct sk_error **err);
+
+/* Load <dir>/<name>.json after checking the name. */
+int profile_load_named(const char *dir, const char *name, struct profile **out, struct sk_error **err);
+
+/* Parse from memory; origin is the name used in messages. */
+int profile_parse(const char *origin, const char *buf, size_t len, struct profile **out, struct sk_error **err);
+
+/* The resolved profile as JSON (for `stockadectl profile show`). */
+int profile_to_json(const struct profile *p, struct json **out, struct sk_error **err);
+
+bool profile_has_cap(const struct profile *p, const char *canonical);
+
+void profile_free(struct profile *p);
+void profile_freep(struct profile **p);
+#define cleanup_profile __attribute__((cleanup(profile_freep)))
+
+#endif

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian packages stockade's build, tests, demo and bench need,
+# and only those that are missing. Debian's apt only; nothing else is
+# downloaded.
+set -eu
+
+PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
+libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
+util-linux clang-format"
+
+missing=""
+for p in $PKGS; do
+  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$st" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "stockade: missing Debian packages:$missing; install them as root: apt-get install$missing" >&2
+  exit 1
+fi
+echo "stockade: installing missing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
