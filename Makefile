@@ -109,7 +109,7 @@ bench: deps
 	@bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(DESTDIR)$(BINDIR)/
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-complain
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-off

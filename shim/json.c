@@ -566,7 +566,7 @@ static int gen_value(yajl_gen g, const struct json *j) {
   return -1;
 }
 
-int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **err) {
+static int gen(const struct json *j, bool pretty, char **out, size_t *len, struct sk_error **err) {
   yajl_gen g = yajl_gen_alloc(NULL);
   const unsigned char *buf;
   size_t blen;
@@ -574,8 +574,10 @@ int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **er
 
   if (g == NULL)
     return sk_error_set(err, ENOMEM, "cannot allocate JSON generator");
-  yajl_gen_config(g, yajl_gen_beautify, 1);
-  yajl_gen_config(g, yajl_gen_indent_string, "  ");
+  if (pretty) {
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+    yajl_gen_config(g, yajl_gen_indent_string, "  ");
+  }
   if (gen_value(g, j) != yajl_gen_status_ok || yajl_gen_get_buf(g, &buf, &blen) != yajl_gen_status_ok) {
     yajl_gen_free(g);
     return sk_error_set(err, 0, "cannot serialize JSON");
@@ -587,7 +589,7 @@ int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **er
     return sk_error_set(err, ENOMEM, "cannot serialize JSON");
   }
   memcpy(copy, buf, blen);
-  if (blen == 0 || copy[blen - 1] != '\n')
+  if (pretty && (blen == 0 || copy[blen - 1] != '\n'))
     copy[blen++] = '\n';
   copy[blen] = '\0';
   yajl_gen_free(g);
@@ -595,4 +597,12 @@ int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **er
   if (len)
     *len = blen;
   return 0;
+}
+
+int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **err) {
+  return gen(j, true, out, len, err);
+}
+
+int json_gen_compact(const struct json *j, char **out, size_t *len, struct sk_error **err) {
+  return gen(j, false, out, len, err);
 }

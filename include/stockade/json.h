@@ -37,6 +37,8 @@ void json_freep(struct json **j);
 
 /* Serialize, pretty-printed, with a trailing newline. *out is malloc'd. */
 int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **err);
+/* Serialize on one line, without a trailing newline (event records). */
+int json_gen_compact(const struct json *j, char **out, size_t *len, struct sk_error **err);
 
 /* Constructors. Return NULL only on allocation failure. */
 struct json *json_new(enum json_type type);

@@ -33,8 +33,8 @@ struct profile {
   struct profile_path *writable_paths; /* tmpfs mounts, noexec */
   size_t n_writable_paths;
 
-  struct json *seccomp;  /* the resolved OCI seccomp document, owned */
-  char *seccomp_source;  /* "default", "inline" or the file it came from */
+  struct json *seccomp; /* the resolved OCI seccomp document, owned */
+  char *seccomp_source; /* "default", "inline" or the file it came from */
 };
 
 /* Is name acceptable as a profile name (and so as a file name in the
@@ -46,10 +46,14 @@ bool profile_name_valid(const char *name);
  *   "/etc/stockade/profiles/web.json:12:5: capabilities[2]: unknown capability \"CAP_FOO\"" */
 int profile_load_file(const char *path, struct profile **out, struct sk_error **err);
 
-/* Load <dir>/<name>.json after checking the name. */
+/* Load <dir>/<name>.json after checking the name. A missing file is
+ * "profile \"x\" not found: <dir>/x.json does not exist" with code ENOENT. */
 int profile_load_named(const char *dir, const char *name, struct profile **out, struct sk_error **err);
 
-/* Parse from memory; origin is the name used in messages. */
+/* Parse from memory; origin is the name used in messages. Unlike
+ * profile_load_file, the name is not checked against a file name, file is
+ * NULL, and a relative seccomp path is refused (there is no file for it to
+ * be relative to). */
 int profile_parse(const char *origin, const char *buf, size_t len, struct profile **out, struct sk_error **err);
 
 /* The resolved profile as JSON (for `stockadectl profile show`). */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_COMMANDS_H
+#define STOCKADE_COMMANDS_H
+
+#include "stockade/cli.h"
+#include "stockade/config.h"
+#include "stockade/json.h"
+#include "stockade/judge.h"
+#include "stockade/profile.h"
+
+/* What one invocation of stockade works with. */
+struct sk_ctx {
+  struct cli cli;
+  struct sk_config *cfg;
+  enum sk_mode mode; /* from the invoked name, else the config */
+};
+
+/* Each returns the exit status for main, or -1 with *err set. A command
+ * that hands over to the runtime does not return on success. */
+int cmd_create(struct sk_ctx *ctx, struct sk_error **err);
+int cmd_exec(struct sk_ctx *ctx, struct sk_error **err);
+int cmd_delete(struct sk_ctx *ctx, struct sk_error **err);
+int cmd_features(struct sk_ctx *ctx, struct sk_error **err);
+int cmd_version(struct sk_ctx *ctx, struct sk_error **err);
+
+/* Print findings (stderr and --log) and write one event per finding.
+ * refused: enforce mode is refusing the container. */
+void report_findings(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
+                     enum sk_mode mode, const struct findings *f, bool refused);
+
+#endif

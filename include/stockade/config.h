@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_CONFIG_H
+#define STOCKADE_CONFIG_H
+
+#include <stdbool.h>
+
+#include "stockade/error.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define SK_CONFIG_DEFAULT SYSCONFDIR "/stockade/config.json"
+
+enum sk_mode { SK_MODE_ENFORCE, SK_MODE_COMPLAIN, SK_MODE_OFF };
+
+/* /etc/stockade/config.json (or $STOCKADE_CONFIG): the node's settings. */
+struct sk_config {
+  char *path;            /* the file it came from */
+  char *runtime;         /* absolute path of runc or crun */
+  char *profile_dir;     /* default SYSCONFDIR/stockade/profiles */
+  char *default_profile; /* default "default" */
+  enum sk_mode default_mode;
+  char *state_dir;  /* default /run/stockade */
+  char *event_file; /* JSON lines; NULL: no event file */
+  /* Modes a workload may pick with the stockade.io/mode annotation.
+   * "enforce" is always allowed: it can only tighten. */
+  bool annotation_mode[3];
+};
+
+/* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */
+const char *config_path(void);
+
+/* Load and check the config. Errors name the file, line and column and
+ * field: "/etc/stockade/config.json:3:14: runtime: must be an absolute path". */
+int config_load(const char *path, struct sk_config **out, struct sk_error **err);
+int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err);
+void config_free(struct sk_config *c);
+void config_freep(struct sk_config **c);
+#define cleanup_config __attribute__((cleanup(config_freep)))
+
+const char *mode_name(enum sk_mode m);
+/* "enforce", "complain", "off" -> mode; -1 if unknown. */
+int mode_parse(const char *s);
+/* Mode implied by the name the program was invoked as ("stockade-complain"),
+ * or -1 when the name carries none. */
+int mode_from_argv0(const char *argv0);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_HARDEN_H
+#define STOCKADE_HARDEN_H
+
+#include "stockade/config.h"
+#include "stockade/error.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+
+/* Annotations stockade writes into the hardened spec. */
+#define SK_ANN_PROFILE "stockade.io/profile"
+#define SK_ANN_MODE "stockade.io/mode"
+#define SK_ANN_APPLIED "stockade.io/applied-profile"
+#define SK_ANN_APPLIED_MODE "stockade.io/applied-mode"
+#define SK_ANN_SHA256 "stockade.io/profile-sha256"
+
+/* Apply every hardening step of the profile to spec, in place. The result
+ * is never looser than the spec or the profile. It does not judge:
+ * callers refuse specs with REFUSE findings first. Idempotent. */
+int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err);
+
+/* Record profile, mode and the profile's SHA-256 as annotations. */
+int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err);
+
+/* Harden a process object (config.json's "process", or an exec --process
+ * file): no new privileges, the profile's user for uid 0, capabilities cut
+ * to the profile. remapped reports whether uid 0 was replaced. */
+int harden_process(struct json *process, const struct profile *p, bool *remapped, struct sk_error **err);
+
+#endif

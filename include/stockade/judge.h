@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_JUDGE_H
+#define STOCKADE_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stockade/error.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+
+/* Judging a spec against a profile. A finding is either something the
+ * hardening step fixes (FIX: a writable root becomes read-only) or
+ * something it cannot fix without changing what the workload is (REFUSE:
+ * a host PID namespace). Enforce mode refuses a spec with any REFUSE
+ * finding and applies every FIX; complain mode reports both and changes
+ * nothing; `stockadectl check` lists both. */
+
+enum finding_kind { FINDING_FIX, FINDING_REFUSE };
+
+struct finding {
+  const char *rule; /* "SK-USER-ROOT" */
+  enum finding_kind kind;
+  char *what;        /* what is wrong, naming the spec field */
+  char *fix;         /* what to do (refusals), or what hardening does (fixes) */
+  const char *guide; /* where the rule comes from */
+  const char *technique; /* MITRE ATT&CK technique the rule guards against */
+};
+
+struct findings {
+  struct finding *v;
+  size_t n;
+};
+
+/* Where host namespaces are found, to recognise a spec that joins them by
+ * path. Tests point it elsewhere; NULL means "/proc/1/ns". */
+extern const char *judge_host_ns_dir;
+
+int judge_spec(const struct json *spec, const struct profile *p, struct findings *out, struct sk_error **err);
+/* The process part alone (user, no_new_privs, capabilities): for exec. */
+int judge_process(const struct json *process, const struct profile *p, struct findings *out, struct sk_error **err);
+size_t findings_count(const struct findings *f, enum finding_kind kind);
+const struct finding *findings_find(const struct findings *f, const char *rule);
+void findings_clear(struct findings *f);
+
+/* Sensitive host paths for bind mounts. */
+bool judge_sensitive_source(const char *source, bool writable);
+
+#endif

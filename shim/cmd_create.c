@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* create, run and restore: judge and harden the bundle's config.json, then
+ * hand over to the real runtime with the original command line. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/commands.h"
+#include "stockade/harden.h"
+#include "stockade/log.h"
+#include "stockade/runtime.h"
+#include "stockade/spec.h"
+#include "stockade/state.h"
+#include "stockade/util.h"
+
+/* The spec file: crun's --config, else <bundle>/config.json. */
+static char *spec_path(const struct cli *c) {
+  char *p = NULL;
+  if (c->config_file)
+    return strdup(c->config_file);
+  if (asprintf(&p, "%s/config.json", c->bundle) < 0)
+    return NULL;
+  return p;
+}
+
+/* Profile and mode for this container: the annotations where allowed,
+ * else the handler's mode and the config's default profile. */
+static int choose(const struct sk_ctx *ctx, const struct json *spec, const char *specfile, struct profile **p,
+                  enum sk_mode *mode, struct sk_error **err) {
+  const char *want_mode = spec_annotation(spec, SK_ANN_MODE);
+  const char *name = spec_annotation(spec, SK_ANN_PROFILE);
+  const char *from = name ? "annotation " SK_ANN_PROFILE : "config field defaultProfile";
+
+  *mode = ctx->mode;
+  if (want_mode) {
+    int m = mode_parse(want_mode);
+    if (m < 0)
+      return sk_error_set(err, 0, "%s: annotation %s=\"%s\" is not a mode; use enforce, complain or off", specfile,
+                          SK_ANN_MODE, want_mode);
+    if (!ctx->cfg->annotation_mode[m])
+      return sk_error_set(err, 0,
+                          "%s: annotation %s=\"%s\" is not allowed on this node: %s field annotationModes does not "
+                          "list it; remove the annotation or ask the node operator",
+                          specfile, SK_ANN_MODE, want_mode, ctx->cfg->path);
+    *mode = (enum sk_mode)m;
+  }
+  if (*mode == SK_MODE_OFF)
+    return 0;
+  if (name == NULL)
+    name = ctx->cfg->default_profile;
+  if (profile_load_named(ctx->cfg->profile_dir, name, p, err) < 0)
+    return sk_error_wrap(err, "%s names a profile that cannot be used", from);
+  return 0;
+}
+
+static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *specfile, const struct profile *p,
+                      enum sk_mode mode, struct sk_error **err) {
+  cleanup_json struct json *m = json_new(JSON_OBJECT);
+  cleanup_free char *txt = NULL;
+  cleanup_free char *abs_bundle = realpath(ctx->cli.bundle, NULL);
+  size_t len;
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (m == NULL || json_set(m, "id", json_new_string(ctx->cli.id)) < 0 ||
+      json_set(m, "root", json_new_string(ctx->cli.root ? ctx->cli.root : "")) < 0 ||
+      json_set(m, "runtime", json_new_string(ctx->cfg->runtime)) < 0 ||
+      json_set(m, "bundle", json_new_string(abs_bundle ? abs_bundle : ctx->cli.bundle)) < 0 ||
+      json_set(m, "config", json_new_string(specfile)) < 0 || json_set(m, "profile", json_new_string(p->name)) < 0 ||
+      json_set(m, "profileFile", json_new_string(p->file ? p->file : "")) < 0 ||
+      json_set(m, "profileSha256", json_new_string(p->sha256)) < 0 ||
+      json_set(m, "mode", json_new_string(mode_name(mode))) < 0 || json_set(m, "created", json_new_string(ts)) < 0)
+    return sk_error_set(err, ENOMEM, "state");
+  if (json_gen(m, &txt, &len, err) < 0)
+    return -1;
+  return state_write(dir, "meta.json", txt, len, err);
+}
+
+/* Keep what exec and delete need: the original spec, the profile's exact
+ * bytes (so a later edit or removal of the profile file cannot change
+ * what exec enforces), and the metadata. */
+static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw,
+                      size_t raw_len, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+  cleanup_free char *pbuf = NULL;
+  size_t plen = 0;
+
+  if (p->file && read_file(p->file, &pbuf, &plen, err) < 0)
+    return -1;
+  if (state_prepare(dir, err) < 0 || state_write(dir, "config.orig.json", raw, raw_len, err) < 0 ||
+      (pbuf && state_write(dir, "profile.json", pbuf, plen, err) < 0) ||
+      write_meta(dir, ctx, specfile, p, mode, err) < 0)
+    return -1;
+  return 0;
+}
+
+static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir) {
+  cleanup_error struct sk_error *e2 = NULL;
+  if (raw && write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0) {
+    log_msg(LOG_ERROR, "%s", e2->msg);
+    sk_error_free(&e2);
+  }
+  if (state_remove(dir, &e2) < 0)
+    log_msg(LOG_WARNING, "%s", e2->msg);
+}
+
+int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
+  cleanup_free char *specfile = spec_path(&ctx->cli);
+  cleanup_free char *raw = NULL;
+  cleanup_free char *out = NULL;
+  cleanup_free char *dir = NULL;
+  cleanup_json struct json *spec = NULL;
+  cleanup_profile struct profile *p = NULL;
+  struct findings f = {0};
+  enum sk_mode mode;
+  size_t raw_len, out_len;
+  int status;
+  bool foreground;
+
+  if (ctx->cli.id == NULL)
+    return sk_error_set(err, 0, "%s: missing the container id; usage: stockade %s [flags] ID", ctx->cli.cmd,
+                        ctx->cli.cmd);
+  if (specfile == NULL)
+    return sk_error_set(err, ENOMEM, "config path");
+  if (spec_load(specfile, &spec, &raw, &raw_len, err) < 0)
+    return -1;
+  if (spec_check(spec, specfile, err) < 0)
+    return -1;
+  if (choose(ctx, spec, specfile, &p, &mode, err) < 0)
+    return -1;
+  if (mode == SK_MODE_OFF)
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+  if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
+    return -1;
+
+  if (judge_spec(spec, p, &f, err) < 0)
+    return sk_error_wrap(err, "%s", specfile);
+
+  if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
+    report_findings(ctx, ctx->cli.id, spec, p, mode, &f, true);
+    findings_clear(&f);
+    return 1;
+  }
+  report_findings(ctx, ctx->cli.id, spec, p, mode, &f, false);
+  findings_clear(&f);
+
+  if (mode == SK_MODE_ENFORCE) {
+    if (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0)
+      return sk_error_wrap(err, "%s", specfile);
+    if (json_gen(spec, &out, &out_len, err) < 0)
+      return -1;
+  }
+
+  /* Nothing is written until every check has passed. The state comes
+   * first so a failed spec write can be undone by removing it. */
+  if (save_state(dir, ctx, specfile, raw, raw_len, p, mode, err) < 0) {
+    cleanup_error struct sk_error *e2 = NULL;
+    state_remove(dir, &e2);
+    return -1;
+  }
+  if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
+    cleanup_error struct sk_error *e2 = NULL;
+    state_remove(dir, &e2);
+    return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
+  }
+  log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
+          mode_name(mode));
+
+  /* `run` in the foreground ends with the container: wait for it and
+   * tidy our state, as the runtime tidies its own. */
+  foreground = strcmp(ctx->cli.cmd, "run") == 0 && !ctx->cli.detach && !ctx->cli.keep;
+  if (!foreground) {
+    runtime_exec(ctx->cfg, ctx->cli.argv, err);
+    /* Still here: the runtime could not be executed. Put the bundle back
+     * as it was. */
+    undo(specfile, out ? raw : NULL, raw_len, dir);
+    return -1;
+  }
+  if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0) {
+    undo(specfile, out ? raw : NULL, raw_len, dir);
+    return -1;
+  }
+  {
+    cleanup_error struct sk_error *e2 = NULL;
+    if (state_remove(dir, &e2) < 0)
+      log_msg(LOG_WARNING, "%s", e2->msg);
+  }
+  return status;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* exec: the new process gets the container's profile: no privilege
+ * escalation, the profile's user for uid 0, no capability outside the
+ * profile. The profile is the one saved at create, not whatever the file
+ * says now. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "stockade/caps.h"
+#include "stockade/cleanup.h"
+#include "stockade/commands.h"
+#include "stockade/harden.h"
+#include "stockade/log.h"
+#include "stockade/runtime.h"
+#include "stockade/spec.h"
+#include "stockade/state.h"
+#include "stockade/util.h"
+
+/* The container's saved metadata and profile. */
+static int load_container(const struct sk_ctx *ctx, const char *dir, struct profile **p, enum sk_mode *mode,
+                          struct sk_error **err) {
+  cleanup_free char *meta_txt = NULL;
+  cleanup_free char *prof = NULL;
+  cleanup_free char *origin = NULL;
+  cleanup_json struct json *meta = NULL;
+  size_t len, plen;
+  int m;
+
+  if (state_read(dir, "meta.json", &meta_txt, &len, err) < 0)
+    return -1;
+  if (json_parse(meta_txt, len, &meta, err) < 0)
+    return sk_error_wrap(err, "%s/meta.json", dir);
+  m = mode_parse(json_string(json_get(meta, "mode")));
+  if (m < 0)
+    return sk_error_set(err, 0, "%s/meta.json: mode: missing or unknown", dir);
+  *mode = (enum sk_mode)m;
+  if (state_read(dir, "profile.json", &prof, &plen, err) < 0)
+    return -1;
+  if (asprintf(&origin, "%s/profile.json", dir) < 0)
+    return sk_error_set(err, ENOMEM, "exec");
+  return profile_parse(origin, prof, plen, p, err);
+}
+
+/* Give the runtime the hardened process file through an anonymous file:
+ * nothing is left on disk, and /proc/self/fd/N names it for the runtime,
+ * which inherits the descriptor across execv. The runtime marks its
+ * descriptors close-on-exec before starting the container process, so it
+ * does not leak into the container. */
+static int process_memfd(const struct json *process, char **path, struct sk_error **err) {
+  cleanup_free char *txt = NULL;
+  size_t len, off = 0;
+  int fd;
+
+  if (json_gen(process, &txt, &len, err) < 0)
+    return -1;
+  fd = memfd_create("stockade-process", 0);
+  if (fd < 0)
+    return sk_error_set(err, errno, "memfd_create");
+  while (off < len) {
+    ssize_t w = write(fd, txt + off, len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0) {
+      int saved = errno;
+      close(fd);
+      return sk_error_set(err, saved, "writing the hardened process file");
+    }
+    off += (size_t)w;
+  }
+  if (asprintf(path, "/proc/self/fd/%d", fd) < 0) {
+    close(fd);
+    return sk_error_set(err, ENOMEM, "exec");
+  }
+  return 0;
+}
+
+/* exec with --process FILE */
+static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+  struct cli *c = &ctx->cli;
+  cleanup_free char *raw = NULL;
+  cleanup_free char *path = NULL;
+  cleanup_json struct json *proc = NULL;
+  struct findings f = {0};
+  size_t len;
+  char *arg;
+
+  if (read_file(c->process, &raw, &len, err) < 0)
+    return -1;
+  if (json_parse(raw, len, &proc, err) < 0)
+    return sk_error_wrap(err, "%s", c->process);
+  if (!json_is(proc, JSON_OBJECT))
+    return sk_error_set(err, 0, "%s: expected a JSON object (an OCI process)", c->process);
+  if (judge_process(proc, p, &f, err) < 0)
+    return sk_error_wrap(err, "%s", c->process);
+  if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
+    report_findings(ctx, c->id, NULL, p, mode, &f, true);
+    findings_clear(&f);
+    return 1;
+  }
+  report_findings(ctx, c->id, NULL, p, mode, &f, false);
+  findings_clear(&f);
+  if (mode != SK_MODE_ENFORCE)
+    return runtime_exec(ctx->cfg, c->argv, err);
+  if (harden_process(proc, p, NULL, err) < 0)
+    return sk_error_wrap(err, "%s", c->process);
+  if (process_memfd(proc, &path, err) < 0)
+    return -1;
+  /* Swap the file for the hardened copy, in whichever form it was given. */
+  if (strcmp(c->argv[c->process_index], c->process) == 0)
+    arg = path;
+  else if (asprintf(&arg, "--process=%s", path) < 0)
+    return sk_error_set(err, ENOMEM, "exec");
+  c->argv[c->process_index] = arg;
+  return runtime_exec(ctx->cfg, c->argv, err);
+}
+
+/* exec with the command on the command line: the process comes from the
+ * (hardened) config.json; only --user and --cap can loosen it. */
+static int exec_args(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+  struct cli *c = &ctx->cli;
+  cleanup_free char *remap = NULL;
+  int i, refused = 0;
+
+  if (c->user) {
+    char *end = NULL;
+    unsigned long uid = strtoul(c->user, &end, 10);
+    if (end == c->user || (*end != '\0' && *end != ':'))
+      return sk_error_set(err, 0, "exec --user \"%s\": expected UID[:GID] in numbers", c->user);
+    if (uid == 0 && !p->allow_root) {
+      if (mode == SK_MODE_ENFORCE && p->has_user) {
+        if (asprintf(&remap, "%u:%u", p->uid, p->gid) < 0)
+          return sk_error_set(err, ENOMEM, "exec");
+        log_msg(LOG_INFO, "exec in \"%s\": --user 0 runs as %s (profile \"%s\")", c->id, remap, p->name);
+      } else if (mode == SK_MODE_ENFORCE) {
+        log_msg(LOG_ERROR, "refusing exec in \"%s\": SK-USER-ROOT: --user 0 and profile \"%s\" does not allow root",
+                c->id, p->name);
+        refused++;
+      } else {
+        log_msg(LOG_INFO, "complain: SK-USER-ROOT: exec in \"%s\" as uid 0", c->id);
+      }
+    }
+  }
+  for (i = 0; i < c->n_caps; i++) {
+    cleanup_free char *canon = NULL;
+    if (caps_canonical(c->caps[i], &canon, err) < 0)
+      return sk_error_wrap(err, "exec --cap");
+    if (profile_has_cap(p, canon))
+      continue;
+    if (mode == SK_MODE_ENFORCE) {
+      log_msg(LOG_ERROR, "refusing exec in \"%s\": SK-CAP-%s: --cap %s is outside profile \"%s\"", c->id,
+              caps_is_dangerous(canon) ? "DANGEROUS" : "EXTRA", canon, p->name);
+      refused++;
+    } else {
+      log_msg(LOG_INFO, "complain: SK-CAP-EXTRA: exec in \"%s\" adds %s", c->id, canon);
+    }
+  }
+  if (refused)
+    return 1;
+  if (remap) {
+    /* The uid is a value of its own word or of "--user=0"/"-u=0". */
+    char *arg = remap;
+    if (strcmp(c->argv[c->user_index], c->user) != 0) {
+      const char *eq = strchr(c->argv[c->user_index], '=');
+      if (asprintf(&arg, "%.*s%s", (int)(eq - c->argv[c->user_index] + 1), c->argv[c->user_index], remap) < 0)
+        return sk_error_set(err, ENOMEM, "exec");
+    } else {
+      remap = NULL; /* now owned by argv until exec */
+    }
+    c->argv[c->user_index] = arg;
+  }
+  return runtime_exec(ctx->cfg, c->argv, err);
+}
+
+int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
+  cleanup_free char *dir = NULL;
+  cleanup_profile struct profile *p = NULL;
+  enum sk_mode mode = ctx->mode;
+
+  if (ctx->cli.id == NULL)
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err); /* the runtime explains its usage */
+  if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
+    return -1;
+  if (load_container(ctx, dir, &p, &mode, err) < 0) {
+    if (ctx->mode != SK_MODE_ENFORCE) {
+      log_msg(LOG_WARNING, "exec in \"%s\": %s; running it unchanged (%s mode)", ctx->cli.id, (*err)->msg,
+              mode_name(ctx->mode));
+      sk_error_free(err);
+      return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+    }
+    return sk_error_wrap(err,
+                         "refusing exec in \"%s\": stockade has no state for it (was it created through "
+                         "stockade, with the same --root?)",
+                         ctx->cli.id);
+  }
+  if (ctx->cli.process)
+    return exec_process_file(ctx, p, mode, err);
+  return exec_args(ctx, p, mode, err);
+}

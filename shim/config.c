@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/config.h"
+#include "stockade/json.h"
+#include "stockade/util.h"
+
+static const char *const mode_names[] = {"enforce", "complain", "off"};
+
+const char *mode_name(enum sk_mode m) { return (unsigned)m < 3 ? mode_names[m] : "unknown"; }
+
+int mode_parse(const char *s) {
+  int i;
+  for (i = 0; s && i < 3; i++)
+    if (strcmp(s, mode_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+int mode_from_argv0(const char *argv0) {
+  const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+  base = base ? base + 1 : argv0;
+  if (base == NULL || !str_has_prefix(base, "stockade-"))
+    return -1;
+  return mode_parse(base + strlen("stockade-"));
+}
+
+const char *config_path(void) {
+  const char *p = getenv("STOCKADE_CONFIG");
+  return p && *p ? p : SK_CONFIG_DEFAULT;
+}
+
+void config_free(struct sk_config *c) {
+  if (c == NULL)
+    return;
+  free(c->path);
+  free(c->runtime);
+  free(c->profile_dir);
+  free(c->default_profile);
+  free(c->state_dir);
+  free(c->event_file);
+  free(c);
+}
+
+void config_freep(struct sk_config **c) {
+  config_free(*c);
+  *c = NULL;
+}
+
+static int field_error(struct sk_error **err, const char *path, const struct json *at, const char *field,
+                       const char *what) {
+  if (at)
+    return sk_error_set(err, 0, "%s:%u:%u: %s: %s", path, at->line, at->col, field, what);
+  return sk_error_set(err, 0, "%s: %s: %s", path, field, what);
+}
+
+/* A string field that must be an absolute path. */
+static int abs_path_field(const char *path, const struct json *doc, const char *field, const char *def, char **out,
+                          struct sk_error **err) {
+  const struct json *v = json_get(doc, field);
+  const char *s = def;
+  if (v) {
+    if (!json_is(v, JSON_STRING) || v->str[0] == '\0')
+      return field_error(err, path, v, field, "must be a non-empty string");
+    s = v->str;
+  }
+  if (s == NULL)
+    return field_error(err, path, NULL, field, "is required; set it to the absolute path of runc or crun");
+  if (s[0] != '/')
+    return field_error(err, path, v, field, "must be an absolute path");
+  *out = strdup(s);
+  return *out ? 0 : sk_error_set(err, ENOMEM, "%s", path);
+}
+
+int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
+  static const char *const known[] = {"runtime",  "profileDir", "defaultProfile",  "defaultMode",
+                                      "stateDir", "eventFile",  "annotationModes", NULL};
+  cleanup_json struct json *doc = NULL;
+  struct sk_config *c;
+  const struct json *v;
+  size_t i;
+
+  if (json_parse(buf, len, &doc, err) < 0)
+    return sk_error_wrap(err, "%s", path);
+  if (!json_is(doc, JSON_OBJECT))
+    return sk_error_set(err, 0, "%s:%u:%u: expected a JSON object", path, doc->line, doc->col);
+  for (i = 0; i < doc->n; i++) {
+    size_t k;
+    for (k = 0; known[k] && strcmp(known[k], doc->keys[i]) != 0; k++)
+      ;
+    if (known[k] == NULL)
+      return sk_error_set(err, 0,
+                          "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
+                          "stateDir, eventFile or annotationModes",
+                          path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
+  }
+
+  c = calloc(1, sizeof(*c));
+  if (c == NULL || (c->path = strdup(path)) == NULL) {
+    config_free(c);
+    return sk_error_set(err, ENOMEM, "%s", path);
+  }
+  c->annotation_mode[SK_MODE_ENFORCE] = true;
+  if (abs_path_field(path, doc, "runtime", NULL, &c->runtime, err) < 0 ||
+      abs_path_field(path, doc, "profileDir", SYSCONFDIR "/stockade/profiles", &c->profile_dir, err) < 0 ||
+      abs_path_field(path, doc, "stateDir", "/run/stockade", &c->state_dir, err) < 0)
+    goto fail;
+  if (json_get(doc, "eventFile") && abs_path_field(path, doc, "eventFile", NULL, &c->event_file, err) < 0)
+    goto fail;
+
+  v = json_get(doc, "defaultProfile");
+  if (v && (!json_is(v, JSON_STRING) || v->str[0] == '\0')) {
+    field_error(err, path, v, "defaultProfile", "must be a profile name");
+    goto fail;
+  }
+  c->default_profile = strdup(v ? v->str : "default");
+
+  v = json_get(doc, "defaultMode");
+  c->default_mode = SK_MODE_ENFORCE;
+  if (v) {
+    int m = mode_parse(json_string(v));
+    if (m < 0) {
+      field_error(err, path, v, "defaultMode", "must be \"enforce\", \"complain\" or \"off\"");
+      goto fail;
+    }
+    c->default_mode = (enum sk_mode)m;
+  }
+
+  v = json_get(doc, "annotationModes");
+  if (v && !json_is(v, JSON_ARRAY)) {
+    field_error(err, path, v, "annotationModes", "must be an array of mode names");
+    goto fail;
+  }
+  for (i = 0; v && i < v->n; i++) {
+    int m = mode_parse(json_string(v->items[i]));
+    if (m < 0) {
+      field_error(err, path, v->items[i], "annotationModes", "each entry must be \"enforce\", \"complain\" or \"off\"");
+      goto fail;
+    }
+    c->annotation_mode[m] = true;
+  }
+  if (c->default_profile == NULL) {
+    sk_error_set(err, ENOMEM, "%s", path);
+    goto fail;
+  }
+  *out = c;
+  return 0;
+fail:
+  config_free(c);
+  return -1;
+}
+
+int config_load(const char *path, struct sk_config **out, struct sk_error **err) {
+  cleanup_free char *buf = NULL;
+  size_t len;
+  if (read_file(path, &buf, &len, err) < 0)
+    return sk_error_wrap(err, "cannot read the stockade config (set STOCKADE_CONFIG to use another file)");
+  return config_parse(path, buf, len, out, err);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/events.h"
+
+struct json *event_new(const char *type) {
+  struct json *ev = json_new(JSON_OBJECT);
+  struct timespec now;
+  struct tm tm;
+  char ts[64], full[80];
+
+  if (ev == NULL)
+    return NULL;
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(full, sizeof(full), "%s.%03ldZ", ts, now.tv_nsec / 1000000);
+  if (json_set(ev, "time", json_new_string(full)) < 0 || json_set(ev, "type", json_new_string(type)) < 0) {
+    json_free(ev);
+    return NULL;
+  }
+  return ev;
+}
+
+int event_set_str(struct json *ev, const char *key, const char *value) {
+  if (value == NULL)
+    return 0;
+  return json_set(ev, key, json_new_string(value));
+}
+
+int event_add_workload(struct json *ev, const struct json *spec) {
+  static const struct {
+    const char *field, *ann;
+  } map[] = {
+      {"pod", "io.kubernetes.cri.sandbox-name"},
+      {"namespace", "io.kubernetes.cri.sandbox-namespace"},
+      {"image", "io.kubernetes.cri.image-name"},
+      {"pod", "io.kubernetes.pod.name"},
+      {"namespace", "io.kubernetes.pod.namespace"},
+      {"image", "io.kubernetes.cri-o.ImageName"},
+  };
+  const struct json *ann = json_get(spec, "annotations");
+  size_t i;
+  for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+    const char *v = json_string(json_get(ann, map[i].ann));
+    if (v && json_get(ev, map[i].field) == NULL && event_set_str(ev, map[i].field, v) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int event_write(const char *path, const struct json *ev, struct sk_error **err) {
+  cleanup_free char *txt = NULL;
+  cleanup_close int fd = -1;
+  size_t len;
+  ssize_t w;
+
+  if (path == NULL)
+    return 0;
+  if (json_gen_compact(ev, &txt, &len, err) < 0)
+    return -1;
+  txt[len] = '\n'; /* json_gen_compact leaves room for the NUL */
+  fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot open the event file %s", path);
+  do
+    w = write(fd, txt, len + 1);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return sk_error_set(err, errno, "cannot write to the event file %s", path);
+  if ((size_t)w != len + 1)
+    return sk_error_set(err, ENOSPC, "short write to the event file %s", path);
+  return 0;
+}

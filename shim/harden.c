@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stockade/caps.h"
+#include "stockade/cleanup.h"
+#include "stockade/harden.h"
+#include "stockade/seccomp.h"
+#include "stockade/spec.h"
+#include "stockade/util.h"
+
+#define OOM(err) sk_error_set(err, ENOMEM, "hardening the spec")
+
+/* Keep only the capabilities of set that the profile grants. */
+static int cut_set(struct json *set, const struct profile *p, struct sk_error **err) {
+  size_t i = 0;
+  while (set && i < set->n) {
+    cleanup_free char *canon = NULL;
+    if (!json_is(set->items[i], JSON_STRING))
+      return sk_error_set(err, 0, "process.capabilities: expected strings");
+    if (caps_canonical(set->items[i]->str, &canon, err) < 0)
+      return sk_error_wrap(err, "process.capabilities");
+    if (!profile_has_cap(p, canon)) {
+      json_remove_at(set, i);
+      continue;
+    }
+    i++;
+  }
+  return 0;
+}
+
+int harden_process(struct json *process, const struct profile *p, bool *remapped, struct sk_error **err) {
+  struct json *user, *caps, *sets[5];
+  uint64_t uid = 0;
+  size_t i;
+  bool root;
+
+  if (!json_is(process, JSON_OBJECT))
+    return sk_error_set(err, 0, "process: expected an object");
+  if (json_set(process, "noNewPrivileges", json_new_bool(true)) < 0)
+    return OOM(err);
+
+  user = json_ensure(process, "user", JSON_OBJECT);
+  if (user == NULL)
+    return sk_error_set(err, 0, "process.user: expected an object");
+  json_uint64(json_get(user, "uid"), &uid);
+  root = uid == 0;
+  if (remapped)
+    *remapped = false;
+  if (root && p->has_user && !p->allow_root) {
+    struct json *gids = json_get(user, "additionalGids");
+    if (json_set(user, "uid", json_new_int(p->uid)) < 0 || json_set(user, "gid", json_new_int(p->gid)) < 0)
+      return OOM(err);
+    /* The root group would keep group-owned root files writable. */
+    for (i = 0; json_is(gids, JSON_ARRAY) && i < gids->n;) {
+      uint64_t g = 1;
+      if (json_uint64(gids->items[i], &g) && g == 0)
+        json_remove_at(gids, i);
+      else
+        i++;
+    }
+    if (remapped)
+      *remapped = true;
+  }
+
+  /* Write all five sets explicitly: a missing set must not leave the
+   * runtime's idea of a default in force. */
+  caps = json_ensure(process, "capabilities", JSON_OBJECT);
+  if (caps == NULL)
+    return sk_error_set(err, 0, "process.capabilities: expected an object");
+  for (i = 0; i < 5; i++) {
+    sets[i] = json_ensure(caps, spec_cap_sets[i], JSON_ARRAY);
+    if (sets[i] == NULL)
+      return sk_error_set(err, 0, "process.capabilities.%s: expected an array", spec_cap_sets[i]);
+    if (cut_set(sets[i], p, err) < 0)
+      return -1;
+  }
+  /* A process that the engine meant to run as root with capabilities and
+   * that we now run as the profile's user would lose them at execve (the
+   * kernel clears permitted and effective for a non-root exec). Make the
+   * capabilities it keeps ambient, so it ends with no more than the engine
+   * gave root and no less than the profile grants it. */
+  if (remapped && *remapped) {
+    struct json *eff = sets[1], *prm = sets[2];
+    for (i = 0; i < eff->n; i++) {
+      const char *c = eff->items[i]->str;
+      if (!json_array_has_string(prm, c) || !json_array_has_string(sets[0], c))
+        continue;
+      if (!json_array_has_string(sets[3], c) && json_append(sets[3], json_new_string(c)) < 0)
+        return OOM(err);
+      if (!json_array_has_string(sets[4], c) && json_append(sets[4], json_new_string(c)) < 0)
+        return OOM(err);
+    }
+  }
+  return 0;
+}
+
+static int add_option(struct json *opts, const char *o) {
+  if (json_array_has_string(opts, o))
+    return 0;
+  return json_append(opts, json_new_string(o));
+}
+
+static void remove_option(struct json *opts, const char *o) {
+  size_t i = 0;
+  while (i < opts->n) {
+    if (json_is(opts->items[i], JSON_STRING) && strcmp(opts->items[i]->str, o) == 0)
+      json_remove_at(opts, i);
+    else
+      i++;
+  }
+}
+
+static int harden_mounts(struct json *spec, const struct profile *p, struct sk_error **err) {
+  struct json *mounts = json_ensure(spec, "mounts", JSON_ARRAY);
+  uint64_t uid = 0, gid = 0;
+  char owner[64];
+  size_t i, k;
+
+  /* runc gives a tmpfs the mode of the directory it covers (0755 when it
+   * creates a missing one), whatever "mode=" says; owning the tmpfs is
+   * what makes a writable path writable for a non-root process. */
+  json_uint64(json_get_path(spec, "process", "user", "uid", NULL), &uid);
+  json_uint64(json_get_path(spec, "process", "user", "gid", NULL), &gid);
+  snprintf(owner, sizeof(owner), "uid=%llu,gid=%llu", (unsigned long long)uid, (unsigned long long)gid);
+
+  if (mounts == NULL)
+    return sk_error_set(err, 0, "mounts: expected an array");
+  /* The profile's writable paths: tmpfs, unless the engine mounts
+   * something there already (it then gets the flags below). */
+  for (k = 0; k < p->n_writable_paths; k++) {
+    struct json *m, *opts;
+    char size[80];
+    bool present = false;
+    for (i = 0; i < mounts->n; i++) {
+      const char *d = json_string(json_get(mounts->items[i], "destination"));
+      cleanup_free char *dc = d ? path_clean(d) : NULL;
+      if (dc && strcmp(dc, p->writable_paths[k].path) == 0)
+        present = true;
+    }
+    if (present)
+      continue;
+    m = json_new(JSON_OBJECT);
+    opts = json_new(JSON_ARRAY);
+    snprintf(size, sizeof(size), "size=%s", p->writable_paths[k].size ? p->writable_paths[k].size : "64m");
+    if (m == NULL || opts == NULL || json_set(m, "destination", json_new_string(p->writable_paths[k].path)) < 0 ||
+        json_set(m, "type", json_new_string("tmpfs")) < 0 || json_set(m, "source", json_new_string("tmpfs")) < 0 ||
+        json_append(opts, json_new_string("nosuid")) < 0 || json_append(opts, json_new_string("nodev")) < 0 ||
+        json_append(opts, json_new_string("noexec")) < 0 || json_append(opts, json_new_string("mode=1777")) < 0 ||
+        json_append(opts, json_new_string(size)) < 0 || json_append(opts, json_new_string(owner)) < 0) {
+      json_free(m);
+      json_free(opts);
+      return OOM(err);
+    }
+    if (json_set(m, "options", opts) < 0 || json_append(mounts, m) < 0)
+      return OOM(err);
+  }
+
+  for (i = 0; i < mounts->n; i++) {
+    struct json *m = mounts->items[i];
+    const char *dest = json_string(json_get(m, "destination"));
+    const char *type = json_string(json_get(m, "type"));
+    struct json *opts;
+    /* /dev and devpts hold the container's device nodes: they need dev. */
+    bool dev_ok = (dest && strcmp(dest, "/dev") == 0) || (type && strcmp(type, "devpts") == 0);
+
+    if (!spec_mount_writable(m))
+      continue;
+    opts = json_ensure(m, "options", JSON_ARRAY);
+    if (opts == NULL)
+      return sk_error_set(err, 0, "mounts[%zu].options: expected an array", i);
+    remove_option(opts, "exec");
+    remove_option(opts, "suid");
+    if (add_option(opts, "noexec") < 0 || add_option(opts, "nosuid") < 0)
+      return OOM(err);
+    if (!dev_ok) {
+      remove_option(opts, "dev");
+      if (add_option(opts, "nodev") < 0)
+        return OOM(err);
+    }
+  }
+  return 0;
+}
+
+static int add_paths(struct json *linux_, const char *key, const char *const list[], struct sk_error **err) {
+  struct json *arr = json_ensure(linux_, key, JSON_ARRAY);
+  size_t i;
+  if (arr == NULL)
+    return sk_error_set(err, 0, "linux.%s: expected an array", key);
+  for (i = 0; list[i]; i++)
+    if (!json_array_has_string(arr, list[i]) && json_append(arr, json_new_string(list[i])) < 0)
+      return OOM(err);
+  return 0;
+}
+
+static int harden_seccomp(struct json *spec, const struct profile *p, struct sk_error **err) {
+  struct json *linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  cleanup_json struct json *arches = NULL;
+  cleanup_json struct json *gen = NULL;
+  struct json *merged = NULL;
+
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
+  if (seccomp_spec_arches(spec, &arches, err) < 0 || seccomp_generate(p->seccomp, arches, &gen, err) < 0)
+    return sk_error_wrap(err, "profile \"%s\" seccomp", p->name);
+  if (seccomp_intersect(gen, json_get(linux_, "seccomp"), &merged, err) < 0)
+    return sk_error_wrap(err, "intersecting profile \"%s\" seccomp with linux.seccomp", p->name);
+  if (seccomp_compile_check(merged, err) < 0) {
+    json_free(merged);
+    return sk_error_wrap(err, "the seccomp filter for profile \"%s\"", p->name);
+  }
+  return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
+}
+
+int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err) {
+  struct json *root, *linux_;
+
+  if (harden_process(json_get(spec, "process"), p, NULL, err) < 0)
+    return -1;
+  if (!p->writable_rootfs) {
+    root = json_ensure(spec, "root", JSON_OBJECT);
+    if (root == NULL || json_set(root, "readonly", json_new_bool(true)) < 0)
+      return sk_error_set(err, 0, "root: expected an object");
+  }
+  /* After the user is final: writable paths are owned by it. */
+  if (harden_mounts(spec, p, err) < 0)
+    return -1;
+  linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
+  if (add_paths(linux_, "maskedPaths", spec_masked_paths, err) < 0 ||
+      add_paths(linux_, "readonlyPaths", spec_readonly_paths, err) < 0)
+    return -1;
+  return harden_seccomp(spec, p, err);
+}
+
+int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+  struct json *ann = json_ensure(spec, "annotations", JSON_OBJECT);
+  if (ann == NULL)
+    return sk_error_set(err, 0, "annotations: expected an object");
+  if (json_set(ann, SK_ANN_APPLIED, json_new_string(p->name)) < 0 ||
+      json_set(ann, SK_ANN_APPLIED_MODE, json_new_string(mode_name(mode))) < 0 ||
+      json_set(ann, SK_ANN_SHA256, json_new_string(p->sha256)) < 0)
+    return OOM(err);
+  return 0;
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stockade/caps.h"
+#include "stockade/cleanup.h"
+#include "stockade/judge.h"
+#include "stockade/spec.h"
+#include "stockade/util.h"
+
+const char *judge_host_ns_dir = NULL;
+
+#define G_NSA "NSA/CISA Kubernetes Hardening Guide"
+#define T_ESCAPE "T1611"
+
+__attribute__((format(printf, 6, 7))) static int add(struct findings *f, const char *rule, enum finding_kind kind,
+                                                     const char *guide, const char *fix, const char *fmt, ...) {
+  struct finding *v;
+  va_list ap;
+  char *what = NULL;
+  int r;
+
+  va_start(ap, fmt);
+  r = vasprintf(&what, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    return -1;
+  v = realloc(f->v, (f->n + 1) * sizeof(*v));
+  if (v == NULL) {
+    free(what);
+    return -1;
+  }
+  f->v = v;
+  v = &f->v[f->n++];
+  v->rule = rule;
+  v->kind = kind;
+  v->what = what;
+  v->fix = strdup(fix);
+  v->guide = guide;
+  v->technique = kind == FINDING_REFUSE ? T_ESCAPE : "T1610";
+  return v->fix ? 0 : -1;
+}
+
+size_t findings_count(const struct findings *f, enum finding_kind kind) {
+  size_t i, n = 0;
+  for (i = 0; i < f->n; i++)
+    n += f->v[i].kind == kind;
+  return n;
+}
+
+const struct finding *findings_find(const struct findings *f, const char *rule) {
+  size_t i;
+  for (i = 0; i < f->n; i++)
+    if (strcmp(f->v[i].rule, rule) == 0)
+      return &f->v[i];
+  return NULL;
+}
+
+void findings_clear(struct findings *f) {
+  size_t i;
+  for (i = 0; i < f->n; i++) {
+    free(f->v[i].what);
+    free(f->v[i].fix);
+  }
+  free(f->v);
+  f->v = NULL;
+  f->n = 0;
+}
+
+/* Host paths a container must never get by bind mount. Two kinds:
+ * - kernel interfaces, device nodes and host credentials: refused when the
+ *   source is the path, below it, or above it (mounting / exposes /proc);
+ * - container engines' sockets and state roots: refused when the source is
+ *   the path or above it (mounting /run exposes /run/containerd's socket).
+ *   Files below them are what engines bind on purpose: containerd's CRI
+ *   binds /etc/hosts and /dev/shm from its sandbox directory under
+ *   /run/containerd and /var/lib/containerd, CRI-O and podman from
+ *   /var/run/containers/storage. */
+static const char *const sensitive_trees[] = {
+    "/proc", "/dev", "/boot", "/lib/modules", "/usr/lib/modules", "/etc/kubernetes", "/var/lib/kubelet/pki",
+    "/etc/stockade", "/run/stockade", NULL,
+};
+
+static const char *const sensitive_points[] = {
+    "/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock.ttrpc",
+    "/run/docker.sock",
+    "/run/docker",
+    "/run/dockershim.sock",
+    "/run/crio/crio.sock",
+    "/run/podman/podman.sock",
+    "/run/buildkit",
+    "/run/runc",
+    "/run/crun",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    NULL,
+};
+
+bool judge_sensitive_source(const char *source, bool writable) {
+  cleanup_free char *src = path_clean(source);
+  cleanup_free char *real = NULL;
+  cleanup_free char *run = NULL;
+  const char *cands[3];
+  size_t i, c;
+
+  if (src == NULL)
+    return true;
+  /* Symlinks on the host: judge where it really points as well as what it
+   * says, and /var/run as the /run it is on every current distribution
+   * even when the path does not exist here (stockadectl check). */
+  real = realpath(src, NULL);
+  if (path_is_under(src, "/var/run") && asprintf(&run, "/run%s", src + strlen("/var/run")) < 0)
+    return true;
+  cands[0] = src;
+  cands[1] = real;
+  cands[2] = run;
+  for (c = 0; c < 3; c++) {
+    if (cands[c] == NULL)
+      continue;
+    if (strcmp(cands[c], "/") == 0)
+      return true;
+    if (writable && (path_is_under(cands[c], "/sys") || path_is_under("/sys", cands[c])))
+      return true;
+    for (i = 0; sensitive_trees[i]; i++)
+      if (path_is_under(cands[c], sensitive_trees[i]) || path_is_under(sensitive_trees[i], cands[c]))
+        return true;
+    for (i = 0; sensitive_points[i]; i++)
+      if (path_is_under(sensitive_points[i], cands[c]))
+        return true;
+  }
+  return false;
+}
+
+static bool same_ns(const char *path, const char *type) {
+  char host[256];
+  struct stat a, b;
+  static const struct {
+    const char *oci, *proc;
+  } names[] = {{"pid", "pid"}, {"ipc", "ipc"}, {"network", "net"}, {"user", "user"}, {"mount", "mnt"},
+               {"uts", "uts"}, {"cgroup", "cgroup"}};
+  const char *proc = NULL;
+  size_t i;
+
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strcmp(names[i].oci, type) == 0)
+      proc = names[i].proc;
+  if (proc == NULL)
+    return false;
+  snprintf(host, sizeof(host), "%s/%s", judge_host_ns_dir ? judge_host_ns_dir : "/proc/1/ns", proc);
+  if (stat(path, &a) < 0 || stat(host, &b) < 0)
+    return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int judge_namespaces(const struct json *spec, struct findings *f) {
+  static const struct {
+    const char *type, *rule, *guide, *what;
+  } must[] = {
+      {"pid", "SK-NS-HOST-PID", "CIS Docker Benchmark 5.15",
+       "the container would share the host's PID namespace and see and signal every host process"},
+      {"ipc", "SK-NS-HOST-IPC", "CIS Docker Benchmark 5.16", "the container would share the host's IPC namespace"},
+      {"network", "SK-NS-HOST-NET", "CIS Docker Benchmark 5.9",
+       "the container would share the host's network namespace"},
+      {"mount", "SK-NS-HOST-MNT", "CIS Docker Benchmark 5.5",
+       "the container would share the host's mount namespace"},
+      {"user", "SK-NS-HOST-USER", "CIS Docker Benchmark 5.30", "the container would join the host's user namespace"},
+  };
+  const struct json *nss = json_get_path(spec, "linux", "namespaces", NULL);
+  size_t i, k;
+
+  for (k = 0; k < sizeof(must) / sizeof(must[0]); k++) {
+    const struct json *found = NULL;
+    const char *path;
+    for (i = 0; nss && i < nss->n; i++)
+      if (strcmp(json_string(json_get(nss->items[i], "type")), must[k].type) == 0)
+        found = nss->items[i];
+    path = json_string(json_get(found, "path"));
+    /* No user namespace is the ordinary rootful container; joining the
+     * host's by path is not. For the others, absence means the host's. */
+    if (found == NULL && strcmp(must[k].type, "user") != 0) {
+      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide,
+              "add {\"type\": \"%s\"} to linux.namespaces (do not run the workload with host namespaces)",
+              "linux.namespaces has no \"%s\" namespace: %s", must[k].type, must[k].what) < 0)
+        return -1;
+    } else if (path && same_ns(path, must[k].type)) {
+      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide,
+              "give the container its own namespace instead of joining the host's",
+              "linux.namespaces \"%s\" joins %s, the host's namespace: %s", must[k].type, path, must[k].what) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+/* Append name to a comma list in *buf. */
+static int list_add(char **buf, const char *name) {
+  char *n = NULL;
+  if (asprintf(&n, "%s%s%s", *buf ? *buf : "", *buf ? ", " : "", name) < 0)
+    return -1;
+  free(*buf);
+  *buf = n;
+  return 0;
+}
+
+static int judge_caps(const struct json *proc, const struct profile *p, struct findings *f, struct sk_error **err) {
+  const struct json *caps = json_get(proc, "capabilities");
+  cleanup_free char *extra = NULL;
+  cleanup_free char *dangerous = NULL;
+  size_t s, i;
+
+  for (s = 0; s < 5; s++) {
+    const struct json *set = json_get(caps, spec_cap_sets[s]);
+    for (i = 0; set && i < set->n; i++) {
+      cleanup_free char *canon = NULL;
+      char **list;
+      if (caps_canonical(set->items[i]->str, &canon, err) < 0)
+        return sk_error_wrap(err, "process.capabilities.%s (line %u, column %u)", spec_cap_sets[s],
+                             set->items[i]->line, set->items[i]->col);
+      if (profile_has_cap(p, canon))
+        continue;
+      list = caps_is_dangerous(canon) ? &dangerous : &extra;
+      if (*list && strstr(*list, canon))
+        continue;
+      if (list_add(list, canon) < 0)
+        return sk_error_set(err, ENOMEM, "judging capabilities");
+    }
+  }
+  if (dangerous && add(f, "SK-CAP-DANGEROUS", FINDING_REFUSE, "CIS Docker Benchmark 5.3, 5.4",
+                       "remove them from process.capabilities, or use a profile that grants them",
+                       "process.capabilities grants %s, which profile \"%s\" does not allow; each makes the "
+                       "container privileged-like",
+                       dangerous, p->name) < 0)
+    return sk_error_set(err, ENOMEM, "judging capabilities");
+  if (extra && add(f, "SK-CAP-EXTRA", FINDING_FIX, "CIS Docker Benchmark 5.3",
+                   "dropped from every capability set",
+                   "process.capabilities grants %s, outside profile \"%s\"", extra, p->name) < 0)
+    return sk_error_set(err, ENOMEM, "judging capabilities");
+  return 0;
+}
+
+static bool mount_needs_flags(const struct json *m) {
+  const struct json *o = json_get(m, "options");
+  const char *dest = json_string(json_get(m, "destination"));
+  const char *type = json_string(json_get(m, "type"));
+  bool dev_ok = (dest && strcmp(dest, "/dev") == 0) || (type && strcmp(type, "devpts") == 0);
+  if (!spec_mount_writable(m))
+    return false;
+  return !json_array_has_string(o, "noexec") || !json_array_has_string(o, "nosuid") ||
+         (!dev_ok && !json_array_has_string(o, "nodev"));
+}
+
+static int judge_mounts(const struct json *spec, struct findings *f) {
+  const struct json *mounts = json_get(spec, "mounts");
+  cleanup_free char *needs = NULL;
+  size_t i;
+
+  for (i = 0; mounts && i < mounts->n; i++) {
+    const struct json *m = mounts->items[i];
+    const char *src = json_string(json_get(m, "source"));
+    const char *dest = json_string(json_get(m, "destination"));
+    const char *type = json_string(json_get(m, "type"));
+    bool w = spec_mount_writable(m);
+
+    if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
+      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
+              "do not mount host system paths or container engine sockets into a workload",
+              "mounts[%zu] binds host path %s at %s%s", i, src, dest, w ? " writable" : "") < 0)
+        return -1;
+    } else if (type && strcmp(type, "sysfs") == 0 && w) {
+      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5", "mount sysfs with the \"ro\" option",
+              "mounts[%zu] mounts sysfs at %s writable", i, dest) < 0)
+        return -1;
+    }
+    if (mount_needs_flags(m) && list_add(&needs, dest) < 0)
+      return -1;
+  }
+  if (needs && add(f, "SK-MOUNT-EXEC", FINDING_FIX, G_NSA " (immutable container file systems)",
+                   "noexec, nosuid and nodev added", "writable mounts without noexec,nosuid,nodev: %s", needs) < 0)
+    return -1;
+  return 0;
+}
+
+static int judge_devices(const struct json *spec, struct findings *f) {
+  const struct json *devs = json_get_path(spec, "linux", "resources", "devices", NULL);
+  size_t i;
+  for (i = 0; devs && i < devs->n; i++) {
+    const struct json *d = devs->items[i];
+    const char *type = json_string(json_get(d, "type"));
+    int64_t maj = -1, min = -1;
+    bool allow = false;
+    json_bool(json_get(d, "allow"), &allow);
+    json_int64(json_get(d, "major"), &maj);
+    json_int64(json_get(d, "minor"), &min);
+    if (allow && (type == NULL || strcmp(type, "a") == 0) && maj < 0 && min < 0) {
+      if (add(f, "SK-DEVICES-ALL", FINDING_REFUSE, "CIS Docker Benchmark 5.17",
+              "allow only the devices the workload needs, by type, major and minor",
+              "linux.resources.devices[%zu] allows every device", i) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+static bool has_all(const struct json *arr, const char *const list[]) {
+  size_t i;
+  for (i = 0; list[i]; i++)
+    if (!json_array_has_string(arr, list[i]))
+      return false;
+  return true;
+}
+
+int judge_process(const struct json *proc, const struct profile *p, struct findings *f, struct sk_error **err) {
+  uint64_t uid = 0;
+  bool b = false;
+
+  json_uint64(json_get_path(proc, "user", "uid", NULL), &uid);
+  if (uid == 0 && !p->allow_root) {
+    if (p->has_user) {
+      if (add(f, "SK-USER-ROOT", FINDING_FIX, "CIS Docker Benchmark 4.1; " G_NSA " (non-root containers)",
+              "runs as the profile's user instead", "process.user.uid is 0; profile \"%s\" runs it as %u:%u", p->name,
+              p->uid, p->gid) < 0)
+        goto oom;
+    } else if (add(f, "SK-USER-ROOT", FINDING_REFUSE, "CIS Docker Benchmark 4.1; " G_NSA " (non-root containers)",
+                   "run the image as a non-root user (process.user.uid), or give the profile a \"user\" to run as",
+                   "process.user.uid is 0 and profile \"%s\" neither names a user nor allows root", p->name) < 0) {
+      goto oom;
+    }
+  }
+  if (!(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
+    if (add(f, "SK-NNP", FINDING_FIX, "CIS Docker Benchmark 5.25", "process.noNewPrivileges set to true",
+            "process.noNewPrivileges is not true: setuid programs could raise privileges") < 0)
+      goto oom;
+  }
+  return judge_caps(proc, p, f, err);
+oom:
+  return sk_error_set(err, ENOMEM, "judging the process");
+}
+
+int judge_spec(const struct json *spec, const struct profile *p, struct findings *f, struct sk_error **err) {
+  bool b = false;
+
+  if (judge_process(json_get(spec, "process"), p, f, err) < 0)
+    return -1;
+  if (!p->writable_rootfs && !(json_bool(json_get_path(spec, "root", "readonly", NULL), &b) && b)) {
+    if (add(f, "SK-ROOTFS-WRITABLE", FINDING_FIX, "CIS Docker Benchmark 5.12; " G_NSA " (immutable file systems)",
+            "root.readonly set to true", "root.readonly is not true: the root file system is writable") < 0)
+      goto oom;
+  }
+  if (judge_namespaces(spec, f) < 0)
+    goto oom;
+  if (judge_mounts(spec, f) < 0 || judge_devices(spec, f) < 0)
+    goto oom;
+  if (add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
+          json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
+                                                        : "the profile's filter is installed",
+          "%s", json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
+                                                               : "linux.seccomp is missing: no syscall filter") < 0)
+    goto oom;
+  if (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
+      !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths)) {
+    if (add(f, "SK-MASKED-PATHS", FINDING_FIX, G_NSA, "the standard masked and read-only /proc and /sys paths added",
+            "linux.maskedPaths or linux.readonlyPaths lack kernel interfaces such as /proc/kcore or /proc/sys") < 0)
+      goto oom;
+  }
+  return 0;
+oom:
+  return sk_error_set(err, ENOMEM, "judging the spec");
+}

@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stockade/caps.h"
+#include "stockade/cleanup.h"
+#include "stockade/profile.h"
+#include "stockade/seccomp.h"
+#include "stockade/util.h"
+
+/* The profile format is described field by field in profiles/README.md;
+ * keep the two in step (every message below is quoted there). */
+
+#define PROFILE_NAME_MAX 64
+#define PROFILE_NAME_RULE "profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters"
+#define PROFILE_FIELDS "name, description, user, allowRoot, capabilities, writableRootfs, writablePaths, seccomp"
+#define SECCOMP_EXPECTED "expected \"default\", an inline OCI seccomp object, or the path of a JSON file"
+#define UID_MAX_VALID 4294967294u /* (uint32_t)-1 means "unchanged" to set*id(2) */
+
+struct parse_ctx {
+  const char *origin;    /* what messages start with: the file, or the caller's name for a buffer */
+  const char *base_dir;  /* where a relative seccomp path is resolved; NULL when not read from a file */
+  const char *file_base; /* "web.json" when the name must match the file's, else NULL */
+  const char *file_stem; /* "web", the name that file demands */
+  struct sk_error **err;
+};
+
+bool profile_name_valid(const char *name) {
+  size_t i;
+
+  if (name == NULL || name[0] == '\0')
+    return false;
+  for (i = 0; name[i]; i++) {
+    char ch = name[i];
+    bool alnum = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+    if (i >= PROFILE_NAME_MAX)
+      return false;
+    if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '-')))
+      return false;
+  }
+  return true;
+}
+
+static const char *type_name(const struct json *j) {
+  switch (j->type) {
+  case JSON_NULL:
+    return "null";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "a boolean";
+  case JSON_NUMBER:
+    return "a number";
+  case JSON_STRING:
+    return "a string";
+  case JSON_ARRAY:
+    return "an array";
+  case JSON_OBJECT:
+    return "an object";
+  }
+  return "a value";
+}
+
+/* "<origin>:<line>:<col>: <field>: <fmt...>" where fmt carries
+ * "<problem>; <what is expected>". Returns -1. */
+__attribute__((format(printf, 4, 5))) static int perr(const struct parse_ctx *c, const struct json *at,
+                                                      const char *field, const char *fmt, ...) {
+  cleanup_free char *msg = NULL;
+  va_list ap;
+  int r;
+
+  va_start(ap, fmt);
+  r = vasprintf(&msg, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    msg = NULL;
+  return sk_error_set(c->err, 0, "%s:%u:%u: %s: %s", c->origin, at->line, at->col, field, msg ? msg : "out of memory");
+}
+
+/* Take the message out of *err (NULL when there is none). */
+static char *take_msg(struct sk_error **err) { return err && *err ? steal_pointer(&(*err)->msg) : NULL; }
+
+/* json_parse says "line L, column C: why"; messages about files say
+ * "<file>:L:C: why" like every compiler, so editors can jump to it. */
+static int reformat_syntax_error(const char *file, struct sk_error **err) {
+  unsigned line, col;
+  int used = 0;
+  cleanup_free char *msg = NULL;
+
+  msg = take_msg(err);
+  if (msg == NULL)
+    return sk_error_set(err, 0, "%s: invalid JSON", file);
+  if (sscanf(msg, "line %u, column %u: %n", &line, &col, &used) == 2 && used > 0)
+    return sk_error_set(err, 0, "%s:%u:%u: %s", file, line, col, msg + used);
+  return sk_error_set(err, 0, "%s: %s", file, msg);
+}
+
+static int parse_string(const struct parse_ctx *c, const struct json *v, const char *field, const char *expected,
+                        char **out) {
+  if (!json_is(v, JSON_STRING))
+    return perr(c, v, field, "got %s; expected %s", type_name(v), expected);
+  *out = strdup(v->str);
+  if (*out == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  return 0;
+}
+
+static int parse_bool(const struct parse_ctx *c, const struct json *v, const char *field, bool *out) {
+  if (!json_bool(v, out))
+    return perr(c, v, field, "got %s; expected true or false", type_name(v));
+  return 0;
+}
+
+static int parse_name(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  if (!json_is(v, JSON_STRING))
+    return perr(c, v, "name", "got %s; expected a string such as \"web\"", type_name(v));
+  if (!profile_name_valid(v->str))
+    return perr(c, v, "name", "invalid profile name \"%s\"; " PROFILE_NAME_RULE, v->str);
+  return parse_string(c, v, "name", "a string", &p->name);
+}
+
+/* One id of "user": an integer in [min, UID_MAX_VALID]. */
+static int parse_id(const struct parse_ctx *c, const struct json *v, const char *field, const char *what,
+                    uint32_t *out) {
+  uint64_t id;
+
+  if (!json_is(v, JSON_NUMBER))
+    return perr(c, v, field, "got %s; expected an integer %s", type_name(v), what);
+  if (!json_uint64(v, &id) || id > UID_MAX_VALID)
+    return perr(c, v, field, "%s is not a valid id; expected an integer %s", v->str, what);
+  *out = (uint32_t)id;
+  return 0;
+}
+
+static int parse_user(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  const struct json *uid = NULL, *gid = NULL;
+  size_t i;
+
+  if (!json_is(v, JSON_OBJECT))
+    return perr(c, v, "user", "got %s; expected an object {\"uid\": N, \"gid\": N}", type_name(v));
+  for (i = 0; i < v->n; i++) {
+    if (strcmp(v->keys[i], "uid") == 0)
+      uid = v->items[i];
+    else if (strcmp(v->keys[i], "gid") == 0)
+      gid = v->items[i];
+    else {
+      cleanup_free char *field = NULL;
+      if (asprintf(&field, "user.%s", v->keys[i]) < 0)
+        field = NULL;
+      return perr(c, v->items[i], field ? field : "user", "unknown field \"%s\"; expected one of uid, gid", v->keys[i]);
+    }
+  }
+  if (uid == NULL)
+    return perr(c, v, "user", "missing \"uid\"; expected an object {\"uid\": N, \"gid\": N}");
+  if (gid == NULL)
+    return perr(c, v, "user", "missing \"gid\"; expected an object {\"uid\": N, \"gid\": N}");
+  if (parse_id(c, uid, "user.uid", "from 1 to 4294967294", &p->uid) < 0)
+    return -1;
+  if (p->uid == 0)
+    return perr(c, uid, "user.uid",
+                "0 is root; expected a non-root uid from 1 to 4294967294 "
+                "(to let images run as root, remove \"user\" and set \"allowRoot\": true)");
+  if (parse_id(c, gid, "user.gid", "from 0 to 4294967294", &p->gid) < 0)
+    return -1;
+  p->has_user = true;
+  return 0;
+}
+
+static int parse_capabilities(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i, j;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, "capabilities", "got %s; expected an array of capability names such as [\"NET_BIND_SERVICE\"]",
+                type_name(v));
+  p->capabilities = calloc(v->n ? v->n : 1, sizeof(*p->capabilities));
+  if (p->capabilities == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: capabilities", c->origin);
+  for (i = 0; i < v->n; i++) {
+    const struct json *item = v->items[i];
+    char field[48];
+    char *canon = NULL;
+
+    snprintf(field, sizeof(field), "capabilities[%zu]", i);
+    if (!json_is(item, JSON_STRING))
+      return perr(c, item, field, "got %s; expected a capability name such as \"NET_BIND_SERVICE\"", type_name(item));
+    if (caps_canonical(item->str, &canon, c->err) < 0)
+      return sk_error_wrap(c->err, "%s:%u:%u: %s", c->origin, item->line, item->col, field);
+    /* Every earlier element was appended (or we stopped), so the index in
+     * p->capabilities is the index in the array. */
+    for (j = 0; j < p->n_capabilities; j++) {
+      if (strcmp(p->capabilities[j], canon) == 0) {
+        perr(c, item, field, "duplicate capability \"%s\" (also capabilities[%zu]); expected each capability once",
+             canon, j);
+        free(canon);
+        return -1;
+      }
+    }
+    p->capabilities[p->n_capabilities++] = canon;
+  }
+  return 0;
+}
+
+/* tmpfs size: ^[0-9]+[kmg]?$, above zero (size=0 means "unlimited" to
+ * tmpfs), and small enough that the kernel's memparse() cannot wrap it
+ * around to something else. */
+static int check_size(const struct parse_ctx *c, const struct json *v, const char *field) {
+  const char *s = v->str;
+  uint64_t n = 0, mult = 1;
+  size_t i;
+
+  for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+    if (n > (UINT64_MAX - 9) / 10)
+      return perr(c, v, field, "\"%s\" is too large; expected a size below 8 exabytes such as \"64m\"", s);
+    n = n * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (i > 0 && s[i] != '\0' && s[i + 1] == '\0') {
+    switch (s[i]) {
+    case 'k':
+      mult = 1ull << 10;
+      break;
+    case 'm':
+      mult = 1ull << 20;
+      break;
+    case 'g':
+      mult = 1ull << 30;
+      break;
+    default:
+      mult = 0;
+    }
+  }
+  if (i == 0 || (s[i] != '\0' && mult == 1) || mult == 0)
+    return perr(c, v, field, "\"%s\" is not a size; expected digits with an optional k, m or g suffix such as \"64m\"",
+                s);
+  if (n == 0)
+    return perr(c, v, field, "\"%s\" would make the tmpfs unlimited; expected a size above zero such as \"64m\"", s);
+  if (n > (UINT64_MAX >> 1) / mult)
+    return perr(c, v, field, "\"%s\" is too large; expected a size below 8 exabytes such as \"64m\"", s);
+  return 0;
+}
+
+static bool has_dotdot(const char *path) {
+  const char *p = path;
+  while ((p = strstr(p, "..")) != NULL) {
+    if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+      return true;
+    p += 2;
+  }
+  return false;
+}
+
+static int check_path(const struct parse_ctx *c, const struct json *v, const char *field) {
+  const char *s = v->str;
+  cleanup_free char *clean = NULL;
+
+  if (s[0] == '\0')
+    return perr(c, v, field, "the path is empty; expected an absolute path such as \"/tmp\"");
+  if (s[0] != '/')
+    return perr(c, v, field, "\"%s\" is relative; expected an absolute path such as \"/tmp\"", s);
+  if (strlen(s) >= PATH_MAX)
+    return perr(c, v, field, "the path is longer than %d bytes; expected a shorter absolute path", PATH_MAX - 1);
+  if (has_dotdot(s))
+    return perr(c, v, field, "\"%s\" has a \"..\" segment; expected a clean absolute path without \"..\"", s);
+  clean = path_clean(s);
+  if (clean == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  if (strcmp(clean, "/") == 0)
+    return perr(c, v, field,
+                "\"%s\" is the whole root filesystem; expected a directory below \"/\" "
+                "(to make the root writable set \"writableRootfs\": true)",
+                s);
+  if (strcmp(clean, s) != 0)
+    return perr(c, v, field, "\"%s\" is not clean; expected \"%s\"", s, clean);
+  return 0;
+}
+
+static int parse_writable_path(const struct parse_ctx *c, const struct json *v, size_t idx, struct profile *p) {
+  const struct json *path = NULL, *size = NULL;
+  struct profile_path *wp = &p->writable_paths[idx];
+  char field[64];
+  size_t i;
+
+  snprintf(field, sizeof(field), "writablePaths[%zu]", idx);
+  if (!json_is(v, JSON_OBJECT))
+    return perr(c, v, field, "got %s; expected an object such as {\"path\": \"/tmp\", \"size\": \"64m\"}",
+                type_name(v));
+  for (i = 0; i < v->n; i++) {
+    if (strcmp(v->keys[i], "path") == 0)
+      path = v->items[i];
+    else if (strcmp(v->keys[i], "size") == 0)
+      size = v->items[i];
+    else {
+      cleanup_free char *sub = NULL;
+      if (asprintf(&sub, "%s.%s", field, v->keys[i]) < 0)
+        sub = NULL;
+      return perr(c, v->items[i], sub ? sub : field, "unknown field \"%s\"; expected one of path, size", v->keys[i]);
+    }
+  }
+  if (path == NULL)
+    return perr(c, v, field, "missing \"path\"; expected an object such as {\"path\": \"/tmp\", \"size\": \"64m\"}");
+
+  snprintf(field, sizeof(field), "writablePaths[%zu].path", idx);
+  if (!json_is(path, JSON_STRING))
+    return perr(c, path, field, "got %s; expected an absolute path such as \"/tmp\"", type_name(path));
+  if (check_path(c, path, field) < 0)
+    return -1;
+  for (i = 0; i < idx; i++)
+    if (strcmp(p->writable_paths[i].path, path->str) == 0)
+      return perr(c, path, field, "duplicate path \"%s\" (also writablePaths[%zu]); expected each path once", path->str,
+                  i);
+
+  if (size) {
+    snprintf(field, sizeof(field), "writablePaths[%zu].size", idx);
+    if (!json_is(size, JSON_STRING))
+      return perr(c, size, field, "got %s; expected a string such as \"64m\"", type_name(size));
+    if (check_size(c, size, field) < 0)
+      return -1;
+  }
+
+  wp->path = strdup(path->str);
+  wp->size = size ? strdup(size->str) : NULL;
+  if (wp->path == NULL || (size && wp->size == NULL))
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  return 0;
+}
+
+static int parse_writable_paths(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, "writablePaths", "got %s; expected an array such as [{\"path\": \"/tmp\", \"size\": \"64m\"}]",
+                type_name(v));
+  p->writable_paths = calloc(v->n ? v->n : 1, sizeof(*p->writable_paths));
+  if (p->writable_paths == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: writablePaths", c->origin);
+  for (i = 0; i < v->n; i++) {
+    /* Counted before parsing so profile_free releases a half-filled entry. */
+    p->n_writable_paths = i + 1;
+    if (parse_writable_path(c, v->items[i], i, p) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* seccomp_validate() and seccomp_compile_check() name positions and field
+ * paths inside the document ("L:C: syscalls[3].names[0]: ..."); say which
+ * file they are in, and for an inline document that the paths are below
+ * "seccomp" of the profile. */
+/* sk_error_set() appends strerror(code) to a message; these messages
+ * already carry it, so set the code afterwards. */
+static int keep_code(struct sk_error **err, int code) {
+  if (err && *err)
+    (*err)->code = code;
+  return -1;
+}
+
+static int wrap_seccomp_error(const char *file, bool inline_doc, struct sk_error **err) {
+  const char *sub = inline_doc ? "seccomp." : "";
+  int code = err && *err ? (*err)->code : 0;
+  cleanup_free char *msg = take_msg(err);
+  unsigned line, col;
+  int used = 0;
+
+  if (msg == NULL)
+    sk_error_set(err, 0, "%s: seccomp: invalid document", file);
+  else if (sscanf(msg, "%u:%u: %n", &line, &col, &used) == 2 && used > 0)
+    sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, sub, msg + used);
+  else if (sscanf(msg, "line %u, column %u: %n", &line, &col, &used) == 2 && used > 0)
+    sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, sub, msg + used);
+  else
+    sk_error_set(err, 0, "%s: %s%s", file, inline_doc ? "seccomp: " : "", msg);
+  return keep_code(err, code);
+}
+
+static int check_seccomp_doc(const char *file, bool inline_doc, const struct json *doc, struct sk_error **err) {
+  if (seccomp_validate(doc, err) < 0 || seccomp_compile_check(doc, err) < 0)
+    return wrap_seccomp_error(file, inline_doc, err);
+  return 0;
+}
+
+static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  cleanup_free char *path = NULL;
+  cleanup_free char *buf = NULL;
+  cleanup_json struct json *doc = NULL;
+  size_t len = 0;
+
+  if (v == NULL || (json_is(v, JSON_STRING) && strcmp(v->str, "default") == 0)) {
+    if (seccomp_default_doc(&doc, c->err) < 0)
+      return sk_error_wrap(c->err, "%s: seccomp \"default\"", c->origin);
+    p->seccomp_source = strdup("default");
+  } else if (json_is(v, JSON_OBJECT)) {
+    doc = json_copy(v); /* keeps the positions, which are the profile's */
+    if (doc == NULL)
+      return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
+    if (check_seccomp_doc(c->origin, true, doc, c->err) < 0)
+      return -1;
+    p->seccomp_source = strdup("inline");
+  } else if (json_is(v, JSON_STRING)) {
+    if (v->str[0] == '\0')
+      return perr(c, v, "seccomp", "the path is empty; " SECCOMP_EXPECTED);
+    if (v->str[0] == '/')
+      path = strdup(v->str);
+    else if (c->base_dir == NULL)
+      return perr(c, v, "seccomp",
+                  "\"%s\" is relative but the profile was not read from a file; "
+                  "expected \"default\", an inline OCI seccomp object, or an absolute path",
+                  v->str);
+    else if (asprintf(&path, "%s/%s", c->base_dir, v->str) < 0)
+      path = NULL;
+    if (path == NULL)
+      return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
+    if (read_file(path, &buf, &len, c->err) < 0) {
+      cleanup_free char *why = take_msg(c->err);
+      return perr(c, v, "seccomp", "%s; " SECCOMP_EXPECTED, why ? why : "cannot read it");
+    }
+    if (json_parse(buf, len, &doc, c->err) < 0)
+      return reformat_syntax_error(path, c->err);
+    if (!json_is(doc, JSON_OBJECT))
+      return sk_error_set(c->err, 0,
+                          "%s:%u:%u: got %s; expected an OCI seccomp object such as {\"defaultAction\": ...}", path,
+                          doc->line, doc->col, type_name(doc));
+    if (check_seccomp_doc(path, false, doc, c->err) < 0)
+      return -1;
+    p->seccomp_source = steal_pointer(&path);
+  } else {
+    return perr(c, v, "seccomp", "got %s; " SECCOMP_EXPECTED, type_name(v));
+  }
+  if (p->seccomp_source == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
+  p->seccomp = steal_pointer(&doc);
+  return 0;
+}
+
+static int parse_root(const struct parse_ctx *c, const struct json *root, struct profile *p) {
+  const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL;
+  size_t i;
+  int r;
+
+  if (!json_is(root, JSON_OBJECT))
+    return perr(c, root, "profile", "got %s; expected an object such as {\"name\": \"web\"}", type_name(root));
+
+  /* Fields in the order the file has them, so the first mistake in the
+   * file is the one reported. */
+  for (i = 0; i < root->n; i++) {
+    const char *key = root->keys[i];
+    const struct json *v = root->items[i];
+
+    if (strcmp(key, "name") == 0) {
+      name = v;
+      r = parse_name(c, v, p);
+    } else if (strcmp(key, "description") == 0) {
+      r = parse_string(c, v, "description", "a string", &p->description);
+    } else if (strcmp(key, "user") == 0) {
+      user = v;
+      r = parse_user(c, v, p);
+    } else if (strcmp(key, "allowRoot") == 0) {
+      allow_root = v;
+      r = parse_bool(c, v, "allowRoot", &p->allow_root);
+    } else if (strcmp(key, "capabilities") == 0) {
+      r = parse_capabilities(c, v, p);
+    } else if (strcmp(key, "writableRootfs") == 0) {
+      r = parse_bool(c, v, "writableRootfs", &p->writable_rootfs);
+    } else if (strcmp(key, "writablePaths") == 0) {
+      r = parse_writable_paths(c, v, p);
+    } else if (strcmp(key, "seccomp") == 0) {
+      seccomp = v; /* resolved last: it may read another file */
+      r = 0;
+    } else {
+      r = perr(c, v, key, "unknown field \"%s\"; expected one of " PROFILE_FIELDS, key);
+    }
+    if (r < 0)
+      return -1;
+  }
+
+  if (name == NULL)
+    return perr(c, root, "name", "missing; expected the profile's name such as \"%s\"",
+                c->file_stem ? c->file_stem : "web");
+  if (c->file_stem && strcmp(p->name, c->file_stem) != 0)
+    return perr(c, name, "name", "\"%s\" does not match the file name \"%s\"; expected \"%s\"", p->name, c->file_base,
+                c->file_stem);
+  if (user && p->allow_root)
+    return perr(c, allow_root, "allowRoot",
+                "true contradicts \"user\" (line %u); expected either \"user\" (images that would run as root run as "
+                "that user) or \"allowRoot\": true (they may run as root), not both",
+                user->line);
+  return resolve_seccomp(c, seccomp, p);
+}
+
+static int parse_with(const struct parse_ctx *c, const char *file, const char *buf, size_t len, struct profile **out) {
+  cleanup_json struct json *root = NULL;
+  cleanup_profile struct profile *p = NULL;
+
+  if (json_parse(buf, len, &root, c->err) < 0)
+    return reformat_syntax_error(c->origin, c->err);
+  p = calloc(1, sizeof(*p));
+  if (p == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s", c->origin);
+  sha256_hex(buf, len, p->sha256);
+  if (file && (p->file = strdup(file)) == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s", c->origin);
+  if (parse_root(c, root, p) < 0)
+    return -1;
+  *out = steal_pointer(&p);
+  return 0;
+}
+
+int profile_parse(const char *origin, const char *buf, size_t len, struct profile **out, struct sk_error **err) {
+  struct parse_ctx c = {.origin = origin ? origin : "<profile>", .err = err};
+  return parse_with(&c, NULL, buf, len, out);
+}
+
+int profile_load_file(const char *path, struct profile **out, struct sk_error **err) {
+  cleanup_free char *buf = NULL;
+  cleanup_free char *dir = NULL;
+  cleanup_free char *stem = NULL;
+  struct parse_ctx c = {.origin = path, .err = err};
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  size_t len = 0;
+
+  if (read_file(path, &buf, &len, err) < 0)
+    return -1;
+  /* A relative seccomp path is relative to the directory of the profile
+   * file, never to the working directory of whoever runs us. */
+  dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  if (dir == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  c.base_dir = dir;
+  if (str_has_suffix(base, ".json") && strlen(base) > 5) {
+    stem = strndup(base, strlen(base) - 5);
+    if (stem == NULL)
+      return sk_error_set(err, ENOMEM, "%s", path);
+    c.file_base = base;
+    c.file_stem = stem;
+  }
+  return parse_with(&c, path, buf, len, out);
+}
+
+int profile_load_named(const char *dir, const char *name, struct profile **out, struct sk_error **err) {
+  cleanup_free char *path = NULL;
+  struct stat st;
+
+  if (!profile_name_valid(name))
+    return sk_error_set(err, 0, "invalid profile name \"%s\"; " PROFILE_NAME_RULE, name ? name : "");
+  if (asprintf(&path, "%s/%s.json", dir, name) < 0)
+    return sk_error_set(err, ENOMEM, "cannot load profile \"%s\"", name);
+  if (stat(path, &st) < 0 && errno == ENOENT) {
+    sk_error_set(err, 0, "profile \"%s\" not found: %s does not exist", name, path);
+    if (err && *err)
+      (*err)->code = ENOENT; /* callers may tell "missing" from "broken" */
+    return -1;
+  }
+  return profile_load_file(path, out, err);
+}
+
+static int obj_set(struct json *o, const char *key, struct json *v) { return v ? json_set(o, key, v) : -1; }
+
+static struct json *string_or_null(const char *s) { return s ? json_new_string(s) : json_new(JSON_NULL); }
+
+int profile_to_json(const struct profile *p, struct json **out, struct sk_error **err) {
+  cleanup_json struct json *o = json_new(JSON_OBJECT);
+  struct json *user, *caps, *paths;
+  size_t i;
+
+  if (o == NULL)
+    goto oom;
+  if (obj_set(o, "name", json_new_string(p->name)) < 0 || obj_set(o, "description", string_or_null(p->description)) < 0)
+    goto oom;
+  if (p->has_user) {
+    user = json_new(JSON_OBJECT);
+    if (obj_set(o, "user", user) < 0 || obj_set(user, "uid", json_new_int(p->uid)) < 0 ||
+        obj_set(user, "gid", json_new_int(p->gid)) < 0)
+      goto oom;
+  } else if (obj_set(o, "user", json_new(JSON_NULL)) < 0) {
+    goto oom;
+  }
+  if (obj_set(o, "allowRoot", json_new_bool(p->allow_root)) < 0)
+    goto oom;
+  caps = json_new(JSON_ARRAY);
+  if (obj_set(o, "capabilities", caps) < 0)
+    goto oom;
+  for (i = 0; i < p->n_capabilities; i++)
+    if (json_append(caps, json_new_string(p->capabilities[i])) < 0)
+      goto oom;
+  if (obj_set(o, "writableRootfs", json_new_bool(p->writable_rootfs)) < 0)
+    goto oom;
+  paths = json_new(JSON_ARRAY);
+  if (obj_set(o, "writablePaths", paths) < 0)
+    goto oom;
+  for (i = 0; i < p->n_writable_paths; i++) {
+    struct json *wp = json_new(JSON_OBJECT);
+    if (json_append(paths, wp) < 0 || obj_set(wp, "path", json_new_string(p->writable_paths[i].path)) < 0 ||
+        obj_set(wp, "size", string_or_null(p->writable_paths[i].size)) < 0)
+      goto oom;
+  }
+  if (obj_set(o, "seccomp", p->seccomp ? json_copy(p->seccomp) : json_new(JSON_NULL)) < 0 ||
+      obj_set(o, "seccompSource", string_or_null(p->seccomp_source)) < 0 ||
+      obj_set(o, "sha256", json_new_string(p->sha256)) < 0 || obj_set(o, "file", string_or_null(p->file)) < 0)
+    goto oom;
+  *out = steal_pointer(&o);
+  return 0;
+oom:
+  return sk_error_set(err, ENOMEM, "cannot describe profile \"%s\"", p->name ? p->name : "");
+}
+
+bool profile_has_cap(const struct profile *p, const char *canonical) {
+  int n = caps_number(canonical);
+  size_t i;
+
+  if (p == NULL || canonical == NULL)
+    return false;
+  for (i = 0; i < p->n_capabilities; i++)
+    if (strcmp(p->capabilities[i], canonical) == 0 || (n >= 0 && caps_number(p->capabilities[i]) == n))
+      return true;
+  return false;
+}
+
+void profile_free(struct profile *p) {
+  size_t i;
+
+  if (p == NULL)
+    return;
+  free(p->name);
+  free(p->file);
+  free(p->description);
+  for (i = 0; i < p->n_capabilities; i++)
+    free(p->capabilities[i]);
+  free(p->capabilities);
+  for (i = 0; i < p->n_writable_paths; i++) {
+    free(p->writable_paths[i].path);
+    free(p->writable_paths[i].size);
+  }
+  free(p->writable_paths);
+  json_free(p->seccomp);
+  free(p->seccomp_source);
+  free(p);
+}
+
+void profile_freep(struct profile **p) {
+  profile_free(*p);
+  *p = NULL;
+}

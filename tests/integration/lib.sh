@@ -1,0 +1,398 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
+# Shared helpers for the integration tests (sourced by run.sh and every
+# t_*.sh). Everything here runs real containers with runc and crun, so it
+# needs root.
+#
+# Layout of one run (run.sh creates it and removes it at the end):
+#   $SK_RUN_DIR/rootfs        busybox + probe, built once, copied per bundle
+#   $SK_RUN_DIR/config.base.json  `runc spec` with terminal=false
+#   $SK_RUN_DIR/results       one line per finished test case
+#   $SK_RUN_DIR/case.XXXX/    one per test case, removed when the case ends:
+#       root-<rt>/            the runtime's --root (state of its containers)
+#       state/ events.json    stockade's stateDir and eventFile
+#       stockade.json         the STOCKADE_CONFIG the case uses
+#       bin/                  symlinks to stockade under other names
+#
+# Environment knobs:
+#   B             build directory (default build), relative to the repo or absolute
+#   SK_RUNTIMES   runtimes to test (default "runc crun")
+#   SK_TIMEOUT    seconds any one runtime command may take (default 30)
+#   SK_STRICT=1   a skipped case counts as failed
+#   SK_KEEP=1     keep the run directory (for debugging)
+#   SK_VERBOSE=1  print each case's log even when it passes
+
+SK_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=${B:-build}
+case $B in
+  /*) SK_BUILD=$B ;;
+  *) SK_BUILD=$SK_REPO/$B ;;
+esac
+SK_BIN=$SK_BUILD/stockade
+SK_PROBE=$SK_BUILD/helpers/probe
+SK_RUNTIMES=${SK_RUNTIMES:-runc crun}
+SK_TIMEOUT=${SK_TIMEOUT:-30}
+SK_RUNC=${SK_RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+SK_CRUN=${SK_CRUN:-$(command -v crun || echo /usr/bin/crun)}
+SK_BUSYBOX=${SK_BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
+
+# ---------------------------------------------------------------------------
+# Host facts
+
+# cgroup layout of the host: "unified" (cgroup2 only) or "hybrid" (v1 or
+# hybrid: a tmpfs with controllers below it).
+sk_cgroup_layout() {
+  case $(stat -f -c %T /sys/fs/cgroup 2>/dev/null) in
+    cgroup2fs) echo unified ;;
+    *) echo hybrid ;;
+  esac
+}
+SK_CGROUP_LAYOUT=${SK_CGROUP_LAYOUT:-$(sk_cgroup_layout)}
+
+# The path of a runtime by its short name.
+sk_rt_path() {
+  case $1 in
+    runc) echo "$SK_RUNC" ;;
+    crun) echo "$SK_CRUN" ;;
+    *) echo "sk_rt_path: unknown runtime $1" >&2; return 1 ;;
+  esac
+}
+
+# Why a runtime cannot be tested here, or nothing when it can.
+sk_rt_missing() {
+  local p
+  p=$(sk_rt_path "$1") || { echo "unknown runtime $1"; return; }
+  [ -x "$p" ] || { echo "$1 not installed ($p)"; return; }
+  if [ "$1" = crun ] && [ "$SK_CGROUP_LAYOUT" = hybrid ] && ! command -v unshare >/dev/null; then
+    echo "crun needs unshare(1) to get a cgroup2 view on this hybrid-cgroup host"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# Running runtimes
+#
+# crun 1.8 refuses hybrid cgroups. On such a host every crun command (plain or
+# under stockade) runs in a private mount namespace where /sys/fs/cgroup is a
+# pure cgroup2 mount, with crun's cgroup manager disabled. The container keeps
+# that mount namespace's view; the host's own mounts are untouched (unshare's
+# default propagation is private).
+
+# sk_rt_exec RT PROGRAM [GLOBAL-FLAGS-AND-ARGS...]: run PROGRAM (the runtime
+# itself or stockade in front of it) the way RT needs on this host.
+sk_rt_exec() {
+  local rt=$1 prog=$2
+  shift 2
+  if [ "$rt" = crun ] && [ "$SK_CGROUP_LAYOUT" = hybrid ]; then
+    timeout -k 5 "$SK_TIMEOUT" unshare -m sh -c \
+      'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' \
+      sk-crun "$prog" --cgroup-manager=disabled "$@"
+  else
+    timeout -k 5 "$SK_TIMEOUT" "$prog" "$@"
+  fi
+}
+
+# The global flags every test passes (its own --root so that nothing of the
+# host's containers is seen or touched).
+sk_rt_root() { echo "$CASE/root-$1"; }
+
+# sk_rt ARGS...: the plain runtime $RT of the current case.
+sk_rt() { sk_rt_exec "$RT" "$(sk_rt_path "$RT")" --root "$(sk_rt_root "$RT")" "$@"; }
+
+# sk_sk ARGS...: stockade in front of $RT, with the case's config. Set SK_AS
+# to run it under another program name (stockade-complain, stockade-off):
+# a symlink of that name in $CASE/bin is made on demand.
+sk_sk() {
+  local prog=$SK_BIN
+  if [ -n "${SK_AS:-}" ]; then
+    mkdir -p "$CASE/bin"
+    [ -L "$CASE/bin/$SK_AS" ] || ln -s "$SK_BIN" "$CASE/bin/$SK_AS"
+    prog=$CASE/bin/$SK_AS
+  fi
+  STOCKADE_CONFIG=${SK_CONFIG:-$CASE/stockade.json} \
+    sk_rt_exec "$RT" "$prog" --root "$(sk_rt_root "$RT")" "$@"
+}
+
+# sk_config [JQ-FILTER]: write the case's stockade config for $RT (then apply
+# the filter, e.g. '.defaultMode="complain"').
+sk_config() {
+  local filter=${1:-.}
+  sk_require_stockade
+  jq -n --arg rt "$(sk_rt_path "$RT")" --arg pd "$SK_REPO/profiles" \
+    --arg sd "$CASE/state" --arg ev "$CASE/events.json" \
+    '{runtime: $rt, profileDir: $pd, defaultProfile: "default",
+      defaultMode: "enforce", stateDir: $sd, eventFile: $ev,
+      annotationModes: ["complain"]}' | jq "$filter" >"$CASE/stockade.json"
+}
+
+# sk_config_edit JQ-FILTER [JQ-ARGS...]: change the case's stockade config.
+sk_config_edit() {
+  local filter=$1
+  shift
+  jq "$@" "$filter" "$CASE/stockade.json" >"$CASE/stockade.json.new" && mv "$CASE/stockade.json.new" "$CASE/stockade.json"
+}
+
+# sk_profile_dir: a copy of the shipped profiles in $CASE/profiles (for tests
+# that add their own); prints its path and points the config at it.
+sk_profile_dir() {
+  local d=$CASE/profiles
+  if [ ! -d "$d" ]; then
+    cp -a "$SK_REPO/profiles" "$d"
+    sk_config_edit '.profileDir=$pd' --arg pd "$d"
+  fi
+  echo "$d"
+}
+
+# ---------------------------------------------------------------------------
+# Bundles
+
+# sk_build_rootfs DIR: busybox (static) with its applets, the probe helper,
+# and the directories the specs mount over.
+sk_build_rootfs() {
+  local r=$1
+  mkdir -p "$r"/bin "$r"/proc "$r"/dev "$r"/sys "$r"/tmp "$r"/etc "$r"/work "$r"/root "$r"/run \
+    "$r"/var/run "$r"/var/cache/nginx
+  chmod 0755 "$r"
+  chmod 1777 "$r"/tmp
+  cp "$SK_BUSYBOX" "$r"/bin/busybox
+  cp "$SK_PROBE" "$r"/bin/probe
+  chmod 0755 "$r"/bin/busybox "$r"/bin/probe
+  chroot "$r" /bin/busybox --install -s /bin
+  printf 'root:x:0:0:root:/root:/bin/sh\nwww:x:101:101:www:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r"/etc/passwd
+  printf 'root:x:0:\nwww:x:101:\nnogroup:x:65534:\n' >"$r"/etc/group
+}
+
+# sk_setup_run: the run-wide directory, rootfs and base spec. Idempotent;
+# run.sh calls it once and exports the result to every t_*.sh.
+sk_setup_run() {
+  if [ -n "${SK_RUN_DIR:-}" ] && [ -d "$SK_RUN_DIR/rootfs" ]; then
+    return 0
+  fi
+  SK_RUN_DIR=$(mktemp -d /tmp/stockade-it.XXXXXX) || return 1
+  chmod 0755 "$SK_RUN_DIR"
+  export SK_RUN_DIR
+  sk_build_rootfs "$SK_RUN_DIR/rootfs" || return 1
+  (cd "$SK_RUN_DIR" && "$SK_RUNC" spec) || return 1
+  jq '.process.terminal=false | .hostname="sk-test"' "$SK_RUN_DIR/config.json" >"$SK_RUN_DIR/config.base.json" &&
+    rm -f "$SK_RUN_DIR/config.json"
+  : >"$SK_RUN_DIR/results"
+}
+
+# sk_bundle NAME [JQ-FILTER [JQ-ARGS...]]: a bundle in $CASE/NAME with a
+# fresh copy of the rootfs and the base spec passed through the filter.
+# Prints its path.
+sk_bundle() {
+  local b=$CASE/$1 filter=${2:-.}
+  shift 2 2>/dev/null || shift $#
+  mkdir -p "$b"
+  cp -a "$SK_RUN_DIR/rootfs" "$b/rootfs"
+  jq "$@" "$filter" "$SK_RUN_DIR/config.base.json" >"$b/config.json" || return 1
+  echo "$b"
+}
+
+# sk_spec BUNDLE JQ-FILTER [jq args...]: edit a bundle's config.json.
+sk_spec() {
+  local b=$1 filter=$2
+  shift 2
+  jq "$@" "$filter" "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+}
+
+# jq filter: process.args = the shell script $1 (run with sh -c).
+sk_args_sh() { jq -n --arg s "$1" '["sh", "-c", $s]'; }
+
+# ---------------------------------------------------------------------------
+# Containers: unique ids, registered for cleanup
+
+SK_ID_N=0
+# sk_new_id TAG: a unique container id, remembered so the case's cleanup
+# kills and deletes it whatever happens. Sets SK_ID (no subshell, so the
+# counter and the registration stick).
+sk_new_id() {
+  SK_ID_N=$((SK_ID_N + 1))
+  SK_ID="sk-test-$BASHPID-$SK_ID_N-$1"
+  echo "$RT $SK_ID" >>"$CASE/containers"
+}
+
+# Kill and delete every container the case registered, plus any other
+# container left in the case's runtime roots; by id, with the plain runtime.
+sk_cleanup_containers() {
+  local rt id root
+  [ -n "${CASE:-}" ] || return 0
+  {
+    [ -f "$CASE/containers" ] && cat "$CASE/containers"
+    for rt in runc crun; do
+      root=$CASE/root-$rt
+      [ -d "$root" ] || continue
+      RT=$rt sk_rt_exec "$rt" "$(sk_rt_path "$rt")" --root "$root" list -q 2>/dev/null | sed "s/^/$rt /"
+    done
+  } | sort -u | while read -r rt id; do
+    [ -n "$id" ] || continue
+    sk_rt_exec "$rt" "$(sk_rt_path "$rt")" --root "$CASE/root-$rt" kill "$id" KILL >/dev/null 2>&1
+    sk_rt_exec "$rt" "$(sk_rt_path "$rt")" --root "$CASE/root-$rt" delete -f "$id" >/dev/null 2>&1
+  done
+  return 0
+}
+
+# sk_state_status ID [sk]: the container's status (created, running, paused,
+# stopped) per the plain runtime, or "absent".
+sk_state_status() {
+  local s
+  s=$(sk_rt state "$1" 2>/dev/null | jq -r .status 2>/dev/null) || s=
+  echo "${s:-absent}"
+}
+
+# sk_wait_status ID STATUS [SECONDS]: poll until the container has STATUS.
+sk_wait_status() {
+  local id=$1 want=$2 n=$((${3:-20} * 10)) s
+  while [ $n -gt 0 ]; do
+    s=$(sk_state_status "$id")
+    [ "$s" = "$want" ] && return 0
+    sleep 0.1
+    n=$((n - 1))
+  done
+  sk_log "container $id: status $s, wanted $want"
+  return 1
+}
+
+# ---------------------------------------------------------------------------
+# Commands and assertions inside a case
+
+sk_log() { printf '%s\n' "$*" >&2; }
+
+# sk_run NAME CMD...: run CMD with no stdin; stdout to $CASE/NAME.out,
+# stderr to $CASE/NAME.err, status in SK_RC. Logged for failure reports.
+sk_run() {
+  local name=$1
+  shift
+  "$@" </dev/null >"$CASE/$name.out" 2>"$CASE/$name.err"
+  SK_RC=$?
+  sk_log "\$ $*"
+  sk_log "  -> exit $SK_RC"
+  awk 'NR <= 25 { print "  out| " $0 }' "$CASE/$name.out" >&2
+  awk 'NR <= 25 { print "  err| " $0 }' "$CASE/$name.err" >&2
+  return 0
+}
+
+# sk_fail MESSAGE: end the case as failed.
+sk_fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# sk_skip REASON: end the case as skipped, saying why.
+sk_skip() {
+  printf '%s\n' "$*" >"$CASE/.skip"
+  exit 77
+}
+
+sk_assert_eq() { # ACTUAL EXPECTED WHAT
+  [ "$1" = "$2" ] || sk_fail "$3: got \"$1\", expected \"$2\""
+}
+
+sk_assert_ne() { # ACTUAL UNEXPECTED WHAT
+  [ "$1" != "$2" ] || sk_fail "$3: got \"$1\", which it must not be"
+}
+
+sk_assert_rc() { # EXPECTED WHAT  (checks SK_RC)
+  [ "$SK_RC" = "$1" ] || sk_fail "$2: exit status $SK_RC, expected $1"
+}
+
+sk_assert_rc_nonzero() { # WHAT
+  [ "$SK_RC" != 0 ] || sk_fail "$1: exit status 0, expected a failure"
+}
+
+# sk_assert_grep FILE ERE WHAT: some line of FILE matches the extended regex.
+sk_assert_grep() {
+  grep -Eq -- "$2" "$1" || sk_fail "$3: no line of $(basename "$1") matches /$2/"
+}
+
+sk_assert_no_grep() {
+  ! grep -Eq -- "$2" "$1" || sk_fail "$3: a line of $(basename "$1") matches /$2/: $(grep -Em1 -- "$2" "$1")"
+}
+
+# sk_assert_same FILE SAVED WHAT: byte-identical.
+sk_assert_same() {
+  cmp -s "$1" "$2" || sk_fail "$3: $1 differs from the saved copy"
+}
+
+# sk_kv FILE KEY [PREFIX]: the value of the last "PREFIXKEY=value" line.
+sk_kv() {
+  sed -n "s/^${3:-}$2=//p" "$1" | tail -n 1
+}
+
+sk_assert_kv() { # FILE KEY EXPECTED WHAT [PREFIX]
+  local v
+  v=$(sk_kv "$1" "$2" "${5:-}")
+  [ "$v" = "$3" ] || sk_fail "$4: ${5:-}$2=\"$v\", expected \"$3\""
+}
+
+# sk_state_empty: stockade's state dir has nothing in it (or does not exist).
+sk_assert_state_empty() {
+  local left
+  [ -d "$CASE/state" ] || return 0
+  left=$(find "$CASE/state" -mindepth 1 | head -n 5)
+  [ -z "$left" ] || sk_fail "$1: stockade's state dir is not empty: $left"
+}
+
+sk_require_stockade() {
+  [ -x "$SK_BIN" ] || sk_fail "stockade binary $SK_BIN missing (run make B=${B} all)"
+}
+
+# ---------------------------------------------------------------------------
+# Cases
+
+# sk_case NAME FUNCTION [ARGS...]: run one test case in a subshell with its
+# own $CASE dir and cleanup, and report it as one line:
+#   ok - NAME | not ok - NAME | skip - NAME: REASON
+# The case's log (commands run, their output, the failed assertion) is
+# printed after a failure, each line prefixed by "# ".
+sk_case() {
+  local name=$1 rc status reason case_dir
+  shift
+  case_dir=$(mktemp -d "$SK_RUN_DIR/case.XXXXXX")
+  (
+    CASE=$case_dir
+    trap 'sk_cleanup_containers' EXIT
+    trap 'exit 130' INT TERM
+    set -o pipefail
+    "$@"
+  ) >"$case_dir.log" 2>&1
+  rc=$?
+  case $rc in
+    0) status=ok ;;
+    77)
+      status=skip
+      reason=$(cat "$case_dir/.skip" 2>/dev/null)
+      ;;
+    *) status="not ok" ;;
+  esac
+  if [ "$status" = skip ] && [ "${SK_STRICT:-0}" = 1 ]; then
+    status="not ok"
+    echo "FAIL: skipped under SK_STRICT=1: $reason" >>"$case_dir.log"
+  fi
+  case $status in
+    skip) echo "skip - $name: ${reason:-no reason given}" ;;
+    *) echo "$status - $name" ;;
+  esac
+  echo "$status" >>"$SK_RUN_DIR/results"
+  if [ "$status" = "not ok" ] || [ "${SK_VERBOSE:-0}" = 1 ]; then
+    sed 's/^/#   /' "$case_dir.log"
+  fi
+  if [ "${SK_KEEP:-0}" != 1 ]; then
+    rm -rf "$case_dir" "$case_dir.log"
+  fi
+  return 0
+}
+
+# sk_for_runtimes NAME FUNCTION: one case per runtime, "NAME [runc]" etc.,
+# with RT set; a runtime that cannot run here is a skip that says why.
+sk_for_runtimes() {
+  local name=$1 fn=$2 rt why
+  for rt in $SK_RUNTIMES; do
+    why=$(sk_rt_missing "$rt")
+    if [ -n "$why" ]; then
+      sk_case "$name [$rt]" sk_skip "$why"
+    else
+      RT=$rt sk_case "$name [$rt]" "$fn"
+    fi
+  done
+}

@@ -1,0 +1,140 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # jq filters and in-container scripts are single-quoted on purpose
+# Enforce mode refuses what the profile does not allow, with one line per
+# reason, and leaves config.json alone; complain mode runs the same spec and
+# reports the same findings on stderr and as events.
+. "$(dirname "$0")/lib.sh"
+
+# A profile with no user and allowRoot false: a root spec cannot be remapped,
+# so enforce must refuse it.
+noroot_profile() {
+  local pd
+  pd=$(sk_profile_dir)
+  jq 'del(.user) | .name="noroot" | .allowRoot=false' "$pd/default.json" >"$pd/noroot.json" || sk_fail "noroot profile"
+  sk_config_edit '.defaultProfile="noroot"'
+}
+
+ROOT_SCRIPT='echo CONTAINER-RAN; probe status'
+root_spec='.process.user={uid: 0, gid: 0} | .process.args=$a'
+
+# The refusal's shape: first line, then only reason lines.
+assert_refusal_shape() { # ERR-FILE ID
+  local first
+  first=$(head -n 1 "$1")
+  case $first in
+    "stockade: refusing container \"$2\""*) ;;
+    *) sk_fail "first line of the refusal: got \"$first\", expected 'stockade: refusing container \"$2\" ...'" ;;
+  esac
+  if tail -n +2 "$1" | grep -Ev '^stockade:   SK-[A-Z-]+: .+; fix: .+' | grep -q .; then
+    sk_fail "refusal lines after the first must all be 'stockade:   SK-<RULE>: <what>; fix: <how>': $(tail -n +2 "$1" | grep -Ev '^stockade:   SK-[A-Z-]+: .+; fix: .+' | head -n 1)"
+  fi
+}
+
+assert_reason() { # ERR-FILE RULE
+  sk_assert_grep "$1" "^stockade:   $2: .+; fix: .+" "refusal reason $2"
+}
+
+t_refuse_root() {
+  local b
+  sk_config
+  noroot_profile
+  b=$(sk_bundle b "$root_spec" --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id root
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 1 "stockade run of a root spec under a profile without a user"
+  assert_refusal_shape "$CASE/run.err" "$SK_ID"
+  assert_reason "$CASE/run.err" SK-USER-ROOT
+  sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the refused container must not run"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
+}
+
+# Several reasons at once, through create (containerd's path): every one is
+# named on its own line.
+t_refuse_privileged() {
+  local b
+  sk_config
+  b=$(sk_bundle b '.process.args=["sh", "-c", "echo CONTAINER-RAN"]
+      | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+      | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+      | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]
+      | .linux.namespaces |= map(select(.type != "pid" and .type != "ipc" and .type != "network"))
+      | .mounts += [{destination: "/host", type: "bind", source: "/", options: ["rbind", "ro"]},
+                    {destination: "/var/run/docker.sock", type: "bind", source: "/var/run/docker.sock", options: ["bind"]}]
+      | .linux.resources.devices = [{allow: true, access: "rwm"}]') || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id priv
+  sk_run create sk_sk create --bundle "$b" "$SK_ID"
+  sk_assert_rc 1 "stockade create of a privileged-like spec"
+  assert_refusal_shape "$CASE/create.err" "$SK_ID"
+  for rule in SK-CAP-DANGEROUS SK-NS-HOST-PID SK-NS-HOST-IPC SK-NS-HOST-NET SK-MOUNT-SENSITIVE SK-DEVICES-ALL; do
+    assert_reason "$CASE/create.err" "$rule"
+  done
+  sk_assert_grep "$CASE/create.err" 'SK-CAP-DANGEROUS: .*CAP_SYS_ADMIN' "the dangerous capability is named"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
+}
+
+# Complain findings: on stderr and as JSON lines in the event file.
+assert_complained() { # ERR-FILE ID RULE
+  sk_assert_grep "$1" "^stockade: complain: $3: " "complain line for $3 on stderr"
+  [ -s "$CASE/events.json" ] || sk_fail "no event file $CASE/events.json written"
+  jq -e . "$CASE/events.json" >/dev/null 2>&1 || sk_fail "the event file is not JSON lines: $(head -c 300 "$CASE/events.json")"
+  [ -n "$(jq -c --arg id "$2" --arg rule "$3" \
+    'select(.type == "spec-finding" and .rule == $rule and .container == $id and .mode == "complain")' \
+    "$CASE/events.json")" ] ||
+    sk_fail "no spec-finding event for $3, container $2, mode complain in: $(head -c 600 "$CASE/events.json")"
+}
+
+# The same root spec under the stockade-complain name: it runs, as root.
+t_complain_symlink() {
+  local b
+  sk_config
+  noroot_profile
+  b=$(sk_bundle b "$root_spec" --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
+  sk_new_id complain
+  SK_AS=stockade-complain sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade-complain run"
+  sk_assert_grep "$CASE/run.out" '^CONTAINER-RAN$' "the container ran"
+  sk_assert_kv "$CASE/run.out" uid 0 "complain runs the spec unchanged (as root)"
+  assert_complained "$CASE/run.err" "$SK_ID" SK-USER-ROOT
+}
+
+# Mode by annotation, allowed because config annotationModes lists complain.
+t_complain_annotation() {
+  local b
+  sk_config
+  noroot_profile
+  b=$(sk_bundle b "$root_spec"' | .annotations["stockade.io/mode"]="complain"' \
+    --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
+  sk_new_id complain
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run with stockade.io/mode=complain"
+  sk_assert_grep "$CASE/run.out" '^CONTAINER-RAN$' "the container ran"
+  sk_assert_kv "$CASE/run.out" uid 0 "complain runs the spec unchanged (as root)"
+  assert_complained "$CASE/run.err" "$SK_ID" SK-USER-ROOT
+}
+
+# A mode annotation that the config does not allow is refused in enforce:
+# a workload cannot switch itself off.
+t_mode_annotation_refused() {
+  local b
+  sk_config
+  b=$(sk_bundle b "$root_spec"' | .annotations["stockade.io/mode"]="off"' \
+    --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id modeoff
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc_nonzero "stockade run with a disallowed stockade.io/mode=off"
+  sk_assert_grep "$CASE/run.err" '^stockade: ' "the refusal is a stockade message"
+  sk_assert_grep "$CASE/run.err" 'stockade\.io/mode' "the message names the annotation"
+  sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the container must not run"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
+}
+
+sk_for_runtimes "refusal: enforce refuses a root spec (SK-USER-ROOT), config.json untouched" t_refuse_root
+sk_for_runtimes "refusal: enforce names every reason of a privileged-like spec" t_refuse_privileged
+sk_for_runtimes "complain: stockade-complain runs the root spec and reports SK-USER-ROOT" t_complain_symlink
+sk_for_runtimes "complain: annotation stockade.io/mode=complain (allowed by annotationModes)" t_complain_annotation
+sk_for_runtimes "refusal: annotation stockade.io/mode=off not in annotationModes" t_mode_annotation_refused

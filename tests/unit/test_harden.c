@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every hardening step of shim/harden.c. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stockade/harden.h"
+#include "stockade/json.h"
+#include "stockade/judge.h"
+#include "stockade/profile.h"
+#include "stockade/seccomp.h"
+#include "stockade/spec.h"
+
+/* What `runc spec` writes, trimmed: root, caps, writable /proc and /dev. */
+static const char *engine_spec =
+    "{\"ociVersion\":\"1.0.2\",\"process\":{\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[0,10]},"
+    "\"args\":[\"sh\"],\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"ambient\":[\"CAP_KILL\"]},\"noNewPrivileges\":false},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":false},"
+    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\","
+    "\"mode=755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\","
+    "\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+    "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\",\"exec\",\"suid\"]},"
+    "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/srv/hosts\",\"options\":[\"rbind\",\"ro\"]}],"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"network\"},{\"type\":\"mount\"}],"
+    "\"maskedPaths\":[\"/proc/kcore\",\"/custom\"]}}";
+
+static struct json *parse(const char *s) {
+  struct json *j = NULL;
+  struct sk_error *err = NULL;
+  if (json_parse(s, strlen(s), &j, &err) < 0)
+    fail_msg("parse: %s", err->msg);
+  return j;
+}
+
+static struct profile *profile(const char *text) {
+  struct profile *p = NULL;
+  struct sk_error *err = NULL;
+  if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
+    fail_msg("profile: %s", err->msg);
+  return p;
+}
+
+static void harden(struct json *spec, struct profile *p) {
+  struct sk_error *err = NULL;
+  if (harden_spec(spec, p, &err) < 0)
+    fail_msg("harden_spec: %s", err->msg);
+}
+
+static struct json *mount_at(struct json *spec, const char *dest) {
+  struct json *m = json_get(spec, "mounts");
+  size_t i;
+  for (i = 0; i < m->n; i++)
+    if (strcmp(json_string(json_get(m->items[i], "destination")), dest) == 0)
+      return m->items[i];
+  return NULL;
+}
+
+static void assert_set(struct json *spec, const char *set, const char *const *want) {
+  struct json *arr = json_get_path(spec, "process", "capabilities", set, NULL);
+  size_t n = 0;
+  assert_non_null(arr);
+  for (; want[n]; n++)
+    if (!json_array_has_string(arr, want[n]))
+      fail_msg("%s lacks %s", set, want[n]);
+  if (arr->n != n)
+    fail_msg("%s has %zu capabilities, want %zu", set, arr->n, n);
+}
+
+static void test_user_rootfs_nnp(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1234,\"gid\":4321}}");
+  uint64_t v = 0;
+  bool b = false;
+  harden(spec, p);
+  assert_true(json_uint64(json_get_path(spec, "process", "user", "uid", NULL), &v));
+  assert_int_equal(v, 1234);
+  assert_true(json_uint64(json_get_path(spec, "process", "user", "gid", NULL), &v));
+  assert_int_equal(v, 4321);
+  /* the root group is dropped from additionalGids, others kept */
+  assert_int_equal(json_get_path(spec, "process", "user", "additionalGids", NULL)->n, 1);
+  assert_true(json_bool(json_get_path(spec, "root", "readonly", NULL), &b) && b);
+  assert_true(json_bool(json_get_path(spec, "process", "noNewPrivileges", NULL), &b) && b);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_non_root_user_kept(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1234,\"gid\":4321}}");
+  uint64_t v = 0;
+  json_set(json_get_path(spec, "process", "user", NULL), "uid", json_new_int(1000));
+  harden(spec, p);
+  assert_true(json_uint64(json_get_path(spec, "process", "user", "uid", NULL), &v));
+  assert_int_equal(v, 1000);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_writable_rootfs_allowed(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"writableRootfs\":true}");
+  bool b = true;
+  harden(spec, p);
+  assert_true(json_bool(json_get_path(spec, "root", "readonly", NULL), &b));
+  assert_false(b);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_caps_cut_to_profile(void **state) {
+  static const char *const none[] = {NULL};
+  static const char *const nbs[] = {"CAP_NET_BIND_SERVICE", NULL};
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":101,\"gid\":101},"
+                              "\"capabilities\":[\"NET_BIND_SERVICE\",\"CHOWN\"]}");
+  harden(spec, p);
+  /* CHOWN is in the profile but not the spec: never added. */
+  assert_set(spec, "bounding", nbs);
+  assert_set(spec, "effective", nbs);
+  assert_set(spec, "permitted", nbs);
+  /* remapped from root: what it keeps is made ambient to survive execve */
+  assert_set(spec, "inheritable", nbs);
+  assert_set(spec, "ambient", nbs);
+  json_free(spec);
+  profile_free(p);
+
+  spec = parse(engine_spec);
+  p = profile("{\"name\":\"test\",\"user\":{\"uid\":101,\"gid\":101}}");
+  harden(spec, p);
+  assert_set(spec, "bounding", none);
+  assert_set(spec, "effective", none);
+  assert_set(spec, "ambient", none);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_caps_written_when_missing(void **state) {
+  static const char *const none[] = {NULL};
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":101,\"gid\":101}}");
+  json_del(json_get(spec, "process"), "capabilities");
+  harden(spec, p);
+  assert_set(spec, "bounding", none);
+  assert_set(spec, "permitted", none);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_mount_flags(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct json *o;
+  harden(spec, p);
+  o = json_get(mount_at(spec, "/data"), "options");
+  assert_true(json_array_has_string(o, "noexec"));
+  assert_true(json_array_has_string(o, "nosuid"));
+  assert_true(json_array_has_string(o, "nodev"));
+  assert_false(json_array_has_string(o, "exec"));
+  assert_false(json_array_has_string(o, "suid"));
+  o = json_get(mount_at(spec, "/proc"), "options");
+  assert_true(json_array_has_string(o, "noexec") && json_array_has_string(o, "nodev"));
+  /* /dev and devpts keep device nodes usable */
+  o = json_get(mount_at(spec, "/dev"), "options");
+  assert_true(json_array_has_string(o, "noexec"));
+  assert_false(json_array_has_string(o, "nodev"));
+  o = json_get(mount_at(spec, "/dev/pts"), "options");
+  assert_false(json_array_has_string(o, "nodev"));
+  /* read-only mounts are left alone */
+  o = json_get(mount_at(spec, "/etc/hosts"), "options");
+  assert_int_equal(o->n, 2);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_writable_paths(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":7,\"gid\":8},\"writablePaths\":[{\"path\":\"/tmp\","
+                              "\"size\":\"16m\"},{\"path\":\"/data\"}]}");
+  struct json *m, *o;
+  size_t n_before = json_get(parse(engine_spec), "mounts")->n;
+  harden(spec, p);
+  m = mount_at(spec, "/tmp");
+  assert_non_null(m);
+  assert_string_equal(json_string(json_get(m, "type")), "tmpfs");
+  o = json_get(m, "options");
+  assert_true(json_array_has_string(o, "noexec") && json_array_has_string(o, "nosuid") &&
+              json_array_has_string(o, "nodev"));
+  assert_true(json_array_has_string(o, "size=16m"));
+  assert_true(json_array_has_string(o, "uid=7,gid=8"));
+  /* /data is mounted by the engine already: not doubled */
+  assert_int_equal(json_get(spec, "mounts")->n, n_before + 1);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_masked_paths(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  size_t i;
+  harden(spec, p);
+  for (i = 0; spec_masked_paths[i]; i++)
+    assert_true(json_array_has_string(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths[i]));
+  for (i = 0; spec_readonly_paths[i]; i++)
+    assert_true(json_array_has_string(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths[i]));
+  assert_true(json_array_has_string(json_get_path(spec, "linux", "maskedPaths", NULL), "/custom"));
+  json_free(spec);
+  profile_free(p);
+}
+
+static bool rule_allows(const struct json *sc, const char *name) {
+  const struct json *rules = json_get(sc, "syscalls");
+  size_t i;
+  for (i = 0; rules && i < rules->n; i++)
+    if (json_array_has_string(json_get(rules->items[i], "names"), name))
+      return strcmp(json_string(json_get(rules->items[i], "action")), "SCMP_ACT_ALLOW") == 0;
+  return strcmp(json_string(json_get(sc, "defaultAction")), "SCMP_ACT_ALLOW") == 0;
+}
+
+static void test_seccomp_generated_and_intersected(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct json *sc;
+  harden(spec, p);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_non_null(sc);
+  assert_true(json_get(sc, "architectures")->n >= 1);
+  assert_true(rule_allows(sc, "read"));
+  assert_false(rule_allows(sc, "unshare"));
+  assert_false(rule_allows(sc, "keyctl"));
+  json_free(spec);
+
+  /* The engine denies getpid; the profile allows it: the result denies it. */
+  spec = parse(engine_spec);
+  json_set(json_get(spec, "linux"), "seccomp",
+           parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpid\"],"
+                 "\"action\":\"SCMP_ACT_ERRNO\"}]}"));
+  harden(spec, p);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_false(rule_allows(sc, "getpid"));
+  assert_true(rule_allows(sc, "read"));
+  assert_false(rule_allows(sc, "mount")); /* the engine allowed it, the profile does not */
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_idempotent_and_judged_clean(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"writablePaths\":[{\"path\":\"/tmp\"}]}");
+  struct findings f = {0};
+  struct sk_error *err = NULL;
+  char *a = NULL, *b = NULL;
+  size_t la, lb;
+  harden(spec, p);
+  assert_int_equal(json_gen(spec, &a, &la, &err), 0);
+  harden(spec, p);
+  assert_int_equal(json_gen(spec, &b, &lb, &err), 0);
+  assert_string_equal(a, b);
+  /* After hardening the judge finds nothing but the seccomp note. */
+  assert_int_equal(judge_spec(spec, p, &f, &err), 0);
+  assert_int_equal(f.n, 1);
+  assert_string_equal(f.v[0].rule, "SK-SECCOMP");
+  findings_clear(&f);
+  free(a);
+  free(b);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_annotate(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct sk_error *err = NULL;
+  assert_int_equal(harden_annotate(spec, p, SK_MODE_ENFORCE, &err), 0);
+  assert_string_equal(spec_annotation(spec, SK_ANN_APPLIED), "test");
+  assert_string_equal(spec_annotation(spec, SK_ANN_APPLIED_MODE), "enforce");
+  assert_string_equal(spec_annotation(spec, SK_ANN_SHA256), p->sha256);
+  assert_int_equal(strlen(p->sha256), 64);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_harden_process_file(void **state) {
+  struct json *proc = parse("{\"user\":{\"uid\":0},\"args\":[\"sh\"],\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}}");
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":5,\"gid\":6}}");
+  struct sk_error *err = NULL;
+  bool remapped = false, b = false;
+  uint64_t v;
+  assert_int_equal(harden_process(proc, p, &remapped, &err), 0);
+  assert_true(remapped);
+  assert_true(json_uint64(json_get_path(proc, "user", "uid", NULL), &v) && v == 5);
+  assert_true(json_bool(json_get(proc, "noNewPrivileges"), &b) && b);
+  assert_int_equal(json_get_path(proc, "capabilities", "bounding", NULL)->n, 0);
+  json_free(proc);
+  profile_free(p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_user_rootfs_nnp),
+      cmocka_unit_test(test_non_root_user_kept),
+      cmocka_unit_test(test_writable_rootfs_allowed),
+      cmocka_unit_test(test_caps_cut_to_profile),
+      cmocka_unit_test(test_caps_written_when_missing),
+      cmocka_unit_test(test_mount_flags),
+      cmocka_unit_test(test_writable_paths),
+      cmocka_unit_test(test_masked_paths),
+      cmocka_unit_test(test_seccomp_generated_and_intersected),
+      cmocka_unit_test(test_idempotent_and_judged_clean),
+      cmocka_unit_test(test_annotate),
+      cmocka_unit_test(test_harden_process_file),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,801 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for shim/profile.c: the profile format of profiles/README.md,
+ * every field, every default, every error with its exact position, and
+ * the shipped profiles. Run from the source tree (make unit), or point
+ * STOCKADE_SRCDIR at it. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+#include "stockade/util.h"
+
+/* A scratch directory for the tests that need files, made by the group
+ * setup and removed by its teardown. */
+static char tmpdir[] = "/tmp/stockade-test-profile.XXXXXX";
+
+static int group_setup(void **state) {
+  (void)state;
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state) {
+  cleanup_error struct sk_error *err = NULL;
+  (void)state;
+  return remove_tree(tmpdir, &err);
+}
+
+/* Write <tmpdir>/<name> (directories below tmpdir are created) and return
+ * its full path, malloc'd. */
+static char *write_tmp(const char *name, const char *text) {
+  cleanup_error struct sk_error *err = NULL;
+  char *path = NULL;
+  char *slash;
+
+  assert_true(asprintf(&path, "%s/%s", tmpdir, name) > 0);
+  slash = strrchr(path, '/');
+  *slash = '\0';
+  if (mkdir_p(path, 0755, &err) < 0)
+    fail_msg("mkdir_p %s: %s", path, err->msg);
+  *slash = '/';
+  if (write_file_atomic(path, text, strlen(text), 0644, &err) < 0)
+    fail_msg("write %s: %s", path, err->msg);
+  return path;
+}
+
+static struct profile *parse_ok(const char *text) {
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+
+  if (profile_parse("t.json", text, strlen(text), &p, &err) < 0)
+    fail_msg("profile_parse failed: %s\n--- profile ---\n%s", err->msg, text);
+  assert_non_null(p);
+  return p;
+}
+
+static void expect_parse_error(const char *text, const char *want) {
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+
+  if (profile_parse("t.json", text, strlen(text), &p, &err) == 0) {
+    profile_free(p);
+    fail_msg("profile_parse accepted a bad profile; expected \"%s\"\n--- profile ---\n%s", want, text);
+  }
+  assert_null(p);
+  assert_non_null(err);
+  if (strcmp(err->msg, want) != 0)
+    fail_msg("wrong message\n  got:  %s\n  want: %s\n--- profile ---\n%s", err->msg, want, text);
+}
+
+static void expect_file_error(const char *path, const char *want) {
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+
+  if (profile_load_file(path, &p, &err) == 0) {
+    profile_free(p);
+    fail_msg("profile_load_file(%s) accepted a bad profile; expected \"%s\"", path, want);
+  }
+  assert_null(p);
+  assert_non_null(err);
+  if (strcmp(err->msg, want) != 0)
+    fail_msg("wrong message\n  got:  %s\n  want: %s", err->msg, want);
+}
+
+/* ---- every field ---------------------------------------------------- */
+
+static void test_all_fields(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\n"
+                                               "  \"name\": \"web\",\n"
+                                               "  \"description\": \"nginx-style web server\",\n"
+                                               "  \"user\": {\"uid\": 101, \"gid\": 102},\n"
+                                               "  \"allowRoot\": false,\n"
+                                               "  \"capabilities\": [\"NET_BIND_SERVICE\", \"cap_chown\"],\n"
+                                               "  \"writableRootfs\": true,\n"
+                                               "  \"writablePaths\": [{\"path\": \"/tmp\", \"size\": \"64m\"},\n"
+                                               "                    {\"path\": \"/var/cache/nginx\"}],\n"
+                                               "  \"seccomp\": \"default\"\n"
+                                               "}\n");
+  (void)state;
+  assert_string_equal(p->name, "web");
+  assert_string_equal(p->description, "nginx-style web server");
+  assert_null(p->file); /* parsed from memory */
+  assert_true(p->has_user);
+  assert_int_equal(p->uid, 101);
+  assert_int_equal(p->gid, 102);
+  assert_false(p->allow_root);
+  assert_true(p->writable_rootfs);
+  assert_int_equal(p->n_capabilities, 2);
+  assert_string_equal(p->capabilities[0], "CAP_NET_BIND_SERVICE");
+  assert_string_equal(p->capabilities[1], "CAP_CHOWN");
+  assert_int_equal(p->n_writable_paths, 2);
+  assert_string_equal(p->writable_paths[0].path, "/tmp");
+  assert_string_equal(p->writable_paths[0].size, "64m");
+  assert_string_equal(p->writable_paths[1].path, "/var/cache/nginx");
+  assert_null(p->writable_paths[1].size);
+  assert_string_equal(p->seccomp_source, "default");
+  assert_true(json_is(p->seccomp, JSON_OBJECT));
+  assert_int_equal(strlen(p->sha256), 64);
+}
+
+static void test_allow_root(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"legacy\", \"allowRoot\": true}");
+  (void)state;
+  assert_true(p->allow_root);
+  assert_false(p->has_user);
+}
+
+/* uid and gid at the top of their range, gid 0 (OpenShift-style images
+ * run with the root group), sizes with each suffix. */
+static void test_edges_accepted(void **state) {
+  cleanup_profile struct profile *p =
+      parse_ok("{\"name\": \"e\", \"user\": {\"gid\": 0, \"uid\": 4294967294},"
+               " \"writablePaths\": [{\"path\": \"/a\", \"size\": \"1\"}, {\"path\": \"/b\", \"size\": \"10k\"},"
+               " {\"path\": \"/a/b\", \"size\": \"2g\"}, {\"path\": \"/.cache\", \"size\": \"7m\"}]}");
+  (void)state;
+  assert_int_equal(p->uid, 4294967294u);
+  assert_int_equal(p->gid, 0);
+  assert_int_equal(p->n_writable_paths, 4);
+  assert_string_equal(p->writable_paths[2].path, "/a/b");
+  assert_string_equal(p->writable_paths[2].size, "2g");
+  assert_string_equal(p->writable_paths[3].path, "/.cache");
+}
+
+/* ---- defaults ------------------------------------------------------- */
+
+static void test_defaults(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"minimal\"}");
+  cleanup_profile struct profile *d = parse_ok("{\"name\": \"minimal\", \"seccomp\": \"default\"}");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_free char *a = NULL, *b = NULL;
+  (void)state;
+  assert_string_equal(p->name, "minimal");
+  assert_null(p->description);
+  assert_null(p->file);
+  assert_false(p->has_user);
+  assert_false(p->allow_root);
+  assert_false(p->writable_rootfs);
+  assert_int_equal(p->n_capabilities, 0);
+  assert_int_equal(p->n_writable_paths, 0);
+  assert_string_equal(p->seccomp_source, "default");
+  assert_true(json_is(p->seccomp, JSON_OBJECT));
+  /* No "seccomp" is the same document as "seccomp": "default". */
+  assert_int_equal(json_gen(p->seccomp, &a, NULL, &err), 0);
+  assert_int_equal(json_gen(d->seccomp, &b, NULL, &err), 0);
+  assert_string_equal(a, b);
+}
+
+/* ---- errors, each with its exact position --------------------------- */
+
+static void test_error_syntax(void **state) {
+  (void)state;
+  /* json_parse's "line L, column C: why" becomes "file:L:C: why". */
+  expect_parse_error("{\n  \"name\": \"x\",\n  \"allowRoot\": tru\n}\n",
+                     "t.json:3:18: lexical error: invalid string in json text.");
+  expect_parse_error("{\"name\": \"x\",}", "t.json:1:14: invalid object key (must be a string)");
+  expect_parse_error("{\"name\": \"x\", \"name\": \"y\"}", "t.json:1:25: duplicate key \"name\"");
+  expect_parse_error("", "t.json:1:1: premature EOF");
+}
+
+static void test_error_root(void **state) {
+  (void)state;
+  expect_parse_error("\n  [\"web\"]",
+                     "t.json:2:3: profile: got an array; expected an object such as {\"name\": \"web\"}");
+  expect_parse_error("{\n  \"description\": \"no name\"\n}",
+                     "t.json:1:1: name: missing; expected the profile's name such as \"web\"");
+  expect_parse_error("{\"name\": 7}", "t.json:1:10: name: got a number; expected a string such as \"web\"");
+  expect_parse_error("{\"name\": \"a/b\"}", "t.json:1:10: name: invalid profile name \"a/b\"; profile names are "
+                                            "[A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters");
+  expect_parse_error("{\"name\": \"\"}", "t.json:1:10: name: invalid profile name \"\"; profile names are "
+                                         "[A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters");
+  expect_parse_error("{\"name\": \"x\", \"description\": false}",
+                     "t.json:1:30: description: got a boolean; expected a string");
+}
+
+static void test_error_unknown_field(void **state) {
+  (void)state;
+  expect_parse_error("{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
+                     "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
+                     "capabilities, writableRootfs, writablePaths, seccomp");
+  /* Field names are case-sensitive, as in the OCI spec. */
+  expect_parse_error("{\"name\": \"x\", \"AllowRoot\": true}",
+                     "t.json:1:28: AllowRoot: unknown field \"AllowRoot\"; expected one of name, description, user, "
+                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp");
+}
+
+static void test_error_user(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"user\": 101}",
+                     "t.json:1:23: user: got a number; expected an object {\"uid\": N, \"gid\": N}");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"gid\": 1}}",
+                     "t.json:1:23: user: missing \"uid\"; expected an object {\"uid\": N, \"gid\": N}");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": 1}}",
+                     "t.json:1:23: user: missing \"gid\"; expected an object {\"uid\": N, \"gid\": N}");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": 1, \"gid\": 1, \"name\": \"nginx\"}}",
+                     "t.json:1:52: user.name: unknown field \"name\"; expected one of uid, gid");
+  expect_parse_error("{\n  \"name\": \"x\",\n  \"user\": {\"uid\": 0, \"gid\": 0}\n}",
+                     "t.json:3:19: user.uid: 0 is root; expected a non-root uid from 1 to 4294967294 (to let "
+                     "images run as root, remove \"user\" and set \"allowRoot\": true)");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": \"101\", \"gid\": 1}}",
+                     "t.json:1:31: user.uid: got a string; expected an integer from 1 to 4294967294");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": -1, \"gid\": 1}}",
+                     "t.json:1:31: user.uid: -1 is not a valid id; expected an integer from 1 to 4294967294");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": 4294967295, \"gid\": 1}}",
+                     "t.json:1:31: user.uid: 4294967295 is not a valid id; expected an integer from 1 to 4294967294");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": 1.5, \"gid\": 1}}",
+                     "t.json:1:31: user.uid: 1.5 is not a valid id; expected an integer from 1 to 4294967294");
+  expect_parse_error("{\"name\": \"x\", \"user\": {\"uid\": 1, \"gid\": 1e3}}",
+                     "t.json:1:41: user.gid: 1e3 is not a valid id; expected an integer from 0 to 4294967294");
+}
+
+static void test_error_allow_root(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"allowRoot\": \"yes\"}",
+                     "t.json:1:28: allowRoot: got a string; expected true or false");
+  /* user and allowRoot together contradict each other, in either order. */
+  expect_parse_error(
+      "{\n  \"name\": \"x\",\n  \"user\": {\"uid\": 1, \"gid\": 1},\n  \"allowRoot\": true\n}",
+      "t.json:4:16: allowRoot: true contradicts \"user\" (line 3); expected either \"user\" (images "
+      "that would run as root run as that user) or \"allowRoot\": true (they may run as root), not both");
+  expect_parse_error(
+      "{\"allowRoot\": true, \"name\": \"x\", \"user\": {\"uid\": 1, \"gid\": 1}}",
+      "t.json:1:15: allowRoot: true contradicts \"user\" (line 1); expected either \"user\" (images "
+      "that would run as root run as that user) or \"allowRoot\": true (they may run as root), not both");
+  /* false is no contradiction */
+  profile_free(parse_ok("{\"name\": \"x\", \"user\": {\"uid\": 1, \"gid\": 1}, \"allowRoot\": false}"));
+}
+
+static void test_error_capabilities(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"capabilities\": \"NET_BIND_SERVICE\"}",
+                     "t.json:1:31: capabilities: got a string; expected an array of capability names such as "
+                     "[\"NET_BIND_SERVICE\"]");
+  expect_parse_error("{\"name\": \"x\", \"capabilities\": [10]}",
+                     "t.json:1:32: capabilities[0]: got a number; expected a capability name such as "
+                     "\"NET_BIND_SERVICE\"");
+  expect_parse_error("{\n"
+                     "  \"name\": \"web\",\n"
+                     "  \"capabilities\": [\n"
+                     "    \"NET_BIND_SERVICE\",\n"
+                     "    \"CHOWN\",\n"
+                     "    \"CAP_FOO\"\n"
+                     "  ]\n"
+                     "}\n",
+                     "t.json:6:5: capabilities[2]: unknown capability \"CAP_FOO\"; expected a name from "
+                     "capabilities(7) such as NET_BIND_SERVICE");
+  /* Duplicates are found after canonicalisation. */
+  expect_parse_error(
+      "{\"name\": \"x\",\n \"capabilities\": [\"NET_BIND_SERVICE\", \"KILL\", \"cap_net_bind_service\"]}",
+      "t.json:2:47: capabilities[2]: duplicate capability \"CAP_NET_BIND_SERVICE\" (also "
+      "capabilities[0]); expected each capability once");
+}
+
+static void test_error_writable_rootfs(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"writableRootfs\": 1}",
+                     "t.json:1:33: writableRootfs: got a number; expected true or false");
+}
+
+/* Each writablePaths case: the path (or size) at column 28/42 of line 2. */
+static void expect_writable_error(const char *element, const char *want) {
+  cleanup_free char *text = NULL;
+  assert_true(asprintf(&text, "{\"name\": \"x\",\n \"writablePaths\": [%s]}", element) > 0);
+  expect_parse_error(text, want);
+}
+
+static void test_error_writable_paths(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"writablePaths\": \"/tmp\"}",
+                     "t.json:1:32: writablePaths: got a string; expected an array such as [{\"path\": \"/tmp\", "
+                     "\"size\": \"64m\"}]");
+  expect_writable_error("\"/tmp\"", "t.json:2:20: writablePaths[0]: got a string; expected an object such as "
+                                    "{\"path\": \"/tmp\", \"size\": \"64m\"}");
+  expect_writable_error("{\"size\": \"1m\"}", "t.json:2:20: writablePaths[0]: missing \"path\"; expected an object "
+                                              "such as {\"path\": \"/tmp\", \"size\": \"64m\"}");
+  expect_writable_error("{\"path\": \"/tmp\", \"mode\": \"1777\"}",
+                        "t.json:2:45: writablePaths[0].mode: unknown field \"mode\"; expected one of path, size");
+  expect_writable_error("{\"path\": 5}",
+                        "t.json:2:29: writablePaths[0].path: got a number; expected an absolute path such as \"/tmp\"");
+  expect_writable_error("{\"path\": \"tmp\"}",
+                        "t.json:2:29: writablePaths[0].path: \"tmp\" is relative; expected an absolute path such as "
+                        "\"/tmp\"");
+  expect_writable_error("{\"path\": \"\"}",
+                        "t.json:2:29: writablePaths[0].path: the path is empty; expected an absolute path such as "
+                        "\"/tmp\"");
+  expect_writable_error("{\"path\": \"/tmp/../etc\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/tmp/../etc\" has a \"..\" segment; expected a clean "
+                        "absolute path without \"..\"");
+  expect_writable_error("{\"path\": \"/..\"}", "t.json:2:29: writablePaths[0].path: \"/..\" has a \"..\" segment; "
+                                               "expected a clean absolute path without \"..\"");
+  expect_writable_error("{\"path\": \"/\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/\" is the whole root filesystem; expected a directory "
+                        "below \"/\" (to make the root writable set \"writableRootfs\": true)");
+  expect_writable_error("{\"path\": \"/.\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/.\" is the whole root filesystem; expected a directory "
+                        "below \"/\" (to make the root writable set \"writableRootfs\": true)");
+  expect_writable_error("{\"path\": \"/var//cache\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/var//cache\" is not clean; expected \"/var/cache\"");
+  expect_writable_error("{\"path\": \"/tmp/\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/tmp/\" is not clean; expected \"/tmp\"");
+  expect_writable_error("{\"path\": \"/a/./b\"}",
+                        "t.json:2:29: writablePaths[0].path: \"/a/./b\" is not clean; expected \"/a/b\"");
+  expect_writable_error("{\"path\": \"/tmp\"}, {\"path\": \"/work\"}, {\"path\": \"/tmp\"}",
+                        "t.json:2:66: writablePaths[2].path: duplicate path \"/tmp\" (also writablePaths[0]); "
+                        "expected each path once");
+  /* ".." inside a name is not a ".." segment */
+  profile_free(parse_ok("{\"name\": \"x\", \"writablePaths\": [{\"path\": \"/a..b/c..\"}]}"));
+}
+
+static void test_error_sizes(void **state) {
+  static const char *const bad[] = {"64MB", "64M", "", "m", "64mm", "6 4m", "-1", "0x10", "1.5g", "64t"};
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cleanup_free char *element = NULL, *want = NULL;
+    assert_true(asprintf(&element, "{\"path\": \"/tmp\", \"size\": \"%s\"}", bad[i]) > 0);
+    assert_true(asprintf(&want,
+                         "t.json:2:45: writablePaths[0].size: \"%s\" is not a size; expected digits with an "
+                         "optional k, m or g suffix such as \"64m\"",
+                         bad[i]) > 0);
+    expect_writable_error(element, want);
+  }
+  expect_writable_error("{\"path\": \"/tmp\", \"size\": 64}",
+                        "t.json:2:45: writablePaths[0].size: got a number; expected a string such as \"64m\"");
+  /* size=0 would be an unlimited tmpfs */
+  expect_writable_error("{\"path\": \"/tmp\", \"size\": \"0\"}",
+                        "t.json:2:45: writablePaths[0].size: \"0\" would make the tmpfs unlimited; expected a size "
+                        "above zero such as \"64m\"");
+  expect_writable_error("{\"path\": \"/tmp\", \"size\": \"000g\"}",
+                        "t.json:2:45: writablePaths[0].size: \"000g\" would make the tmpfs unlimited; expected a size "
+                        "above zero such as \"64m\"");
+  /* and one the kernel's memparse() would wrap around */
+  expect_writable_error("{\"path\": \"/tmp\", \"size\": \"17179869184g\"}",
+                        "t.json:2:45: writablePaths[0].size: \"17179869184g\" is too large; expected a size below 8 "
+                        "exabytes such as \"64m\"");
+  expect_writable_error("{\"path\": \"/tmp\", \"size\": \"99999999999999999999999\"}",
+                        "t.json:2:45: writablePaths[0].size: \"99999999999999999999999\" is too large; expected a size "
+                        "below 8 exabytes such as \"64m\"");
+}
+
+static void test_error_seccomp_value(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"seccomp\": 1}",
+                     "t.json:1:26: seccomp: got a number; expected \"default\", an inline OCI seccomp object, or the "
+                     "path of a JSON file");
+  expect_parse_error("{\"name\": \"x\", \"seccomp\": \"\"}",
+                     "t.json:1:26: seccomp: the path is empty; expected \"default\", an inline OCI seccomp object, or "
+                     "the path of a JSON file");
+  /* From memory there is no directory for a relative path to be in. */
+  expect_parse_error("{\"name\": \"x\", \"seccomp\": \"seccomp/web.json\"}",
+                     "t.json:1:26: seccomp: \"seccomp/web.json\" is relative but the profile was not read from a file; "
+                     "expected \"default\", an inline OCI seccomp object, or an absolute path");
+}
+
+/* ---- seccomp: inline, by path --------------------------------------- */
+
+#define SMALL_SECCOMP                                                                                                  \
+  "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\", \"write\", \"exit_group\"], "         \
+  "\"action\": \"SCMP_ACT_ALLOW\"}]}"
+
+static void test_seccomp_inline(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"x\", \"seccomp\": " SMALL_SECCOMP "}");
+  (void)state;
+  assert_string_equal(p->seccomp_source, "inline");
+  assert_string_equal(json_string(json_get(p->seccomp, "defaultAction")), "SCMP_ACT_ERRNO");
+  assert_true(json_array_has_string(json_get(json_get(p->seccomp, "syscalls")->items[0], "names"), "exit_group"));
+}
+
+/* A bad syscall in an inline document is reported at its place in the
+ * profile, with the field path below "seccomp". */
+static void test_seccomp_inline_bad_syscall(void **state) {
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+  const char *text = "{\n"
+                     "  \"name\": \"x\",\n"
+                     "  \"seccomp\": {\n"
+                     "    \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                     "    \"syscalls\": [\n"
+                     "      {\"names\": [\"read\", \"mknodat2\"], \"action\": \"SCMP_ACT_ALLOW\"}\n"
+                     "    ]\n"
+                     "  }\n"
+                     "}\n";
+  (void)state;
+  assert_int_equal(profile_parse("/etc/stockade/profiles/x.json", text, strlen(text), &p, &err), -1);
+  assert_null(p);
+  assert_non_null(err);
+  if (!str_has_prefix(err->msg, "/etc/stockade/profiles/x.json:6:26: seccomp.syscalls[0].names[1]: ") ||
+      strstr(err->msg, "\"mknodat2\"") == NULL)
+    fail_msg("got: %s", err->msg);
+}
+
+static void test_seccomp_relative_path(void **state) {
+  cleanup_free char *sec = write_tmp("rel/seccomp/small.json", SMALL_SECCOMP "\n");
+  cleanup_free char *path = write_tmp("rel/small.json", "{\"name\": \"small\", \"seccomp\": \"seccomp/small.json\"}\n");
+  cleanup_free char *want_source = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_profile struct profile *p = NULL;
+  (void)state;
+  if (profile_load_file(path, &p, &err) < 0)
+    fail_msg("%s", err->msg);
+  /* Resolved against the profile's directory, not the working directory. */
+  assert_true(asprintf(&want_source, "%s/rel/seccomp/small.json", tmpdir) > 0);
+  assert_string_equal(p->seccomp_source, want_source);
+  assert_string_equal(p->file, path);
+  assert_string_equal(json_string(json_get(p->seccomp, "defaultAction")), "SCMP_ACT_ERRNO");
+}
+
+static void test_seccomp_absolute_path(void **state) {
+  cleanup_free char *sec = write_tmp("abs/seccomp.json", SMALL_SECCOMP);
+  cleanup_free char *text = NULL;
+  cleanup_profile struct profile *p = NULL;
+  (void)state;
+  assert_true(asprintf(&text, "{\"name\": \"x\", \"seccomp\": \"%s\"}", sec) > 0);
+  p = parse_ok(text); /* an absolute path works from memory too */
+  assert_string_equal(p->seccomp_source, sec);
+}
+
+static void test_seccomp_path_errors(void **state) {
+  cleanup_free char *bad_sys = write_tmp("perr/seccomp/bad.json", "{\n"
+                                                                  "  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+                                                                  "  \"syscalls\": [{\"names\": [\"nosuchcall\"], "
+                                                                  "\"action\": \"SCMP_ACT_ALLOW\"}]\n"
+                                                                  "}\n");
+  cleanup_free char *bad_json = write_tmp("perr/seccomp/syntax.json", "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n}");
+  cleanup_free char *not_obj = write_tmp("perr/seccomp/list.json", "\n[]");
+  cleanup_free char *p1 = write_tmp("perr/p1.json", "{\"name\": \"p1\",\n \"seccomp\": \"seccomp/bad.json\"}");
+  cleanup_free char *p2 = write_tmp("perr/p2.json", "{\"name\": \"p2\",\n \"seccomp\": \"seccomp/syntax.json\"}");
+  cleanup_free char *p3 = write_tmp("perr/p3.json", "{\"name\": \"p3\",\n \"seccomp\": \"seccomp/missing.json\"}");
+  cleanup_free char *p4 = write_tmp("perr/p4.json", "{\"name\": \"p4\",\n \"seccomp\": \"seccomp/list.json\"}");
+  cleanup_free char *want = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+  (void)state;
+
+  /* A bad syscall: the seccomp file's name and line, its own field path. */
+  assert_int_equal(profile_load_file(p1, &p, &err), -1);
+  assert_true(asprintf(&want, "%s:3:27: syscalls[0].names[0]: ", bad_sys) > 0);
+  if (!str_has_prefix(err->msg, want) || strstr(err->msg, "\"nosuchcall\"") == NULL)
+    fail_msg("got: %s\nwant prefix: %s", err->msg, want);
+  free(steal_pointer(&want));
+
+  /* JSON syntax: the seccomp file's name, line and column. */
+  assert_true(asprintf(&want, "%s:3:1: invalid object key (must be a string)", bad_json) > 0);
+  expect_file_error(p2, want);
+  free(steal_pointer(&want));
+
+  /* A missing file: the profile's position, the path tried. */
+  assert_true(asprintf(&want,
+                       "%s:2:13: seccomp: cannot open %s/perr/seccomp/missing.json: No such file or directory; "
+                       "expected \"default\", an inline OCI seccomp object, or the path of a JSON file",
+                       p3, tmpdir) > 0);
+  expect_file_error(p3, want);
+  free(steal_pointer(&want));
+
+  assert_true(asprintf(&want, "%s:2:1: got an array; expected an OCI seccomp object such as {\"defaultAction\": ...}",
+                       not_obj) > 0);
+  expect_file_error(p4, want);
+}
+
+/* ---- name and file --------------------------------------------------- */
+
+static void test_name_matches_file(void **state) {
+  cleanup_free char *bad = write_tmp("names/web.json", "{\n  \"name\": \"webx\"\n}\n");
+  cleanup_free char *good = write_tmp("names/api.json", "{\"name\": \"api\"}");
+  cleanup_free char *other = write_tmp("names/profile.txt", "{\"name\": \"anything\"}");
+  cleanup_free char *want = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_profile struct profile *p = NULL, *q = NULL;
+  (void)state;
+  assert_true(
+      asprintf(&want, "%s:2:11: name: \"webx\" does not match the file name \"web.json\"; expected \"web\"", bad) > 0);
+  expect_file_error(bad, want);
+  assert_int_equal(profile_load_file(good, &p, &err), 0);
+  assert_string_equal(p->name, "api");
+  /* Only a <name>.json file name demands a name. */
+  assert_int_equal(profile_load_file(other, &q, &err), 0);
+  assert_string_equal(q->name, "anything");
+}
+
+static void test_name_valid(void **state) {
+  char long_name[80];
+  (void)state;
+  assert_true(profile_name_valid("web"));
+  assert_true(profile_name_valid("a"));
+  assert_true(profile_name_valid("0"));
+  assert_true(profile_name_valid("web-2.prod_eu"));
+  assert_true(profile_name_valid("a.."));
+  memset(long_name, 'a', 64);
+  long_name[64] = '\0';
+  assert_true(profile_name_valid(long_name));
+  long_name[64] = 'a';
+  long_name[65] = '\0';
+  assert_false(profile_name_valid(long_name));
+  assert_false(profile_name_valid(NULL));
+  assert_false(profile_name_valid(""));
+  assert_false(profile_name_valid("."));
+  assert_false(profile_name_valid(".."));
+  assert_false(profile_name_valid("../x"));
+  assert_false(profile_name_valid("a/b"));
+  assert_false(profile_name_valid(".hidden"));
+  assert_false(profile_name_valid("-rf"));
+  assert_false(profile_name_valid("_x"));
+  assert_false(profile_name_valid("web json"));
+  assert_false(profile_name_valid("wéb"));
+  assert_false(profile_name_valid("a:b"));
+}
+
+/* ---- sha256 ------------------------------------------------------------ */
+
+static void test_sha256(void **state) {
+  const char *a = "{\"name\": \"x\"}";
+  const char *b = "{\"name\": \"x\"} ";
+  char want[65];
+  cleanup_profile struct profile *p1 = parse_ok(a);
+  cleanup_profile struct profile *p2 = parse_ok(a);
+  cleanup_profile struct profile *p3 = parse_ok(b);
+  cleanup_free char *path = write_tmp("hash/x.json", b);
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_profile struct profile *f = NULL;
+  (void)state;
+  sha256_hex(a, strlen(a), want);
+  assert_string_equal(p1->sha256, want);
+  assert_string_equal(p1->sha256, p2->sha256);
+  /* One byte more (whitespace even) is another profile file. */
+  assert_string_not_equal(p1->sha256, p3->sha256);
+  /* From a file: the hash of the file's bytes. */
+  assert_int_equal(profile_load_file(path, &f, &err), 0);
+  assert_string_equal(f->sha256, p3->sha256);
+  /* And the known value (sha256sum), so a broken hash cannot pass as stable. */
+  assert_string_equal(p1->sha256, "edb9eed7f06ccf0bb0db254de3ed3a246d5d4a8ba94b0701ce527de6adca3328");
+}
+
+/* ---- profile_load_named ---------------------------------------------- */
+
+static void expect_named_error(const char *dir, const char *name, const char *want, int code) {
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+
+  assert_int_equal(profile_load_named(dir, name, &p, &err), -1);
+  assert_null(p);
+  assert_non_null(err);
+  if (strcmp(err->msg, want) != 0)
+    fail_msg("wrong message\n  got:  %s\n  want: %s", err->msg, want);
+  assert_int_equal(err->code, code);
+}
+
+static void test_load_named_invalid(void **state) {
+  const char *rule = "profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters";
+  const char *names[] = {"../x", "", "a/b", ".", "/etc/passwd", "..", "x\n"};
+  size_t i;
+  (void)state;
+  /* Even when a file of that name exists, the name is refused first. */
+  free(write_tmp("named/x.json", "{\"name\": \"x\"}"));
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    cleanup_free char *want = NULL;
+    cleanup_free char *dir = NULL;
+    assert_true(asprintf(&dir, "%s/named/sub", tmpdir) > 0);
+    assert_true(asprintf(&want, "invalid profile name \"%s\"; %s", names[i], rule) > 0);
+    expect_named_error(dir, names[i], want, 0);
+  }
+}
+
+static void test_load_named_not_found(void **state) {
+  cleanup_free char *dir = NULL, *want = NULL;
+  (void)state;
+  assert_true(asprintf(&dir, "%s/named", tmpdir) > 0);
+  assert_true(asprintf(&want, "profile \"nope\" not found: %s/nope.json does not exist", dir) > 0);
+  expect_named_error(dir, "nope", want, ENOENT);
+}
+
+static void test_load_named_ok(void **state) {
+  cleanup_free char *path = write_tmp("named2/batch.json", "{\"name\": \"batch\", \"writableRootfs\": true}");
+  cleanup_free char *dir = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_profile struct profile *p = NULL;
+  (void)state;
+  assert_true(asprintf(&dir, "%s/named2", tmpdir) > 0);
+  if (profile_load_named(dir, "batch", &p, &err) < 0)
+    fail_msg("%s", err->msg);
+  assert_string_equal(p->name, "batch");
+  assert_string_equal(p->file, path);
+  assert_true(p->writable_rootfs);
+}
+
+/* ---- shipped profiles ------------------------------------------------ */
+
+static const char *srcdir(void) {
+  const char *d = getenv("STOCKADE_SRCDIR");
+  return d && *d ? d : ".";
+}
+
+static struct profile *load_shipped(const char *name) {
+  cleanup_free char *dir = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  struct profile *p = NULL;
+
+  assert_true(asprintf(&dir, "%s/profiles", srcdir()) > 0);
+  if (profile_load_named(dir, name, &p, &err) < 0)
+    fail_msg("shipped profile %s: %s", name, err->msg);
+  return p;
+}
+
+static void test_shipped_default(void **state) {
+  cleanup_profile struct profile *p = load_shipped("default");
+  (void)state;
+  assert_true(p->has_user);
+  assert_int_equal(p->uid, 65534);
+  assert_int_equal(p->gid, 65534);
+  assert_false(p->allow_root);
+  assert_int_equal(p->n_capabilities, 0);
+  assert_false(p->writable_rootfs);
+  assert_int_equal(p->n_writable_paths, 1);
+  assert_string_equal(p->writable_paths[0].path, "/tmp");
+  assert_string_equal(p->writable_paths[0].size, "64m");
+  assert_string_equal(p->seccomp_source, "default");
+}
+
+static void test_shipped_web(void **state) {
+  cleanup_profile struct profile *p = load_shipped("web");
+  size_t i;
+  bool tmp = false, cache = false, run = false;
+  (void)state;
+  assert_true(p->has_user);
+  assert_int_equal(p->uid, 101);
+  assert_int_equal(p->gid, 101);
+  assert_false(p->allow_root);
+  assert_int_equal(p->n_capabilities, 1);
+  assert_string_equal(p->capabilities[0], "CAP_NET_BIND_SERVICE");
+  assert_false(p->writable_rootfs);
+  for (i = 0; i < p->n_writable_paths; i++) {
+    tmp |= strcmp(p->writable_paths[i].path, "/tmp") == 0;
+    cache |= strcmp(p->writable_paths[i].path, "/var/cache/nginx") == 0;
+    run |= strcmp(p->writable_paths[i].path, "/run") == 0 || strcmp(p->writable_paths[i].path, "/var/run") == 0;
+    assert_non_null(p->writable_paths[i].size);
+  }
+  assert_true(tmp && cache && run);
+  assert_string_equal(p->seccomp_source, "default");
+}
+
+static void test_shipped_job(void **state) {
+  cleanup_profile struct profile *p = load_shipped("job");
+  (void)state;
+  assert_true(p->has_user);
+  assert_int_equal(p->uid, 65534);
+  assert_int_equal(p->n_capabilities, 0);
+  assert_false(p->writable_rootfs);
+  assert_int_equal(p->n_writable_paths, 2);
+  assert_string_equal(p->writable_paths[0].path, "/tmp");
+  assert_string_equal(p->writable_paths[1].path, "/work");
+  assert_string_equal(p->writable_paths[1].size, "256m");
+  assert_string_equal(p->seccomp_source, "default");
+}
+
+/* Every profile shipped in profiles/, including ones added later, loads;
+ * none of them grants a dangerous capability or root. */
+static void test_shipped_all(void **state) {
+  cleanup_free char *dir = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *e;
+  size_t n = 0;
+  (void)state;
+  assert_true(asprintf(&dir, "%s/profiles", srcdir()) > 0);
+  d = opendir(dir);
+  if (d == NULL)
+    fail_msg("cannot open %s (run from the source tree or set STOCKADE_SRCDIR)", dir);
+  while ((e = readdir(d)) != NULL) {
+    cleanup_free char *path = NULL;
+    cleanup_error struct sk_error *err = NULL;
+    cleanup_profile struct profile *p = NULL;
+    if (!str_has_suffix(e->d_name, ".json"))
+      continue;
+    assert_true(asprintf(&path, "%s/%s", dir, e->d_name) > 0);
+    if (profile_load_file(path, &p, &err) < 0)
+      fail_msg("%s", err->msg);
+    assert_false(p->allow_root);
+    assert_true(p->has_user);
+    assert_false(p->writable_rootfs);
+    assert_non_null(p->description);
+    n++;
+  }
+  assert_true(n >= 3);
+}
+
+/* ---- profile_to_json and profile_has_cap ------------------------------ */
+
+static void test_to_json(void **state) {
+  cleanup_free char *path = write_tmp("show/web.json", "{\"name\": \"web\", \"user\": {\"uid\": 101, \"gid\": 101},"
+                                                       " \"capabilities\": [\"net_bind_service\"],"
+                                                       " \"writablePaths\": [{\"path\": \"/tmp\"}]}");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_profile struct profile *p = NULL;
+  cleanup_profile struct profile *bare = parse_ok("{\"name\": \"bare\"}");
+  cleanup_json struct json *j = NULL;
+  cleanup_json struct json *k = NULL;
+  struct json *wp;
+  uint64_t v;
+  bool b;
+  (void)state;
+  assert_int_equal(profile_load_file(path, &p, &err), 0);
+  assert_int_equal(profile_to_json(p, &j, &err), 0);
+  assert_string_equal(json_string(json_get(j, "name")), "web");
+  assert_true(json_is(json_get(j, "description"), JSON_NULL));
+  assert_true(json_uint64(json_get_path(j, "user", "uid", NULL), &v) && v == 101);
+  assert_true(json_uint64(json_get_path(j, "user", "gid", NULL), &v) && v == 101);
+  assert_true(json_bool(json_get(j, "allowRoot"), &b) && !b);
+  assert_true(json_bool(json_get(j, "writableRootfs"), &b) && !b);
+  assert_int_equal(json_get(j, "capabilities")->n, 1);
+  assert_string_equal(json_string(json_get(j, "capabilities")->items[0]), "CAP_NET_BIND_SERVICE");
+  wp = json_get(j, "writablePaths");
+  assert_int_equal(wp->n, 1);
+  assert_string_equal(json_string(json_get(wp->items[0], "path")), "/tmp");
+  assert_true(json_is(json_get(wp->items[0], "size"), JSON_NULL));
+  /* seccomp resolved inline, whatever the profile said */
+  assert_true(json_is(json_get(j, "seccomp"), JSON_OBJECT));
+  assert_string_equal(json_string(json_get(j, "seccompSource")), "default");
+  assert_string_equal(json_string(json_get(j, "sha256")), p->sha256);
+  assert_string_equal(json_string(json_get(j, "file")), path);
+
+  /* Defaults filled in for a profile that says nothing. */
+  assert_int_equal(profile_to_json(bare, &k, &err), 0);
+  assert_true(json_is(json_get(k, "user"), JSON_NULL));
+  assert_true(json_bool(json_get(k, "allowRoot"), &b) && !b);
+  assert_true(json_is(json_get(k, "capabilities"), JSON_ARRAY) && json_get(k, "capabilities")->n == 0);
+  assert_true(json_is(json_get(k, "writablePaths"), JSON_ARRAY) && json_get(k, "writablePaths")->n == 0);
+  assert_true(json_is(json_get(k, "seccomp"), JSON_OBJECT));
+  assert_true(json_is(json_get(k, "file"), JSON_NULL));
+}
+
+static void test_has_cap(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"x\", \"capabilities\": [\"NET_BIND_SERVICE\", \"BPF\"]}");
+  (void)state;
+  assert_true(profile_has_cap(p, "CAP_NET_BIND_SERVICE"));
+  assert_true(profile_has_cap(p, "CAP_BPF"));
+  assert_false(profile_has_cap(p, "CAP_SYS_ADMIN"));
+  assert_false(profile_has_cap(p, "CAP_FOO"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_all_fields),
+      cmocka_unit_test(test_allow_root),
+      cmocka_unit_test(test_edges_accepted),
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_error_syntax),
+      cmocka_unit_test(test_error_root),
+      cmocka_unit_test(test_error_unknown_field),
+      cmocka_unit_test(test_error_user),
+      cmocka_unit_test(test_error_allow_root),
+      cmocka_unit_test(test_error_capabilities),
+      cmocka_unit_test(test_error_writable_rootfs),
+      cmocka_unit_test(test_error_writable_paths),
+      cmocka_unit_test(test_error_sizes),
+      cmocka_unit_test(test_error_seccomp_value),
+      cmocka_unit_test(test_seccomp_inline),
+      cmocka_unit_test(test_seccomp_inline_bad_syscall),
+      cmocka_unit_test(test_seccomp_relative_path),
+      cmocka_unit_test(test_seccomp_absolute_path),
+      cmocka_unit_test(test_seccomp_path_errors),
+      cmocka_unit_test(test_name_matches_file),
+      cmocka_unit_test(test_name_valid),
+      cmocka_unit_test(test_sha256),
+      cmocka_unit_test(test_load_named_invalid),
+      cmocka_unit_test(test_load_named_not_found),
+      cmocka_unit_test(test_load_named_ok),
+      cmocka_unit_test(test_shipped_default),
+      cmocka_unit_test(test_shipped_web),
+      cmocka_unit_test(test_shipped_job),
+      cmocka_unit_test(test_shipped_all),
+      cmocka_unit_test(test_to_json),
+      cmocka_unit_test(test_has_cap),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
