@@ -31,11 +31,11 @@ static int cut_set(struct json *set, const struct profile *p, struct sk_error **
   return 0;
 }
 
-int harden_process(struct json *process, const struct profile *p, bool *remapped, struct sk_error **err) {
+int harden_process(struct json *process, const struct profile *p, bool *remapped_out, struct sk_error **err) {
   struct json *user, *caps, *sets[5];
   uint64_t uid = 0;
   size_t i;
-  bool root;
+  bool root, remapped = false;
 
   if (!json_is(process, JSON_OBJECT))
     return sk_error_set(err, 0, "process: expected an object");
@@ -47,8 +47,6 @@ int harden_process(struct json *process, const struct profile *p, bool *remapped
     return sk_error_set(err, 0, "process.user: expected an object");
   json_uint64(json_get(user, "uid"), &uid);
   root = uid == 0;
-  if (remapped)
-    *remapped = false;
   if (root && p->has_user && !p->allow_root) {
     struct json *gids = json_get(user, "additionalGids");
     if (json_set(user, "uid", json_new_int(p->uid)) < 0 || json_set(user, "gid", json_new_int(p->gid)) < 0)
@@ -61,8 +59,7 @@ int harden_process(struct json *process, const struct profile *p, bool *remapped
       else
         i++;
     }
-    if (remapped)
-      *remapped = true;
+    remapped = true;
   }
 
   /* Write all five sets explicitly: a missing set must not leave the
@@ -82,7 +79,7 @@ int harden_process(struct json *process, const struct profile *p, bool *remapped
    * kernel clears permitted and effective for a non-root exec). Make the
    * capabilities it keeps ambient, so it ends with no more than the engine
    * gave root and no less than the profile grants it. */
-  if (remapped && *remapped) {
+  if (remapped) {
     struct json *eff = sets[1], *prm = sets[2];
     for (i = 0; i < eff->n; i++) {
       const char *c = eff->items[i]->str;
@@ -94,6 +91,8 @@ int harden_process(struct json *process, const struct profile *p, bool *remapped
         return OOM(err);
     }
   }
+  if (remapped_out)
+    *remapped_out = remapped;
   return 0;
 }
 

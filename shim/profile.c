@@ -346,39 +346,61 @@ static int parse_writable_paths(const struct parse_ctx *c, const struct json *v,
   return 0;
 }
 
-/* seccomp_validate() and seccomp_compile_check() name positions and field
- * paths inside the document ("L:C: syscalls[3].names[0]: ..."); say which
- * file they are in, and for an inline document that the paths are below
- * "seccomp" of the profile. */
-/* sk_error_set() appends strerror(code) to a message; these messages
- * already carry it, so set the code afterwards. */
+/* sk_error_set() appends strerror(code) to a message; the messages
+ * rewritten here already carry it, so the code is put back afterwards. */
 static int keep_code(struct sk_error **err, int code) {
   if (err && *err)
     (*err)->code = code;
   return -1;
 }
 
-static int wrap_seccomp_error(const char *file, bool inline_doc, struct sk_error **err) {
-  const char *sub = inline_doc ? "seccomp." : "";
+/* Does a seccomp message start with a field path ("syscalls[3].names[0]: ",
+ * "defaultAction: ") rather than with prose ("the filter has ...")? */
+static bool starts_with_field(const char *msg) {
+  const char *s = msg;
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+    return false;
+  while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')
+    s++;
+  return *s == ':' || *s == '[' || *s == '.';
+}
+
+/* seccomp_validate() and seccomp_compile_check() say
+ * "<field path>: <problem> (line L, column C)", the position being in the
+ * document they were given (left out for what has none). Turn that into
+ * this file's "<file>:L:C: <field path>: <problem>", with the field path
+ * below "seccomp" for an inline document; at is the place to point at when
+ * the message carries no position. */
+static int wrap_seccomp_error(const char *file, bool inline_doc, const struct json *at, struct sk_error **err) {
   int code = err && *err ? (*err)->code : 0;
   cleanup_free char *msg = take_msg(err);
-  unsigned line, col;
-  int used = 0;
+  unsigned line = at->line, col = at->col;
+  const char *prefix = "";
+  char *pos = NULL, *next;
 
   if (msg == NULL)
-    sk_error_set(err, 0, "%s: seccomp: invalid document", file);
-  else if (sscanf(msg, "%u:%u: %n", &line, &col, &used) == 2 && used > 0)
-    sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, sub, msg + used);
-  else if (sscanf(msg, "line %u, column %u: %n", &line, &col, &used) == 2 && used > 0)
-    sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, sub, msg + used);
-  else
-    sk_error_set(err, 0, "%s: %s%s", file, inline_doc ? "seccomp: " : "", msg);
+    return sk_error_set(err, 0, "%s:%u:%u: %sinvalid seccomp document", file, line, col, inline_doc ? "seccomp: " : "");
+  for (next = msg; (next = strstr(next, " (line ")) != NULL; next++)
+    pos = next;
+  if (pos) {
+    unsigned l, c;
+    int used = 0;
+    if (sscanf(pos, " (line %u, column %u)%n", &l, &c, &used) == 2 && used > 0 && pos[used] == '\0') {
+      line = l;
+      col = c;
+      *pos = '\0';
+    }
+  }
+  if (inline_doc)
+    prefix = starts_with_field(msg) ? "seccomp." : "seccomp: ";
+  sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, prefix, msg);
   return keep_code(err, code);
 }
 
-static int check_seccomp_doc(const char *file, bool inline_doc, const struct json *doc, struct sk_error **err) {
+static int check_seccomp_doc(const char *file, bool inline_doc, const struct json *at, const struct json *doc,
+                             struct sk_error **err) {
   if (seccomp_validate(doc, err) < 0 || seccomp_compile_check(doc, err) < 0)
-    return wrap_seccomp_error(file, inline_doc, err);
+    return wrap_seccomp_error(file, inline_doc, at, err);
   return 0;
 }
 
@@ -396,7 +418,7 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
     doc = json_copy(v); /* keeps the positions, which are the profile's */
     if (doc == NULL)
       return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
-    if (check_seccomp_doc(c->origin, true, doc, c->err) < 0)
+    if (check_seccomp_doc(c->origin, true, v, doc, c->err) < 0)
       return -1;
     p->seccomp_source = strdup("inline");
   } else if (json_is(v, JSON_STRING)) {
@@ -419,11 +441,8 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
     }
     if (json_parse(buf, len, &doc, c->err) < 0)
       return reformat_syntax_error(path, c->err);
-    if (!json_is(doc, JSON_OBJECT))
-      return sk_error_set(c->err, 0,
-                          "%s:%u:%u: got %s; expected an OCI seccomp object such as {\"defaultAction\": ...}", path,
-                          doc->line, doc->col, type_name(doc));
-    if (check_seccomp_doc(path, false, doc, c->err) < 0)
+    /* seccomp_validate() checks the type too (an array is "got an array"). */
+    if (check_seccomp_doc(path, false, doc, doc, c->err) < 0)
       return -1;
     p->seccomp_source = steal_pointer(&path);
   } else {

@@ -14,13 +14,20 @@
  * libseccomp resolves every syscall name, action, architecture and
  * operator. */
 
-/* The shipped default allow-list (profiles/seccomp/default.json, compiled in). */
+/* The shipped default allow-list (profiles/seccomp/default.json, compiled in).
+ * The file serves every architecture; the names of syscalls that neither this
+ * machine nor its compat architectures have (set_tls on x86_64) are left out,
+ * so the document validates here. No "architectures": they come from the spec. */
 int seccomp_default_doc(struct json **out, struct sk_error **err);
 
 /* Check a document: known fields, actions, operators, architectures; each
  * syscall name must resolve on at least one of the document's (or, when it
- * lists none, the native) architectures. Errors name the field path and
- * line:column: "syscalls[3].names[0]: unknown syscall \"mknodat2\"". */
+ * lists none, the native and its compat) architectures; what runc refuses
+ * (SCMP_ACT_NOTIFY as default or for write) and rule mixes libseccomp would
+ * silently ignore are errors. Errors name the field path, then the position:
+ * "syscalls[3].names[0]: unknown syscall \"mknodat2\" on any of
+ * SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 (line 12, column 9)"
+ * (no position for values that were built, not parsed). */
 int seccomp_validate(const struct json *doc, struct sk_error **err);
 
 /* The architectures a spec needs: its linux.seccomp.architectures if any,
@@ -29,18 +36,26 @@ int seccomp_validate(const struct json *doc, struct sk_error **err);
 int seccomp_spec_arches(const struct json *spec, struct json **out, struct sk_error **err);
 
 /* Generate linux.seccomp from a profile's document for the given
- * architectures (JSON array of strings). Names that do not exist on any of
- * them are an error; names that exist on some are kept. */
+ * architectures (JSON array of strings): the validated document with
+ * "architectures" set. Names that exist on at least one of them are kept;
+ * names that exist on none are dropped (for this filter they are no syscall,
+ * so allowing or denying them changes nothing); names libseccomp does not
+ * know at all were refused by validation. */
 int seccomp_generate(const struct json *profile_doc, const struct json *arches, struct json **out, struct sk_error **err);
 
 /* Intersection of two documents: for every syscall the result's action is
  * never looser than the action either document gives it (deny beats allow;
- * argument conditions of both sides are kept). Either may be NULL, meaning
- * "no filter" (everything allowed). flags and listenerPath of a are kept. */
+ * argument conditions of both sides are kept). Either may be NULL or a JSON
+ * null, meaning "no filter" (everything allowed): the result is a copy of the
+ * other (NULL when both are). flags, listenerPath and listenerMetadata of a
+ * are kept (else b's); architectures are the union. Names are not validated:
+ * ones this libseccomp does not know are skipped, as runc and crun do. */
 int seccomp_intersect(const struct json *a, const struct json *b, struct json **out, struct sk_error **err);
 
 /* Build the filter with libseccomp (without loading it) to prove runc and
- * crun will accept the document. */
+ * crun will accept the document: validation, then every rule added the way
+ * they add it (errors name the rule and libseccomp's reason), and the BPF
+ * program within the kernel's 4096 instructions. */
 int seccomp_compile_check(const struct json *doc, struct sk_error **err);
 
 #endif

@@ -55,8 +55,8 @@ static char *parse_err(int argc, char **argv) {
 }
 
 static void assert_contains(const char *hay, const char *needle) {
-  if (strstr(hay, needle) == NULL)
-    fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
+  if (hay == NULL || strstr(hay, needle) == NULL)
+    fail_msg("\"%s\" does not contain \"%s\"", hay ? hay : "(null)", needle);
 }
 
 /* --- global flags --- */
@@ -458,10 +458,10 @@ static void test_restore_flags(void **state) {
   struct cli c;
   (void)state;
 
-  PARSE_OK(&c, "restore", "--image-path", "/img", "--work-path", "/work", "--tcp-established",
-           "--manage-cgroups-mode", "soft", "--empty-ns", "network", "--lsm-profile", "apparmor:p",
-           "--lsm-mount-context", "ctx", "--page-server", "host:1", "--parent-path", "/parent", "--bundle", "/b",
-           "--console-socket", "/s", "--pid-file", "/p", "-d", "ctr");
+  PARSE_OK(&c, "restore", "--image-path", "/img", "--work-path", "/work", "--tcp-established", "--manage-cgroups-mode",
+           "soft", "--empty-ns", "network", "--lsm-profile", "apparmor:p", "--lsm-mount-context", "ctx",
+           "--page-server", "host:1", "--parent-path", "/parent", "--bundle", "/b", "--console-socket", "/s",
+           "--pid-file", "/p", "-d", "ctr");
   assert_string_equal(c.cmd, "restore");
   assert_string_equal(c.id, "ctr");
   assert_int_equal(c.id_index, c.argc - 1);
@@ -556,10 +556,9 @@ static void test_exec_other_flags(void **state) {
   (void)state;
 
   /* --env/-e and --cwd take values: those values are not the id. */
-  PARSE_OK(&c, "exec", "-t", "--tty", "--env", "A=B", "-e", "C=D", "--cwd", "/tmp", "--detach",
-           "--additional-gids", "10", "--pid-file", "/p", "--cgroup", "sub", "--apparmor", "prof",
-           "--process-label", "lbl", "--console-socket", "/s", "--preserve-fds", "1", "--no-new-privs", "ctr", "id",
-           "-u");
+  PARSE_OK(&c, "exec", "-t", "--tty", "--env", "A=B", "-e", "C=D", "--cwd", "/tmp", "--detach", "--additional-gids",
+           "10", "--pid-file", "/p", "--cgroup", "sub", "--apparmor", "prof", "--process-label", "lbl",
+           "--console-socket", "/s", "--preserve-fds", "1", "--no-new-privs", "ctr", "id", "-u");
   assert_string_equal(c.id, "ctr");
   assert_true(c.detach);
   assert_string_equal(c.argv[c.cmd_args_index], "id");
@@ -639,8 +638,8 @@ static void assert_bundle_or_refused(int argc, char **argv, const char *bundle) 
     char got[256];
     snprintf(got, sizeof(got), "%s", c.bundle);
     cli_free(&c);
-    fail_msg("%s %s %s: crun uses bundle \"%s\" but stockade accepted it with bundle \"%s\"", argv[1], argv[2],
-             argv[3], bundle, got);
+    fail_msg("%s %s %s: crun uses bundle \"%s\" but stockade accepted it with bundle \"%s\"", argv[1], argv[2], argv[3],
+             bundle, got);
   }
   cli_free(&c);
 }

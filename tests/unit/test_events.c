@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for shim/events.c: the event record (time, type, workload
+ * identity from CRI annotations) and the event file, one valid JSON object
+ * per line, whatever the strings contain. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/events.h"
+#include "stockade/util.h"
+
+static void assert_contains(const char *hay, const char *needle) {
+  if (hay == NULL || strstr(hay, needle) == NULL)
+    fail_msg("\"%s\" does not contain \"%s\"", hay ? hay : "(null)", needle);
+}
+
+static struct json *parse(const char *text) {
+  struct sk_error *err = NULL;
+  struct json *j = NULL;
+  if (json_parse(text, strlen(text), &j, &err) < 0)
+    fail_msg("test JSON does not parse: %s", err->msg);
+  return j;
+}
+
+static int setup_tmp(void **state) {
+  char *d = strdup("/tmp/stockade-test-events.XXXXXX");
+  if (d == NULL || mkdtemp(d) == NULL)
+    return -1;
+  *state = d;
+  return 0;
+}
+
+static int teardown_tmp(void **state) {
+  char *d = *state;
+  char *cmd = NULL;
+  int r;
+  if (asprintf(&cmd, "rm -rf '%s'", d) < 0)
+    return -1;
+  r = system(cmd);
+  free(cmd);
+  free(d);
+  return r == 0 ? 0 : -1;
+}
+
+static char *join(const char *dir, const char *name) {
+  char *p = NULL;
+  assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+  return p;
+}
+
+/* Read the event file and split it into lines; every line must end with
+ * '\n'. Returns the number of lines; lines[i] point into *buf. */
+static size_t read_lines(const char *path, char **buf, char *lines[], size_t max) {
+  struct sk_error *err = NULL;
+  size_t len = 0, n = 0;
+  char *p, *nl;
+  if (read_file(path, buf, &len, &err) < 0)
+    fail_msg("%s", err->msg);
+  assert_int_equal(strlen(*buf), len); /* no NUL inside */
+  if (len > 0 && (*buf)[len - 1] != '\n')
+    fail_msg("event file does not end with a newline: %s", *buf);
+  for (p = *buf; *p; p = nl + 1) {
+    nl = strchr(p, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    assert_true(n < max);
+    lines[n++] = p;
+  }
+  return n;
+}
+
+/* --- the record --- */
+
+static void test_event_new_time_and_type(void **state) {
+  cleanup_json struct json *ev = NULL;
+  const char *t;
+  struct tm tm;
+  time_t before, after, at;
+  char *rest;
+  size_t i;
+  (void)state;
+
+  before = time(NULL);
+  ev = event_new("create");
+  after = time(NULL);
+  assert_non_null(ev);
+  assert_int_equal(ev->type, JSON_OBJECT);
+  assert_string_equal(ev->keys[0], "time");
+  assert_string_equal(ev->keys[1], "type");
+  assert_string_equal(json_string(json_get(ev, "type")), "create");
+
+  /* RFC 3339 in UTC with milliseconds: 2024-05-01T12:34:56.789Z */
+  t = json_string(json_get(ev, "time"));
+  assert_non_null(t);
+  assert_int_equal(strlen(t), 24);
+  for (i = 0; i < 24; i++) {
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (shape[i] == 'd' ? !(t[i] >= '0' && t[i] <= '9') : t[i] != shape[i])
+      fail_msg("time \"%s\" does not look like %s", t, shape);
+  }
+  memset(&tm, 0, sizeof(tm));
+  rest = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+  assert_non_null(rest);
+  assert_string_equal(rest + 4, "Z");
+  at = timegm(&tm);
+  assert_true(at >= before - 1 && at <= after + 1);
+}
+
+static void test_workload_containerd(void **state) {
+  cleanup_json struct json *spec = parse("{\"annotations\": {"
+                                         "\"io.kubernetes.cri.container-type\": \"container\","
+                                         "\"io.kubernetes.cri.sandbox-name\": \"web-7d9f\","
+                                         "\"io.kubernetes.cri.sandbox-namespace\": \"shop\","
+                                         "\"io.kubernetes.cri.image-name\": \"docker.io/library/nginx:1.25\"}}");
+  cleanup_json struct json *ev = event_new("refuse");
+  (void)state;
+
+  assert_int_equal(event_add_workload(ev, spec), 0);
+  assert_string_equal(json_string(json_get(ev, "pod")), "web-7d9f");
+  assert_string_equal(json_string(json_get(ev, "namespace")), "shop");
+  assert_string_equal(json_string(json_get(ev, "image")), "docker.io/library/nginx:1.25");
+  assert_int_equal(ev->n, 5);
+}
+
+static void test_workload_crio(void **state) {
+  cleanup_json struct json *spec = parse("{\"annotations\": {"
+                                         "\"io.kubernetes.pod.name\": \"db-0\","
+                                         "\"io.kubernetes.pod.namespace\": \"data\","
+                                         "\"io.kubernetes.cri-o.ImageName\": \"quay.io/x/postgres:16\"}}");
+  cleanup_json struct json *ev = event_new("harden");
+  (void)state;
+
+  assert_int_equal(event_add_workload(ev, spec), 0);
+  assert_string_equal(json_string(json_get(ev, "pod")), "db-0");
+  assert_string_equal(json_string(json_get(ev, "namespace")), "data");
+  assert_string_equal(json_string(json_get(ev, "image")), "quay.io/x/postgres:16");
+}
+
+static void test_workload_absent_or_partial(void **state) {
+  cleanup_json struct json *none = parse("{\"process\": {}}");
+  cleanup_json struct json *partial = parse("{\"annotations\": {\"io.kubernetes.pod.name\": \"p\", "
+                                            "\"io.kubernetes.cri.image-name\": 5}}");
+  cleanup_json struct json *ev = event_new("create");
+  cleanup_json struct json *ev2 = event_new("create");
+  (void)state;
+
+  assert_int_equal(event_add_workload(ev, none), 0);
+  assert_int_equal(ev->n, 2);
+  assert_null(json_get(ev, "pod"));
+  assert_int_equal(event_add_workload(ev, NULL), 0);
+  assert_int_equal(ev->n, 2);
+
+  assert_int_equal(event_add_workload(ev2, partial), 0);
+  assert_string_equal(json_string(json_get(ev2, "pod")), "p");
+  assert_null(json_get(ev2, "image")); /* not a string: ignored */
+  assert_null(json_get(ev2, "namespace"));
+}
+
+/* A field already set (by the caller, or by containerd's annotation) is
+ * not overwritten. */
+static void test_workload_keeps_existing(void **state) {
+  cleanup_json struct json *spec = parse("{\"annotations\": {"
+                                         "\"io.kubernetes.cri.sandbox-name\": \"from-containerd\","
+                                         "\"io.kubernetes.pod.name\": \"from-crio\","
+                                         "\"io.kubernetes.cri-o.ImageName\": \"img\"}}");
+  cleanup_json struct json *ev = event_new("create");
+  (void)state;
+
+  assert_int_equal(event_set_str(ev, "image", "set-by-caller"), 0);
+  assert_int_equal(event_add_workload(ev, spec), 0);
+  assert_string_equal(json_string(json_get(ev, "pod")), "from-containerd");
+  assert_string_equal(json_string(json_get(ev, "image")), "set-by-caller");
+}
+
+static void test_set_str(void **state) {
+  cleanup_json struct json *ev = event_new("x");
+  (void)state;
+  assert_int_equal(event_set_str(ev, "id", "ctr"), 0);
+  assert_string_equal(json_string(json_get(ev, "id")), "ctr");
+  assert_int_equal(event_set_str(ev, "id", "ctr2"), 0);
+  assert_string_equal(json_string(json_get(ev, "id")), "ctr2");
+  assert_int_equal(event_set_str(ev, "none", NULL), 0);
+  assert_null(json_get(ev, "none"));
+  assert_int_equal(ev->n, 3);
+}
+
+/* --- the file --- */
+
+static void test_write_one_line_per_call(void **state) {
+  const char *dir = *state;
+  cleanup_free char *path = join(dir, "events.json");
+  cleanup_free char *buf = NULL;
+  char *lines[8];
+  struct sk_error *err = NULL;
+  struct stat st;
+  mode_t old;
+  size_t n, i;
+
+  old = umask(022);
+  for (i = 0; i < 3; i++) {
+    cleanup_json struct json *ev = event_new(i == 1 ? "refuse" : "create");
+    char id[32];
+    snprintf(id, sizeof(id), "ctr-%zu", i);
+    assert_int_equal(event_set_str(ev, "id", id), 0);
+    assert_int_equal(event_write(path, ev, &err), 0);
+    assert_null(err);
+  }
+  umask(old);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0640);
+
+  n = read_lines(path, &buf, lines, 8);
+  assert_int_equal(n, 3);
+  for (i = 0; i < n; i++) {
+    cleanup_json struct json *back = parse(lines[i]);
+    char id[32];
+    snprintf(id, sizeof(id), "ctr-%zu", i);
+    assert_string_equal(json_string(json_get(back, "id")), id);
+    assert_string_equal(json_string(json_get(back, "type")), i == 1 ? "refuse" : "create");
+    assert_non_null(json_string(json_get(back, "time")));
+  }
+}
+
+static void test_write_appends_to_existing(void **state) {
+  const char *dir = *state;
+  cleanup_free char *path = join(dir, "events.json");
+  cleanup_free char *buf = NULL;
+  cleanup_json struct json *ev = event_new("create");
+  char *lines[4];
+  struct sk_error *err = NULL;
+  FILE *f;
+
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("{\"earlier\":true}\n", f);
+  assert_int_equal(fclose(f), 0);
+  assert_int_equal(event_write(path, ev, &err), 0);
+  assert_int_equal(read_lines(path, &buf, lines, 4), 2);
+  assert_string_equal(lines[0], "{\"earlier\":true}");
+  assert_contains(lines[1], "\"type\":\"create\"");
+}
+
+static void test_write_escapes_strings(void **state) {
+  const char *dir = *state;
+  cleanup_free char *path = join(dir, "events.json");
+  cleanup_free char *buf = NULL;
+  cleanup_json struct json *ev = event_new("refuse");
+  static const char nasty[] = "a \"quoted\" \\back\\slash\nnew line\r\t\x01 \xc3\xa9";
+  char *lines[4];
+  struct sk_error *err = NULL;
+
+  assert_int_equal(event_set_str(ev, "detail", nasty), 0);
+  assert_int_equal(event_set_str(ev, "key\"\n", "v"), 0);
+  assert_int_equal(event_write(path, ev, &err), 0);
+  assert_int_equal(read_lines(path, &buf, lines, 4), 1);
+  {
+    cleanup_json struct json *back = parse(lines[0]);
+    assert_string_equal(json_string(json_get(back, "detail")), nasty);
+    assert_string_equal(json_string(json_get(back, "key\"\n")), "v");
+  }
+}
+
+/* A string that is not valid UTF-8 (a container id or path from argv can
+ * be any bytes) must never produce a line a JSON reader refuses: either
+ * event_write refuses (and writes nothing), or the line parses. */
+static void test_write_invalid_utf8_never_breaks_a_line(void **state) {
+  const char *dir = *state;
+  cleanup_free char *path = join(dir, "events.json");
+  cleanup_free char *buf = NULL;
+  cleanup_json struct json *ev = event_new("refuse");
+  char *lines[4];
+  struct sk_error *err = NULL;
+  size_t n, i;
+
+  assert_int_equal(event_set_str(ev, "id", "ctr\xff\xfe\xc0"), 0);
+  if (event_write(path, ev, &err) < 0) {
+    struct stat st;
+    assert_non_null(err);
+    sk_error_free(&err);
+    /* refused: nothing (or at least no partial line) was written */
+    if (stat(path, &st) == 0)
+      assert_int_equal(st.st_size, 0);
+    return;
+  }
+  n = read_lines(path, &buf, lines, 4);
+  assert_int_equal(n, 1);
+  for (i = 0; i < n; i++) {
+    struct json *back = NULL;
+    if (json_parse(lines[i], strlen(lines[i]), &back, &err) < 0) {
+      char msg[256];
+      snprintf(msg, sizeof(msg), "%s", err->msg);
+      sk_error_free(&err);
+      fail_msg("event_write wrote a line that is not valid JSON (raw bytes ff fe c0 in \"id\"): %s", msg);
+    }
+    json_free(back);
+  }
+}
+
+static void test_write_errors_name_the_file(void **state) {
+  const char *dir = *state;
+  cleanup_free char *missing = join(dir, "no/such/dir/events.json");
+  cleanup_free char *link = join(dir, "link.json");
+  cleanup_free char *target = join(dir, "target.json");
+  cleanup_json struct json *ev = event_new("create");
+  struct sk_error *err = NULL;
+  struct stat st;
+
+  assert_int_equal(event_write(missing, ev, &err), -1);
+  assert_non_null(err);
+  assert_int_equal(err->code, ENOENT);
+  assert_contains(err->msg, missing);
+  assert_contains(err->msg, "event file");
+  sk_error_free(&err);
+
+  /* A directory is not writable as a file. */
+  assert_int_equal(event_write(dir, ev, &err), -1);
+  assert_non_null(err);
+  assert_int_equal(err->code, EISDIR);
+  assert_contains(err->msg, dir);
+  sk_error_free(&err);
+
+  /* A symlink is not followed (the target is not created or written). */
+  assert_int_equal(symlink(target, link), 0);
+  assert_int_equal(event_write(link, ev, &err), -1);
+  assert_non_null(err);
+  assert_int_equal(err->code, ELOOP);
+  assert_contains(err->msg, link);
+  sk_error_free(&err);
+  assert_int_equal(stat(target, &st), -1);
+
+  /* No event file configured: nothing to do. */
+  assert_int_equal(event_write(NULL, ev, &err), 0);
+  assert_null(err);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_event_new_time_and_type),
+      cmocka_unit_test(test_workload_containerd),
+      cmocka_unit_test(test_workload_crio),
+      cmocka_unit_test(test_workload_absent_or_partial),
+      cmocka_unit_test(test_workload_keeps_existing),
+      cmocka_unit_test(test_set_str),
+      cmocka_unit_test_setup_teardown(test_write_one_line_per_call, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_write_appends_to_existing, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_write_escapes_strings, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_write_invalid_utf8_never_breaks_a_line, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_write_errors_name_the_file, setup_tmp, teardown_tmp),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
