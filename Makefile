@@ -31,7 +31,7 @@ HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(EXTRA_CFLAGS) -Iinclude -I$(B) $(PKG_CFLAGS) \
              -DSTOCKADE_VERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"'
-LDHARDEN := -pie -Wl,-z,relro,-z,now
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 VERSION := 0.1.0

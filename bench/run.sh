@@ -58,27 +58,43 @@ sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox 
 jq '.process.terminal=false | .process.args=["true"]' "$CASE/config.json" >"$CASE/config.base.json" || die "jq"
 
 # One bundle per variant, its config.json restored before every run (stockade
-# rewrites it), outside the timed part.
+# rewrites it), outside the timed part. Variants per runtime:
+#   plain-RT     the runtime on the unhardened spec
+#   stockade-RT  stockade (enforce, default profile) in front of it
+#   hardened-RT  the runtime alone on the spec stockade wrote: the cost of the
+#                hardening itself (seccomp, mounts), without stockade's own work
 variants=()
 for rt in "${rts[@]}"; do
-  for v in plain stockade; do
+  for v in plain stockade hardened; do
     variants+=("$v-$rt")
     mkdir -p "$CASE/b-$v-$rt"
     cp -a "$CASE/rootfs" "$CASE/b-$v-$rt/rootfs"
   done
   RT=$rt sk_config 2>/dev/null || die "cannot write stockade's config"
   mv "$CASE/stockade.json" "$CASE/stockade-$rt.json"
+  cp "$CASE/config.base.json" "$CASE/b-hardened-$rt/config.json"
+  id=skb-$$-spec-$rt
+  echo "$rt $id" >>"$CASE/containers"
+  RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk create --bundle "$CASE/b-hardened-$rt" "$id" </dev/null >/dev/null 2>"$CASE/err" ||
+    die "stockade create (to get the hardened spec) failed: $(cat "$CASE/err")"
+  cp "$CASE/b-hardened-$rt/config.json" "$CASE/config.hardened-$rt.json"
+  RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk delete -f "$id" </dev/null >/dev/null 2>&1
 done
+sk_version=$(STOCKADE_CONFIG=$CASE/stockade-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | head -n 1)
 
 # run_once VARIANT ID: one timed `run`; prints the milliseconds.
 run_once() {
   local v=$1 id=$2 kind rt t0 t1 rc
   kind=${v%%-*}
   rt=${v#*-}
-  cp "$CASE/config.base.json" "$CASE/b-$v/config.json"
+  if [ "$kind" = hardened ]; then
+    cp "$CASE/config.hardened-$rt.json" "$CASE/b-$v/config.json"
+  else
+    cp "$CASE/config.base.json" "$CASE/b-$v/config.json"
+  fi
   echo "$rt $id" >>"$CASE/containers"
   t0=$EPOCHREALTIME
-  if [ "$kind" = plain ]; then
+  if [ "$kind" != stockade ]; then
     RT=$rt sk_rt run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
   else
     RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
@@ -114,7 +130,7 @@ stats() {
   sort -g "$1" | awk '{ a[NR] = $1 } END {
     m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
     r = int(0.95 * NR); if (r < 0.95 * NR) r++; if (r < 1) r = 1
-    printf "%.1f %.1f\n", m, a[r] }'
+    printf "%.2f %.2f\n", m, a[r] }'
 }
 
 rows=()
@@ -125,13 +141,20 @@ for v in "${variants[@]}"; do
   rows+=("| $v | $N | $med | $p95 |")
   eval "med_${v//-/_}=$med p95_${v//-/_}=$p95"
 done
+# ratio_row LABEL NUM-VARIANT DEN-VARIANT
+ratio_row() {
+  local a=${2//-/_} b=${3//-/_} rmed rp95
+  # per-round ratios (same round = neighbouring runs)
+  paste -d' ' "$CASE/t-$2" "$CASE/t-$3" | awk '$1 == $3 { printf "%.4f\n", $2 / $4 }' >"$CASE/r-$2-$3"
+  read -r rmed rp95 < <(stats "$CASE/r-$2-$3")
+  ratio_rows+=("| $1 | $(awk -v a="$(eval "echo \$med_$a")" -v b="$(eval "echo \$med_$b")" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$(eval "echo \$p95_$a")" -v b="$(eval "echo \$p95_$b")" 'BEGIN { printf "%.2f", a / b }') | $rmed | $rp95 |")
+}
 for rt in "${rts[@]}"; do
-  # per-round ratios stockade/plain (same round = neighbouring runs)
-  paste -d' ' "$CASE/t-stockade-$rt" "$CASE/t-plain-$rt" | awk '$1 == $3 { printf "%.4f\n", $2 / $4 }' >"$CASE/r-$rt"
-  read -r rmed rp95 < <(stats "$CASE/r-$rt")
-  ms=$(eval "echo \$med_stockade_$rt") mp=$(eval "echo \$med_plain_$rt")
-  ps=$(eval "echo \$p95_stockade_$rt") pp=$(eval "echo \$p95_plain_$rt")
-  ratio_rows+=("| stockade/$rt | $(awk -v a="$ms" -v b="$mp" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$ps" -v b="$pp" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$rmed" 'BEGIN { printf "%.2f", a }') | $(awk -v a="$rp95" 'BEGIN { printf "%.2f", a }') |")
+  ratio_row "**stockade / plain $rt**" "stockade-$rt" "plain-$rt"
+done
+for rt in "${rts[@]}"; do
+  ratio_row "hardened spec / plain $rt (cost of the hardening)" "hardened-$rt" "plain-$rt"
+  ratio_row "stockade / hardened spec $rt (stockade's own work)" "stockade-$rt" "hardened-$rt"
 done
 
 report() {
@@ -140,11 +163,14 @@ report() {
   echo "\`run\` of \`true\` in a busybox bundle, wall clock from the caller, milliseconds."
   echo "stockade in enforce mode with the default profile (user, capabilities, read-only"
   echo "root, seccomp, no new privileges). The variants are interleaved, $N rounds"
-  echo "after $WARMUP warm-up rounds; p95 by nearest rank."
+  echo "after $WARMUP warm-up rounds; p95 by nearest rank. \`plain\`: the runtime on the"
+  echo "unhardened spec; \`stockade\`: stockade in front of it; \`hardened\`: the runtime alone"
+  echo "on the spec stockade wrote (what the hardening itself costs in the runtime)."
+  echo "Made by \`make bench\` (bench/run.sh)."
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- host: $(uname -sr), $(nproc) CPUs, cgroups $SK_CGROUP_LAYOUT"
-  echo "- stockade: $("$SK_BIN" --version 2>/dev/null | head -n 1)"
+  echo "- stockade: $sk_version"
   for rt in "${rts[@]}"; do
     echo "- $rt: $("$(sk_rt_path "$rt")" --version | head -n 1)"
   done

@@ -62,7 +62,6 @@ say() { printf '%s\n' "$*"; }
 row() { printf '  %-28s %s\n' "$1" "$2"; }
 
 # ---------------------------------------------------------------------------
-say "== stockade demo: $("$SK_BIN" --version 2>/dev/null | head -n 1) in front of $("$SK_RUNC" --version | head -n 1)"
 sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox rootfs"
 (cd "$CASE" && "$SK_RUNC" spec) || die "runc spec failed"
 # What a careless image would ask for: root, a writable root, no NoNewPrivs.
@@ -80,6 +79,7 @@ jq --argjson a "$(sk_args_sh "$script")" \
 b=$CASE/bundle
 cp "$b/config.json" "$CASE/orig.json"
 sk_config || die "cannot write stockade's config"
+say "== stockade demo: $(STOCKADE_CONFIG=$CASE/stockade.json "$SK_BIN" --version 2>/dev/null | head -n 1) in front of $("$SK_RUNC" --version | head -n 1)"
 
 say ""
 say "The bundle's config.json asks for:"
@@ -100,7 +100,7 @@ sed 's/^/  /' "$CASE/err"
 
 say ""
 say "What stockade wrote into the bundle's config.json (the original is kept):"
-row "profile" "$(jq -r '.annotations["stockade.io/applied-profile"] // "?"' "$b/config.json") (mode $(jq -r '.annotations["stockade.io/mode"] // "?"' "$b/config.json"), sha256 $(jq -r '.annotations["stockade.io/profile-sha256"] // "?"' "$b/config.json" | cut -c1-16)...)"
+row "profile" "$(jq -r '.annotations["stockade.io/applied-profile"] // "?"' "$b/config.json") (mode $(jq -r '.annotations["stockade.io/mode"] // .annotations["stockade.io/applied-mode"] // "?"' "$b/config.json"), sha256 $(jq -r '.annotations["stockade.io/profile-sha256"] // "?"' "$b/config.json" | cut -c1-16)...)"
 row "user" "uid $(jq -r .process.user.uid "$b/config.json"), gid $(jq -r .process.user.gid "$b/config.json")"
 row "root filesystem" "$(jq -r 'if .root.readonly then "read-only" else "writable" end' "$b/config.json")"
 row "capabilities" "$(jq -r '.process.capabilities.bounding // [] | map(sub("^CAP_"; "")) | if length == 0 then "none" else join(", ") end' "$b/config.json")"

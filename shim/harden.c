@@ -206,10 +206,11 @@ static int harden_seccomp(struct json *spec, const struct profile *p, struct sk_
     return sk_error_wrap(err, "profile \"%s\" seccomp", p->name);
   if (seccomp_intersect(gen, json_get(linux_, "seccomp"), &merged, err) < 0)
     return sk_error_wrap(err, "intersecting profile \"%s\" seccomp with linux.seccomp", p->name);
-  if (seccomp_compile_check(merged, err) < 0) {
-    json_free(merged);
-    return sk_error_wrap(err, "the seccomp filter for profile \"%s\"", p->name);
-  }
+  /* No libseccomp build here: it costs about 16 ms, a third of a whole
+   * `runc run`, on the path of every container start. Both inputs were
+   * validated, the intersection only combines their rules, and
+   * `stockadectl profile lint` and the unit tests build the result; if the
+   * runtime still could not build it, it fails the create (closed). */
   return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
 }
 

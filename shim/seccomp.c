@@ -264,7 +264,6 @@ struct sc_rule {
 };
 
 struct sc_doc {
-  const struct json *json;
   struct sc_action def;
   struct sc_rule *rules;
   size_t n;
@@ -376,13 +375,11 @@ static int parse_ret(const struct json *j, const char *path, struct sc_action *a
   return 0;
 }
 
-static int parse_u64(const struct json *j, const char *path, bool required, uint64_t *out, struct sk_error **err) {
+/* An absent or null value is 0, as Go's decoder in runc reads it. */
+static int parse_u64(const struct json *j, const char *path, uint64_t *out, struct sk_error **err) {
   *out = 0;
-  if (is_absent(j)) {
-    if (required)
-      return at_error(err, j, path, "missing; expected an unsigned 64-bit integer");
+  if (is_absent(j))
     return 0;
-  }
   if (!json_uint64(j, out)) {
     if (j->type == JSON_NUMBER)
       return at_error(err, j, path, "%s is not an unsigned 64-bit integer", j->str);
@@ -411,12 +408,12 @@ static int parse_arg(const struct json *j, const char *path, struct sc_arg *out,
     return at_error(err, idx, p, "got %s; expected an argument number from 0 to 5", type_name(idx));
   out->index = (unsigned)v;
   snprintf(p, sizeof(p), "%s.value", path);
-  if (parse_u64(json_get(j, "value"), p, false, &out->value, err) < 0)
+  if (parse_u64(json_get(j, "value"), p, &out->value, err) < 0)
     return -1;
   if (json_get(j, "value") == NULL)
     return at_error(err, j, path, "missing \"value\"");
   snprintf(p, sizeof(p), "%s.valueTwo", path);
-  if (parse_u64(json_get(j, "valueTwo"), p, false, &out->value_two, err) < 0)
+  if (parse_u64(json_get(j, "valueTwo"), p, &out->value_two, err) < 0)
     return -1;
   snprintf(p, sizeof(p), "%s.op", path);
   if (is_absent(op))
@@ -543,7 +540,6 @@ static int sc_doc_load(const struct json *doc, struct sc_doc *d, struct sk_error
   size_t i, k;
 
   memset(d, 0, sizeof(*d));
-  d->json = doc;
   if (!json_is(doc, JSON_OBJECT))
     return at_error(err, doc, "", "got %s; expected an OCI seccomp object such as {\"defaultAction\": ...}",
                     doc ? type_name(doc) : "nothing");

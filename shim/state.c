@@ -52,7 +52,7 @@ int state_write(const char *dir, const char *name, const char *data, size_t len,
   cleanup_free char *p = NULL;
   if (asprintf(&p, "%s/%s", dir, name) < 0)
     return sk_error_set(err, ENOMEM, "state");
-  return write_file_atomic(p, data, len, 0600, err);
+  return write_file_replace(p, data, len, 0600, err);
 }
 
 int state_read(const char *dir, const char *name, char **out, size_t *len, struct sk_error **err) {

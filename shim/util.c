@@ -72,7 +72,8 @@ static int write_all(int fd, const char *data, size_t len) {
   return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err) {
+static int write_file(const char *path, const char *data, size_t len, unsigned mode, bool durable,
+                      struct sk_error **err) {
   cleanup_free char *tmp = NULL;
   cleanup_free char *dircopy = strdup(path);
   cleanup_close int fd = -1;
@@ -84,12 +85,14 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
   fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return sk_error_set(err, errno, "cannot create a temporary file beside %s", path);
-  if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+  if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0))
     goto fail;
   if (close(steal_fd(&fd)) < 0)
     goto fail;
   if (rename(tmp, path) < 0)
     goto fail;
+  if (!durable)
+    return 0;
   /* Make the rename itself durable. */
   dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0)
@@ -99,6 +102,14 @@ fail:
   saved = errno;
   unlink(tmp);
   return sk_error_set(err, saved, "cannot write %s", path);
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err) {
+  return write_file(path, data, len, mode, true, err);
+}
+
+int write_file_replace(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err) {
+  return write_file(path, data, len, mode, false, err);
 }
 
 int mkdir_p(const char *path, unsigned mode, struct sk_error **err) {

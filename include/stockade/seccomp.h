@@ -41,7 +41,8 @@ int seccomp_spec_arches(const struct json *spec, struct json **out, struct sk_er
  * names that exist on none are dropped (for this filter they are no syscall,
  * so allowing or denying them changes nothing); names libseccomp does not
  * know at all were refused by validation. */
-int seccomp_generate(const struct json *profile_doc, const struct json *arches, struct json **out, struct sk_error **err);
+int seccomp_generate(const struct json *profile_doc, const struct json *arches, struct json **out,
+                     struct sk_error **err);
 
 /* Intersection of two documents: for every syscall the result's action is
  * never looser than the action either document gives it (deny beats allow;

@@ -18,6 +18,9 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err);
  * rename, fsync of the directory. On failure path is untouched and the
  * temporary file is removed. mode is used for the new file. */
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err);
+/* The same without the fsyncs: readers never see a partial file, but a
+ * crash may lose it. For state under /run, which a reboot clears anyway. */
+int write_file_replace(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err);
 
 /* mkdir -p with mode for the directories it creates. */
 int mkdir_p(const char *path, unsigned mode, struct sk_error **err);
