@@ -155,6 +155,20 @@ t_exec_hardened() {
     sk_assert_grep "$CASE/execroot.err" '^stockade: ' "a refused exec says why"
     sk_assert_no_grep "$CASE/execroot.out" '^uid=0$' "refused exec did not run"
   fi
+  # The same through a --process file, as containerd passes it.
+  jq -n '{terminal: false, user: {uid: 0, gid: 0}, args: ["probe", "status"], cwd: "/",
+          env: ["PATH=/bin"], noNewPrivileges: false,
+          capabilities: {bounding: ["CAP_SYS_ADMIN"], effective: ["CAP_SYS_ADMIN"], permitted: ["CAP_SYS_ADMIN"]}}' \
+    >"$CASE/process.json"
+  sk_run execproc sk_sk exec --process "$CASE/process.json" "$SK_ID"
+  if [ "$SK_RC" = 0 ]; then
+    sk_assert_ne "$(sk_kv "$CASE/execproc.out" uid)" 0 "exec --process with user 0 must not run as root"
+    sk_assert_kv "$CASE/execproc.out" CapEff 0000000000000000 "exec --process with CAP_SYS_ADMIN must not get it"
+    sk_assert_kv "$CASE/execproc.out" NoNewPrivs 1 "exec --process keeps no new privileges"
+  else
+    sk_assert_grep "$CASE/execproc.err" '^stockade: ' "a refused exec --process says why"
+    sk_assert_no_grep "$CASE/execproc.out" '^uid=0$' "refused exec --process did not run"
+  fi
   sk_run kill sk_sk kill "$SK_ID" KILL
   sk_wait_status "$SK_ID" stopped 10 || true
   sk_run delete sk_sk delete -f "$SK_ID"

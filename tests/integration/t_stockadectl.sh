@@ -1,0 +1,81 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
+# stockadectl: check (exit codes, text and JSON, rule ids and guides),
+# profile lint (file:line:column) and profile show. No container runs here:
+# check must judge without running anything.
+. "$(dirname "$0")/lib.sh"
+
+CTL=$SK_BUILD/stockadectl
+
+t_check_exit_codes() {
+  local b
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  RT=runc
+  b=$(sk_bundle b '.root.readonly=false') || sk_fail bundle
+  cp "$b/config.json" "$CASE/saved.json"
+
+  # runc's default spec: root, writable root, extra caps -> findings, exit 1.
+  sk_run check "$CTL" --profile-dir "$SK_REPO/profiles" check "$b"
+  sk_assert_rc 1 "findings give exit 1"
+  sk_assert_grep "$CASE/check.out" '^HARDEN +SK-ROOTFS-WRITABLE: ' "writable root is listed"
+  sk_assert_grep "$CASE/check.out" 'guide: CIS Docker Benchmark 5.12' "each finding names its guide"
+  sk_assert_same "$b/config.json" "$CASE/saved.json" "check changes nothing"
+
+  # A host PID namespace and CAP_SYS_ADMIN: refusals, in JSON.
+  sk_spec "$b" '.linux.namespaces |= map(select(.type != "pid")) | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
+  sk_run checkj "$CTL" --profile-dir "$SK_REPO/profiles" check --json "$b/config.json"
+  sk_assert_rc 1 "findings give exit 1 with --json"
+  sk_assert_eq "$(jq -r '[.findings[] | select(.kind=="refuse") | .rule] | sort | join(",")' "$CASE/checkj.out")" \
+    "SK-CAP-DANGEROUS,SK-NS-HOST-PID" "refusals by rule id"
+  sk_assert_eq "$(jq -r '.refusals' "$CASE/checkj.out")" 2 "refusal count"
+  sk_assert_eq "$(jq -r '.profile' "$CASE/checkj.out")" default "the default profile is used"
+  sk_assert_eq "$(jq -r '[.findings[] | select(.guide == "" or .fix == "")] | length' "$CASE/checkj.out")" 0 \
+    "every finding has a guide and a fix"
+
+  # A spec that needs nothing: exit 0.
+  sk_spec "$b" '.process.user={"uid":1000,"gid":1000} | .root.readonly=true | .process.noNewPrivileges=true
+    | .linux.namespaces += [{"type":"pid"}] | .process.capabilities = {"bounding":[],"effective":[],"permitted":[]}
+    | .mounts |= map(if (.options // [] | index("ro")) then . else .options = ((.options // []) + ["noexec","nosuid","nodev"] | unique) end)
+    | .linux.maskedPaths += ["/sys/devices/virtual/powercap", "/proc/scsi"]
+    | .linux.seccomp = {"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}'
+  sk_run clean "$CTL" --profile-dir "$SK_REPO/profiles" check --json "$b"
+  sk_assert_eq "$(jq -r '[.findings[] | .rule] | join(",")' "$CASE/clean.out")" "SK-SECCOMP" \
+    "only the seccomp note remains"
+  sk_assert_rc 1 "the seccomp intersection is still a finding"
+
+  # Bad input: exit 2 with file and position.
+  printf '{"process": {"user": {"uid": 0.0}}}' >"$CASE/bad.json"
+  sk_run bad "$CTL" --profile-dir "$SK_REPO/profiles" check "$CASE/bad.json"
+  sk_assert_rc 2 "a malformed spec gives exit 2"
+  sk_assert_grep "$CASE/bad.err" "bad.json:1:[0-9]+: process.user.uid" "the message names file, position and field"
+  printf '{"process": ' >"$CASE/bad2.json"
+  sk_run bad2 "$CTL" --profile-dir "$SK_REPO/profiles" check "$CASE/bad2.json"
+  sk_assert_rc 2 "invalid JSON gives exit 2"
+  sk_run noprof "$CTL" --profile-dir "$SK_REPO/profiles" check --profile nosuch "$b"
+  sk_assert_rc 2 "an unknown profile gives exit 2"
+  sk_assert_grep "$CASE/noprof.err" 'profile "nosuch" not found' "the message names the profile"
+}
+
+t_profile_lint_and_show() {
+  local bad=$CASE/broken.json
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  sk_run lint "$CTL" profile lint "$SK_REPO"/profiles/*.json
+  sk_assert_rc 0 "the shipped profiles lint clean"
+  sk_assert_grep "$CASE/lint.out" 'default.json: ok' "each file is reported"
+
+  printf '{\n  "name": "broken",\n  "capabilities": ["CAP_NOPE"]\n}\n' >"$bad"
+  sk_run lintbad "$CTL" profile lint "$bad"
+  sk_assert_rc 1 "a broken profile fails lint"
+  sk_assert_grep "$CASE/lintbad.err" "broken.json:3:[0-9]+: capabilities\[0\]" "file:line:column and field"
+
+  sk_run show "$CTL" --profile-dir "$SK_REPO/profiles" profile show web
+  sk_assert_rc 0 "profile show"
+  sk_assert_eq "$(jq -r '.name' "$CASE/show.out")" web "the resolved profile"
+  sk_assert_eq "$(jq -r '.generatedSeccomp.architectures | length > 0' "$CASE/show.out")" true \
+    "the generated seccomp filter has architectures"
+  sk_assert_eq "$(jq -r '[.generatedSeccomp.syscalls[].names[]] | index("unshare")' "$CASE/show.out")" null \
+    "unshare is not in the allow-list"
+}
+
+sk_case "stockadectl check: exit codes, rule ids, JSON, bad input" t_check_exit_codes
+sk_case "stockadectl profile lint and show" t_profile_lint_and_show
