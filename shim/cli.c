@@ -95,38 +95,84 @@ bool cli_is_hardened_cmd(const char *cmd) {
                  strcmp(cmd, "restore") == 0);
 }
 
-/* Match argv[*i] against table. Accepts -x, --x, -name, --name, and the
- * "=value" forms (urfave/cli takes both one and two dashes for long names).
- * Returns the option, or a synthetic "other switch" for unknown flags, and
- * sets *val (consuming the next word when the option takes a value). */
+/* Match argv[*i] against table, reading it both the way runc (urfave/cli:
+ * -name, --name, -name=value, --name=value) and the way crun (argp: -x,
+ * -xVALUE, grouped switches -dt, --name=value and unique abbreviations
+ * --bun=value) read it. Where the two would read a word differently
+ * ("-b=x" is "x" to runc and "=x" to crun) the line is refused. Returns the
+ * option, or a synthetic "other" for unknown flags, and sets *val
+ * (consuming the next word when the option takes a value). */
 static int match(const struct opt *table, int argc, char **argv, int *i, const struct opt **o, const char **val,
-                 int *val_index, struct sk_error **err) {
+                 int *val_index, bool *detach, struct sk_error **err) {
   static const struct opt other_value = {"", 0, O_OTHER_VALUE, true};
   static const struct opt other_switch = {"", 0, O_OTHER_SWITCH, false};
   const char *arg = argv[*i];
-  const char *name = arg + 1;
-  const char *eq;
-  size_t nlen;
-  const struct opt *t;
+  bool dashdash = arg[1] == '-';
+  const char *name = arg + (dashdash ? 2 : 1);
+  const char *eq = strchr(name, '=');
+  size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+  const struct opt *t, *found = NULL;
+  const char *attached = NULL; /* value glued to a short option */
 
-  if (*name == '-')
-    name++;
-  eq = strchr(name, '=');
-  nlen = eq ? (size_t)(eq - name) : strlen(name);
-  *o = NULL;
-  for (t = table; t->name; t++) {
-    if ((strlen(t->name) == nlen && strncmp(t->name, name, nlen) == 0) ||
-        (t->shortname && nlen == 1 && name[0] == t->shortname && arg[1] != '-')) {
-      *o = t;
-      break;
-    }
-  }
-  if (*o == NULL)
-    *o = eq ? &other_value : &other_switch;
   *val = NULL;
   *val_index = -1;
-  if (!(*o)->value)
+  for (t = table; t->name; t++)
+    if (strlen(t->name) == nlen && strncmp(t->name, name, nlen) == 0)
+      found = t;
+  if (found == NULL && dashdash) {
+    /* argp's abbreviations: a unique prefix of a long name. */
+    for (t = table; t->name; t++) {
+      if (nlen > 0 && strncmp(t->name, name, nlen) == 0) {
+        if (found)
+          return sk_error_set(err, 0, "flag %s is ambiguous (--%s or --%s); write it in full", arg, found->name,
+                              t->name);
+        found = t;
+      }
+    }
+  }
+  if (found == NULL && !dashdash) {
+    /* Short options, possibly grouped: -d, -dt, -bDIR, -dbDIR. */
+    const char *c;
+    for (c = name; *c; c++) {
+      const struct opt *s = NULL;
+      for (t = table; t->name; t++)
+        if (t->shortname && t->shortname == *c)
+          s = t;
+      if (s == NULL) {
+        found = NULL;
+        break;
+      }
+      found = s;
+      if (s->id == O_DETACH)
+        *detach = true;
+      if (s->value) {
+        /* Only where the value matters to hardening. */
+        if (c[1] == '=' && s->id != O_OTHER_VALUE)
+          return sk_error_set(err, 0,
+                              "flag %s is read as value \"%s\" by runc and \"%s\" by crun; write -%c VALUE or "
+                              "--%s=VALUE",
+                              arg, c + 2, c + 1, *c, s->name);
+        attached = c[1] ? c + 1 + (c[1] == '=') : NULL;
+        break;
+      }
+    }
+  }
+  if (found == NULL) {
+    *o = eq ? &other_value : &other_switch;
+    if (eq) {
+      *val = eq + 1;
+      *val_index = *i;
+    }
     return 0;
+  }
+  *o = found;
+  if (!found->value)
+    return 0;
+  if (attached) {
+    *val = attached;
+    *val_index = *i;
+    return 0;
+  }
   if (eq) {
     *val = eq + 1;
     *val_index = *i;
@@ -147,7 +193,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct sk_error **err) {
   const struct opt *o;
   const char *val;
   int vi, i;
-  bool is_exec, ended = false;
+  bool is_exec, ended = false, detach = false;
 
   memset(c, 0, sizeof(*c));
   c->argc = argc;
@@ -166,7 +212,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct sk_error **err) {
     }
     if (!is_flag(argv[i]))
       break;
-    if (match(global_opts, argc, argv, &i, &o, &val, &vi, err) < 0)
+    if (match(global_opts, argc, argv, &i, &o, &val, &vi, &detach, err) < 0)
       return -1;
     switch (o->id) {
     case O_ROOT:
@@ -234,8 +280,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct sk_error **err) {
        * word is the container. */
       return sk_error_set(err, 0, "%s: unexpected argument \"%s\" after container id \"%s\"", c->cmd, a, c->id);
     }
-    if (match(table, argc, argv, &i, &o, &val, &vi, err) < 0)
+    if (match(table, argc, argv, &i, &o, &val, &vi, &detach, err) < 0)
       return -1;
+    if (detach)
+      c->detach = true;
     switch (o->id) {
     case O_BUNDLE:
       c->bundle = val;

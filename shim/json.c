@@ -25,6 +25,7 @@ struct json_parser {
   size_t pos_off;
   unsigned pos_line, pos_col;
   char *fail; /* our own reason to stop (duplicate key, depth) */
+  bool completing; /* inside yajl_complete_parse */
   size_t fail_off;
 };
 
@@ -52,6 +53,8 @@ static size_t token_start(const struct json_parser *p, enum json_type type) {
   size_t end = yajl_get_bytes_consumed(p->h);
   size_t i;
 
+  if (type == JSON_NUMBER && p->completing)
+    end = p->len;
   if (end == 0 || end > p->len)
     return end;
   i = end - 1;
@@ -70,6 +73,16 @@ static size_t token_start(const struct json_parser *p, enum json_type type) {
     }
     return 0;
   case JSON_NUMBER:
+    /* A number that ends the document is only seen by yajl_complete_parse,
+     * whose offset is not the token's: find its end from the buffer's. */
+    if (p->completing) {
+      i = end;
+      while (i > 0 && strchr(" \t\r\n", p->buf[i - 1]))
+        i--;
+      if (i == 0)
+        return 0;
+      i--;
+    }
     while (i > 0 && strchr("0123456789+-.eE", p->buf[i - 1]))
       i--;
     return i;
@@ -168,11 +181,45 @@ static int cb_number(void *ctx, const char *s, size_t l) {
   return attach(p, v);
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or 0. yajl's own check lets
+ * some of these through; Go replaces them with U+FFFD, so accepting them
+ * would mean judging one string and running another. */
+static size_t utf8_seq(const unsigned char *s, size_t l) {
+  unsigned c = s[0];
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    return l >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return l >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return l >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t l) {
+  while (l > 0) {
+    size_t n = utf8_seq(s, l);
+    if (n == 0)
+      return false;
+    s += n;
+    l -= n;
+  }
+  return true;
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t l) {
   struct json_parser *p = ctx;
   struct json *v;
   if (memchr(s, '\0', l))
     return fail(p, "string contains a NUL character");
+  if (!utf8_valid(s, l))
+    return fail(p, "string is not valid UTF-8");
   v = node_new(p, JSON_STRING);
   if (v && (v->str = strndup((const char *)s, l)) == NULL) {
     json_free(v);
@@ -189,6 +236,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t l) {
   struct json_parser *p = ctx;
   if (memchr(s, '\0', l))
     return fail(p, "key contains a NUL character");
+  if (!utf8_valid(s, l))
+    return fail(p, "key is not valid UTF-8");
   free(p->pending_key);
   p->pending_key = strndup((const char *)s, l);
   return p->pending_key ? 1 : fail(p, "out of memory");
@@ -244,8 +293,10 @@ int json_parse(const char *buf, size_t len, struct json **out, struct sk_error *
   yajl_config(p.h, yajl_dont_validate_strings, 0);
 
   st = yajl_parse(p.h, (const unsigned char *)buf, len);
-  if (st == yajl_status_ok)
+  if (st == yajl_status_ok) {
+    p.completing = true;
     st = yajl_complete_parse(p.h);
+  }
   if (st == yajl_status_ok && p.root == NULL) {
     sk_error_set(err, 0, "line 1, column 1: empty document, expected a JSON value");
   } else if (st != yajl_status_ok) {
@@ -302,16 +353,34 @@ struct json *json_new(enum json_type type) {
   return j;
 }
 
+/* Strings built by the program (a container id from argv, a path) may be
+ * any bytes; the tree holds only valid UTF-8, so every line we write is
+ * JSON any reader accepts. Invalid bytes become U+FFFD. */
 struct json *json_new_stringn(const char *s, size_t len) {
   struct json *j = json_new(JSON_STRING);
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0, o = 0;
   if (j == NULL)
     return NULL;
-  j->str = strndup(s, len);
+  j->str = malloc(len * 3 + 1);
   if (j->str == NULL) {
     free(j);
     return NULL;
   }
-  j->len = len;
+  while (i < len) {
+    size_t n = u[i] ? utf8_seq(u + i, len - i) : 0;
+    if (n == 0) {
+      memcpy(j->str + o, "\xEF\xBF\xBD", 3);
+      o += 3;
+      i++;
+      continue;
+    }
+    memcpy(j->str + o, u + i, n);
+    o += n;
+    i += n;
+  }
+  j->str[o] = '\0';
+  j->len = o;
   return j;
 }
 
@@ -516,7 +585,8 @@ bool json_int64(const struct json *j, int64_t *out) {
 bool json_uint64(const struct json *j, uint64_t *out) {
   bool neg;
   uint64_t mag;
-  if (!strict_integer(j, &neg, &mag) || (neg && mag != 0))
+  /* "-0" too: Go's decoder refuses a sign on an unsigned field. */
+  if (!strict_integer(j, &neg, &mag) || neg)
     return false;
   *out = mag;
   return true;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 
 #include "stockade/cleanup.h"
@@ -51,7 +52,21 @@ uint32_t spec_uid(const struct json *spec) {
   return (uint32_t)uid;
 }
 
-bool spec_mount_writable(const struct json *m) { return !json_array_has_string(json_get(m, "options"), "ro"); }
+/* runc and crun apply mount options in order: the last of "ro" and "rw"
+ * decides. */
+bool spec_mount_writable(const struct json *m) {
+  const struct json *o = json_get(m, "options");
+  bool writable = true;
+  size_t i;
+  for (i = 0; json_is(o, JSON_ARRAY) && i < o->n; i++) {
+    const char *s = json_string(o->items[i]);
+    if (s && strcmp(s, "ro") == 0)
+      writable = false;
+    else if (s && strcmp(s, "rw") == 0)
+      writable = true;
+  }
+  return writable;
+}
 
 bool spec_mount_is_bind(const struct json *m) {
   const char *type = json_string(json_get(m, "type"));
@@ -76,6 +91,32 @@ static int bad(struct checker *ck, const struct json *at, const char *field, con
   return sk_error_set(ck->err, 0, "%s: %s: %s", ck->path, field, what);
 }
 
+/* Go's encoding/json (runc) matches a key to a field case-insensitively,
+ * folding the two non-ASCII letters that fold to ASCII ones too: U+017F
+ * LATIN SMALL LETTER LONG S is "s" and U+212A KELVIN SIGN is "k". Fold a
+ * key the same way; returns false when it cannot match any ASCII name. */
+static bool go_fold_equal(const char *key, const char *name) {
+  const unsigned char *k = (const unsigned char *)key;
+  const char *n = name;
+  while (*k && *n) {
+    int c;
+    if (k[0] == 0xC5 && k[1] == 0xBF) { /* U+017F */
+      c = 's';
+      k += 2;
+    } else if (k[0] == 0xE2 && k[1] == 0x84 && k[2] == 0xAA) { /* U+212A */
+      c = 'k';
+      k += 3;
+    } else if (*k >= 0x80) {
+      return false;
+    } else {
+      c = *k++;
+    }
+    if (tolower(c) != tolower((unsigned char)*n++))
+      return false;
+  }
+  return *k == '\0' && *n == '\0';
+}
+
 /* Refuse keys that equal one of known[] but for case. */
 static int check_case(struct checker *ck, const struct json *obj, const char *where, const char *const known[]) {
   size_t i, k;
@@ -83,7 +124,7 @@ static int check_case(struct checker *ck, const struct json *obj, const char *wh
     return 0;
   for (i = 0; i < obj->n; i++) {
     for (k = 0; known[k]; k++) {
-      if (strcasecmp(obj->keys[i], known[k]) == 0 && strcmp(obj->keys[i], known[k]) != 0) {
+      if (go_fold_equal(obj->keys[i], known[k]) && strcmp(obj->keys[i], known[k]) != 0) {
         cleanup_free char *field = NULL;
         cleanup_free char *what = NULL;
         if (asprintf(&field, "%s%s%s", where, *where ? "." : "", obj->keys[i]) < 0 ||
@@ -139,6 +180,8 @@ int spec_check(const struct json *spec, const char *path, struct sk_error **err)
   static const char *const ns[] = {"type", "path", NULL};
   static const char *const mount[] = {"destination", "type", "source", "options", NULL};
   static const char *const dev[] = {"allow", "type", "major", "minor", "access", NULL};
+  static const char *const resources[] = {"devices", NULL};
+  static const char *const cap_sets[] = {"bounding", "effective", "permitted", "inheritable", "ambient", NULL};
   struct checker ck = {path, err};
   const struct json *p, *u, *r, *l, *a, *caps, *v;
   size_t i;
@@ -168,7 +211,7 @@ int spec_check(const struct json *spec, const char *path, struct sk_error **err)
     return -1;
   caps = json_get(p, "capabilities");
   if (want(&ck, caps, JSON_OBJECT, "process.capabilities") < 0 ||
-      check_case(&ck, caps, "process.capabilities", spec_cap_sets) < 0)
+      check_case(&ck, caps, "process.capabilities", cap_sets) < 0)
     return -1;
   for (i = 0; i < 5; i++) {
     char field[64];
@@ -222,6 +265,9 @@ int spec_check(const struct json *spec, const char *path, struct sk_error **err)
     if (!json_is(json_get(n, "type"), JSON_STRING))
       return bad(&ck, n, "linux.namespaces[].type", "expected a string such as \"pid\"");
   }
+  if (want(&ck, json_get(l, "resources"), JSON_OBJECT, "linux.resources") < 0 ||
+      check_case(&ck, json_get(l, "resources"), "linux.resources", resources) < 0)
+    return -1;
   v = json_get(json_get(l, "resources"), "devices");
   if (want(&ck, v, JSON_ARRAY, "linux.resources.devices") < 0)
     return -1;

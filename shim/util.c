@@ -27,7 +27,7 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err) 
     return sk_error_set(err, 0, "%s is not a regular file", path);
   if ((uint64_t)st.st_size > SK_MAX_FILE_SIZE)
     return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
-  cap = (size_t)st.st_size + 1;
+  cap = (size_t)st.st_size + 2; /* room to see end-of-file without growing */
   buf = malloc(cap);
   if (buf == NULL)
     return sk_error_set(err, ENOMEM, "cannot read %s", path);
@@ -35,7 +35,7 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err) 
     ssize_t r;
     if (used + 1 >= cap) {
       char *nb;
-      if (cap > SK_MAX_FILE_SIZE)
+      if (cap > SK_MAX_FILE_SIZE + 1)
         return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
       nb = realloc(buf, cap * 2);
       if (nb == NULL)
@@ -51,6 +51,8 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err) 
     if (r == 0)
       break;
     used += (size_t)r;
+    if (used > SK_MAX_FILE_SIZE)
+      return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
   }
   buf[used] = '\0';
   *out = steal_pointer(&buf);
@@ -125,8 +127,13 @@ int mkdir_p(const char *path, unsigned mode, struct sk_error **err) {
       return sk_error_set(err, errno, "cannot create directory %s", p);
     *s = '/';
   }
-  if (mkdir(p, mode) < 0 && errno != EEXIST)
-    return sk_error_set(err, errno, "cannot create directory %s", p);
+  if (mkdir(p, mode) < 0) {
+    struct stat st;
+    if (errno != EEXIST)
+      return sk_error_set(err, errno, "cannot create directory %s", p);
+    if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+      return sk_error_set(err, ENOTDIR, "cannot create directory %s", p);
+  }
   return 0;
 }
 

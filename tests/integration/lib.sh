@@ -61,7 +61,7 @@ sk_rt_path() {
 # Why a runtime cannot be tested here, or nothing when it can.
 sk_rt_missing() {
   local p
-  p=$(sk_rt_path "$1") || { echo "unknown runtime $1"; return; }
+  p=$(sk_rt_path "$1" 2>/dev/null) || { echo "unknown runtime $1"; return; }
   [ -x "$p" ] || { echo "$1 not installed ($p)"; return; }
   if [ "$1" = crun ] && [ "$SK_CGROUP_LAYOUT" = hybrid ] && ! command -v unshare >/dev/null; then
     echo "crun needs unshare(1) to get a cgroup2 view on this hybrid-cgroup host"
@@ -323,6 +323,12 @@ sk_assert_kv() { # FILE KEY EXPECTED WHAT [PREFIX]
   local v
   v=$(sk_kv "$1" "$2" "${5:-}")
   [ "$v" = "$3" ] || sk_fail "$4: ${5:-}$2=\"$v\", expected \"$3\""
+}
+
+# sk_assert_no_placeholders FILE WHAT: a message a person reads has no
+# printf placeholder left unfilled and no "(null)".
+sk_assert_no_placeholders() {
+  sk_assert_no_grep "$1" '%[-0-9.]*[sdiuxzlcp]|\(null\)' "$2: unfilled placeholder in the message"
 }
 
 # sk_state_empty: stockade's state dir has nothing in it (or does not exist).

@@ -55,6 +55,13 @@ fi
 start=$(date +%s)
 SK_RUN_DIR=
 cleanup_run() {
+  local c
+  # A case cleans up after itself; this sweep is for a run cut short.
+  if [ -n "$SK_RUN_DIR" ]; then
+    for c in "$SK_RUN_DIR"/case.*/; do
+      [ -d "$c" ] && CASE=${c%/} sk_cleanup_containers
+    done
+  fi
   if [ -n "$SK_RUN_DIR" ] && [ "${SK_KEEP:-0}" != 1 ]; then
     rm -rf "$SK_RUN_DIR"
   elif [ -n "$SK_RUN_DIR" ]; then

@@ -13,6 +13,7 @@ assert_clean_error() {
   n=$(grep -c . "$err")
   sk_assert_eq "$n" 1 "$2: lines on stderr (one clear message)"
   sk_assert_grep "$err" '^stockade: ' "$2: the message starts with 'stockade: '"
+  sk_assert_no_placeholders "$err" "$2"
   sk_assert_same "$CASE/b/config.json" "$CASE/orig.json" "$2: config.json"
   sk_assert_state_empty "$2"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "$2: runtime state of the container"

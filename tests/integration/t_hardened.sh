@@ -146,6 +146,13 @@ t_exec_hardened() {
   sk_run exec sk_sk exec "$SK_ID" probe all
   sk_assert_rc 0 "stockade exec"
   assert_hardened_inside "$CASE/exec.out" 65534 0000000000000000
+  sk_run execuser sk_sk exec --user 0:0 "$SK_ID" probe status
+  if [ "$SK_RC" = 0 ]; then
+    sk_assert_kv "$CASE/execuser.out" uid 65534 "exec --user 0:0 is remapped to the profile's user"
+  else
+    sk_assert_grep "$CASE/execuser.err" '^stockade: ' "a refused exec --user 0:0 says why"
+    sk_assert_no_grep "$CASE/execuser.out" '^uid=0$' "refused exec --user 0:0 did not run"
+  fi
   sk_run execroot sk_sk exec --user 0:0 --cap CAP_SYS_ADMIN "$SK_ID" probe status
   if [ "$SK_RC" = 0 ]; then
     sk_assert_ne "$(sk_kv "$CASE/execroot.out" uid)" 0 "exec --user 0:0 must not run as root"

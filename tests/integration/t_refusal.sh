@@ -41,6 +41,7 @@ t_refuse_root() {
   b=$(sk_bundle b "$root_spec" --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
   cp "$b/config.json" "$CASE/orig.json"
   sk_new_id root
+  STEP=run
   sk_run run sk_sk run --bundle "$b" "$SK_ID"
   sk_assert_rc 1 "stockade run of a root spec under a profile without a user"
   assert_refusal_shape "$CASE/run.err" "$SK_ID"
@@ -48,6 +49,7 @@ t_refuse_root() {
   sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the refused container must not run"
   sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
+  sk_assert_no_placeholders "$CASE/$STEP.err" "refusal"
 }
 
 # Several reasons at once, through create (containerd's path): every one is
@@ -65,6 +67,7 @@ t_refuse_privileged() {
       | .linux.resources.devices = [{allow: true, access: "rwm"}]') || sk_fail "bundle"
   cp "$b/config.json" "$CASE/orig.json"
   sk_new_id priv
+  STEP=create
   sk_run create sk_sk create --bundle "$b" "$SK_ID"
   sk_assert_rc 1 "stockade create of a privileged-like spec"
   assert_refusal_shape "$CASE/create.err" "$SK_ID"
@@ -74,11 +77,13 @@ t_refuse_privileged() {
   sk_assert_grep "$CASE/create.err" 'SK-CAP-DANGEROUS: .*CAP_SYS_ADMIN' "the dangerous capability is named"
   sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
+  sk_assert_no_placeholders "$CASE/$STEP.err" "refusal"
 }
 
 # Complain findings: on stderr and as JSON lines in the event file.
 assert_complained() { # ERR-FILE ID RULE
   sk_assert_grep "$1" "^stockade: complain: $3: " "complain line for $3 on stderr"
+  sk_assert_no_placeholders "$1" "complain findings"
   [ -s "$CASE/events.json" ] || sk_fail "no event file $CASE/events.json written"
   jq -e . "$CASE/events.json" >/dev/null 2>&1 || sk_fail "the event file is not JSON lines: $(head -c 300 "$CASE/events.json")"
   [ -n "$(jq -c --arg id "$2" --arg rule "$3" \
