@@ -58,8 +58,9 @@ static int choose(const struct sk_ctx *ctx, const struct json *spec, const char 
   return 0;
 }
 
-static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *specfile, const struct profile *p,
-                      enum sk_mode mode, struct sk_error **err) {
+static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *specfile, const struct json *spec,
+                      const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+  uint64_t uid = 0, gid = 0;
   cleanup_json struct json *m = json_new(JSON_OBJECT);
   cleanup_free char *txt = NULL;
   cleanup_free char *abs_bundle = realpath(ctx->cli.bundle, NULL);
@@ -70,7 +71,12 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
 
   gmtime_r(&now, &tm);
   strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (m == NULL || json_set(m, "id", json_new_string(ctx->cli.id)) < 0 ||
+  /* The user the container's process runs as: exec passes it on, since
+   * crun (unlike runc) runs an exec as 0:0 unless told otherwise. */
+  json_uint64(json_get_path(spec, "process", "user", "uid", NULL), &uid);
+  json_uint64(json_get_path(spec, "process", "user", "gid", NULL), &gid);
+  if (m == NULL || json_set(m, "uid", json_new_int((int64_t)uid)) < 0 ||
+      json_set(m, "gid", json_new_int((int64_t)gid)) < 0 || json_set(m, "id", json_new_string(ctx->cli.id)) < 0 ||
       json_set(m, "root", json_new_string(ctx->cli.root ? ctx->cli.root : "")) < 0 ||
       json_set(m, "runtime", json_new_string(ctx->cfg->runtime)) < 0 ||
       json_set(m, "bundle", json_new_string(abs_bundle ? abs_bundle : ctx->cli.bundle)) < 0 ||
@@ -88,7 +94,8 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
  * bytes (so a later edit or removal of the profile file cannot change
  * what exec enforces), and the metadata. */
 static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw,
-                      size_t raw_len, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+                      size_t raw_len, const struct json *spec, const struct profile *p, enum sk_mode mode,
+                      struct sk_error **err) {
   cleanup_free char *pbuf = NULL;
   size_t plen = 0;
 
@@ -96,7 +103,7 @@ static int save_state(const char *dir, const struct sk_ctx *ctx, const char *spe
     return -1;
   if (state_prepare(dir, err) < 0 || state_write(dir, "config.orig.json", raw, raw_len, err) < 0 ||
       (pbuf && state_write(dir, "profile.json", pbuf, plen, err) < 0) ||
-      write_meta(dir, ctx, specfile, p, mode, err) < 0)
+      write_meta(dir, ctx, specfile, spec, p, mode, err) < 0)
     return -1;
   return 0;
 }
@@ -160,7 +167,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
-  if (save_state(dir, ctx, specfile, raw, raw_len, p, mode, err) < 0) {
+  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0) {
     cleanup_error struct sk_error *e2 = NULL;
     state_remove(dir, &e2);
     return -1;

@@ -22,7 +22,12 @@
 #include "stockade/util.h"
 
 /* The container's saved metadata and profile. */
-static int load_container(const struct sk_ctx *ctx, const char *dir, struct profile **p, enum sk_mode *mode,
+struct container {
+  enum sk_mode mode;
+  uint64_t uid, gid; /* the hardened process user */
+};
+
+static int load_container(const struct sk_ctx *ctx, const char *dir, struct profile **p, struct container *ct,
                           struct sk_error **err) {
   cleanup_free char *meta_txt = NULL;
   cleanup_free char *prof = NULL;
@@ -36,9 +41,9 @@ static int load_container(const struct sk_ctx *ctx, const char *dir, struct prof
   if (json_parse(meta_txt, len, &meta, err) < 0)
     return sk_error_wrap(err, "%s/meta.json", dir);
   m = mode_parse(json_string(json_get(meta, "mode")));
-  if (m < 0)
-    return sk_error_set(err, 0, "%s/meta.json: mode: missing or unknown", dir);
-  *mode = (enum sk_mode)m;
+  if (m < 0 || !json_uint64(json_get(meta, "uid"), &ct->uid) || !json_uint64(json_get(meta, "gid"), &ct->gid))
+    return sk_error_set(err, 0, "%s/meta.json: mode, uid or gid missing or wrong", dir);
+  ct->mode = (enum sk_mode)m;
   if (state_read(dir, "profile.json", &prof, &plen, err) < 0)
     return -1;
   if (asprintf(&origin, "%s/profile.json", dir) < 0)
@@ -121,10 +126,14 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum s
 
 /* exec with the command on the command line: the process comes from the
  * (hardened) config.json; only --user and --cap can loosen it. */
-static int exec_args(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct container *ct,
+                     struct sk_error **err) {
   struct cli *c = &ctx->cli;
   cleanup_free char *remap = NULL;
-  int i, refused = 0;
+  cleanup_free char *user_flag = NULL;
+  cleanup_free char **argv = NULL;
+  enum sk_mode mode = ct->mode;
+  int i, n, refused = 0;
 
   if (c->user) {
     char *end = NULL;
@@ -173,19 +182,37 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, enum sk_mode m
     }
     c->argv[c->user_index] = arg;
   }
-  return runtime_exec(ctx->cfg, c->argv, err);
+  if (mode != SK_MODE_ENFORCE)
+    return runtime_exec(ctx->cfg, c->argv, err);
+
+  /* Say explicitly what runc takes from config.json and crun does not:
+   * the container's user and no new privileges. */
+  argv = calloc((size_t)c->argc + 3, sizeof(*argv));
+  if (argv == NULL || (c->user == NULL && asprintf(&user_flag, "--user=%llu:%llu", (unsigned long long)ct->uid,
+                                                   (unsigned long long)ct->gid) < 0))
+    return sk_error_set(err, ENOMEM, "exec");
+  for (i = 0, n = 0; i < c->argc; i++) {
+    argv[n++] = c->argv[i];
+    if (i == c->cmd_index) {
+      argv[n++] = (char *)"--no-new-privs";
+      if (user_flag)
+        argv[n++] = user_flag;
+    }
+  }
+  argv[n] = NULL;
+  return runtime_exec(ctx->cfg, argv, err);
 }
 
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *dir = NULL;
   cleanup_profile struct profile *p = NULL;
-  enum sk_mode mode = ctx->mode;
+  struct container ct = {.mode = ctx->mode};
 
   if (ctx->cli.id == NULL)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err); /* the runtime explains its usage */
   if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
     return -1;
-  if (load_container(ctx, dir, &p, &mode, err) < 0) {
+  if (load_container(ctx, dir, &p, &ct, err) < 0) {
     if (ctx->mode != SK_MODE_ENFORCE) {
       log_msg(LOG_WARNING, "exec in \"%s\": %s; running it unchanged (%s mode)", ctx->cli.id, (*err)->msg,
               mode_name(ctx->mode));
@@ -198,6 +225,6 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
                          ctx->cli.id);
   }
   if (ctx->cli.process)
-    return exec_process_file(ctx, p, mode, err);
-  return exec_args(ctx, p, mode, err);
+    return exec_process_file(ctx, p, ct.mode, err);
+  return exec_args(ctx, p, &ct, err);
 }

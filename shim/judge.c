@@ -184,9 +184,12 @@ static int judge_namespaces(const struct json *spec, struct findings *f) {
     /* No user namespace is the ordinary rootful container; joining the
      * host's by path is not. For the others, absence means the host's. */
     if (found == NULL && strcmp(must[k].type, "user") != 0) {
-      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide,
-              "add {\"type\": \"%s\"} to linux.namespaces (do not run the workload with host namespaces)",
-              "linux.namespaces has no \"%s\" namespace: %s", must[k].type, must[k].what) < 0)
+      char fix[160];
+      snprintf(fix, sizeof(fix),
+               "add {\"type\": \"%s\"} to linux.namespaces (do not run the workload with host namespaces)",
+               must[k].type);
+      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide, fix, "linux.namespaces has no \"%s\" namespace: %s",
+              must[k].type, must[k].what) < 0)
         return -1;
     } else if (path && same_ns(path, must[k].type)) {
       if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide,

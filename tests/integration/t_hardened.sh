@@ -89,7 +89,7 @@ t_default_profile() {
   sk_assert_eq "$(jq -r '.annotations["stockade.io/profile-sha256"]' "$b/config.json")" \
     "$(sha256sum <"$SK_REPO/profiles/default.json" | cut -d' ' -f1)" \
     "annotation stockade.io/profile-sha256 is the SHA-256 of profiles/default.json"
-  sk_assert_eq "$(jq -r '.annotations["stockade.io/mode"]' "$b/config.json")" enforce "annotation stockade.io/mode"
+  sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-mode"]' "$b/config.json")" enforce "annotation stockade.io/mode"
 }
 
 # web profile (annotation), through run: uid 101 and exactly NET_BIND_SERVICE,
