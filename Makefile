@@ -96,9 +96,12 @@ unit: all $(UNIT_BINS)
 integration: all helpers
 	@tests/integration/run.sh
 
+# Both suites run even when the first fails, so one report shows everything.
 check: deps
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@u=0; i=0; \
+	$(MAKE) --no-print-directory unit || u=1; \
+	$(MAKE) --no-print-directory integration || i=1; \
+	if [ $$u = 1 ] || [ $$i = 1 ]; then echo "check: failed (unit: $$u, integration: $$i)"; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory all helpers

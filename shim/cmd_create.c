@@ -93,9 +93,8 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
 /* Keep what exec and delete need: the original spec, the profile's exact
  * bytes (so a later edit or removal of the profile file cannot change
  * what exec enforces), and the metadata. */
-static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw,
-                      size_t raw_len, const struct json *spec, const struct profile *p, enum sk_mode mode,
-                      struct sk_error **err) {
+static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw, size_t raw_len,
+                      const struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
   cleanup_free char *pbuf = NULL;
   size_t plen = 0;
 

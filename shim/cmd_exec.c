@@ -126,8 +126,7 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum s
 
 /* exec with the command on the command line: the process comes from the
  * (hardened) config.json; only --user and --cap can loosen it. */
-static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct container *ct,
-                     struct sk_error **err) {
+static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct container *ct, struct sk_error **err) {
   struct cli *c = &ctx->cli;
   cleanup_free char *remap = NULL;
   cleanup_free char *user_flag = NULL;

@@ -58,7 +58,8 @@ int cmd_features(struct sk_ctx *ctx, struct sk_error **err) {
     return -1;
   if (status != 0) {
     /* The runtime has no features command (crun 1.8): say so plainly. */
-    return sk_error_set(err, 0, "runtime %s: \"features\" failed with status %d; stockade adds to the runtime's answer "
+    return sk_error_set(err, 0,
+                        "runtime %s: \"features\" failed with status %d; stockade adds to the runtime's answer "
                         "and has none to add to",
                         ctx->cfg->runtime, status);
   }

@@ -39,12 +39,9 @@ int event_add_workload(struct json *ev, const struct json *spec) {
   static const struct {
     const char *field, *ann;
   } map[] = {
-      {"pod", "io.kubernetes.cri.sandbox-name"},
-      {"namespace", "io.kubernetes.cri.sandbox-namespace"},
-      {"image", "io.kubernetes.cri.image-name"},
-      {"pod", "io.kubernetes.pod.name"},
-      {"namespace", "io.kubernetes.pod.namespace"},
-      {"image", "io.kubernetes.cri-o.ImageName"},
+      {"pod", "io.kubernetes.cri.sandbox-name"},    {"namespace", "io.kubernetes.cri.sandbox-namespace"},
+      {"image", "io.kubernetes.cri.image-name"},    {"pod", "io.kubernetes.pod.name"},
+      {"namespace", "io.kubernetes.pod.namespace"}, {"image", "io.kubernetes.cri-o.ImageName"},
   };
   const struct json *ann = json_get(spec, "annotations");
   size_t i;

@@ -24,7 +24,7 @@ struct json_parser {
   /* Position bookkeeping: line/col of offset `pos_off`, advanced forward. */
   size_t pos_off;
   unsigned pos_line, pos_col;
-  char *fail; /* our own reason to stop (duplicate key, depth) */
+  char *fail;      /* our own reason to stop (duplicate key, depth) */
   bool completing; /* inside yajl_complete_parse */
   size_t fail_off;
 };
@@ -384,7 +384,9 @@ struct json *json_new_stringn(const char *s, size_t len) {
   return j;
 }
 
-struct json *json_new_string(const char *s) { return json_new_stringn(s, strlen(s)); }
+struct json *json_new_string(const char *s) {
+  return json_new_stringn(s, strlen(s));
+}
 
 struct json *json_new_int(int64_t v) {
   struct json *j = json_new(JSON_NUMBER);
@@ -398,7 +400,9 @@ struct json *json_new_int(int64_t v) {
   return j;
 }
 
-struct json *json_new_bool(bool v) { return json_new(v ? JSON_TRUE : JSON_FALSE); }
+struct json *json_new_bool(bool v) {
+  return json_new(v ? JSON_TRUE : JSON_FALSE);
+}
 
 struct json *json_copy(const struct json *j) {
   struct json *c;

@@ -81,8 +81,16 @@ void findings_clear(struct findings *f) {
  *   /run/containerd and /var/lib/containerd, CRI-O and podman from
  *   /var/run/containers/storage. */
 static const char *const sensitive_trees[] = {
-    "/proc", "/dev", "/boot", "/lib/modules", "/usr/lib/modules", "/etc/kubernetes", "/var/lib/kubelet/pki",
-    "/etc/stockade", "/run/stockade", NULL,
+    "/proc",
+    "/dev",
+    "/boot",
+    "/lib/modules",
+    "/usr/lib/modules",
+    "/etc/kubernetes",
+    "/var/lib/kubelet/pki",
+    "/etc/stockade",
+    "/run/stockade",
+    NULL,
 };
 
 static const char *const sensitive_points[] = {
@@ -142,8 +150,8 @@ static bool same_ns(const char *path, const char *type) {
   struct stat a, b;
   static const struct {
     const char *oci, *proc;
-  } names[] = {{"pid", "pid"}, {"ipc", "ipc"}, {"network", "net"}, {"user", "user"}, {"mount", "mnt"},
-               {"uts", "uts"}, {"cgroup", "cgroup"}};
+  } names[] = {{"pid", "pid"},   {"ipc", "ipc"}, {"network", "net"},  {"user", "user"},
+               {"mount", "mnt"}, {"uts", "uts"}, {"cgroup", "cgroup"}};
   const char *proc = NULL;
   size_t i;
 
@@ -167,8 +175,7 @@ static int judge_namespaces(const struct json *spec, struct findings *f) {
       {"ipc", "SK-NS-HOST-IPC", "CIS Docker Benchmark 5.16", "the container would share the host's IPC namespace"},
       {"network", "SK-NS-HOST-NET", "CIS Docker Benchmark 5.9",
        "the container would share the host's network namespace"},
-      {"mount", "SK-NS-HOST-MNT", "CIS Docker Benchmark 5.5",
-       "the container would share the host's mount namespace"},
+      {"mount", "SK-NS-HOST-MNT", "CIS Docker Benchmark 5.5", "the container would share the host's mount namespace"},
       {"user", "SK-NS-HOST-USER", "CIS Docker Benchmark 5.30", "the container would join the host's user namespace"},
   };
   const struct json *nss = json_get_path(spec, "linux", "namespaces", NULL);
@@ -223,8 +230,8 @@ static int judge_caps(const struct json *proc, const struct profile *p, struct f
       cleanup_free char *canon = NULL;
       char **list;
       if (caps_canonical(set->items[i]->str, &canon, err) < 0)
-        return sk_error_wrap(err, "process.capabilities.%s (line %u, column %u)", spec_cap_sets[s],
-                             set->items[i]->line, set->items[i]->col);
+        return sk_error_wrap(err, "process.capabilities.%s (line %u, column %u)", spec_cap_sets[s], set->items[i]->line,
+                             set->items[i]->col);
       if (profile_has_cap(p, canon))
         continue;
       list = caps_is_dangerous(canon) ? &dangerous : &extra;
@@ -240,8 +247,7 @@ static int judge_caps(const struct json *proc, const struct profile *p, struct f
                        "container privileged-like",
                        dangerous, p->name) < 0)
     return sk_error_set(err, ENOMEM, "judging capabilities");
-  if (extra && add(f, "SK-CAP-EXTRA", FINDING_FIX, "CIS Docker Benchmark 5.3",
-                   "dropped from every capability set",
+  if (extra && add(f, "SK-CAP-EXTRA", FINDING_FIX, "CIS Docker Benchmark 5.3", "dropped from every capability set",
                    "process.capabilities grants %s, outside profile \"%s\"", extra, p->name) < 0)
     return sk_error_set(err, ENOMEM, "judging capabilities");
   return 0;
@@ -362,8 +368,9 @@ int judge_spec(const struct json *spec, const struct profile *p, struct findings
   if (add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
           json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
                                                         : "the profile's filter is installed",
-          "%s", json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
-                                                               : "linux.seccomp is missing: no syscall filter") < 0)
+          "%s",
+          json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
+                                                        : "linux.seccomp is missing: no syscall filter") < 0)
     goto oom;
   if (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
       !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths)) {

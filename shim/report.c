@@ -36,9 +36,9 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
   size_t i;
 
   if (refused) {
-    log_msg(LOG_ERROR, "refusing container \"%s\": profile \"%s\" (%s mode) does not allow %zu thing%s in this spec:",
-            id, p->name, mode_name(mode), findings_count(f, FINDING_REFUSE),
-            findings_count(f, FINDING_REFUSE) == 1 ? "" : "s");
+    log_msg(LOG_ERROR,
+            "refusing container \"%s\": profile \"%s\" (%s mode) does not allow %zu thing%s in this spec:", id, p->name,
+            mode_name(mode), findings_count(f, FINDING_REFUSE), findings_count(f, FINDING_REFUSE) == 1 ? "" : "s");
     for (i = 0; i < f->n; i++) {
       if (f->v[i].kind != FINDING_REFUSE)
         continue;

@@ -1279,8 +1279,7 @@ static int intersect_arches(const struct sc_doc *da, const struct sc_doc *db, st
   return 0;
 }
 
-static int set_arches(const struct sc_doc *da, const struct sc_doc *db, const struct sc_arches *on,
-                      struct json *out) {
+static int set_arches(const struct sc_doc *da, const struct sc_doc *db, const struct sc_arches *on, struct json *out) {
   struct json *arr;
   size_t i;
   if (!da->lists_arches && !db->lists_arches)
@@ -1343,9 +1342,8 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
     return -1;
   res = json_new(JSON_OBJECT);
   if (res == NULL || set_action(res, "defaultAction", "defaultErrnoRet", &def) < 0 ||
-      set_arches(&da, &db, &on, res) < 0 ||
-      copy_first(a, b, "flags", res) < 0 || copy_first(a, b, "listenerPath", res) < 0 ||
-      copy_first(a, b, "listenerMetadata", res) < 0)
+      set_arches(&da, &db, &on, res) < 0 || copy_first(a, b, "flags", res) < 0 ||
+      copy_first(a, b, "listenerPath", res) < 0 || copy_first(a, b, "listenerMetadata", res) < 0)
     goto oom;
 
   names = all_names(&da, &db, &n_names);

@@ -12,13 +12,21 @@
 
 const char *const spec_cap_sets[5] = {"bounding", "effective", "permitted", "inheritable", "ambient"};
 
-const char *const spec_masked_paths[] = {
-    "/proc/acpi",         "/proc/asound",      "/proc/kcore",       "/proc/keys",   "/proc/latency_stats",
-    "/proc/timer_list",   "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",   "/sys/firmware",
-    "/sys/devices/virtual/powercap", NULL};
+const char *const spec_masked_paths[] = {"/proc/acpi",
+                                         "/proc/asound",
+                                         "/proc/kcore",
+                                         "/proc/keys",
+                                         "/proc/latency_stats",
+                                         "/proc/timer_list",
+                                         "/proc/timer_stats",
+                                         "/proc/sched_debug",
+                                         "/proc/scsi",
+                                         "/sys/firmware",
+                                         "/sys/devices/virtual/powercap",
+                                         NULL};
 
-const char *const spec_readonly_paths[] = {"/proc/bus",  "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-                                           NULL};
+const char *const spec_readonly_paths[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
+                                           "/proc/sysrq-trigger", NULL};
 
 int spec_load(const char *path, struct json **out, char **raw, size_t *raw_len, struct sk_error **err) {
   cleanup_free char *buf = NULL;
@@ -171,12 +179,13 @@ static int want_strings(struct checker *ck, const struct json *v, const char *fi
 
 int spec_check(const struct json *spec, const char *path, struct sk_error **err) {
   static const char *const top[] = {"ociVersion", "process", "root", "mounts", "linux", "annotations", "hooks", NULL};
-  static const char *const process[] = {"user", "args", "capabilities", "noNewPrivileges", "apparmorProfile",
-                                        "selinuxLabel", "terminal", "cwd", "env", NULL};
+  static const char *const process[] = {
+      "user", "args", "capabilities", "noNewPrivileges", "apparmorProfile", "selinuxLabel", "terminal", "cwd",
+      "env",  NULL};
   static const char *const user[] = {"uid", "gid", "additionalGids", "umask", NULL};
   static const char *const root[] = {"path", "readonly", NULL};
-  static const char *const linux_[] = {"namespaces", "seccomp", "resources", "maskedPaths", "readonlyPaths",
-                                       "devices", "mountLabel", NULL};
+  static const char *const linux_[] = {"namespaces",    "seccomp", "resources",  "maskedPaths",
+                                       "readonlyPaths", "devices", "mountLabel", NULL};
   static const char *const ns[] = {"type", "path", NULL};
   static const char *const mount[] = {"destination", "type", "source", "options", NULL};
   static const char *const dev[] = {"allow", "type", "major", "minor", "access", NULL};

@@ -21,9 +21,9 @@ enum finding_kind { FINDING_FIX, FINDING_REFUSE };
 struct finding {
   const char *rule; /* "SK-USER-ROOT" */
   enum finding_kind kind;
-  char *what;        /* what is wrong, naming the spec field */
-  char *fix;         /* what to do (refusals), or what hardening does (fixes) */
-  const char *guide; /* where the rule comes from */
+  char *what;            /* what is wrong, naming the spec field */
+  char *fix;             /* what to do (refusals), or what hardening does (fixes) */
+  const char *guide;     /* where the rule comes from */
   const char *technique; /* MITRE ATT&CK technique the rule guards against */
 };
 

@@ -74,7 +74,30 @@ t_passthrough_status() {
   sk_assert_state_empty "pass-through subcommands"
 }
 
+# features: the runtime's answer plus stockade's; a runtime without the
+# command (crun 1.8) gives a clear error, not an invented answer.
+t_features() {
+  sk_config
+  sk_run plain sk_rt features
+  if [ "$SK_RC" = 0 ]; then
+    sk_run sk sk_sk features
+    sk_assert_rc 0 "stockade features"
+    sk_assert_eq "$(jq -S 'del(.annotations)' "$CASE/sk.out")" "$(jq -S 'del(.annotations)' "$CASE/plain.out")" \
+      "the runtime's answer is kept"
+    sk_assert_eq "$(jq -r '.annotations["io.github.stockade.modes"]' "$CASE/sk.out")" "enforce,complain,off" \
+      "stockade's part is added"
+    sk_assert_eq "$(jq -r '.annotations | length' "$CASE/plain.out")" \
+      "$(($(jq -r '.annotations | length' "$CASE/sk.out") - 5))" "the runtime's annotations are all there"
+  else
+    sk_run sk sk_sk features
+    sk_assert_rc_nonzero "stockade features when $RT has none"
+    sk_assert_grep "$CASE/sk.err" '^stockade: runtime .*"features" failed' "the error says the runtime has no answer"
+    sk_assert_eq "$(wc -c <"$CASE/sk.out")" 0 "nothing invented on stdout"
+  fi
+}
+
 sk_for_runtimes "off mode: stockade-off symlink passes the spec through untouched" t_off_symlink
 sk_for_runtimes "off mode: config defaultMode off passes the spec through untouched" t_off_config
 sk_for_runtimes "pass-through: --version shows stockade's and the runtime's versions" t_version
 sk_for_runtimes "pass-through: unhardened subcommands return the runtime's status and output" t_passthrough_status
+sk_for_runtimes "pass-through: features is the runtime's answer plus stockade's" t_features

@@ -257,7 +257,8 @@ static void test_seccomp_generated_and_intersected(void **state) {
 
 static void test_idempotent_and_judged_clean(void **state) {
   struct json *spec = parse(engine_spec);
-  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"writablePaths\":[{\"path\":\"/tmp\"}]}");
+  struct profile *p =
+      profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"writablePaths\":[{\"path\":\"/tmp\"}]}");
   struct findings f = {0};
   struct sk_error *err = NULL;
   char *a = NULL, *b = NULL;

@@ -208,7 +208,7 @@ static void set_caps(struct json *spec, const char *set, const char *const *caps
 
 static void test_dangerous_caps_refused_extra_fixed(void **state) {
   static const char *const dangerous[] = {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO",
-                                          "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN", "CAP_DAC_READ_SEARCH"};
+                                          "CAP_BPF",       "CAP_PERFMON",    "CAP_NET_ADMIN",  "CAP_DAC_READ_SEARCH"};
   static const char *const sets[] = {"bounding", "effective", "permitted", "inheritable", "ambient"};
   struct profile *p = make_profile(true, false);
   size_t i;
@@ -260,9 +260,8 @@ static void test_unknown_cap_is_an_error(void **state) {
 
 static void add_bind(struct json *spec, const char *src, bool ro) {
   char buf[512];
-  snprintf(buf, sizeof(buf),
-           "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\"%s]}", src,
-           ro ? ",\"ro\"" : "");
+  snprintf(buf, sizeof(buf), "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\"%s]}",
+           src, ro ? ",\"ro\"" : "");
   assert_int_equal(json_append(json_get(spec, "mounts"), parse(buf)), 0);
 }
 
@@ -408,7 +407,8 @@ static void test_every_finding_has_fix_and_guide(void **state) {
 }
 
 static void test_judge_process_for_exec(void **state) {
-  struct json *proc = parse("{\"user\":{\"uid\":0},\"args\":[\"sh\"],\"capabilities\":{\"effective\":[\"CAP_SYS_PTRACE\"]}}");
+  struct json *proc =
+      parse("{\"user\":{\"uid\":0},\"args\":[\"sh\"],\"capabilities\":{\"effective\":[\"CAP_SYS_PTRACE\"]}}");
   struct profile *p = make_profile(false, false);
   struct findings f = {0};
   struct sk_error *err = NULL;

@@ -1103,8 +1103,10 @@ static void test_intersect_metadata(void **state) {
  * the result is one compact group per action. */
 static void test_intersect_no_common_arch(void **state) {
   cleanup_error struct sk_error *err = NULL;
-  cleanup_json struct json *a = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86\"]}");
-  cleanup_json struct json *b = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X32\"]}");
+  cleanup_json struct json *a =
+      parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86\"]}");
+  cleanup_json struct json *b =
+      parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X32\"]}");
   cleanup_json struct json *r = NULL;
   (void)state;
   assert_int_equal(seccomp_intersect(a, b, &r, &err), -1);
