@@ -544,6 +544,25 @@ void json_remove_at(struct json *arr, size_t i) {
 
 bool json_is(const struct json *j, enum json_type type) { return j && j->type == type; }
 
+const char *json_type_name(const struct json *j) {
+  switch (j ? j->type : JSON_NULL) {
+  case JSON_NULL:
+    return "null";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "a boolean";
+  case JSON_NUMBER:
+    return "a number";
+  case JSON_STRING:
+    return "a string";
+  case JSON_ARRAY:
+    return "an array";
+  case JSON_OBJECT:
+    return "an object";
+  }
+  return "a value";
+}
+
 const char *json_string(const struct json *j) { return json_is(j, JSON_STRING) ? j->str : NULL; }
 
 bool json_bool(const struct json *j, bool *out) {

@@ -47,24 +47,6 @@ bool profile_name_valid(const char *name) {
   return true;
 }
 
-static const char *type_name(const struct json *j) {
-  switch (j->type) {
-  case JSON_NULL:
-    return "null";
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return "a boolean";
-  case JSON_NUMBER:
-    return "a number";
-  case JSON_STRING:
-    return "a string";
-  case JSON_ARRAY:
-    return "an array";
-  case JSON_OBJECT:
-    return "an object";
-  }
-  return "a value";
-}
 
 /* "<origin>:<line>:<col>: <field>: <fmt...>" where fmt carries
  * "<problem>; <what is expected>". Returns -1. */
@@ -103,7 +85,7 @@ static int reformat_syntax_error(const char *file, struct sk_error **err) {
 static int parse_string(const struct parse_ctx *c, const struct json *v, const char *field, const char *expected,
                         char **out) {
   if (!json_is(v, JSON_STRING))
-    return perr(c, v, field, "got %s; expected %s", type_name(v), expected);
+    return perr(c, v, field, "got %s; expected %s", json_type_name(v), expected);
   *out = strdup(v->str);
   if (*out == NULL)
     return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
@@ -112,13 +94,13 @@ static int parse_string(const struct parse_ctx *c, const struct json *v, const c
 
 static int parse_bool(const struct parse_ctx *c, const struct json *v, const char *field, bool *out) {
   if (!json_bool(v, out))
-    return perr(c, v, field, "got %s; expected true or false", type_name(v));
+    return perr(c, v, field, "got %s; expected true or false", json_type_name(v));
   return 0;
 }
 
 static int parse_name(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   if (!json_is(v, JSON_STRING))
-    return perr(c, v, "name", "got %s; expected a string such as \"web\"", type_name(v));
+    return perr(c, v, "name", "got %s; expected a string such as \"web\"", json_type_name(v));
   if (!profile_name_valid(v->str))
     return perr(c, v, "name", "invalid profile name \"%s\"; " PROFILE_NAME_RULE, v->str);
   return parse_string(c, v, "name", "a string", &p->name);
@@ -130,7 +112,7 @@ static int parse_id(const struct parse_ctx *c, const struct json *v, const char 
   uint64_t id;
 
   if (!json_is(v, JSON_NUMBER))
-    return perr(c, v, field, "got %s; expected an integer %s", type_name(v), what);
+    return perr(c, v, field, "got %s; expected an integer %s", json_type_name(v), what);
   if (!json_uint64(v, &id) || id > UID_MAX_VALID)
     return perr(c, v, field, "%s is not a valid id; expected an integer %s", v->str, what);
   *out = (uint32_t)id;
@@ -142,7 +124,7 @@ static int parse_user(const struct parse_ctx *c, const struct json *v, struct pr
   size_t i;
 
   if (!json_is(v, JSON_OBJECT))
-    return perr(c, v, "user", "got %s; expected an object {\"uid\": N, \"gid\": N}", type_name(v));
+    return perr(c, v, "user", "got %s; expected an object {\"uid\": N, \"gid\": N}", json_type_name(v));
   for (i = 0; i < v->n; i++) {
     if (strcmp(v->keys[i], "uid") == 0)
       uid = v->items[i];
@@ -176,7 +158,7 @@ static int parse_capabilities(const struct parse_ctx *c, const struct json *v, s
 
   if (!json_is(v, JSON_ARRAY))
     return perr(c, v, "capabilities", "got %s; expected an array of capability names such as [\"NET_BIND_SERVICE\"]",
-                type_name(v));
+                json_type_name(v));
   p->capabilities = calloc(v->n ? v->n : 1, sizeof(*p->capabilities));
   if (p->capabilities == NULL)
     return sk_error_set(c->err, ENOMEM, "%s: capabilities", c->origin);
@@ -187,7 +169,7 @@ static int parse_capabilities(const struct parse_ctx *c, const struct json *v, s
 
     snprintf(field, sizeof(field), "capabilities[%zu]", i);
     if (!json_is(item, JSON_STRING))
-      return perr(c, item, field, "got %s; expected a capability name such as \"NET_BIND_SERVICE\"", type_name(item));
+      return perr(c, item, field, "got %s; expected a capability name such as \"NET_BIND_SERVICE\"", json_type_name(item));
     if (caps_canonical(item->str, &canon, c->err) < 0)
       return sk_error_wrap(c->err, "%s:%u:%u: %s", c->origin, item->line, item->col, field);
     /* Every earlier element was appended (or we stopped), so the index in
@@ -287,7 +269,7 @@ static int parse_writable_path(const struct parse_ctx *c, const struct json *v, 
   snprintf(field, sizeof(field), "writablePaths[%zu]", idx);
   if (!json_is(v, JSON_OBJECT))
     return perr(c, v, field, "got %s; expected an object such as {\"path\": \"/tmp\", \"size\": \"64m\"}",
-                type_name(v));
+                json_type_name(v));
   for (i = 0; i < v->n; i++) {
     if (strcmp(v->keys[i], "path") == 0)
       path = v->items[i];
@@ -305,7 +287,7 @@ static int parse_writable_path(const struct parse_ctx *c, const struct json *v, 
 
   snprintf(field, sizeof(field), "writablePaths[%zu].path", idx);
   if (!json_is(path, JSON_STRING))
-    return perr(c, path, field, "got %s; expected an absolute path such as \"/tmp\"", type_name(path));
+    return perr(c, path, field, "got %s; expected an absolute path such as \"/tmp\"", json_type_name(path));
   if (check_path(c, path, field) < 0)
     return -1;
   for (i = 0; i < idx; i++)
@@ -316,7 +298,7 @@ static int parse_writable_path(const struct parse_ctx *c, const struct json *v, 
   if (size) {
     snprintf(field, sizeof(field), "writablePaths[%zu].size", idx);
     if (!json_is(size, JSON_STRING))
-      return perr(c, size, field, "got %s; expected a string such as \"64m\"", type_name(size));
+      return perr(c, size, field, "got %s; expected a string such as \"64m\"", json_type_name(size));
     if (check_size(c, size, field) < 0)
       return -1;
   }
@@ -333,7 +315,7 @@ static int parse_writable_paths(const struct parse_ctx *c, const struct json *v,
 
   if (!json_is(v, JSON_ARRAY))
     return perr(c, v, "writablePaths", "got %s; expected an array such as [{\"path\": \"/tmp\", \"size\": \"64m\"}]",
-                type_name(v));
+                json_type_name(v));
   p->writable_paths = calloc(v->n ? v->n : 1, sizeof(*p->writable_paths));
   if (p->writable_paths == NULL)
     return sk_error_set(c->err, ENOMEM, "%s: writablePaths", c->origin);
@@ -453,7 +435,7 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
       return -1;
     p->seccomp_source = steal_pointer(&path);
   } else {
-    return perr(c, v, "seccomp", "got %s; " SECCOMP_EXPECTED, type_name(v));
+    return perr(c, v, "seccomp", "got %s; " SECCOMP_EXPECTED, json_type_name(v));
   }
   if (p->seccomp_source == NULL)
     return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
@@ -467,7 +449,7 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
   int r;
 
   if (!json_is(root, JSON_OBJECT))
-    return perr(c, root, "profile", "got %s; expected an object such as {\"name\": \"web\"}", type_name(root));
+    return perr(c, root, "profile", "got %s; expected an object such as {\"name\": \"web\"}", json_type_name(root));
 
   /* Fields in the order the file has them, so the first mistake in the
    * file is the one reported. */

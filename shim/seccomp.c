@@ -219,24 +219,6 @@ __attribute__((format(printf, 4, 5))) static int at_error(struct sk_error **err,
   return sk_error_set(err, 0, "%s%s%s", path, *path ? ": " : "", msg);
 }
 
-static const char *type_name(const struct json *j) {
-  switch (j->type) {
-  case JSON_NULL:
-    return "null";
-  case JSON_FALSE:
-  case JSON_TRUE:
-    return "a boolean";
-  case JSON_NUMBER:
-    return "a number";
-  case JSON_STRING:
-    return "a string";
-  case JSON_ARRAY:
-    return "an array";
-  case JSON_OBJECT:
-    return "an object";
-  }
-  return "a value";
-}
 
 /* ---- the document model ---------------------------------------------------- */
 
@@ -341,7 +323,7 @@ static int check_fields(const struct json *obj, const char *path, const char *co
 static int parse_action(const struct json *j, const char *path, struct sc_action *out, struct sk_error **err) {
   size_t i;
   if (!json_is(j, JSON_STRING))
-    return at_error(err, j, path, "got %s; expected an action such as \"SCMP_ACT_ERRNO\"", type_name(j));
+    return at_error(err, j, path, "got %s; expected an action such as \"SCMP_ACT_ERRNO\"", json_type_name(j));
   for (i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++) {
     if (strcmp(j->str, action_names[i].name) == 0) {
       out->act = action_names[i].act;
@@ -366,7 +348,7 @@ static int parse_ret(const struct json *j, const char *path, struct sc_action *a
   if (j->type == JSON_NUMBER && !json_uint64(j, &v))
     return at_error(err, j, path, "%s is not an errno number; expected an integer from 0 to %d", j->str, SC_MAX_ERRNO);
   if (!json_uint64(j, &v))
-    return at_error(err, j, path, "got %s; expected an errno number from 0 to %d", type_name(j), SC_MAX_ERRNO);
+    return at_error(err, j, path, "got %s; expected an errno number from 0 to %d", json_type_name(j), SC_MAX_ERRNO);
   if (v > SC_MAX_ERRNO)
     return at_error(err, j, path, "%" PRIu64 " is not an errno number; expected 0 to %d", v, SC_MAX_ERRNO);
   if (!act_has_ret(a->act))
@@ -383,7 +365,7 @@ static int parse_u64(const struct json *j, const char *path, uint64_t *out, stru
   if (!json_uint64(j, out)) {
     if (j->type == JSON_NUMBER)
       return at_error(err, j, path, "%s is not an unsigned 64-bit integer", j->str);
-    return at_error(err, j, path, "got %s; expected an unsigned 64-bit integer", type_name(j));
+    return at_error(err, j, path, "got %s; expected an unsigned 64-bit integer", json_type_name(j));
   }
   return 0;
 }
@@ -396,7 +378,7 @@ static int parse_arg(const struct json *j, const char *path, struct sc_arg *out,
   size_t i;
 
   if (!json_is(j, JSON_OBJECT))
-    return at_error(err, j, path, "got %s; expected an object with index, value and op", type_name(j));
+    return at_error(err, j, path, "got %s; expected an object with index, value and op", json_type_name(j));
   if (check_fields(j, path, known, err) < 0)
     return -1;
   snprintf(p, sizeof(p), "%s.index", path);
@@ -405,7 +387,7 @@ static int parse_arg(const struct json *j, const char *path, struct sc_arg *out,
   if (idx->type == JSON_NUMBER && (!json_uint64(idx, &v) || v >= SC_MAX_ARGS))
     return at_error(err, idx, p, "%s is not an argument number; expected 0 to 5", idx->str);
   if (!json_uint64(idx, &v))
-    return at_error(err, idx, p, "got %s; expected an argument number from 0 to 5", type_name(idx));
+    return at_error(err, idx, p, "got %s; expected an argument number from 0 to 5", json_type_name(idx));
   out->index = (unsigned)v;
   snprintf(p, sizeof(p), "%s.value", path);
   if (parse_u64(json_get(j, "value"), p, &out->value, err) < 0)
@@ -419,7 +401,7 @@ static int parse_arg(const struct json *j, const char *path, struct sc_arg *out,
   if (is_absent(op))
     return at_error(err, j, path, "missing \"op\"; expected an operator such as \"SCMP_CMP_EQ\"");
   if (!json_is(op, JSON_STRING))
-    return at_error(err, op, p, "got %s; expected an operator such as \"SCMP_CMP_EQ\"", type_name(op));
+    return at_error(err, op, p, "got %s; expected an operator such as \"SCMP_CMP_EQ\"", json_type_name(op));
   for (i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++) {
     if (strcmp(op->str, op_names[i].name) == 0) {
       out->op = op_names[i].op;
@@ -444,7 +426,7 @@ static int parse_rule(const struct json *j, size_t i, struct sc_rule *r, struct 
   memset(r, 0, sizeof(*r));
   r->src = i;
   if (!json_is(j, JSON_OBJECT))
-    return at_error(err, j, path, "got %s; expected an object with names and action", type_name(j));
+    return at_error(err, j, path, "got %s; expected an object with names and action", json_type_name(j));
   if (check_fields(j, path, known, err) < 0)
     return -1;
 
@@ -452,13 +434,13 @@ static int parse_rule(const struct json *j, size_t i, struct sc_rule *r, struct 
   if (is_absent(names))
     return at_error(err, j, path, "missing \"names\"; expected an array of syscall names");
   if (!json_is(names, JSON_ARRAY))
-    return at_error(err, names, p, "got %s; expected an array of syscall names", type_name(names));
+    return at_error(err, names, p, "got %s; expected an array of syscall names", json_type_name(names));
   if (names->n == 0)
     return at_error(err, names, p, "is empty; expected at least one syscall name");
   for (k = 0; k < names->n; k++) {
     snprintf(p, sizeof(p), "%s.names[%zu]", path, k);
     if (!json_is(names->items[k], JSON_STRING))
-      return at_error(err, names->items[k], p, "got %s; expected a syscall name", type_name(names->items[k]));
+      return at_error(err, names->items[k], p, "got %s; expected a syscall name", json_type_name(names->items[k]));
     if (names->items[k]->str[0] == '\0')
       return at_error(err, names->items[k], p, "is empty; expected a syscall name");
   }
@@ -477,7 +459,7 @@ static int parse_rule(const struct json *j, size_t i, struct sc_rule *r, struct 
     return 0;
   snprintf(p, sizeof(p), "%s.args", path);
   if (!json_is(args, JSON_ARRAY))
-    return at_error(err, args, p, "got %s; expected an array of conditions", type_name(args));
+    return at_error(err, args, p, "got %s; expected an array of conditions", json_type_name(args));
   /* crun reads at most six conditions; six distinct arguments is all there is */
   if (args->n > SC_MAX_ARGS)
     return at_error(err, args, p, "has %zu conditions; at most %d are supported (split the rule)", args->n,
@@ -497,12 +479,12 @@ static int parse_rule(const struct json *j, size_t i, struct sc_rule *r, struct 
 static int parse_string_array(const struct json *j, const char *path, struct sk_error **err) {
   size_t i;
   if (!json_is(j, JSON_ARRAY))
-    return at_error(err, j, path, "got %s; expected an array of strings", type_name(j));
+    return at_error(err, j, path, "got %s; expected an array of strings", json_type_name(j));
   for (i = 0; i < j->n; i++) {
     if (!json_is(j->items[i], JSON_STRING)) {
       char p[64];
       snprintf(p, sizeof(p), "%s[%zu]", path, i);
-      return at_error(err, j->items[i], p, "got %s; expected a string", type_name(j->items[i]));
+      return at_error(err, j->items[i], p, "got %s; expected a string", json_type_name(j->items[i]));
     }
   }
   return 0;
@@ -542,7 +524,7 @@ static int sc_doc_load(const struct json *doc, struct sc_doc *d, struct sk_error
   memset(d, 0, sizeof(*d));
   if (!json_is(doc, JSON_OBJECT))
     return at_error(err, doc, "", "got %s; expected an OCI seccomp object such as {\"defaultAction\": ...}",
-                    doc ? type_name(doc) : "nothing");
+                    doc ? json_type_name(doc) : "nothing");
   if (check_fields(doc, "", doc_fields, err) < 0)
     return -1;
 
@@ -593,19 +575,19 @@ static int sc_doc_load(const struct json *doc, struct sc_doc *d, struct sk_error
   v = json_get(doc, "listenerPath");
   if (!is_absent(v)) {
     if (!json_is(v, JSON_STRING))
-      return at_error(err, v, "listenerPath", "got %s; expected the absolute path of a unix socket", type_name(v));
+      return at_error(err, v, "listenerPath", "got %s; expected the absolute path of a unix socket", json_type_name(v));
     if (v->str[0] != '/')
       return at_error(err, v, "listenerPath", "\"%s\" is not an absolute path", v->str);
   }
   v = json_get(doc, "listenerMetadata");
   if (!is_absent(v) && !json_is(v, JSON_STRING))
-    return at_error(err, v, "listenerMetadata", "got %s; expected a string", type_name(v));
+    return at_error(err, v, "listenerMetadata", "got %s; expected a string", json_type_name(v));
 
   syscalls = json_get(doc, "syscalls");
   if (is_absent(syscalls))
     return 0;
   if (!json_is(syscalls, JSON_ARRAY))
-    return at_error(err, syscalls, "syscalls", "got %s; expected an array of rules", type_name(syscalls));
+    return at_error(err, syscalls, "syscalls", "got %s; expected an array of rules", json_type_name(syscalls));
   d->rules = calloc(syscalls->n ? syscalls->n : 1, sizeof(*d->rules));
   if (d->rules == NULL)
     return sk_error_set(err, ENOMEM, "syscalls");

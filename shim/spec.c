@@ -149,11 +149,12 @@ static int check_case(struct checker *ck, const struct json *obj, const char *wh
 }
 
 static int want(struct checker *ck, const struct json *v, enum json_type t, const char *field) {
-  static const char *const names[] = {"null", "false", "true", "a number", "a string", "an array", "an object"};
+  struct json want_type = {.type = t};
   cleanup_free char *what = NULL;
   if (v == NULL || v->type == t || (t == JSON_TRUE && v->type == JSON_FALSE))
     return 0;
-  if (asprintf(&what, "expected %s, found %s", t == JSON_TRUE ? "true or false" : names[t], names[v->type]) < 0)
+  if (asprintf(&what, "expected %s, found %s", t == JSON_TRUE ? "true or false" : json_type_name(&want_type),
+               json_type_name(v)) < 0)
     return sk_error_set(ck->err, ENOMEM, "%s", ck->path);
   return bad(ck, v, field, what);
 }

@@ -66,6 +66,8 @@ void json_remove_at(struct json *arr, size_t i);
 
 /* Typed reads. Return false when j is absent or of another type. */
 bool json_is(const struct json *j, enum json_type type);
+/* "a string", "an object", "a boolean"... for messages. */
+const char *json_type_name(const struct json *j);
 const char *json_string(const struct json *j); /* NULL unless a string */
 bool json_bool(const struct json *j, bool *out);
 /* Integers are read strictly: an optional '-' and digits, no fraction or
