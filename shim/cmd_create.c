@@ -16,6 +16,7 @@
 #include "stockade/runtime.h"
 #include "stockade/spec.h"
 #include "stockade/state.h"
+#include "stockade/supervisor.h"
 #include "stockade/util.h"
 
 /* The spec file: crun's --config, else <bundle>/config.json. */
@@ -109,6 +110,10 @@ static int save_state(const char *dir, const struct sk_ctx *ctx, const char *spe
 
 static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir) {
   cleanup_error struct sk_error *e2 = NULL;
+  if (sup_stop(dir, &e2) < 0) {
+    log_msg(LOG_WARNING, "%s", e2->msg);
+    sk_error_free(&e2);
+  }
   if (raw && write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0) {
     log_msg(LOG_ERROR, "%s", e2->msg);
     sk_error_free(&e2);
@@ -126,9 +131,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_profile struct profile *p = NULL;
   struct findings f = {0};
   enum sk_mode mode;
+  cleanup_free char *listener = NULL;
   size_t raw_len, out_len;
   int status;
-  bool foreground;
+  bool foreground, supervise;
 
   if (ctx->cli.id == NULL)
     return sk_error_set(err, 0, "%s: missing the container id; usage: stockade %s [flags] ID", ctx->cli.cmd,
@@ -157,12 +163,23 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   report_findings(ctx, ctx->cli.id, spec, p, mode, &f, false);
   findings_clear(&f);
 
-  if (mode == SK_MODE_ENFORCE) {
-    if (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0)
+  /* The supervisor watches every container stockade enforces, and those
+   * it only reports on, unless another agent holds the spec's listener
+   * (refused in enforce mode above; left alone in complain mode). */
+  supervise = mode == SK_MODE_ENFORCE || json_get_path(spec, "linux", "seccomp", "listenerPath", NULL) == NULL;
+  if (mode == SK_MODE_COMPLAIN && !supervise)
+    log_msg(LOG_WARNING, "container \"%s\": linux.seccomp.listenerPath is taken by another agent; no supervisor",
+            ctx->cli.id);
+  if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
+    return sk_error_wrap(err, "%s", specfile);
+  if (supervise) {
+    if (asprintf(&listener, "%s/%s", dir, SUP_SOCKET_NAME) < 0)
+      return sk_error_set(err, ENOMEM, "create");
+    if (harden_supervise(spec, listener, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
-    if (json_gen(spec, &out, &out_len, err) < 0)
-      return -1;
   }
+  if ((mode == SK_MODE_ENFORCE || supervise) && json_gen(spec, &out, &out_len, err) < 0)
+    return -1;
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
@@ -171,9 +188,25 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     state_remove(dir, &e2);
     return -1;
   }
+  if (supervise) {
+    struct sup_ctx sc = {
+        .cfg = ctx->cfg,
+        .profile = p,
+        .blocklist = {ctx->cfg->block_hashes, ctx->cfg->n_block_hashes},
+        .mode = mode,
+        .id = (char *)ctx->cli.id,
+        .state_dir = dir,
+        .spec = spec,
+        .runtime_root = (char *)ctx->cli.root,
+    };
+    pid_t sup_pid;
+    if (sup_spawn(&sc, &sup_pid, err) < 0) {
+      undo(specfile, NULL, 0, dir);
+      return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
+    }
+  }
   if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
-    cleanup_error struct sk_error *e2 = NULL;
-    state_remove(dir, &e2);
+    undo(specfile, NULL, 0, dir);
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
   }
   log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
@@ -193,10 +226,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     undo(specfile, out ? raw : NULL, raw_len, dir);
     return -1;
   }
-  {
-    cleanup_error struct sk_error *e2 = NULL;
-    if (state_remove(dir, &e2) < 0)
-      log_msg(LOG_WARNING, "%s", e2->msg);
-  }
+  /* The container is over: its supervisor goes (it would by itself once
+   * the last process is gone), then our state. */
+  undo(specfile, NULL, 0, dir);
   return status;
 }

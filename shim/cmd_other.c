@@ -12,6 +12,7 @@
 #include "stockade/log.h"
 #include "stockade/runtime.h"
 #include "stockade/state.h"
+#include "stockade/supervisor.h"
 
 /* delete is the one pass-through command whose id comes right after its
  * flags; read it the way runc does: the first word that is not a flag. */
@@ -40,6 +41,10 @@ int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
   /* Only once the runtime has let go of the container. */
   if (status == 0) {
     cleanup_error struct sk_error *e2 = NULL;
+    if (sup_stop(dir, &e2) < 0) {
+      log_msg(LOG_WARNING, "container \"%s\": %s", id, e2->msg);
+      sk_error_free(&e2);
+    }
     if (state_remove(dir, &e2) < 0)
       log_msg(LOG_WARNING, "container \"%s\" deleted, but its stockade state remains: %s", id, e2->msg);
   }

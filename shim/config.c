@@ -43,6 +43,9 @@ void config_free(struct sk_config *c) {
   free(c->default_profile);
   free(c->state_dir);
   free(c->event_file);
+  for (size_t i = 0; i < c->n_block_hashes; i++)
+    free(c->block_hashes[i]);
+  free(c->block_hashes);
   free(c);
 }
 
@@ -76,9 +79,23 @@ static int abs_path_field(const char *path, const struct json *doc, const char *
   return *out ? 0 : sk_error_set(err, ENOMEM, "%s", path);
 }
 
+/* A positive integer field (events a second, burst). */
+static int number_field(const char *path, const struct json *doc, const char *field, double *out,
+                        struct sk_error **err) {
+  const struct json *v = json_get(doc, field);
+  uint64_t n;
+  if (v == NULL)
+    return 0;
+  if (!json_uint64(v, &n) || n == 0 || n > 1000000)
+    return field_error(err, path, v, field, "must be a whole number from 1 to 1000000");
+  *out = (double)n;
+  return 0;
+}
+
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",  "profileDir", "defaultProfile",  "defaultMode",
-                                      "stateDir", "eventFile",  "annotationModes", NULL};
+  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
+                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
+                                      NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -95,7 +112,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     if (known[k] == NULL)
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
-                          "stateDir, eventFile or annotationModes",
+                          "stateDir, eventFile, annotationModes, blockHashes, eventRate or eventBurst",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -143,12 +160,43 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     }
     c->annotation_mode[m] = true;
   }
-  if (c->default_profile == NULL) {
-    sk_error_set(err, ENOMEM, "%s", path);
+  v = json_get(doc, "blockHashes");
+  if (v && !json_is(v, JSON_ARRAY)) {
+    field_error(err, path, v, "blockHashes", "must be an array of SHA-256 hex strings");
     goto fail;
   }
+  if (v && v->n > 0) {
+    c->block_hashes = calloc(v->n, sizeof(char *));
+    if (c->block_hashes == NULL)
+      goto oom;
+  }
+  for (i = 0; v && i < v->n; i++) {
+    const char *h = json_string(v->items[i]);
+    size_t k;
+    if (h == NULL || strlen(h) != 64 || strspn(h, "0123456789abcdef") != 64) {
+      field_error(err, path, v->items[i], "blockHashes", "each entry must be 64 lowercase hex digits (SHA-256)");
+      goto fail;
+    }
+    for (k = 0; k < c->n_block_hashes; k++)
+      if (strcmp(c->block_hashes[k], h) == 0)
+        break;
+    if (k < c->n_block_hashes)
+      continue;
+    if ((c->block_hashes[c->n_block_hashes] = strdup(h)) == NULL)
+      goto oom;
+    c->n_block_hashes++;
+  }
+  c->event_rate = 20;
+  c->event_burst = 200;
+  if (number_field(path, doc, "eventRate", &c->event_rate, err) < 0 ||
+      number_field(path, doc, "eventBurst", &c->event_burst, err) < 0)
+    goto fail;
+  if (c->default_profile == NULL)
+    goto oom;
   *out = c;
   return 0;
+oom:
+  sk_error_set(err, ENOMEM, "%s", path);
 fail:
   config_free(c);
   return -1;

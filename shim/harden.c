@@ -246,3 +246,39 @@ int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mod
     return OOM(err);
   return 0;
 }
+
+int harden_supervise(struct json *spec, const char *listener_path, struct sk_error **err) {
+  struct json *linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  struct json *cur;
+  cleanup_json struct json *notify = NULL;
+  cleanup_json struct json *base = NULL;
+  struct json *merged = NULL;
+  static const char notify_doc[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                                   "[\"execve\", \"execveat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}";
+
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
+  cur = json_get(linux_, "seccomp");
+  if (cur == NULL || cur->type == JSON_NULL) {
+    /* No filter: one that allows everything but hands us the execs. */
+    cleanup_json struct json *arches = NULL;
+    if (seccomp_spec_arches(spec, &arches, err) < 0)
+      return -1;
+    base = json_new(JSON_OBJECT);
+    if (base == NULL || json_set(base, "defaultAction", json_new_string("SCMP_ACT_ALLOW")) < 0 ||
+        json_set(base, "architectures", steal_pointer(&arches)) < 0)
+      return OOM(err);
+    cur = base;
+  }
+  /* The intersection gives NOTIFY where the filter allows them (NOTIFY is
+   * stricter than ALLOW) and keeps any denial the filter has. */
+  if (json_parse(notify_doc, strlen(notify_doc), &notify, err) < 0)
+    return -1;
+  if (seccomp_intersect(cur, notify, &merged, err) < 0)
+    return sk_error_wrap(err, "adding the supervisor to linux.seccomp");
+  if (json_set(merged, "listenerPath", json_new_string(listener_path)) < 0) {
+    json_free(merged);
+    return OOM(err);
+  }
+  return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
+}

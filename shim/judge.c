@@ -365,6 +365,14 @@ int judge_spec(const struct json *spec, const struct profile *p, struct findings
     goto oom;
   if (judge_mounts(spec, f) < 0 || judge_devices(spec, f) < 0)
     goto oom;
+  if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
+    if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE, "stockade supervisor",
+            "remove linux.seccomp.listenerPath, or run this workload under stockade-complain or stockade-off",
+            "linux.seccomp.listenerPath is %s: another agent already supervises this container's filter, and a "
+            "filter stack has room for one listener, so stockade's supervisor cannot watch its execs",
+            json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) < 0)
+      goto oom;
+  }
   if (add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
           json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
                                                         : "the profile's filter is installed",

@@ -19,7 +19,13 @@
 
 #define PROFILE_NAME_MAX 64
 #define PROFILE_NAME_RULE "profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters"
-#define PROFILE_FIELDS "name, description, user, allowRoot, capabilities, writableRootfs, writablePaths, seccomp"
+#define PROFILE_FIELDS                                                                                                 \
+  "name, description, user, allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, "      \
+  "action"
+#define EXEC_EXPECTED "expected an object such as {\"allow\": [\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"]}"
+#define GLOB_EXPECTED "expected an absolute path or glob such as \"/usr/bin/*\""
+#define SHA256_EXPECTED "expected 64 lowercase hex digits (as sha256sum prints them)"
+#define ACTION_EXPECTED "expected \"deny\", \"kill\" or \"freeze\""
 #define SECCOMP_EXPECTED "expected \"default\", an inline OCI seccomp object, or the path of a JSON file"
 #define UID_MAX_VALID 4294967294u /* (uint32_t)-1 means "unchanged" to set*id(2) */
 
@@ -30,6 +36,12 @@ struct parse_ctx {
   const char *file_stem; /* "web", the name that file demands */
   struct sk_error **err;
 };
+
+static const char *const action_names[] = {"deny", "kill", "freeze"};
+
+const char *profile_action_name(enum profile_action a) {
+  return (unsigned)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a] : "unknown";
+}
 
 bool profile_name_valid(const char *name) {
   size_t i;
@@ -46,7 +58,6 @@ bool profile_name_valid(const char *name) {
   }
   return true;
 }
-
 
 /* "<origin>:<line>:<col>: <field>: <fmt...>" where fmt carries
  * "<problem>; <what is expected>". Returns -1. */
@@ -169,7 +180,8 @@ static int parse_capabilities(const struct parse_ctx *c, const struct json *v, s
 
     snprintf(field, sizeof(field), "capabilities[%zu]", i);
     if (!json_is(item, JSON_STRING))
-      return perr(c, item, field, "got %s; expected a capability name such as \"NET_BIND_SERVICE\"", json_type_name(item));
+      return perr(c, item, field, "got %s; expected a capability name such as \"NET_BIND_SERVICE\"",
+                  json_type_name(item));
     if (caps_canonical(item->str, &canon, c->err) < 0)
       return sk_error_wrap(c->err, "%s:%u:%u: %s", c->origin, item->line, item->col, field);
     /* Every earlier element was appended (or we stopped), so the index in
@@ -328,6 +340,274 @@ static int parse_writable_paths(const struct parse_ctx *c, const struct json *v,
   return 0;
 }
 
+/* ---- exec, blockHashes, action: what the supervisor enforces ---------- */
+
+/* "<field>.<key>" for an unknown key; falls back to field alone. */
+static int unknown_key(const struct parse_ctx *c, const struct json *v, const char *field, const char *key,
+                       const char *expected) {
+  cleanup_free char *sub = NULL;
+  if (asprintf(&sub, "%s.%s", field, key) < 0)
+    sub = NULL;
+  return perr(c, v, sub ? sub : field, "unknown field \"%s\"; expected one of %s", key, expected);
+}
+
+/* A path or fnmatch(3) glob of the exec lists, matched with FNM_PATHNAME
+ * against the absolute path of the file the kernel opens for execution.
+ * Absolute and clean, so that what the profile says is what is matched:
+ * a ".." or "//" segment never appears in the path of an opened file, so
+ * such an entry would only ever match by accident; and a double star
+ * looks recursive but is only a single one. */
+static int check_glob(const struct parse_ctx *c, const struct json *v, const char *field) {
+  const char *s = v->str;
+  cleanup_free char *clean = NULL;
+
+  if (s[0] == '\0')
+    return perr(c, v, field, "the path is empty; " GLOB_EXPECTED);
+  if (s[0] != '/')
+    return perr(c, v, field, "\"%s\" is relative; " GLOB_EXPECTED, s);
+  if (strlen(s) >= PATH_MAX)
+    return perr(c, v, field, "the path is longer than %d bytes; expected a shorter absolute path", PATH_MAX - 1);
+  if (has_dotdot(s))
+    return perr(c, v, field, "\"%s\" has a \"..\" segment; expected a clean absolute path without \"..\"", s);
+  if (strstr(s, "**") != NULL)
+    return perr(c, v, field,
+                "\"%s\" has \"**\", which matches no more than \"*\" (neither crosses \"/\"); expected one \"*\" per "
+                "directory level such as \"/usr/lib/*/*\"",
+                s);
+  clean = path_clean(s);
+  if (clean == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  if (strcmp(clean, "/") == 0)
+    return perr(c, v, field, "\"%s\" is the root directory, which no program is; " GLOB_EXPECTED, s);
+  if (strcmp(clean, s) != 0)
+    return perr(c, v, field, "\"%s\" is not clean; expected \"%s\"", s, clean);
+  return 0;
+}
+
+static int check_sha256(const struct parse_ctx *c, const struct json *v, const char *field) {
+  size_t len;
+
+  if (!json_is(v, JSON_STRING))
+    return perr(c, v, field, "got %s; " SHA256_EXPECTED, json_type_name(v));
+  len = strlen(v->str);
+  if (len != 64)
+    return perr(c, v, field, "\"%s\" has %zu characters; " SHA256_EXPECTED, v->str, len);
+  if (strspn(v->str, "0123456789abcdef") != 64)
+    return perr(c, v, field, "\"%s\" has a character other than 0-9 and a-f; " SHA256_EXPECTED, v->str);
+  return 0;
+}
+
+/* One entry of exec.allow: "glob" or {"path": "glob", "sha256": "hex"}. */
+static int parse_exec_rule(const struct parse_ctx *c, const struct json *v, size_t idx, struct profile *p) {
+  struct profile_exec_rule *r = &p->exec_allow[idx];
+  const struct json *path = v, *sha = NULL;
+  char field[64], pfield[72];
+  size_t i;
+
+  snprintf(field, sizeof(field), "exec.allow[%zu]", idx);
+  snprintf(pfield, sizeof(pfield), "%s", field);
+  if (json_is(v, JSON_OBJECT)) {
+    path = NULL;
+    for (i = 0; i < v->n; i++) {
+      if (strcmp(v->keys[i], "path") == 0)
+        path = v->items[i];
+      else if (strcmp(v->keys[i], "sha256") == 0)
+        sha = v->items[i];
+      else
+        return unknown_key(c, v->items[i], field, v->keys[i], "path, sha256");
+    }
+    if (path == NULL)
+      return perr(c, v, field,
+                  "missing \"path\"; expected an object such as {\"path\": \"/usr/bin/python3\", \"sha256\": "
+                  "\"<64 hex digits>\"}");
+    snprintf(pfield, sizeof(pfield), "%s.path", field);
+    if (!json_is(path, JSON_STRING))
+      return perr(c, path, pfield, "got %s; " GLOB_EXPECTED, json_type_name(path));
+  } else if (!json_is(v, JSON_STRING)) {
+    return perr(c, v, field,
+                "got %s; expected a path or glob such as \"/usr/bin/*\", or an object such as "
+                "{\"path\": \"/usr/bin/python3\", \"sha256\": \"<64 hex digits>\"}",
+                json_type_name(v));
+  }
+  if (check_glob(c, path, pfield) < 0)
+    return -1;
+  if (sha) {
+    char sfield[72];
+    snprintf(sfield, sizeof(sfield), "%s.sha256", field);
+    if (check_sha256(c, sha, sfield) < 0)
+      return -1;
+  }
+
+  /* The same path twice is a mistake, except with different hashes:
+   * several accepted versions of one program. A path both with and
+   * without a hash is a contradiction (the hash would pin nothing, or the
+   * plain entry would be dead, depending on how one reads it). */
+  for (i = 0; i < idx; i++) {
+    const struct profile_exec_rule *o = &p->exec_allow[i];
+    const char *h = sha ? sha->str : NULL;
+    if (strcmp(o->glob, path->str) != 0)
+      continue;
+    if (h == NULL && o->sha256 == NULL)
+      return perr(c, path, pfield, "duplicate path \"%s\" (also exec.allow[%zu]); expected each path once", path->str,
+                  i);
+    if (h && o->sha256 && strcmp(h, o->sha256) == 0)
+      return perr(c, path, pfield,
+                  "duplicate entry \"%s\" with the same sha256 (also exec.allow[%zu]); expected each path and sha256 "
+                  "once",
+                  path->str, i);
+    if ((h == NULL) != (o->sha256 == NULL))
+      return perr(c, path, pfield,
+                  "\"%s\" is also exec.allow[%zu], %s a sha256; expected the path either with sha256 values or "
+                  "without, not both",
+                  path->str, i, o->sha256 ? "with" : "without");
+  }
+
+  r->glob = strdup(path->str);
+  r->sha256 = sha ? strdup(sha->str) : NULL;
+  if (r->glob == NULL || (sha && r->sha256 == NULL))
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  return 0;
+}
+
+static int parse_exec_allow(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, "exec.allow", "got %s; expected an array of paths or globs such as [\"/usr/bin/*\"]",
+                json_type_name(v));
+  /* An empty list would let no program run, not even the entrypoint: a
+   * container under it could never start. That is always a mistake (the
+   * list was emptied by a tool, or "allow" was meant to be left out). */
+  if (v->n == 0)
+    return perr(c, v, "exec.allow",
+                "the list is empty, so no program could run, not even the container's entrypoint; expected at least "
+                "one path or glob such as \"/usr/bin/*\" (leave \"allow\" out to let every program of the image run)");
+  p->exec_allow = calloc(v->n, sizeof(*p->exec_allow));
+  if (p->exec_allow == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: exec.allow", c->origin);
+  p->has_exec_allow = true;
+  for (i = 0; i < v->n; i++) {
+    p->n_exec_allow = i + 1; /* counted first: profile_free releases a half-filled entry */
+    if (parse_exec_rule(c, v->items[i], i, p) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int parse_exec_writable(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i, j;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, "exec.allowWritable", "got %s; expected an array of paths or globs such as [\"/work/bin/*\"]",
+                json_type_name(v));
+  p->exec_writable = calloc(v->n ? v->n : 1, sizeof(*p->exec_writable));
+  if (p->exec_writable == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: exec.allowWritable", c->origin);
+  for (i = 0; i < v->n; i++) {
+    const struct json *item = v->items[i];
+    char field[48];
+
+    snprintf(field, sizeof(field), "exec.allowWritable[%zu]", i);
+    if (!json_is(item, JSON_STRING))
+      return perr(c, item, field, "got %s; expected an absolute path or glob such as \"/work/bin/*\"",
+                  json_type_name(item));
+    if (check_glob(c, item, field) < 0)
+      return -1;
+    for (j = 0; j < p->n_exec_writable; j++)
+      if (strcmp(p->exec_writable[j], item->str) == 0)
+        return perr(c, item, field, "duplicate path \"%s\" (also exec.allowWritable[%zu]); expected each path once",
+                    item->str, j);
+    p->exec_writable[p->n_exec_writable] = strdup(item->str);
+    if (p->exec_writable[p->n_exec_writable] == NULL)
+      return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+    p->n_exec_writable++;
+  }
+  return 0;
+}
+
+static int parse_exec(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i;
+
+  if (!json_is(v, JSON_OBJECT))
+    return perr(c, v, "exec", "got %s; " EXEC_EXPECTED, json_type_name(v));
+  for (i = 0; i < v->n; i++) {
+    int r;
+    if (strcmp(v->keys[i], "allow") == 0)
+      r = parse_exec_allow(c, v->items[i], p);
+    else if (strcmp(v->keys[i], "allowWritable") == 0)
+      r = parse_exec_writable(c, v->items[i], p);
+    else
+      r = unknown_key(c, v->items[i], "exec", v->keys[i], "allow, allowWritable");
+    if (r < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int parse_block_hashes(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i, j;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, "blockHashes", "got %s; expected an array of SHA-256 values such as [\"<64 hex digits>\"]",
+                json_type_name(v));
+  p->block_hashes = calloc(v->n ? v->n : 1, sizeof(*p->block_hashes));
+  if (p->block_hashes == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: blockHashes", c->origin);
+  for (i = 0; i < v->n; i++) {
+    const struct json *item = v->items[i];
+    char field[40];
+
+    snprintf(field, sizeof(field), "blockHashes[%zu]", i);
+    if (check_sha256(c, item, field) < 0)
+      return -1;
+    for (j = 0; j < p->n_block_hashes; j++)
+      if (strcmp(p->block_hashes[j], item->str) == 0)
+        return perr(c, item, field, "duplicate hash (also blockHashes[%zu]); expected each hash once", j);
+    p->block_hashes[p->n_block_hashes] = strdup(item->str);
+    if (p->block_hashes[p->n_block_hashes] == NULL)
+      return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+    p->n_block_hashes++;
+  }
+  return 0;
+}
+
+static int parse_action(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i;
+
+  if (!json_is(v, JSON_STRING))
+    return perr(c, v, "action", "got %s; " ACTION_EXPECTED, json_type_name(v));
+  for (i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++) {
+    if (strcmp(v->str, action_names[i]) == 0) {
+      p->action = (enum profile_action)i;
+      return 0;
+    }
+  }
+  return perr(c, v, "action", "\"%s\" is not an action; " ACTION_EXPECTED, v->str);
+}
+
+/* A program pinned by exec.allow to a hash that blockHashes blocks can
+ * never run: one of the two is wrong. Checked once both are read, at the
+ * place of the pin. */
+static int check_pins_not_blocked(const struct parse_ctx *c, const struct json *exec, const struct profile *p) {
+  const struct json *allow = json_get(exec, "allow");
+  size_t i, j;
+
+  for (i = 0; i < p->n_exec_allow; i++) {
+    const char *h = p->exec_allow[i].sha256;
+    for (j = 0; h && j < p->n_block_hashes; j++) {
+      if (strcmp(h, p->block_hashes[j]) == 0) {
+        char field[48];
+        snprintf(field, sizeof(field), "exec.allow[%zu].sha256", i);
+        return perr(c, json_get(allow->items[i], "sha256"), field,
+                    "\"%s\" is also blockHashes[%zu], so this program could never run; expected a hash that is not "
+                    "blocked",
+                    h, j);
+      }
+    }
+  }
+  return 0;
+}
+
 /* sk_error_set() appends strerror(code) to a message; the messages
  * rewritten here already carry it, so the code is put back afterwards. */
 static int keep_code(struct sk_error **err, int code) {
@@ -444,7 +724,7 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
 }
 
 static int parse_root(const struct parse_ctx *c, const struct json *root, struct profile *p) {
-  const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL;
+  const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL, *exec = NULL;
   size_t i;
   int r;
 
@@ -477,6 +757,13 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
     } else if (strcmp(key, "seccomp") == 0) {
       seccomp = v; /* resolved last: it may read another file */
       r = 0;
+    } else if (strcmp(key, "exec") == 0) {
+      exec = v;
+      r = parse_exec(c, v, p);
+    } else if (strcmp(key, "blockHashes") == 0) {
+      r = parse_block_hashes(c, v, p);
+    } else if (strcmp(key, "action") == 0) {
+      r = parse_action(c, v, p);
     } else {
       r = perr(c, v, key, "unknown field \"%s\"; expected one of " PROFILE_FIELDS, key);
     }
@@ -495,6 +782,8 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
                 "true contradicts \"user\" (line %u); expected either \"user\" (images that would run as root run as "
                 "that user) or \"allowRoot\": true (they may run as root), not both",
                 user->line);
+  if (exec && check_pins_not_blocked(c, exec, p) < 0)
+    return -1;
   return resolve_seccomp(c, seccomp, p);
 }
 
@@ -569,9 +858,45 @@ static int obj_set(struct json *o, const char *key, struct json *v) { return v ?
 
 static struct json *string_or_null(const char *s) { return s ? json_new_string(s) : json_new(JSON_NULL); }
 
+static int append_strings(struct json *arr, char *const *v, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (json_append(arr, json_new_string(v[i])) < 0)
+      return -1;
+  return 0;
+}
+
+/* "exec" with every entry of "allow" as {"path", "sha256"} ("sha256" null
+ * when not pinned), "allow" null when there is no allow-list. */
+static int exec_to_json(const struct profile *p, struct json *o) {
+  struct json *exec = json_new(JSON_OBJECT), *allow, *writable;
+  size_t i;
+
+  if (obj_set(o, "exec", exec) < 0)
+    return -1;
+  if (p->has_exec_allow) {
+    allow = json_new(JSON_ARRAY);
+    if (obj_set(exec, "allow", allow) < 0)
+      return -1;
+    for (i = 0; i < p->n_exec_allow; i++) {
+      struct json *rule = json_new(JSON_OBJECT);
+      if (json_append(allow, rule) < 0 || obj_set(rule, "path", json_new_string(p->exec_allow[i].glob)) < 0 ||
+          obj_set(rule, "sha256", string_or_null(p->exec_allow[i].sha256)) < 0)
+        return -1;
+    }
+  } else if (obj_set(exec, "allow", json_new(JSON_NULL)) < 0) {
+    return -1;
+  }
+  writable = json_new(JSON_ARRAY);
+  if (obj_set(exec, "allowWritable", writable) < 0 ||
+      append_strings(writable, p->exec_writable, p->n_exec_writable) < 0)
+    return -1;
+  return 0;
+}
+
 int profile_to_json(const struct profile *p, struct json **out, struct sk_error **err) {
   cleanup_json struct json *o = json_new(JSON_OBJECT);
-  struct json *user, *caps, *paths;
+  struct json *user, *caps, *paths, *hashes;
   size_t i;
 
   if (o == NULL)
@@ -605,6 +930,12 @@ int profile_to_json(const struct profile *p, struct json **out, struct sk_error 
         obj_set(wp, "size", string_or_null(p->writable_paths[i].size)) < 0)
       goto oom;
   }
+  if (exec_to_json(p, o) < 0)
+    goto oom;
+  hashes = json_new(JSON_ARRAY);
+  if (obj_set(o, "blockHashes", hashes) < 0 || append_strings(hashes, p->block_hashes, p->n_block_hashes) < 0 ||
+      obj_set(o, "action", json_new_string(profile_action_name(p->action))) < 0)
+    goto oom;
   if (obj_set(o, "seccomp", p->seccomp ? json_copy(p->seccomp) : json_new(JSON_NULL)) < 0 ||
       obj_set(o, "seccompSource", string_or_null(p->seccomp_source)) < 0 ||
       obj_set(o, "sha256", json_new_string(p->sha256)) < 0 || obj_set(o, "file", string_or_null(p->file)) < 0)
@@ -643,6 +974,17 @@ void profile_free(struct profile *p) {
     free(p->writable_paths[i].size);
   }
   free(p->writable_paths);
+  for (i = 0; i < p->n_exec_allow; i++) {
+    free(p->exec_allow[i].glob);
+    free(p->exec_allow[i].sha256);
+  }
+  free(p->exec_allow);
+  for (i = 0; i < p->n_exec_writable; i++)
+    free(p->exec_writable[i]);
+  free(p->exec_writable);
+  for (i = 0; i < p->n_block_hashes; i++)
+    free(p->block_hashes[i]);
+  free(p->block_hashes);
   json_free(p->seccomp);
   free(p->seccomp_source);
   free(p);

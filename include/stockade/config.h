@@ -22,6 +22,10 @@ struct sk_config {
   enum sk_mode default_mode;
   char *state_dir;  /* default /run/stockade */
   char *event_file; /* JSON lines; NULL: no event file */
+  char **block_hashes; /* "blockHashes": SHA-256 of known-bad programs, every container */
+  size_t n_block_hashes;
+  double event_rate;  /* "eventRate": events a second per container (default 20) */
+  double event_burst; /* "eventBurst": (default 200) */
   /* Modes a workload may pick with the stockade.io/mode annotation.
    * "enforce" is always allowed: it can only tighten. */
   bool annotation_mode[3];

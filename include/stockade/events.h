@@ -2,6 +2,9 @@
 #ifndef STOCKADE_EVENTS_H
 #define STOCKADE_EVENTS_H
 
+#include <stdbool.h>
+#include <time.h>
+
 #include "stockade/error.h"
 #include "stockade/json.h"
 
@@ -19,6 +22,21 @@ struct json *event_new(const char *type);
 int event_add_workload(struct json *ev, const struct json *spec);
 
 int event_set_str(struct json *ev, const char *key, const char *value);
+
+/* Token bucket per container so a flood of decisions cannot fill a disk:
+ * rate events a second on average, bursts of up to burst. What is dropped
+ * is counted and reported in the next event written ("dropped": N). */
+struct event_limiter {
+  double rate, burst, tokens;
+  struct timespec last;
+  unsigned long long dropped;
+};
+
+void event_limiter_init(struct event_limiter *l, double rate, double burst);
+/* true: write it now; false: drop it (counted). now is CLOCK_MONOTONIC. */
+bool event_limiter_take(struct event_limiter *l, const struct timespec *now);
+/* The count of dropped events since the last call, reset to 0. */
+unsigned long long event_limiter_dropped(struct event_limiter *l);
 
 /* Append ev to path. Takes ownership of nothing. */
 int event_write(const char *path, const struct json *ev, struct sk_error **err);

@@ -19,6 +19,13 @@
  * callers refuse specs with REFUSE findings first. Idempotent. */
 int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err);
 
+/* Send the container's execve and execveat to the supervisor listening on
+ * listener_path (an absolute path): SCMP_ACT_NOTIFY for them unless the
+ * filter denies them already, and linux.seccomp.listenerPath. Used in
+ * enforce and complain modes; a spec without a filter gets one that allows
+ * everything else. */
+int harden_supervise(struct json *spec, const char *listener_path, struct sk_error **err);
+
 /* Record profile, mode and the profile's SHA-256 as annotations. */
 int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err);
 

@@ -16,6 +16,21 @@ struct profile_path {
   char *size; /* tmpfs size option ("64m"), or NULL for the default */
 };
 
+/* One entry of the exec allow-list: a path or glob (fnmatch(3) with
+ * FNM_PATHNAME: "*" does not cross "/"), and optionally the SHA-256 the
+ * file must have. */
+struct profile_exec_rule {
+  char *glob;
+  char *sha256; /* 64 lowercase hex digits, or NULL */
+};
+
+/* What the supervisor does when it denies an exec. */
+enum profile_action {
+  PROFILE_ACTION_DENY,   /* the exec fails (EPERM) */
+  PROFILE_ACTION_KILL,   /* and the whole container is killed */
+  PROFILE_ACTION_FREEZE, /* and the container is frozen (cgroup freezer) */
+};
+
 struct profile {
   char *name;
   char *file;        /* the file it was read from, or NULL if built */
@@ -35,7 +50,19 @@ struct profile {
 
   struct json *seccomp; /* the resolved OCI seccomp document, owned */
   char *seccomp_source; /* "default", "inline" or the file it came from */
+
+  /* "exec": {"allow": [...], "allowWritable": [...]} */
+  bool has_exec_allow; /* an allow-list is given (even an empty one) */
+  struct profile_exec_rule *exec_allow;
+  size_t n_exec_allow;
+  char **exec_writable; /* globs where programs written after start may run */
+  size_t n_exec_writable;
+  char **block_hashes; /* "blockHashes": SHA-256 hex of known-bad programs */
+  size_t n_block_hashes;
+  enum profile_action action; /* "action": "deny" (default), "kill", "freeze" */
 };
+
+const char *profile_action_name(enum profile_action a);
 
 /* Is name acceptable as a profile name (and so as a file name in the
  * profile directory)? [A-Za-z0-9][A-Za-z0-9._-]{0,63} */

@@ -30,9 +30,10 @@ int seccomp_default_doc(struct json **out, struct sk_error **err);
  * (no position for values that were built, not parsed). */
 int seccomp_validate(const struct json *doc, struct sk_error **err);
 
-/* The architectures a spec needs: its linux.seccomp.architectures if any,
- * else the native architecture and its compat ones (x86_64: X86_64, X86,
- * X32). Returns a JSON array of "SCMP_ARCH_*" strings. */
+/* The architectures a spec's filter is for: its linux.seccomp.architectures
+ * if any, else the native architecture alone (32-bit and x32 programs are
+ * then refused; a spec that needs them lists them). Returns a JSON array of
+ * "SCMP_ARCH_*" strings. */
 int seccomp_spec_arches(const struct json *spec, struct json **out, struct sk_error **err);
 
 /* Generate linux.seccomp from a profile's document for the given
@@ -49,7 +50,9 @@ int seccomp_generate(const struct json *profile_doc, const struct json *arches, 
  * argument conditions of both sides are kept). Either may be NULL or a JSON
  * null, meaning "no filter" (everything allowed): the result is a copy of the
  * other (NULL when both are). flags, listenerPath and listenerMetadata of a
- * are kept (else b's); architectures are the union. Names are not validated:
+ * are kept (else b's); architectures are the intersection (an ABI one side does
+ * not list is killed by it), an error when there is none in common; when
+ * only one side lists them, its list. Names are not validated:
  * ones this libseccomp does not know are skipped, as runc and crun do. */
 int seccomp_intersect(const struct json *a, const struct json *b, struct json **out, struct sk_error **err);
 

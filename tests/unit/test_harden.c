@@ -307,6 +307,68 @@ static void test_harden_process_file(void **state) {
   profile_free(p);
 }
 
+static const struct json *rule_for(const struct json *sc, const char *name) {
+  const struct json *rules = json_get(sc, "syscalls");
+  size_t i;
+  for (i = 0; rules && i < rules->n; i++)
+    if (json_array_has_string(json_get(rules->items[i], "names"), name))
+      return rules->items[i];
+  return NULL;
+}
+
+static void test_supervise_adds_notify(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct sk_error *err = NULL;
+  const struct json *sc, *r;
+  harden(spec, p);
+  assert_int_equal(harden_supervise(spec, "/run/stockade/abc/sup.sock", &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_string_equal(json_string(json_get(sc, "listenerPath")), "/run/stockade/abc/sup.sock");
+  r = rule_for(sc, "execve");
+  assert_non_null(r);
+  assert_string_equal(json_string(json_get(r, "action")), "SCMP_ACT_NOTIFY");
+  r = rule_for(sc, "execveat");
+  assert_string_equal(json_string(json_get(r, "action")), "SCMP_ACT_NOTIFY");
+  /* everything else as before: read allowed, unshare denied; write is never notified */
+  assert_true(rule_allows(sc, "read"));
+  assert_true(rule_allows(sc, "write"));
+  assert_false(rule_allows(sc, "unshare"));
+  assert_int_equal(seccomp_compile_check(sc, &err), 0);
+  json_free(spec);
+  profile_free(p);
+}
+
+static void test_supervise_without_filter(void **state) {
+  /* complain mode: the spec's own (absent) filter stays permissive; only
+   * the execs go to the supervisor. */
+  struct json *spec = parse(engine_spec);
+  struct sk_error *err = NULL;
+  const struct json *sc;
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_string_equal(json_string(json_get(sc, "defaultAction")), "SCMP_ACT_ALLOW");
+  assert_string_equal(json_string(json_get(rule_for(sc, "execve"), "action")), "SCMP_ACT_NOTIFY");
+  assert_true(rule_allows(sc, "unshare"));
+  assert_int_equal(json_get(sc, "architectures")->n, 1);
+  json_free(spec);
+}
+
+static void test_supervise_keeps_denial(void **state) {
+  /* A filter that denies execve keeps denying it. */
+  struct json *spec = parse(engine_spec);
+  struct sk_error *err = NULL;
+  const struct json *sc;
+  json_set(json_get(spec, "linux"), "seccomp",
+           parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"execve\"],"
+                 "\"action\":\"SCMP_ACT_ERRNO\"}]}"));
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_string_equal(json_string(json_get(rule_for(sc, "execve"), "action")), "SCMP_ACT_ERRNO");
+  assert_string_equal(json_string(json_get(rule_for(sc, "execveat"), "action")), "SCMP_ACT_NOTIFY");
+  json_free(spec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_rootfs_nnp),
@@ -321,6 +383,9 @@ int main(void) {
       cmocka_unit_test(test_idempotent_and_judged_clean),
       cmocka_unit_test(test_annotate),
       cmocka_unit_test(test_harden_process_file),
+      cmocka_unit_test(test_supervise_adds_notify),
+      cmocka_unit_test(test_supervise_without_filter),
+      cmocka_unit_test(test_supervise_keeps_denial),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

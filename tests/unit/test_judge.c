@@ -422,6 +422,20 @@ static void test_judge_process_for_exec(void **state) {
   profile_free(p);
 }
 
+static void test_listener_taken_refused(void **state) {
+  struct json *spec = parse(clean_spec);
+  struct profile *p = make_profile(true, false);
+  struct findings f;
+  json_set(json_get(spec, "linux"), "seccomp",
+           parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/other/agent.sock\"}"));
+  judge(spec, p, &f);
+  assert_int_equal(findings_find(&f, "SK-SECCOMP-LISTENER")->kind, FINDING_REFUSE);
+  assert_non_null(strstr(findings_find(&f, "SK-SECCOMP-LISTENER")->what, "/run/other/agent.sock"));
+  findings_clear(&f);
+  json_free(spec);
+  profile_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clean_spec_has_only_seccomp),
@@ -439,6 +453,7 @@ int main(void) {
       cmocka_unit_test(test_masked_paths_fixed),
       cmocka_unit_test(test_every_finding_has_fix_and_guide),
       cmocka_unit_test(test_judge_process_for_exec),
+      cmocka_unit_test(test_listener_taken_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

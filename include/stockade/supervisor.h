@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_SUPERVISOR_H
+#define STOCKADE_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stockade/config.h"
+#include "stockade/decide.h"
+#include "stockade/error.h"
+#include "stockade/events.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+
+/* The supervisor: one small process per container, beside it, outside it.
+ *
+ * stockade create binds and listens on <state>/sup.sock, then forks the
+ * supervisor (double fork, own session) which inherits the listening
+ * socket, so it is ready before the runtime runs. The runtime connects to
+ * the spec's listenerPath and sends the container state and a seccomp
+ * listener fd (runc at create, crun at start, both again for each exec).
+ * The filter sends execve and execveat to it; fanotify marks every mount
+ * of the container for FAN_OPEN_EXEC_PERM before the first exec is let
+ * through. */
+
+#define SUP_SOCKET_NAME "sup.sock"
+#define SUP_PID_NAME "sup.pid"
+
+/* Everything the supervisor knows about its container. */
+struct sup_ctx {
+  const struct sk_config *cfg;
+  const struct profile *profile;
+  struct blocklist blocklist; /* config's and profile's */
+  enum sk_mode mode;
+  char *id;
+  char *state_dir;
+  const struct json *spec; /* the spec as it will run (annotations for events) */
+  struct timespec started; /* CLOCK_REALTIME when supervision began */
+  char *runtime_root;      /* the runtime's --root (or its default) */
+
+  /* Inside the supervisor. */
+  struct fan *fan;      /* fanotify, opened before fork so failure is reported */
+  bool marked;          /* the container's mounts are marked */
+  pid_t init_pid;       /* the container's init, from the first connection */
+  int init_pidfd;       /* -1 until then */
+  struct event_limiter limiter;
+  unsigned long long n_notify, n_deny; /* counters for the stop event */
+};
+
+/* Start the supervisor for a container: bind the socket, fork, detach.
+ * Returns in the caller once the supervisor is listening (the socket is
+ * bound and listening before fork). *pid is the supervisor's pid. */
+int sup_spawn(struct sup_ctx *ctx, pid_t *pid, struct sk_error **err);
+
+/* The notification fd's handler (shim/supervisor/notify.c): receive one
+ * notification, decide, answer. Returns -1 on an error that ends this fd
+ * (its processes are gone), 0 otherwise. */
+int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err);
+/* Once per listener fd: ask the kernel to wake the target on the CPU that
+ * answers (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), where it can. */
+void notify_setup_fd(int nfd);
+
+/* Stop a container's supervisor (stockade delete): SIGTERM by the pid
+ * recorded in the state directory, checked to be ours. */
+int sup_stop(const char *state_dir, struct sk_error **err);
+
+/* After a deny in enforce mode, do what the profile says: nothing more
+ * (deny), kill the container, or freeze it (falling back to kill, and
+ * saying so, when its cgroup cannot be frozen). Returns what was done:
+ * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
+const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
+
+/* One event for an exec decision (also used by fanotify and notify). */
+void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
+               const struct exec_fact *f, const struct json *argv, const char *action_taken);
+
+#endif

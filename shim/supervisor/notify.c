@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* seccomp user-notify: the container's execve and execveat come here.
+ *
+ * A deny is always safe and is answered here. An allow is answered with
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE, which the kernel documents as racy for
+ * pointer arguments (the target may rewrite the path after we read it), so
+ * the final allow is fanotify's, on the file actually opened. What only
+ * this side sees: execveat of a descriptor (fileless execution: memfd, an
+ * unlinked file), the argv for the record, and the first exec, before
+ * which the container's mounts are marked. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/fan.h"
+#include "stockade/log.h"
+#include "stockade/mounts.h"
+#include "stockade/supervisor.h"
+
+/* Linux 6.6; the installed headers are 6.1. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define ARGV_MAX 64    /* argv entries kept for the event */
+#define ARG_MAX_LEN 256 /* bytes of each entry kept */
+
+void notify_setup_fd(int nfd) {
+  /* EINVAL before 6.6: the kernel then wakes the target as usual. */
+  (void)ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
+/* Read a NUL-terminated string from the target. process_vm_readv stops at
+ * an unmapped page, so read page by page. Returns its length or -1. */
+static ssize_t read_string(pid_t pid, uint64_t addr, char *buf, size_t size) {
+  size_t got = 0;
+  while (got + 1 < size) {
+    size_t page_left = 4096 - ((addr + got) & 4095);
+    size_t want = size - 1 - got < page_left ? size - 1 - got : page_left;
+    struct iovec local = {buf + got, want};
+    struct iovec remote = {(void *)(uintptr_t)(addr + got), want};
+    ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    char *nul;
+    if (r <= 0)
+      return -1;
+    nul = memchr(buf + got, '\0', (size_t)r);
+    if (nul)
+      return nul - buf;
+    got += (size_t)r;
+  }
+  buf[size - 1] = '\0';
+  return (ssize_t)(size - 1);
+}
+
+static bool arch_is_32(uint32_t arch) {
+  return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_ARM || arch == SCMP_ARCH_X32 || arch == SCMP_ARCH_MIPSEL ||
+         arch == SCMP_ARCH_MIPS || arch == SCMP_ARCH_PPC || arch == SCMP_ARCH_S390;
+}
+
+/* argv as a JSON array (at most ARGV_MAX entries, each cut to ARG_MAX_LEN). */
+static struct json *read_argv(pid_t pid, uint32_t arch, uint64_t addr) {
+  struct json *arr = json_new(JSON_ARRAY);
+  size_t psize = arch_is_32(arch) && arch != SCMP_ARCH_X32 ? 4 : 8;
+  int i;
+  if (arr == NULL || addr == 0)
+    return arr;
+  for (i = 0; i < ARGV_MAX; i++) {
+    uint64_t p = 0;
+    char s[ARG_MAX_LEN];
+    struct iovec local = {&p, psize};
+    struct iovec remote = {(void *)(uintptr_t)(addr + (uint64_t)i * psize), psize};
+    if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)psize || p == 0)
+      break;
+    if (read_string(pid, p, s, sizeof(s)) < 0)
+      break;
+    if (json_append(arr, json_new_string(s)) < 0)
+      break;
+  }
+  return arr;
+}
+
+/* "/proc/self/fd/3", "/dev/fd/3", "/proc/<n>/fd/3": the target's fd 3. */
+static int fd_path_target(const char *path, pid_t pid, int *fd) {
+  const char *rest = NULL;
+  char *end;
+  long n;
+  if (strncmp(path, "/dev/fd/", 8) == 0)
+    rest = path + 8;
+  else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+    rest = path + 14;
+  else if (strncmp(path, "/proc/thread-self/fd/", 21) == 0)
+    rest = path + 21;
+  else if (strncmp(path, "/proc/", 6) == 0 && path[6] >= '0' && path[6] <= '9') {
+    const char *p = path + 6;
+    while (*p >= '0' && *p <= '9')
+      p++;
+    if (strncmp(p, "/fd/", 4) == 0)
+      rest = p + 4;
+  }
+  (void)pid;
+  if (rest == NULL)
+    return 0;
+  n = strtol(rest, &end, 10);
+  if (end == rest || *end != '\0' || n < 0 || n > INT_MAX)
+    return 0;
+  *fd = (int)n;
+  return 1;
+}
+
+/* What a descriptor of the target is: "/memfd:x (deleted)", a deleted
+ * file, or a path. Read from /proc/<pid>/fd/N without opening it. */
+static bool fd_is_fileless(pid_t pid, int fd, char *target, size_t size) {
+  char link[64];
+  ssize_t n;
+  snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+  n = readlink(link, target, size - 1);
+  if (n < 0) {
+    snprintf(target, size, "fd %d", fd);
+    return true; /* not a file we can see: treat as fileless */
+  }
+  target[n] = '\0';
+  return strncmp(target, "/memfd:", 7) == 0 || strstr(target, " (deleted)") != NULL || target[0] != '/';
+}
+
+/* Facts about a path the target named, found through the container's root
+ * (openat2 RESOLVE_IN_ROOT, O_PATH: no open event, symlinks stay inside). */
+static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char *path, struct exec_fact *f,
+                      char *resolved) {
+  char buf[64];
+  cleanup_close int root = -1;
+  cleanup_close int fd = -1;
+  cleanup_free char *full = NULL;
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  cleanup_error struct sk_error *err = NULL;
+
+  snprintf(buf, sizeof(buf), "/proc/%d/root", (int)pid);
+  root = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return -1;
+  if (path[0] != '/') {
+    /* Relative: to the cwd, or to execveat's directory fd, both as the
+     * container sees them. */
+    char dir[PATH_MAX];
+    ssize_t n;
+    if (dirfd_arg == AT_FDCWD)
+      snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)pid);
+    else
+      snprintf(buf, sizeof(buf), "/proc/%d/fd/%d", (int)pid, dirfd_arg);
+    n = readlink(buf, dir, sizeof(dir) - 1);
+    if (n < 0)
+      return -1;
+    dir[n] = '\0';
+    if (asprintf(&full, "%s/%s", dir, path) < 0)
+      return -1;
+    path = full;
+  }
+  fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+  if (fd < 0)
+    return -1;
+  if (mounts_fact_from_fd(fd, fan_mounts(ctx->fan), &ctx->started, f, resolved, &err) < 0)
+    return -1;
+  return 0;
+}
+
+static int respond(int nfd, uint64_t id, int error, bool cont) {
+  struct seccomp_notif_resp resp = {.id = id, .val = 0, .error = error, .flags = 0};
+  if (cont)
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  /* ENOENT: the target died (or was interrupted) meanwhile; nothing to do. */
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+    return -1;
+  return 0;
+}
+
+int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
+  struct seccomp_notif req;
+  struct exec_fact f = {0};
+  struct decision d = {0};
+  cleanup_json struct json *argv = NULL;
+  char path[PATH_MAX], resolved[PATH_MAX], target[PATH_MAX];
+  const char *action;
+  bool is_execveat;
+  int dirfd_arg = AT_FDCWD, fdno;
+  uint64_t path_addr, argv_addr, flags = 0;
+  pid_t pid;
+
+  memset(&req, 0, sizeof(req));
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+    if (errno == EINTR || errno == ENOENT)
+      return 0; /* the target went away before we read it */
+    return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_RECV");
+  }
+  ctx->n_notify++;
+  pid = (pid_t)req.pid;
+  is_execveat = req.data.nr == seccomp_syscall_resolve_name_arch(req.data.arch, "execveat");
+  if (!is_execveat && req.data.nr != seccomp_syscall_resolve_name_arch(req.data.arch, "execve")) {
+    /* Not ours to judge (a profile that notifies more): let it through. */
+    return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
+  }
+  if (is_execveat) {
+    dirfd_arg = (int)req.data.args[0];
+    path_addr = req.data.args[1];
+    argv_addr = req.data.args[2];
+    flags = req.data.args[4];
+  } else {
+    path_addr = req.data.args[0];
+    argv_addr = req.data.args[1];
+  }
+  if (read_string(pid, path_addr, path, sizeof(path)) < 0)
+    path[0] = '\0';
+  argv = read_argv(pid, req.data.arch, argv_addr);
+  /* Everything read from the target is trusted only if the notification
+   * is still valid: the pid could otherwise have been reused. */
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
+    return 0;
+
+  /* The container's first exec: mark its mounts before anything runs. */
+  if (!ctx->marked) {
+    cleanup_error struct sk_error *merr = NULL;
+    if (fan_mark_container(ctx->fan, pid, &merr) < 0) {
+      log_msg(LOG_ERROR, "container \"%s\": cannot watch its mounts: %s", ctx->id, merr->msg);
+      if (ctx->mode == SK_MODE_ENFORCE) {
+        struct decision fd_ = {DECIDE_DENY, "supervisor", NULL, "the container's mounts cannot be watched"};
+        sup_event(ctx, &fd_, "fanotify", pid, NULL, argv, "deny");
+        return respond(nfd, req.id, -EPERM, false);
+      }
+    } else {
+      ctx->marked = true;
+    }
+  }
+
+  f.path = path[0] ? path : NULL;
+  f.where = WHERE_OTHER;
+  if (is_execveat && (flags & AT_EMPTY_PATH) && path[0] == '\0') {
+    f.fileless = fd_is_fileless(pid, dirfd_arg, target, sizeof(target));
+    f.path = target;
+    if (strncmp(target, "/memfd:", 7) == 0)
+      f.where = WHERE_MEMFD;
+  } else if (fd_path_target(path, pid, &fdno)) {
+    f.fileless = fd_is_fileless(pid, fdno, target, sizeof(target));
+    if (strncmp(target, "/memfd:", 7) == 0)
+      f.where = WHERE_MEMFD;
+    if (f.fileless)
+      f.path = target;
+  } else if (path[0] && path_facts(ctx, pid, dirfd_arg, path, &f, resolved) == 0) {
+    f.path = path; /* as the program named it */
+  }
+
+  decide_exec(ctx->profile, &ctx->blocklist, &f, &d);
+  if (d.kind == DECIDE_ALLOW) {
+    /* Final word: fanotify, on the file the kernel really opens. */
+    if (respond(nfd, req.id, 0, true) < 0)
+      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+    return 0;
+  }
+  if (ctx->mode != SK_MODE_ENFORCE) {
+    if (respond(nfd, req.id, 0, true) < 0)
+      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+    sup_event(ctx, &d, "seccomp", pid, &f, argv, "allow");
+    return 0;
+  }
+  ctx->n_deny++;
+  if (respond(nfd, req.id, -EPERM, false) < 0)
+    return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+  action = sup_act(ctx, &d, pid);
+  sup_event(ctx, &d, "seccomp", pid, &f, argv, action);
+  return 0;
+}

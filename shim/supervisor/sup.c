@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The supervisor process: started by `stockade create`, detached from it,
+ * alive for as long as the container is.
+ *
+ * Who owns what:
+ * - The listening socket is bound by `stockade create` before it forks, so
+ *   the supervisor is ready before the runtime can connect. The supervisor
+ *   owns it after the fork; create closes its copy.
+ * - A pidfd of the create process itself (which becomes the runtime by
+ *   execv) tells the supervisor when the runtime's command has finished:
+ *   if no container exists then, it never will, and the supervisor goes.
+ * - Each connection brings a seccomp listener fd (SCM_RIGHTS) for the
+ *   container's init or for one exec; it hangs up when every process using
+ *   that filter is gone.
+ * - A pidfd of the container's init tells when the container is over.
+ * The supervisor is double-forked (reparented to init or the engine's
+ * subreaper, which reaps it) and never has children of its own. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/pidfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/fan.h"
+#include "stockade/log.h"
+#include "stockade/supervisor.h"
+#include "stockade/util.h"
+
+#define MAX_LISTENERS 256
+
+/* epoll tags */
+enum { TAG_LISTEN = 1, TAG_FAN, TAG_SIGNAL, TAG_RUNTIME, TAG_INIT, TAG_NOTIFY };
+#define TAG(kind, fd) (((uint64_t)(kind) << 32) | (uint32_t)(fd))
+
+static const char *root_default(const struct sup_ctx *ctx) {
+  const char *base = strrchr(ctx->cfg->runtime, '/');
+  base = base ? base + 1 : ctx->cfg->runtime;
+  return strstr(base, "crun") ? "/run/crun" : "/run/runc";
+}
+
+/* Does the runtime still know the container? */
+static bool runtime_has_container(const struct sup_ctx *ctx) {
+  char p[PATH_MAX];
+  struct stat st;
+  snprintf(p, sizeof(p), "%s/%s", ctx->runtime_root && *ctx->runtime_root ? ctx->runtime_root : root_default(ctx),
+           ctx->id);
+  return stat(p, &st) == 0;
+}
+
+void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
+               const struct exec_fact *f, const struct json *argv, const char *action_taken) {
+  cleanup_json struct json *ev = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  struct timespec now;
+  unsigned long long dropped;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!event_limiter_take(&ctx->limiter, &now))
+    return;
+  ev = event_new(d->type);
+  if (ev == NULL)
+    return;
+  dropped = event_limiter_dropped(&ctx->limiter);
+  if (event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
+      event_set_str(ev, "profile", ctx->profile->name) < 0 ||
+      event_set_str(ev, "profileSha256", ctx->profile->sha256) < 0 ||
+      event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||
+      event_set_str(ev, "decision", d->kind == DECIDE_DENY && ctx->mode == SK_MODE_ENFORCE ? "deny" : "allow") < 0 ||
+      event_set_str(ev, "action", action_taken) < 0 || event_set_str(ev, "mechanism", mechanism) < 0)
+    return;
+  if (f && (event_set_str(ev, "path", f->path) < 0 || event_set_str(ev, "sha256", f->sha256) < 0 ||
+            event_set_str(ev, "where", exec_where_name(f->where)) < 0))
+    return;
+  if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
+    return;
+  if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
+    return;
+  if (event_set_str(ev, "technique", d->technique) < 0 || event_set_str(ev, "reason", d->reason) < 0)
+    return;
+  if (dropped > 0 && json_set(ev, "dropped", json_new_int((int64_t)dropped)) < 0)
+    return;
+  if (event_write(ctx->cfg->event_file, ev, &err) < 0)
+    log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
+}
+
+/* A lifecycle line: always written (not rate-limited: there are two). */
+static void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
+  cleanup_json struct json *ev = event_new("supervisor");
+  cleanup_error struct sk_error *err = NULL;
+  if (ev == NULL || event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
+      event_set_str(ev, "profile", ctx->profile->name) < 0 || event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||
+      event_set_str(ev, "event", what) < 0 || event_set_str(ev, "message", message) < 0 ||
+      json_set(ev, "pid", json_new_int(getpid())) < 0)
+    return;
+  if (event_write(ctx->cfg->event_file, ev, &err) < 0)
+    log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
+}
+
+/* Read the freezer (v1) and unified (v2) cgroup paths of a process. */
+static void cgroup_paths(const char *file, char *v1, char *v2, size_t size) {
+  cleanup_fclose FILE *f = fopen(file, "re");
+  char line[PATH_MAX];
+  v1[0] = v2[0] = '\0';
+  while (f && fgets(line, sizeof(line), f)) {
+    char *c;
+    line[strcspn(line, "\n")] = '\0';
+    if ((c = strstr(line, ":freezer:")))
+      snprintf(v1, size, "%s", c + 9);
+    else if (strncmp(line, "0::", 3) == 0)
+      snprintf(v2, size, "%s", line + 3);
+  }
+}
+
+static int write_str(const char *path, const char *s) {
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  size_t n = strlen(s);
+  return fd >= 0 && write(fd, s, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* Freeze the container's cgroup. Refused when it is the root or the
+ * supervisor's own cgroup (crun with its cgroup manager disabled leaves the
+ * container in its caller's): freezing that would freeze more than the
+ * container. */
+static int freeze_container(pid_t pid) {
+  char p[PATH_MAX + 64], v1[PATH_MAX], v2[PATH_MAX], my1[PATH_MAX], my2[PATH_MAX];
+  snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+  cgroup_paths(p, v1, v2, sizeof(v1));
+  cgroup_paths("/proc/self/cgroup", my1, my2, sizeof(my1));
+  if (v1[0] && strcmp(v1, "/") != 0 && strcmp(v1, my1) != 0) {
+    snprintf(p, sizeof(p), "/sys/fs/cgroup/freezer%s/freezer.state", v1);
+    if (write_str(p, "FROZEN") == 0)
+      return 0;
+  }
+  if (v2[0] && strcmp(v2, "/") != 0 && strcmp(v2, my2) != 0) {
+    snprintf(p, sizeof(p), "/sys/fs/cgroup%s/cgroup.freeze", v2);
+    if (write_str(p, "1") == 0)
+      return 0;
+  }
+  return -1;
+}
+
+static void kill_container(struct sup_ctx *ctx) {
+  /* The init of a PID namespace takes every process of it along. */
+  if (ctx->init_pidfd >= 0)
+    pidfd_send_signal(ctx->init_pidfd, SIGKILL, NULL, 0);
+}
+
+const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid) {
+  if (ctx->mode != SK_MODE_ENFORCE || d->kind != DECIDE_DENY)
+    return "allow";
+  switch (ctx->profile->action) {
+  case PROFILE_ACTION_KILL:
+    kill_container(ctx);
+    return "kill";
+  case PROFILE_ACTION_FREEZE:
+    if (freeze_container(ctx->init_pid > 0 ? ctx->init_pid : pid) == 0)
+      return "freeze";
+    /* No cgroup of its own to freeze: fail closed. */
+    kill_container(ctx);
+    return "freeze-failed-killed";
+  case PROFILE_ACTION_DENY:
+    break;
+  }
+  return "deny";
+}
+
+/* The runtime's message: the OCI state JSON plus SCM_RIGHTS fds. */
+static int receive(int conn, char *buf, size_t size, size_t *len, int *fds, int *nfds) {
+  struct msghdr msg = {0};
+  struct iovec iov = {buf, size - 1};
+  union {
+    char b[CMSG_SPACE(sizeof(int) * 8)];
+    struct cmsghdr align;
+  } cbuf;
+  struct cmsghdr *c;
+  ssize_t r;
+
+  *nfds = 0;
+  *len = 0;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf.b;
+  msg.msg_controllen = sizeof(cbuf.b);
+  do
+    r = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      if (n > 8)
+        n = 8;
+      memcpy(fds + *nfds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+      *nfds += n;
+    }
+  }
+  *len = (size_t)r;
+  /* The rest of the state, if the runtime sent it in pieces. */
+  while (*len + 1 < size) {
+    struct timeval tv = {1, 0};
+    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    r = read(conn, buf + *len, size - 1 - *len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    *len += (size_t)r;
+  }
+  buf[*len] = '\0';
+  return 0;
+}
+
+struct loop {
+  int ep;
+  int notify[MAX_LISTENERS];
+  int n_notify;
+  bool runtime_done;
+  bool init_gone;
+  bool connected;
+};
+
+static void add_fd(struct loop *l, int fd, int kind) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG(kind, fd)};
+  epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void drop_notify(struct loop *l, int fd) {
+  int i;
+  epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+  close(fd);
+  for (i = 0; i < l->n_notify; i++) {
+    if (l->notify[i] == fd) {
+      l->notify[i] = l->notify[--l->n_notify];
+      break;
+    }
+  }
+}
+
+static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
+  char buf[65536];
+  int fds[8], nfds = 0, i;
+  size_t len;
+  cleanup_close int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+  cleanup_json struct json *state = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  const char *id;
+  int64_t pid = 0;
+
+  if (conn < 0)
+    return;
+  if (receive(conn, buf, sizeof(buf), &len, fds, &nfds) < 0)
+    return;
+  if (json_parse(buf, len, &state, &err) < 0) {
+    log_msg(LOG_ERROR, "container \"%s\": the runtime's message is not JSON: %s", ctx->id, err->msg);
+    goto close_fds;
+  }
+  id = json_string(json_get_path(state, "state", "id", NULL));
+  if (id == NULL || strcmp(id, ctx->id) != 0) {
+    log_msg(LOG_ERROR, "container \"%s\": a listener for container \"%s\" was sent here; ignored", ctx->id,
+            id ? id : "?");
+    goto close_fds;
+  }
+  for (i = 0; i < nfds; i++) {
+    if (l->n_notify >= MAX_LISTENERS) {
+      close(fds[i]);
+      continue;
+    }
+    notify_setup_fd(fds[i]);
+    l->notify[l->n_notify++] = fds[i];
+    add_fd(l, fds[i], TAG_NOTIFY);
+  }
+  l->connected = true;
+  if (ctx->init_pidfd < 0 && json_int64(json_get_path(state, "state", "pid", NULL), &pid) && pid > 0) {
+    ctx->init_pid = (pid_t)pid;
+    ctx->init_pidfd = pidfd_open((pid_t)pid, 0);
+    if (ctx->init_pidfd >= 0)
+      add_fd(l, ctx->init_pidfd, TAG_INIT);
+  }
+  return;
+close_fds:
+  for (i = 0; i < nfds; i++)
+    close(fds[i]);
+}
+
+static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
+  struct loop l = {.ep = -1};
+  sigset_t mask;
+  int sfd;
+  char msg[160];
+
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  l.ep = epoll_create1(EPOLL_CLOEXEC);
+  if (l.ep < 0 || sfd < 0)
+    return 1;
+  event_limiter_init(&ctx->limiter, ctx->cfg->event_rate, ctx->cfg->event_burst);
+  add_fd(&l, lfd, TAG_LISTEN);
+  add_fd(&l, fan_fd(ctx->fan), TAG_FAN);
+  add_fd(&l, sfd, TAG_SIGNAL);
+  if (runtime_pidfd >= 0)
+    add_fd(&l, runtime_pidfd, TAG_RUNTIME);
+  else
+    l.runtime_done = true;
+  snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s)",
+           profile_action_name(ctx->profile->action));
+  sup_note(ctx, "started", msg);
+
+  for (;;) {
+    struct epoll_event evs[16];
+    int n, i;
+
+    /* Over: the init is gone and no process holds a filter of ours; or
+     * the runtime finished without making a container. */
+    if (l.init_gone && l.n_notify == 0)
+      break;
+    if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
+      break;
+    n = epoll_wait(l.ep, evs, 16, -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    for (i = 0; i < n; i++) {
+      int kind = (int)(evs[i].data.u64 >> 32);
+      int fd = (int)(uint32_t)evs[i].data.u64;
+      cleanup_error struct sk_error *err = NULL;
+      switch (kind) {
+      case TAG_LISTEN:
+        accept_one(ctx, &l, fd);
+        break;
+      case TAG_FAN:
+        if (fan_handle(ctx->fan, ctx, &err) < 0)
+          log_msg(LOG_ERROR, "container \"%s\": fanotify: %s", ctx->id, err->msg);
+        break;
+      case TAG_NOTIFY:
+        if (evs[i].events & EPOLLIN) {
+          if (notify_handle(ctx, fd, &err) < 0) {
+            log_msg(LOG_ERROR, "container \"%s\": %s", ctx->id, err->msg);
+            drop_notify(&l, fd);
+          }
+        } else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+          drop_notify(&l, fd); /* every process of this filter is gone */
+        }
+        break;
+      case TAG_INIT:
+        l.init_gone = true;
+        epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
+        break;
+      case TAG_RUNTIME:
+        l.runtime_done = true;
+        epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
+        break;
+      case TAG_SIGNAL:
+        goto out;
+      }
+    }
+  }
+out:
+  snprintf(msg, sizeof(msg), "stopped after %llu exec notifications, %llu denied", ctx->n_notify, ctx->n_deny);
+  sup_note(ctx, "stopped", msg);
+  return 0;
+}
+
+/* Close every descriptor but the ones we keep: the runtime's stdio and
+ * whatever create had open must not stay open in a long-lived process
+ * (containerd waits for the runtime's output pipes to close). */
+static void close_others(const int *keep, int n_keep) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *de;
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int i;
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+  }
+  if (d == NULL)
+    return;
+  while ((de = readdir(d))) {
+    int fd = atoi(de->d_name);
+    bool k = fd <= 2 || fd == dirfd(d) || de->d_name[0] == '.';
+    for (i = 0; i < n_keep; i++)
+      k = k || fd == keep[i];
+    if (!k)
+      close(fd);
+  }
+  closedir(d);
+}
+
+static int bind_socket(const char *path, struct sk_error **err) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  int fd;
+  if (strlen(path) >= sizeof(addr.sun_path))
+    return sk_error_set(err, ENAMETOOLONG, "supervisor socket %s", path);
+  strcpy(addr.sun_path, path);
+  unlink(path);
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return sk_error_set(err, errno, "supervisor socket");
+  if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+    int saved = errno;
+    close(fd);
+    unlink(path);
+    return sk_error_set(err, saved, "cannot listen on %s", path);
+  }
+  return fd;
+}
+
+int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
+  cleanup_free char *sock = NULL;
+  cleanup_free char *pidfile = NULL;
+  cleanup_close int lfd = -1;
+  cleanup_close int self_pidfd = -1;
+  int p[2];
+  pid_t a, sup = 0;
+  char buf[32];
+  ssize_t r;
+  int status;
+
+  if (asprintf(&sock, "%s/%s", ctx->state_dir, SUP_SOCKET_NAME) < 0 ||
+      asprintf(&pidfile, "%s/%s", ctx->state_dir, SUP_PID_NAME) < 0)
+    return sk_error_set(err, ENOMEM, "supervisor");
+  /* fanotify is opened here, in create, so that a kernel without it is a
+   * refusal with a reason rather than a supervisor that dies later. */
+  if (fan_open(&ctx->fan, err) < 0)
+    return sk_error_wrap(err, "the supervisor needs fanotify permission events");
+  lfd = bind_socket(sock, err);
+  if (lfd < 0)
+    return -1;
+  /* This process becomes the runtime (execv keeps the pid): its pidfd
+   * tells the supervisor when the runtime's command is over. */
+  self_pidfd = pidfd_open(getpid(), 0);
+  clock_gettime(CLOCK_REALTIME, &ctx->started);
+  ctx->init_pidfd = -1;
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return sk_error_set(err, errno, "pipe");
+  a = fork();
+  if (a < 0) {
+    int saved = errno;
+    close(p[0]);
+    close(p[1]);
+    return sk_error_set(err, saved, "cannot fork the supervisor");
+  }
+  if (a == 0) {
+    pid_t b;
+    close(p[0]);
+    setsid();
+    b = fork();
+    if (b < 0)
+      _exit(1);
+    if (b > 0) {
+      char out[32];
+      int n = snprintf(out, sizeof(out), "%d", (int)b);
+      if (write(p[1], out, (size_t)n) != n)
+        _exit(1);
+      _exit(0);
+    }
+    {
+      int keep[3] = {lfd, self_pidfd, fan_fd(ctx->fan)};
+      close(p[1]);
+      if (chdir("/") < 0)
+        _exit(1);
+      prctl(PR_SET_NAME, "stockade-sup");
+      close_others(keep, 3);
+      log_init(NULL, NULL, false);
+      _exit(sup_main(ctx, lfd, self_pidfd));
+    }
+  }
+  close(p[1]);
+  while (waitpid(a, &status, 0) < 0 && errno == EINTR)
+    ;
+  do
+    r = read(p[0], buf, sizeof(buf) - 1);
+  while (r < 0 && errno == EINTR);
+  close(p[0]);
+  if (r <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return sk_error_set(err, 0, "the supervisor did not start");
+  buf[r] = '\0';
+  sup = (pid_t)atoi(buf);
+  {
+    char txt[32];
+    int n = snprintf(txt, sizeof(txt), "%d\n", (int)sup);
+    if (write_file_replace(pidfile, txt, (size_t)n, 0600, err) < 0) {
+      kill(sup, SIGKILL);
+      return -1;
+    }
+  }
+  /* Our copies of the socket and fanotify fd go with this process into the
+   * runtime otherwise (they are close-on-exec; close them now anyway). */
+  fan_close(ctx->fan);
+  ctx->fan = NULL;
+  *pid_out = sup;
+  return 0;
+}
+
+int sup_stop(const char *state_dir, struct sk_error **err) {
+  cleanup_free char *pidfile = NULL;
+  cleanup_free char *txt = NULL;
+  char comm[64], path[64];
+  cleanup_close int pfd = -1;
+  pid_t pid;
+  size_t len;
+
+  if (asprintf(&pidfile, "%s/%s", state_dir, SUP_PID_NAME) < 0)
+    return sk_error_set(err, ENOMEM, "supervisor");
+  if (read_file(pidfile, &txt, &len, err) < 0) {
+    if ((*err)->code == ENOENT) {
+      sk_error_free(err);
+      return 0;
+    }
+    return -1;
+  }
+  pid = (pid_t)atoi(txt);
+  if (pid <= 1)
+    return 0;
+  /* A pidfd first, then check it is still a stockade supervisor: the pid
+   * may have been reused since. */
+  pfd = pidfd_open(pid, 0);
+  if (pfd < 0)
+    return 0; /* gone already */
+  snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+  {
+    cleanup_fclose FILE *f = fopen(path, "re");
+    if (f == NULL || fgets(comm, sizeof(comm), f) == NULL || strncmp(comm, "stockade", 8) != 0)
+      return 0;
+  }
+  pidfd_send_signal(pfd, SIGTERM, NULL, 0);
+  {
+    /* Give it a moment to write its last event, then make sure. A pidfd
+     * polls readable when the process exits, reaped or not. */
+    struct pollfd pf = {.fd = pfd, .events = POLLIN};
+    int r;
+    do
+      r = poll(&pf, 1, 1000);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+      pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+  }
+  return 0;
+}
