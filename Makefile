@@ -109,7 +109,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all helpers
-	@bench/run.sh
+	@bench/run.sh && bench/exec.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade

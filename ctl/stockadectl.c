@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl: the operator's tool. check a bundle against a profile,
- * lint and show profiles. */
+ * lint and show profiles, read events (ctl/events.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +11,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
+#include "stockade/ctl.h"
 #include "stockade/judge.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
@@ -28,6 +29,9 @@ static void usage(FILE *f) {
              "      exit 0 when clean, 1 with findings, 2 on bad input\n"
              "  profile lint FILE...      check profile files; exit 0 when all are valid, 1 otherwise\n"
              "  profile show NAME|FILE    print the resolved profile, with the seccomp filter it generates\n"
+             "  events [--follow] [--container ID] [--json] [--file PATH]\n"
+             "      print the events of the event file (the config's eventFile), one line each;\n"
+             "      exit 1 if a line is not an event; see stockadectl events --help\n"
              "  version\n"
              "\n"
              "Profiles named without a '/' are read from --profile-dir, else from the profileDir of\n"
@@ -236,6 +240,8 @@ int main(int argc, char **argv) {
     return cmd_check(argc - i, argv + i);
   if (strcmp(argv[i], "profile") == 0)
     return cmd_profile(argc - i, argv + i);
+  if (strcmp(argv[i], "events") == 0)
+    return ctl_events(argc - i, argv + i);
   if (strcmp(argv[i], "version") == 0) {
     printf("stockadectl version %s\n", STOCKADE_VERSION);
     return 0;

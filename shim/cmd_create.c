@@ -108,6 +108,13 @@ static int save_state(const char *dir, const struct sk_ctx *ctx, const char *spe
   return 0;
 }
 
+static void forget_own_listener(const struct sk_config *cfg, struct json *spec) {
+  struct json *sc = json_get_path(spec, "linux", "seccomp", NULL);
+  const char *lp = json_string(json_get(sc, "listenerPath"));
+  if (lp && path_is_under(lp, cfg->state_dir))
+    json_del(sc, "listenerPath");
+}
+
 static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir) {
   cleanup_error struct sk_error *e2 = NULL;
   if (sup_stop(dir, &e2) < 0) {
@@ -152,6 +159,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
     return -1;
 
+  /* A bundle stockade hardened before (an engine re-running it) carries
+   * the listenerPath of an earlier supervisor of ours: not another
+   * agent's. It is replaced below. */
+  forget_own_listener(ctx->cfg, spec);
   if (judge_spec(spec, p, &f, err) < 0)
     return sk_error_wrap(err, "%s", specfile);
 

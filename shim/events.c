@@ -76,3 +76,56 @@ int event_write(const char *path, const struct json *ev, struct sk_error **err) 
     return sk_error_set(err, ENOSPC, "short write to the event file %s", path);
   return 0;
 }
+
+/* The bucket starts full: a container's first burst of decisions (its
+ * start-up) is never dropped. A burst below one would drop everything,
+ * including the event that reports the drops, so it is raised to one; a
+ * rate that is not positive never refills. */
+void event_limiter_init(struct event_limiter *l, double rate, double burst) {
+  l->rate = rate > 0 ? rate : 0; /* also NaN -> 0 */
+  l->burst = burst >= 1 ? burst : 1;
+  l->tokens = l->burst;
+  l->last.tv_sec = 0;
+  l->last.tv_nsec = 0;
+  l->dropped = 0;
+}
+
+/* Tokens are fractional, so 0.1 a second adds up to one after ten
+ * seconds whether take is called once or every millisecond; the
+ * tolerance keeps the rounding of many small additions from holding an
+ * event back. */
+#define TOKEN_EPSILON 1e-9
+
+bool event_limiter_take(struct event_limiter *l, const struct timespec *now) {
+  /* Computed in double: two timestamps far apart cannot overflow, and a
+   * clock that steps back (never CLOCK_MONOTONIC, but a caller's mistake)
+   * adds nothing and does not move last back. */
+  double elapsed =
+      ((double)now->tv_sec - (double)l->last.tv_sec) + ((double)now->tv_nsec - (double)l->last.tv_nsec) / 1e9;
+
+  if (elapsed > 0) {
+    double room = l->burst - l->tokens;
+    /* elapsed * rate may be huge (a bucket idle for days): compare before
+     * adding, so tokens never exceeds burst. */
+    if (l->rate > 0 && elapsed >= room / l->rate)
+      l->tokens = l->burst;
+    else
+      l->tokens += elapsed * l->rate;
+    l->last = *now;
+  }
+  if (l->tokens >= 1 - TOKEN_EPSILON) {
+    l->tokens -= 1;
+    if (l->tokens < 0)
+      l->tokens = 0;
+    return true;
+  }
+  if (l->dropped < ~0ull)
+    l->dropped++;
+  return false;
+}
+
+unsigned long long event_limiter_dropped(struct event_limiter *l) {
+  unsigned long long n = l->dropped;
+  l->dropped = 0;
+  return n;
+}

@@ -219,7 +219,6 @@ __attribute__((format(printf, 4, 5))) static int at_error(struct sk_error **err,
   return sk_error_set(err, 0, "%s%s%s", path, *path ? ": " : "", msg);
 }
 
-
 /* ---- the document model ---------------------------------------------------- */
 
 struct sc_action {

@@ -20,8 +20,8 @@ struct sk_config {
   char *profile_dir;     /* default SYSCONFDIR/stockade/profiles */
   char *default_profile; /* default "default" */
   enum sk_mode default_mode;
-  char *state_dir;  /* default /run/stockade */
-  char *event_file; /* JSON lines; NULL: no event file */
+  char *state_dir;     /* default /run/stockade */
+  char *event_file;    /* JSON lines; NULL: no event file */
   char **block_hashes; /* "blockHashes": SHA-256 of known-bad programs, every container */
   size_t n_block_hashes;
   double event_rate;  /* "eventRate": events a second per container (default 20) */

@@ -34,15 +34,33 @@ int mounts_load(pid_t pid, struct mount_table *t, struct sk_error **err);
 const struct mount_entry *mounts_find(const struct mount_table *t, int mnt_id);
 void mounts_free(struct mount_table *t);
 
-/* Where a file lives: memfd, tmpfs, a writable non-root mount (volume),
- * the root file system (image, or upper when written after start), other. */
+/* Where a file lives, in this order: memfd; the root file system (image,
+ * or upper when written after start), even when the root is itself a
+ * tmpfs; a pseudo file system (other); tmpfs or ramfs, rw or ro (tmpfs); a
+ * writable non-root mount (volume); anything else, or m NULL (other). */
 enum exec_where mounts_where(const struct mount_entry *m, bool written_after_start, bool memfd);
 
-/* Facts about an open file (a fanotify event's fd, or a target's fd seen
- * through pidfd_getfd): path as the container sees it (from
- * /proc/self/fd/N), memfd or not, mount, written after `started`. Touches
- * only the descriptor: never opens a file on a marked mount. path must hold
- * PATH_MAX bytes. */
+/* The kernel's views and device file systems, where no program a container
+ * could bring can be: proc, sysfs, devtmpfs, devpts, mqueue, cgroup,
+ * cgroup2, securityfs, debugfs, tracefs, bpf, ... */
+bool mounts_pseudo_fs(const char *fstype);
+
+/* The mount id of an open file (also O_PATH): statx STATX_MNT_ID, or
+ * /proc/self/fdinfo before Linux 5.8. -1 if unknown. */
+int mounts_fd_mount_id(int fd);
+
+/* Facts about an open file (a fanotify event's fd, an O_PATH fd, or a
+ * target's fd seen through pidfd_getfd): path as the container sees it
+ * (readlink of /proc/self/fd/N, verbatim: "/memfd:x (deleted)", "/tmp/y
+ * (deleted)"), memfd or not (then fileless too), mount (statx
+ * STATX_MNT_ID, or /proc/self/fdinfo before Linux 5.8), written after
+ * `started` (ctime >= started; no ctime: counted as written after).
+ * Read `started` from CLOCK_REALTIME_COARSE, the clock file systems stamp
+ * ctime from: from CLOCK_REALTIME, which runs up to a tick or two ahead
+ * of it, a file written in the first milliseconds after start would count
+ * as older. f->sha256 is set to NULL. * f->sha256 is set to NULL. Touches only the descriptor: never opens a
+ * file on a marked mount. path must hold PATH_MAX bytes; f->path points
+ * to it. f is written only on success. */
 int mounts_fact_from_fd(int fd, const struct mount_table *t, const struct timespec *started, struct exec_fact *f,
                         char *path, struct sk_error **err);
 

@@ -40,12 +40,17 @@ struct sup_ctx {
   char *runtime_root;      /* the runtime's --root (or its default) */
 
   /* Inside the supervisor. */
-  struct fan *fan;      /* fanotify, opened before fork so failure is reported */
-  bool marked;          /* the container's mounts are marked */
-  pid_t init_pid;       /* the container's init, from the first connection */
-  int init_pidfd;       /* -1 until then */
+  struct fan *fan; /* fanotify, opened before fork so failure is reported */
+  bool marked;     /* the container's mounts are marked */
+  pid_t init_pid;  /* the container's init, from the first connection */
+  int init_pidfd;  /* -1 until then */
   struct event_limiter limiter;
   unsigned long long n_notify, n_deny; /* counters for the stop event */
+  struct {
+    pid_t pid;
+    struct json *argv;
+  } recent[16]; /* sup_remember_argv: a small ring */
+  unsigned recent_next;
 };
 
 /* Start the supervisor for a container: bind the socket, fork, detach.
@@ -71,7 +76,12 @@ int sup_stop(const char *state_dir, struct sk_error **err);
  * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
 const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
 
-/* One event for an exec decision (also used by fanotify and notify). */
+/* The argv of an exec let through to fanotify, kept briefly by pid so the
+ * fanotify decision's event carries it too (fanotify sees no argv). */
+void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
+
+/* One event for an exec decision (also used by fanotify and notify). With
+ * argv NULL, the argv remembered for pid (if any) is used. */
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken);
 

@@ -37,7 +37,7 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-#define ARGV_MAX 64    /* argv entries kept for the event */
+#define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */
 
 void notify_setup_fd(int nfd) {
@@ -258,11 +258,21 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     if (f.fileless)
       f.path = target;
   } else if (path[0] && path_facts(ctx, pid, dirfd_arg, path, &f, resolved) == 0) {
-    f.path = path; /* as the program named it */
+    /* Judge the file the path leads to (symlinks resolved inside the
+     * container: /bin/sh is /bin/busybox), as fanotify will; argv keeps
+     * the name the program used. */
+    f.path = resolved;
   }
 
   decide_exec(ctx->profile, &ctx->blocklist, &f, &d);
+  /* Hashes are fanotify's to read, from the file the kernel opens: a rule
+   * that needs one (a block-list, a pinned allow-list entry) is decided
+   * there. Fileless and drift need none and are decided here. */
+  if (d.kind == DECIDE_DENY && decide_needs_hash(ctx->profile, &ctx->blocklist, &f) &&
+      strcmp(d.type, "fileless") != 0 && strcmp(d.type, "drift") != 0)
+    d.kind = DECIDE_ALLOW;
   if (d.kind == DECIDE_ALLOW) {
+    sup_remember_argv(ctx, pid, argv);
     /* Final word: fanotify, on the file the kernel really opens. */
     if (respond(nfd, req.id, 0, true) < 0)
       return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");

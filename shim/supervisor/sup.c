@@ -63,6 +63,24 @@ static bool runtime_has_container(const struct sup_ctx *ctx) {
   return stat(p, &st) == 0;
 }
 
+void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv) {
+  unsigned i = ctx->recent_next++ % (sizeof(ctx->recent) / sizeof(ctx->recent[0]));
+  json_free(ctx->recent[i].argv);
+  ctx->recent[i].pid = pid;
+  ctx->recent[i].argv = argv ? json_copy(argv) : NULL;
+}
+
+static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
+  size_t n = sizeof(ctx->recent) / sizeof(ctx->recent[0]), k;
+  /* newest first: a pid that execs twice matches its latest exec */
+  for (k = 1; k <= n; k++) {
+    size_t i = (ctx->recent_next - k) % n;
+    if (ctx->recent[i].argv && ctx->recent[i].pid == pid)
+      return ctx->recent[i].argv;
+  }
+  return NULL;
+}
+
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
@@ -87,6 +105,8 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
   if (f && (event_set_str(ev, "path", f->path) < 0 || event_set_str(ev, "sha256", f->sha256) < 0 ||
             event_set_str(ev, "where", exec_where_name(f->where)) < 0))
     return;
+  if (argv == NULL && pid > 0)
+    argv = recall_argv(ctx, pid);
   if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
     return;
   if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)

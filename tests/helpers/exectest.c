@@ -312,8 +312,8 @@ nofork:
 struct race {
   char buf[4096]; /* the path execve reads, flipped by the second thread */
   char good[4096], bad[4096];
-  size_t len;             /* of the longer of good and bad, with the NUL */
-  volatile int flips;     /* how many times the thread has flipped */
+  size_t len;              /* of the longer of good and bad, with the NUL */
+  volatile unsigned flips; /* how many times the thread has flipped */
   char *argv[4];
 };
 
@@ -323,13 +323,18 @@ static void *race_flipper(void *arg) {
   struct race *r = arg;
   volatile char *b = r->buf;
   for (;;) {
-    for (size_t i = 0; i < r->len; i++)
-      if (r->good[i] != r->bad[i])
-        b[i] = r->bad[i];
-    for (size_t i = 0; i < r->len; i++)
-      if (r->good[i] != r->bad[i])
-        b[i] = r->good[i];
-    r->flips++;
+    for (int to_bad = 1; to_bad >= 0; to_bad--) {
+      const char *src = to_bad ? r->bad : r->good;
+      for (size_t i = 0; i < r->len; i++)
+        if (r->good[i] != r->bad[i])
+          b[i] = src[i];
+      /* Let the main thread have this CPU now and then (both may be
+       * queued on the same one, and a spinning thread keeps it for a whole
+       * slice); an odd period leaves the buffer GOOD or BAD at a yield
+       * alike. */
+      if (++r->flips % 257 == 0)
+        sched_yield();
+    }
   }
   return NULL;
 }

@@ -29,7 +29,8 @@ case $B in
   *) SK_BUILD=$SK_REPO/$B ;;
 esac
 SK_BIN=$SK_BUILD/stockade
-SK_PROBE=$SK_BUILD/helpers/probe
+SK_HELPERS=$SK_BUILD/helpers
+SK_PROBE=$SK_HELPERS/probe
 SK_RUNTIMES=${SK_RUNTIMES:-runc crun}
 SK_TIMEOUT=${SK_TIMEOUT:-30}
 SK_RUNC=${SK_RUNC:-$(command -v runc || echo /usr/sbin/runc)}
@@ -145,8 +146,9 @@ sk_profile_dir() {
 # ---------------------------------------------------------------------------
 # Bundles
 
-# sk_build_rootfs DIR: busybox (static) with its applets, the probe helper,
-# and the directories the specs mount over.
+# sk_build_rootfs DIR: busybox (static) with its applets, every helper built
+# in $SK_HELPERS (probe, exectest, sktrue, ...) in /bin, and the directories
+# the specs mount over.
 sk_build_rootfs() {
   local r=$1
   mkdir -p "$r"/bin "$r"/proc "$r"/dev "$r"/sys "$r"/tmp "$r"/etc "$r"/work "$r"/root "$r"/run \
@@ -156,6 +158,13 @@ sk_build_rootfs() {
   cp "$SK_BUSYBOX" "$r"/bin/busybox
   cp "$SK_PROBE" "$r"/bin/probe
   chmod 0755 "$r"/bin/busybox "$r"/bin/probe
+  local h
+  for h in "$SK_HELPERS"/*; do
+    if [ ! -f "$h" ] || [ ! -x "$h" ]; then
+      continue
+    fi
+    cp "$h" "$r/bin/${h##*/}" && chmod 0755 "$r/bin/${h##*/}" || return 1
+  done
   chroot "$r" /bin/busybox --install -s /bin
   printf 'root:x:0:0:root:/root:/bin/sh\nwww:x:101:101:www:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r"/etc/passwd
   printf 'root:x:0:\nwww:x:101:\nnogroup:x:65534:\n' >"$r"/etc/group
@@ -344,6 +353,159 @@ sk_require_stockade() {
 }
 
 # ---------------------------------------------------------------------------
+# The supervisor (DESIGN.md, "The supervisor"): one per supervised container,
+# pid in <stateDir>/<key>/sup.pid, socket <stateDir>/<key>/sup.sock.
+
+# sk_sup_dir ID: stockade's state directory of container ID in this case
+# (the one whose meta.json names it); nothing when there is none.
+sk_sup_dir() {
+  local m
+  for m in "$CASE"/state/*/meta.json; do
+    [ -f "$m" ] || continue
+    if [ "$(jq -r .id "$m" 2>/dev/null)" = "$1" ]; then
+      dirname "$m"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# sk_proc_ident PID: "PID:STARTTIME" (field 22 of /proc/PID/stat), which
+# names one process even after its pid is reused; nothing if PID is gone.
+sk_proc_ident() {
+  local st f
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  # the fields after "(comm) ": state (field 3) is f[0], starttime (22) f[19]
+  read -ra f <<<"${st##*) }"
+  echo "$1:${f[19]}"
+}
+
+# sk_proc_alive IDENT: the process named by sk_proc_ident is still there
+# and not a zombie.
+sk_proc_alive() {
+  local pid=${1%%:*} st
+  [ "$(sk_proc_ident "$pid")" = "$1" ] || return 1
+  st=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  st=${st##*) }
+  [ "${st%% *}" != Z ]
+}
+
+# sk_wait_gone IDENT [SECONDS]: poll until the process is gone.
+sk_wait_gone() {
+  local n=$((${2:-10} * 10))
+  while [ $n -gt 0 ]; do
+    sk_proc_alive "$1" || return 0
+    sleep 0.1
+    n=$((n - 1))
+  done
+  return 1
+}
+
+# sk_assert_supervised ID BUNDLE: container ID has a live supervisor whose
+# socket is the hardened spec's linux.seccomp.listenerPath, and the spec's
+# filter sends execve and execveat to it. Sets SK_SUP_DIR, SK_SUP_PID and
+# SK_SUP_IDENT (for sk_assert_unsupervised after delete).
+sk_assert_supervised() {
+  local id=$1 b=$2 n
+  SK_SUP_DIR=$(sk_sup_dir "$id")
+  [ -n "$SK_SUP_DIR" ] || sk_fail "container $id: no state directory of stockade's names it"
+  [ -f "$SK_SUP_DIR/sup.pid" ] || sk_fail "container $id: no sup.pid in $SK_SUP_DIR ($(find "$SK_SUP_DIR" -mindepth 1 -printf '%f ' 2>/dev/null))"
+  SK_SUP_PID=$(tr -dc '0-9' <"$SK_SUP_DIR/sup.pid")
+  [ -n "$SK_SUP_PID" ] || sk_fail "container $id: sup.pid holds no pid: \"$(cat "$SK_SUP_DIR/sup.pid")\""
+  SK_SUP_IDENT=$(sk_proc_ident "$SK_SUP_PID")
+  sk_proc_alive "$SK_SUP_IDENT" || sk_fail "container $id: supervisor pid $SK_SUP_PID (sup.pid) is not running"
+  [ -S "$SK_SUP_DIR/sup.sock" ] || sk_fail "container $id: $SK_SUP_DIR/sup.sock is not a socket"
+  sk_assert_eq "$(jq -r '.linux.seccomp.listenerPath // "none"' "$b/config.json")" "$SK_SUP_DIR/sup.sock" \
+    "container $id: linux.seccomp.listenerPath of the spec the runtime runs"
+  for n in execve execveat; do
+    jq -e --arg n "$n" '[.linux.seccomp.syscalls[]? | select(.action == "SCMP_ACT_NOTIFY") | .names[]] | index($n)' \
+      "$b/config.json" >/dev/null ||
+      sk_fail "container $id: the spec's seccomp filter does not send $n to the supervisor (SCMP_ACT_NOTIFY)"
+  done
+  sk_log "container $id: supervisor pid $SK_SUP_PID, socket $SK_SUP_DIR/sup.sock"
+}
+
+# sk_assert_unsupervised ID IDENT WHAT: after `stockade delete`, nothing of
+# the container's supervision is left: the process IDENT (from
+# sk_assert_supervised) is gone, and so is the state directory with its
+# socket and pid file.
+sk_assert_unsupervised() {
+  local id=$1 ident=$2 what=$3
+  sk_wait_gone "$ident" 5 || sk_fail "$what: supervisor pid ${ident%%:*} of $id still runs: $(tr '\0' ' ' <"/proc/${ident%%:*}/cmdline")"
+  [ -z "$(sk_sup_dir "$id")" ] || sk_fail "$what: stockade's state for $id is still there: $(sk_sup_dir "$id")"
+  [ -z "$(find "$CASE/state" -name 'sup.*' 2>/dev/null)" ] ||
+    sk_fail "$what: supervisor files left in the state dir: $(find "$CASE/state" -name 'sup.*' | tr '\n' ' ')"
+}
+
+# sk_events ID [JQ-FILTER [JQ-ARGS...]]: the events of container ID (one
+# compact JSON object a line) that pass the filter (a select(...)).
+sk_events() {
+  local id=$1 filter=${2:-.}
+  shift 2 2>/dev/null || shift $#
+  [ -f "$CASE/events.json" ] || return 0
+  jq -c --arg id "$id" "$@" "select(.container == \$id) | $filter" "$CASE/events.json" 2>/dev/null
+}
+
+# sk_wait_event ID JQ-SELECT [SECONDS [JQ-ARGS...]]: poll (the supervisor
+# writes events after it answered) until an event of ID passes the select;
+# prints the first one.
+sk_wait_event() {
+  local id=$1 filter=$2 n=$((${3:-5} * 10)) e
+  shift 3 2>/dev/null || shift $#
+  while :; do
+    e=$(sk_events "$id" "$filter" "$@" | head -n 1)
+    [ -n "$e" ] && { echo "$e"; return 0; }
+    [ $n -le 0 ] && return 1
+    sleep 0.1
+    n=$((n - 1))
+  done
+}
+
+# sk_assert_event ID JQ-SELECT WHAT [JQ-ARGS...]: an event of ID passes
+# the select (waited for up to 5 s); sets SK_EVENT to it. On failure the
+# container's events are logged.
+sk_assert_event() {
+  local id=$1 filter=$2 what=$3
+  shift 3
+  SK_EVENT=$(sk_wait_event "$id" "$filter" 5 "$@") || {
+    sk_log "events of $id:"
+    sk_events "$id" | sed 's/^/  event| /' >&2
+    sk_fail "$what: no event of $id matches $filter"
+  }
+  sk_log "  event| $SK_EVENT"
+}
+
+# sk_wait_grep FILE ERE [SECONDS]: poll until a line of FILE matches.
+sk_wait_grep() {
+  local n=$((${3:-10} * 10))
+  while [ $n -gt 0 ]; do
+    grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+    n=$((n - 1))
+  done
+  return 1
+}
+
+# Kill the supervisors of this case that are still running (by the pids in
+# their sup.pid files, and only if that process runs the stockade binary
+# under test). For a case's cleanup after its containers are gone; a case
+# that asserts on supervisors' lifetimes must do so before.
+sk_cleanup_supervisors() {
+  local f pid exe
+  [ -n "${CASE:-}" ] && [ -d "$CASE/state" ] || return 0
+  for f in "$CASE"/state/*/sup.pid; do
+    [ -f "$f" ] || continue
+    pid=$(tr -dc '0-9' <"$f")
+    [ -n "$pid" ] || continue
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    [ "$exe" = "$(readlink -f "$SK_BIN")" ] || continue
+    sk_log "cleanup: supervisor pid $pid ($f) still running; killed"
+    kill -KILL "$pid" 2>/dev/null
+  done
+  return 0
+}
+
+# ---------------------------------------------------------------------------
 # Cases
 
 # sk_case NAME FUNCTION [ARGS...]: run one test case in a subshell with its
@@ -402,3 +564,4 @@ sk_for_runtimes() {
     fi
   done
 }
+

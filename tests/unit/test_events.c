@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for shim/events.c: the event record (time, type, workload
- * identity from CRI annotations) and the event file, one valid JSON object
- * per line, whatever the strings contain. */
+ * identity from CRI annotations), the event file, one valid JSON object
+ * per line, whatever the strings contain, and the rate limiter. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -345,6 +345,142 @@ static void test_write_errors_name_the_file(void **state) {
   assert_null(err);
 }
 
+/* --- the rate limiter --- */
+
+/* A CLOCK_MONOTONIC-like timestamp from whole milliseconds. */
+static struct timespec ms(long long t) {
+  struct timespec ts = {.tv_sec = (time_t)(t / 1000), .tv_nsec = (long)(t % 1000) * 1000000};
+  return ts;
+}
+
+/* Take n times at the same instant; returns how many were let through. */
+static int take_n(struct event_limiter *l, struct timespec at, int n) {
+  int ok = 0, i;
+  for (i = 0; i < n; i++)
+    ok += event_limiter_take(l, &at) ? 1 : 0;
+  return ok;
+}
+
+static void test_limiter_burst_then_drops(void **state) {
+  struct event_limiter l;
+  struct timespec t = ms(100000);
+  (void)state;
+  event_limiter_init(&l, 10, 5);
+  assert_int_equal(event_limiter_dropped(&l), 0);
+  /* A full bucket: the first burst passes, each one after it is dropped. */
+  assert_int_equal(take_n(&l, t, 5), 5);
+  assert_int_equal(event_limiter_dropped(&l), 0);
+  assert_false(event_limiter_take(&l, &t));
+  assert_false(event_limiter_take(&l, &t));
+  assert_false(event_limiter_take(&l, &t));
+  /* Reported once, then reset. */
+  assert_int_equal(event_limiter_dropped(&l), 3);
+  assert_int_equal(event_limiter_dropped(&l), 0);
+  assert_false(event_limiter_take(&l, &t));
+  assert_int_equal(event_limiter_dropped(&l), 1);
+}
+
+static void test_limiter_refill(void **state) {
+  struct event_limiter l;
+  (void)state;
+  event_limiter_init(&l, 10, 5);
+  assert_int_equal(take_n(&l, ms(100000), 6), 5);
+  /* 10 a second: 99 ms is not yet a token, 100 ms is exactly one. */
+  assert_int_equal(take_n(&l, ms(100099), 1), 0);
+  assert_int_equal(take_n(&l, ms(100100), 2), 1);
+  /* 350 ms later: three and a half; three pass, the half stays. */
+  assert_int_equal(take_n(&l, ms(100450), 5), 3);
+  assert_int_equal(take_n(&l, ms(100500), 2), 1); /* half + half */
+  assert_int_equal(event_limiter_dropped(&l), 1 + 1 + 1 + 2 + 1);
+  /* Never more than the burst, however long the pause. */
+  assert_int_equal(take_n(&l, ms(160000), 8), 5);
+  assert_int_equal(event_limiter_dropped(&l), 3);
+}
+
+/* The first take after init, at any clock value, sees the full burst
+ * (timestamps count from boot; the bucket has never been used). */
+static void test_limiter_first_take_any_clock(void **state) {
+  struct event_limiter l;
+  struct timespec zero = {0, 0};
+  (void)state;
+  event_limiter_init(&l, 1, 3);
+  assert_int_equal(take_n(&l, zero, 4), 3);
+  event_limiter_init(&l, 1, 3);
+  assert_int_equal(take_n(&l, ms(987654321), 4), 3);
+}
+
+static void test_limiter_huge_gaps(void **state) {
+  struct event_limiter l;
+  struct timespec far = {.tv_sec = (time_t)(~0ull >> 1), .tv_nsec = 999999999};
+  struct timespec back = ms(1000);
+  (void)state;
+  /* A year idle at the largest rate the config allows: capped at burst. */
+  event_limiter_init(&l, 1000000, 200);
+  assert_int_equal(take_n(&l, ms(1000), 200), 200);
+  assert_int_equal(take_n(&l, ms(1000 + 365LL * 24 * 3600 * 1000), 300), 200);
+  assert_int_equal(event_limiter_dropped(&l), 100);
+  /* The largest timestamp there is: no overflow, still capped. */
+  assert_int_equal(take_n(&l, far, 201), 200);
+  assert_int_equal(event_limiter_dropped(&l), 1);
+  /* A clock that steps back adds nothing (and nothing breaks). */
+  assert_false(event_limiter_take(&l, &back));
+  assert_false(event_limiter_take(&l, &far));
+  assert_int_equal(event_limiter_dropped(&l), 2);
+  assert_true(l.tokens >= 0 && l.tokens <= l.burst);
+}
+
+static void test_limiter_fractions(void **state) {
+  struct event_limiter l;
+  long long t;
+  int ok = 0;
+  (void)state;
+  /* One every ten seconds. */
+  event_limiter_init(&l, 0.1, 1);
+  assert_true(event_limiter_take(&l, &(struct timespec){1000, 0}));
+  assert_false(event_limiter_take(&l, &(struct timespec){1005, 0}));
+  assert_false(event_limiter_take(&l, &(struct timespec){1009, 999000000}));
+  assert_true(event_limiter_take(&l, &(struct timespec){1010, 0}));
+  assert_int_equal(event_limiter_dropped(&l), 2);
+
+  /* The same rate, asked every millisecond for ten seconds: ten thousand
+   * additions of 0.0001 make one token at the end, not one too few
+   * (rounding) and not earlier. */
+  event_limiter_init(&l, 0.1, 1);
+  assert_true(event_limiter_take(&l, &(struct timespec){2000, 0}));
+  for (t = 2000001; t <= 2010000; t++) {
+    if (event_limiter_take(&l, &(struct timespec){ms(t).tv_sec, ms(t).tv_nsec})) {
+      ok++;
+      assert_int_equal(t, 2010000);
+    }
+  }
+  assert_int_equal(ok, 1);
+  assert_int_equal(event_limiter_dropped(&l), 9999);
+
+  /* 2.5 a second with a burst of 2.5: two at once (half a token is not an
+   * event), then one every 400 ms. */
+  event_limiter_init(&l, 2.5, 2.5);
+  assert_int_equal(take_n(&l, ms(5000), 3), 2);
+  assert_int_equal(take_n(&l, ms(5200), 2), 1); /* 0.5 + 0.5 */
+  assert_int_equal(take_n(&l, ms(5600), 2), 1);
+}
+
+/* What the config cannot produce still behaves: no refill at rate 0, and
+ * a burst below one is one, so the event that reports drops can pass. */
+static void test_limiter_degenerate(void **state) {
+  struct event_limiter l;
+  (void)state;
+  event_limiter_init(&l, 0, 2);
+  assert_int_equal(take_n(&l, ms(1000), 3), 2);
+  assert_int_equal(take_n(&l, ms(99999999), 3), 0);
+  assert_int_equal(event_limiter_dropped(&l), 4);
+  event_limiter_init(&l, -5, 0);
+  assert_int_equal(take_n(&l, ms(1000), 2), 1);
+  assert_int_equal(take_n(&l, ms(2000), 1), 0);
+  event_limiter_init(&l, 1, 0.2);
+  assert_int_equal(take_n(&l, ms(1000), 2), 1);
+  assert_int_equal(take_n(&l, ms(2000), 2), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_event_new_time_and_type),
@@ -358,6 +494,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_write_escapes_strings, setup_tmp, teardown_tmp),
       cmocka_unit_test_setup_teardown(test_write_invalid_utf8_never_breaks_a_line, setup_tmp, teardown_tmp),
       cmocka_unit_test_setup_teardown(test_write_errors_name_the_file, setup_tmp, teardown_tmp),
+      cmocka_unit_test(test_limiter_burst_then_drops),
+      cmocka_unit_test(test_limiter_refill),
+      cmocka_unit_test(test_limiter_first_take_any_clock),
+      cmocka_unit_test(test_limiter_huge_gaps),
+      cmocka_unit_test(test_limiter_fractions),
+      cmocka_unit_test(test_limiter_degenerate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,11 +207,11 @@ static void test_error_unknown_field(void **state) {
   (void)state;
   expect_parse_error("{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
                      "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
-                     "capabilities, writableRootfs, writablePaths, seccomp");
+                     "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action");
   /* Field names are case-sensitive, as in the OCI spec. */
   expect_parse_error("{\"name\": \"x\", \"AllowRoot\": true}",
                      "t.json:1:28: AllowRoot: unknown field \"AllowRoot\"; expected one of name, description, user, "
-                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp");
+                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action");
 }
 
 static void test_error_user(void **state) {
@@ -379,6 +380,294 @@ static void test_error_seccomp_value(void **state) {
   expect_parse_error("{\"name\": \"x\", \"seccomp\": \"seccomp/web.json\"}",
                      "t.json:1:26: seccomp: \"seccomp/web.json\" is relative but the profile was not read from a file; "
                      "expected \"default\", an inline OCI seccomp object, or an absolute path");
+}
+
+/* ---- exec, blockHashes, action ------------------------------------------ */
+
+#define H_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define H_C "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static void test_exec_fields(void **state) {
+  cleanup_profile struct profile *p =
+      parse_ok("{\n"
+               "  \"name\": \"py\",\n"
+               "  \"exec\": {\n"
+               "    \"allow\": [\"/usr/bin/*\", {\"path\": \"/usr/bin/python3\", \"sha256\": \"" H_A "\"},\n"
+               "              {\"path\": \"/usr/bin/python3\", \"sha256\": \"" H_B "\"}, {\"path\": \"/bin/sh\"},\n"
+               "              \"/usr/lib/*/ld-linux-*.so.[0-9]\"],\n"
+               "    \"allowWritable\": [\"/work/bin/*\", \"/opt/app/run\"]\n"
+               "  },\n"
+               "  \"blockHashes\": [\"" H_C "\"],\n"
+               "  \"action\": \"kill\"\n"
+               "}\n");
+  (void)state;
+  assert_true(p->has_exec_allow);
+  assert_int_equal(p->n_exec_allow, 5);
+  assert_string_equal(p->exec_allow[0].glob, "/usr/bin/*");
+  assert_null(p->exec_allow[0].sha256);
+  /* The same path with two hashes: two accepted versions. */
+  assert_string_equal(p->exec_allow[1].glob, "/usr/bin/python3");
+  assert_string_equal(p->exec_allow[1].sha256, H_A);
+  assert_string_equal(p->exec_allow[2].glob, "/usr/bin/python3");
+  assert_string_equal(p->exec_allow[2].sha256, H_B);
+  /* An object without "sha256" is the same as the path alone. */
+  assert_string_equal(p->exec_allow[3].glob, "/bin/sh");
+  assert_null(p->exec_allow[3].sha256);
+  assert_string_equal(p->exec_allow[4].glob, "/usr/lib/*/ld-linux-*.so.[0-9]");
+  assert_int_equal(p->n_exec_writable, 2);
+  assert_string_equal(p->exec_writable[0], "/work/bin/*");
+  assert_string_equal(p->exec_writable[1], "/opt/app/run");
+  assert_int_equal(p->n_block_hashes, 1);
+  assert_string_equal(p->block_hashes[0], H_C);
+  assert_int_equal(p->action, PROFILE_ACTION_KILL);
+}
+
+/* No "exec", an empty "exec", and "allowWritable" alone: no allow-list
+ * (every program of the image may run), action deny. */
+static void test_exec_defaults(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"x\"}");
+  cleanup_profile struct profile *e = parse_ok("{\"name\": \"x\", \"exec\": {}, \"blockHashes\": []}");
+  cleanup_profile struct profile *w =
+      parse_ok("{\"name\": \"x\", \"exec\": {\"allowWritable\": [\"/data/*\"]}, \"action\": \"freeze\"}");
+  cleanup_profile struct profile *d =
+      parse_ok("{\"name\": \"x\", \"action\": \"deny\", \"exec\": {\"allowWritable\": []}}");
+  (void)state;
+  assert_false(p->has_exec_allow);
+  assert_int_equal(p->n_exec_allow, 0);
+  assert_int_equal(p->n_exec_writable, 0);
+  assert_int_equal(p->n_block_hashes, 0);
+  assert_int_equal(p->action, PROFILE_ACTION_DENY);
+  assert_false(e->has_exec_allow);
+  assert_int_equal(e->n_exec_writable, 0);
+  assert_int_equal(e->n_block_hashes, 0);
+  assert_false(w->has_exec_allow);
+  assert_int_equal(w->n_exec_writable, 1);
+  assert_string_equal(w->exec_writable[0], "/data/*");
+  assert_int_equal(w->action, PROFILE_ACTION_FREEZE);
+  assert_false(d->has_exec_allow);
+  assert_int_equal(d->n_exec_writable, 0);
+  assert_int_equal(d->action, PROFILE_ACTION_DENY);
+}
+
+static void test_action_name(void **state) {
+  (void)state;
+  assert_string_equal(profile_action_name(PROFILE_ACTION_DENY), "deny");
+  assert_string_equal(profile_action_name(PROFILE_ACTION_KILL), "kill");
+  assert_string_equal(profile_action_name(PROFILE_ACTION_FREEZE), "freeze");
+  assert_string_equal(profile_action_name((enum profile_action)3), "unknown");
+  assert_string_equal(profile_action_name((enum profile_action) - 1), "unknown");
+}
+
+/* "exec" is the value at column 10 of line 2. */
+static void expect_exec_error(const char *exec, const char *want) {
+  cleanup_free char *text = NULL;
+  assert_true(asprintf(&text, "{\"name\": \"x\",\n \"exec\": %s}", exec) > 0);
+  expect_parse_error(text, want);
+}
+
+static void test_error_exec(void **state) {
+  (void)state;
+  expect_exec_error("[\"/usr/bin/*\"]", "t.json:2:10: exec: got an array; expected an object such as {\"allow\": "
+                                        "[\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"]}");
+  expect_exec_error("{\"allow\": [\"/bin/*\"], \"deny\": []}",
+                    "t.json:2:40: exec.deny: unknown field \"deny\"; expected one of allow, allowWritable");
+  expect_exec_error("{\"Allow\": []}",
+                    "t.json:2:20: exec.Allow: unknown field \"Allow\"; expected one of allow, allowWritable");
+  expect_exec_error("{\"allow\": \"/usr/bin/*\"}",
+                    "t.json:2:20: exec.allow: got a string; expected an array of paths or globs such as "
+                    "[\"/usr/bin/*\"]");
+  /* An empty allow-list is refused: nothing could run, not even the
+   * entrypoint. */
+  expect_exec_error("{\"allow\": []}",
+                    "t.json:2:20: exec.allow: the list is empty, so no program could run, not even the container's "
+                    "entrypoint; expected at least one path or glob such as \"/usr/bin/*\" (leave \"allow\" out to "
+                    "let every program of the image run)");
+  expect_exec_error("{\"allow\": [\"/bin/*\", 7]}",
+                    "t.json:2:31: exec.allow[1]: got a number; expected a path or glob such as \"/usr/bin/*\", or an "
+                    "object such as {\"path\": \"/usr/bin/python3\", \"sha256\": \"<64 hex digits>\"}");
+  expect_exec_error("{\"allow\": [{\"sha256\": \"" H_A "\"}]}",
+                    "t.json:2:21: exec.allow[0]: missing \"path\"; expected an object such as {\"path\": "
+                    "\"/usr/bin/python3\", \"sha256\": \"<64 hex digits>\"}");
+  expect_exec_error("{\"allow\": [{\"path\": \"/bin/sh\", \"hash\": \"x\"}]}",
+                    "t.json:2:49: exec.allow[0].hash: unknown field \"hash\"; expected one of path, sha256");
+  expect_exec_error("{\"allow\": [{\"path\": [\"/bin/sh\"]}]}",
+                    "t.json:2:30: exec.allow[0].path: got an array; expected an absolute path or glob such as "
+                    "\"/usr/bin/*\"");
+  expect_exec_error("{\"allowWritable\": \"/work/bin/*\"}",
+                    "t.json:2:28: exec.allowWritable: got a string; expected an array of paths or globs such as "
+                    "[\"/work/bin/*\"]");
+  expect_exec_error("{\"allowWritable\": [null]}",
+                    "t.json:2:29: exec.allowWritable[0]: got null; expected an absolute path or glob such as "
+                    "\"/work/bin/*\"");
+  expect_exec_error("{\"allowWritable\": [\"/work/bin/*\", \"/opt/x\", \"/work/bin/*\"]}",
+                    "t.json:2:54: exec.allowWritable[2]: duplicate path \"/work/bin/*\" (also "
+                    "exec.allowWritable[0]); expected each path once");
+}
+
+/* Each glob at column 21 of line 2, as the second element of exec.allow
+ * (column 32), and as the path of an object (column 30). */
+static void expect_glob_error(const char *glob, const char *problem) {
+  cleanup_free char *a = NULL, *b = NULL, *w = NULL;
+  cleanup_free char *wa = NULL, *wb = NULL, *ww = NULL;
+  assert_true(asprintf(&a, "{\"allow\": [\"%s\"]}", glob) > 0);
+  assert_true(asprintf(&wa, "t.json:2:21: exec.allow[0]: %s", problem) > 0);
+  expect_exec_error(a, wa);
+  assert_true(asprintf(&b, "{\"allow\": [{\"path\": \"%s\"}]}", glob) > 0);
+  assert_true(asprintf(&wb, "t.json:2:30: exec.allow[0].path: %s", problem) > 0);
+  expect_exec_error(b, wb);
+  assert_true(asprintf(&w, "{\"allowWritable\": [\"%s\"]}", glob) > 0);
+  assert_true(asprintf(&ww, "t.json:2:29: exec.allowWritable[0]: %s", problem) > 0);
+  expect_exec_error(w, ww);
+}
+
+static void test_error_exec_globs(void **state) {
+  char long_path[PATH_MAX + 2];
+  (void)state;
+  expect_glob_error("", "the path is empty; expected an absolute path or glob such as \"/usr/bin/*\"");
+  expect_glob_error("bin/*", "\"bin/*\" is relative; expected an absolute path or glob such as \"/usr/bin/*\"");
+  expect_glob_error("*/sh", "\"*/sh\" is relative; expected an absolute path or glob such as \"/usr/bin/*\"");
+  expect_glob_error("/usr/bin/../../tmp/x",
+                    "\"/usr/bin/../../tmp/x\" has a \"..\" segment; expected a clean absolute path without \"..\"");
+  expect_glob_error("/usr//bin/*", "\"/usr//bin/*\" is not clean; expected \"/usr/bin/*\"");
+  expect_glob_error("/usr/bin/", "\"/usr/bin/\" is not clean; expected \"/usr/bin\"");
+  expect_glob_error("/usr/./bin/sh", "\"/usr/./bin/sh\" is not clean; expected \"/usr/bin/sh\"");
+  expect_glob_error("/", "\"/\" is the root directory, which no program is; expected an absolute path or glob such "
+                         "as \"/usr/bin/*\"");
+  expect_glob_error("/usr/**", "\"/usr/**\" has \"**\", which matches no more than \"*\" (neither crosses \"/\"); "
+                               "expected one \"*\" per directory level such as \"/usr/lib/*/*\"");
+  long_path[0] = '/';
+  memset(long_path + 1, 'a', PATH_MAX);
+  long_path[PATH_MAX + 1] = '\0';
+  expect_glob_error(long_path, "the path is longer than 4095 bytes; expected a shorter absolute path");
+  /* "..." and "a..b" are names, not ".." segments; "*" alone below "/" is fine. */
+  profile_free(parse_ok("{\"name\": \"x\", \"exec\": {\"allow\": [\"/a..b/...\", \"/*\", \"/opt/[a-z]?/bin/*\"]}}"));
+}
+
+static void test_error_exec_duplicates(void **state) {
+  (void)state;
+  expect_exec_error("{\"allow\": [\"/usr/bin/*\", \"/bin/*\", \"/usr/bin/*\"]}",
+                    "t.json:2:45: exec.allow[2]: duplicate path \"/usr/bin/*\" (also exec.allow[0]); expected each "
+                    "path once");
+  /* {"path": p} is the same entry as p */
+  expect_exec_error("{\"allow\": [\"/bin/sh\", {\"path\": \"/bin/sh\"}]}",
+                    "t.json:2:41: exec.allow[1].path: duplicate path \"/bin/sh\" (also exec.allow[0]); expected each "
+                    "path once");
+  expect_exec_error("{\"allow\": [{\"path\": \"/bin/sh\", \"sha256\": \"" H_A "\"},\n"
+                    "  {\"path\": \"/bin/sh\", \"sha256\": \"" H_A "\"}]}",
+                    "t.json:3:12: exec.allow[1].path: duplicate entry \"/bin/sh\" with the same sha256 (also "
+                    "exec.allow[0]); expected each path and sha256 once");
+  /* A path both pinned and not pinned, in either order. */
+  expect_exec_error("{\"allow\": [\"/bin/sh\",\n  {\"path\": \"/bin/sh\", \"sha256\": \"" H_A "\"}]}",
+                    "t.json:3:12: exec.allow[1].path: \"/bin/sh\" is also exec.allow[0], without a sha256; expected "
+                    "the path either with sha256 values or without, not both");
+  expect_exec_error("{\"allow\": [{\"path\": \"/bin/sh\", \"sha256\": \"" H_A "\"},\n  \"/bin/sh\"]}",
+                    "t.json:3:3: exec.allow[1]: \"/bin/sh\" is also exec.allow[0], with a sha256; expected the path "
+                    "either with sha256 values or without, not both");
+}
+
+static void test_error_sha256(void **state) {
+  static const struct {
+    const char *value, *problem;
+  } cases[] = {
+      {"\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"",
+       "\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\" has a character other than 0-9 and a-f; "
+       "expected 64 lowercase hex digits (as sha256sum prints them)"},
+      {"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\"",
+       "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\" has a character other than 0-9 and a-f; "
+       "expected 64 lowercase hex digits (as sha256sum prints them)"},
+      {"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\"",
+       "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\" has 63 characters; expected 64 lowercase "
+       "hex digits (as sha256sum prints them)"},
+      {"\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"",
+       "\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\" has 71 characters; expected 64 "
+       "lowercase hex digits (as sha256sum prints them)"},
+      {"\"\"", "\"\" has 0 characters; expected 64 lowercase hex digits (as sha256sum prints them)"},
+      {"12", "got a number; expected 64 lowercase hex digits (as sha256sum prints them)"},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cleanup_free char *e = NULL, *we = NULL, *b = NULL, *wb = NULL;
+    /* in exec.allow: column 51 of line 2 */
+    assert_true(asprintf(&e, "{\"allow\": [{\"path\": \"/bin/sh\", \"sha256\": %s}]}", cases[i].value) > 0);
+    assert_true(asprintf(&we, "t.json:2:51: exec.allow[0].sha256: %s", cases[i].problem) > 0);
+    expect_exec_error(e, we);
+    /* in blockHashes: column 86 of line 2 (second element) */
+    assert_true(asprintf(&b, "{\"name\": \"x\",\n \"blockHashes\": [\"" H_A "\", %s]}", cases[i].value) > 0);
+    assert_true(asprintf(&wb, "t.json:2:86: blockHashes[1]: %s", cases[i].problem) > 0);
+    expect_parse_error(b, wb);
+  }
+}
+
+static void test_error_block_hashes(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"blockHashes\": \"" H_A "\"}",
+                     "t.json:1:30: blockHashes: got a string; expected an array of SHA-256 values such as "
+                     "[\"<64 hex digits>\"]");
+  expect_parse_error("{\"name\": \"x\",\n \"blockHashes\": [\"" H_A "\",\n  \"" H_B "\",\n  \"" H_A "\"]}",
+                     "t.json:4:3: blockHashes[2]: duplicate hash (also blockHashes[0]); expected each hash once");
+  /* A pinned program whose hash is blocked could never run; found
+   * whichever field comes first in the file. */
+  expect_parse_error("{\"name\": \"x\",\n \"blockHashes\": [\"" H_B "\", \"" H_A "\"],\n"
+                     " \"exec\": {\"allow\": [\"/bin/*\", {\"path\": \"/bin/app\", \"sha256\": \"" H_A "\"}]}}",
+                     "t.json:3:62: exec.allow[1].sha256: \"" H_A "\" is also blockHashes[1], so this program could "
+                     "never run; expected a hash that is not blocked");
+  expect_parse_error("{\"name\": \"x\",\n"
+                     " \"exec\": {\"allow\": [\"/bin/*\", {\"path\": \"/bin/app\", \"sha256\": \"" H_A "\"}]},\n"
+                     " \"blockHashes\": [\"" H_A "\"]}",
+                     "t.json:2:62: exec.allow[1].sha256: \"" H_A "\" is also blockHashes[0], so this program could "
+                     "never run; expected a hash that is not blocked");
+}
+
+static void test_error_action(void **state) {
+  (void)state;
+  expect_parse_error("{\"name\": \"x\", \"action\": 1}",
+                     "t.json:1:25: action: got a number; expected \"deny\", \"kill\" or \"freeze\"");
+  expect_parse_error("{\"name\": \"x\", \"action\": \"stop\"}",
+                     "t.json:1:25: action: \"stop\" is not an action; expected \"deny\", \"kill\" or \"freeze\"");
+  expect_parse_error("{\"name\": \"x\", \"action\": \"Kill\"}",
+                     "t.json:1:25: action: \"Kill\" is not an action; expected \"deny\", \"kill\" or \"freeze\"");
+  expect_parse_error("{\"name\": \"x\", \"action\": \"\"}",
+                     "t.json:1:25: action: \"\" is not an action; expected \"deny\", \"kill\" or \"freeze\"");
+  expect_parse_error("{\"name\": \"x\", \"action\": [\"deny\"]}",
+                     "t.json:1:25: action: got an array; expected \"deny\", \"kill\" or \"freeze\"");
+}
+
+static void test_to_json_exec(void **state) {
+  cleanup_profile struct profile *p = parse_ok(
+      "{\"name\": \"x\", \"exec\": {\"allow\": [\"/bin/*\", {\"path\": \"/bin/app\", \"sha256\": \"" H_A "\"}],"
+      " \"allowWritable\": [\"/work/*\"]}, \"blockHashes\": [\"" H_B "\"], \"action\": \"freeze\"}");
+  cleanup_profile struct profile *bare = parse_ok("{\"name\": \"bare\"}");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_json struct json *j = NULL;
+  cleanup_json struct json *k = NULL;
+  const struct json *allow, *w, *h;
+  (void)state;
+  assert_int_equal(profile_to_json(p, &j, &err), 0);
+  allow = json_get_path(j, "exec", "allow", NULL);
+  assert_true(json_is(allow, JSON_ARRAY));
+  assert_int_equal(allow->n, 2);
+  assert_string_equal(json_string(json_get(allow->items[0], "path")), "/bin/*");
+  assert_true(json_is(json_get(allow->items[0], "sha256"), JSON_NULL));
+  assert_string_equal(json_string(json_get(allow->items[1], "path")), "/bin/app");
+  assert_string_equal(json_string(json_get(allow->items[1], "sha256")), H_A);
+  w = json_get_path(j, "exec", "allowWritable", NULL);
+  assert_int_equal(w->n, 1);
+  assert_string_equal(json_string(w->items[0]), "/work/*");
+  h = json_get(j, "blockHashes");
+  assert_int_equal(h->n, 1);
+  assert_string_equal(json_string(h->items[0]), H_B);
+  assert_string_equal(json_string(json_get(j, "action")), "freeze");
+
+  /* Without them: no allow-list (null, not an empty list, which would mean
+   * something else), empty lists, action deny. */
+  assert_int_equal(profile_to_json(bare, &k, &err), 0);
+  assert_true(json_is(json_get_path(k, "exec", "allow", NULL), JSON_NULL));
+  assert_true(json_is(json_get_path(k, "exec", "allowWritable", NULL), JSON_ARRAY));
+  assert_int_equal(json_get_path(k, "exec", "allowWritable", NULL)->n, 0);
+  assert_int_equal(json_get(k, "blockHashes")->n, 0);
+  assert_string_equal(json_string(json_get(k, "action")), "deny");
 }
 
 /* ---- seccomp: inline, by path --------------------------------------- */
@@ -683,6 +972,12 @@ static void test_shipped_default(void **state) {
   assert_string_equal(p->writable_paths[0].path, "/tmp");
   assert_string_equal(p->writable_paths[0].size, "64m");
   assert_string_equal(p->seccomp_source, "default");
+  /* It must still run ordinary images: no allow-list, nothing blocked
+   * beyond the config's list, and a deny is only a deny. */
+  assert_false(p->has_exec_allow);
+  assert_int_equal(p->n_exec_writable, 0);
+  assert_int_equal(p->n_block_hashes, 0);
+  assert_int_equal(p->action, PROFILE_ACTION_DENY);
 }
 
 static void test_shipped_web(void **state) {
@@ -705,6 +1000,8 @@ static void test_shipped_web(void **state) {
   }
   assert_true(tmp && cache && run);
   assert_string_equal(p->seccomp_source, "default");
+  assert_false(p->has_exec_allow);
+  assert_int_equal(p->action, PROFILE_ACTION_DENY);
 }
 
 static void test_shipped_job(void **state) {
@@ -719,6 +1016,33 @@ static void test_shipped_job(void **state) {
   assert_string_equal(p->writable_paths[1].path, "/work");
   assert_string_equal(p->writable_paths[1].size, "256m");
   assert_string_equal(p->seccomp_source, "default");
+  assert_false(p->has_exec_allow);
+  assert_int_equal(p->action, PROFILE_ACTION_DENY);
+}
+
+/* The example of an allow-list: the programs a busybox- or alpine-like
+ * image ships, nothing written later, and the container killed on a
+ * violation. */
+static void test_shipped_locked(void **state) {
+  cleanup_profile struct profile *p = load_shipped("locked");
+  size_t i;
+  bool bin = false, usr_bin = false, musl = false;
+  (void)state;
+  assert_true(p->has_user);
+  assert_int_equal(p->uid, 65534);
+  assert_int_equal(p->n_capabilities, 0);
+  assert_false(p->writable_rootfs);
+  assert_true(p->has_exec_allow);
+  for (i = 0; i < p->n_exec_allow; i++) {
+    bin |= strcmp(p->exec_allow[i].glob, "/bin/*") == 0;
+    usr_bin |= strcmp(p->exec_allow[i].glob, "/usr/bin/*") == 0;
+    musl |= strcmp(p->exec_allow[i].glob, "/lib/ld-musl-*") == 0;
+    /* nothing in a writable place: /tmp is noexec anyway */
+    assert_false(str_has_prefix(p->exec_allow[i].glob, "/tmp"));
+  }
+  assert_true(bin && usr_bin && musl);
+  assert_int_equal(p->n_exec_writable, 0);
+  assert_int_equal(p->action, PROFILE_ACTION_KILL);
 }
 
 /* Every profile shipped in profiles/, including ones added later, loads;
@@ -824,6 +1148,16 @@ int main(void) {
       cmocka_unit_test(test_error_writable_paths),
       cmocka_unit_test(test_error_sizes),
       cmocka_unit_test(test_error_seccomp_value),
+      cmocka_unit_test(test_exec_fields),
+      cmocka_unit_test(test_exec_defaults),
+      cmocka_unit_test(test_action_name),
+      cmocka_unit_test(test_error_exec),
+      cmocka_unit_test(test_error_exec_globs),
+      cmocka_unit_test(test_error_exec_duplicates),
+      cmocka_unit_test(test_error_sha256),
+      cmocka_unit_test(test_error_block_hashes),
+      cmocka_unit_test(test_error_action),
+      cmocka_unit_test(test_to_json_exec),
       cmocka_unit_test(test_seccomp_inline),
       cmocka_unit_test(test_seccomp_inline_bad_syscall),
       cmocka_unit_test(test_seccomp_inline_errors),
@@ -839,6 +1173,7 @@ int main(void) {
       cmocka_unit_test(test_shipped_default),
       cmocka_unit_test(test_shipped_web),
       cmocka_unit_test(test_shipped_job),
+      cmocka_unit_test(test_shipped_locked),
       cmocka_unit_test(test_shipped_all),
       cmocka_unit_test(test_to_json),
       cmocka_unit_test(test_has_cap),

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stockadectl events: read the event file (one JSON object per line),
+ * keep one container's events, print them for people or as they are, and
+ * follow the file as it grows, is truncated or is rotated. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/config.h"
+#include "stockade/ctl.h"
+#include "stockade/json.h"
+#include "stockade/util.h"
+
+/* A --container shorter than this is only ever an exact id: "a" must not
+ * pick whichever container happens to start with an "a". */
+#define PREFIX_MIN 4
+#define SHORT_ID 12 /* as docker ps and crictl ps print ids */
+#define LINE_MAX_BYTES SK_MAX_FILE_SIZE
+#define POLL_NSEC (200L * 1000 * 1000)
+#define AMBIGUOUS_SHOWN 3
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+/* Which events are shown. An event matches when its "container" is want,
+ * or is resolved: the one full id that want is a prefix of. */
+struct filter {
+  const char *want; /* --container, or NULL for every event */
+  char *resolved;
+};
+
+/* One open event file, read in chunks and split into lines. The fd is
+ * ours; it is closed when the file is rotated away and at the end. */
+struct reader {
+  const char *path;
+  int fd;
+  dev_t dev;
+  ino_t ino;
+  off_t off;          /* bytes read from this file */
+  unsigned long line; /* lines completed in this file */
+  char *buf;          /* the line being assembled */
+  size_t len, cap;
+  bool overlong; /* dropping the rest of a line above LINE_MAX_BYTES */
+};
+
+/* Called for each line, without its '\n'; line is NULL for a line that
+ * was too long to keep. */
+typedef void (*line_fn)(struct reader *r, const char *line, size_t len, void *arg);
+
+static void reader_reset(struct reader *r) {
+  r->off = 0;
+  r->line = 0;
+  r->len = 0;
+  r->overlong = false;
+}
+
+static int reader_open(struct reader *r) {
+  struct stat st;
+  int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  r->fd = fd;
+  r->dev = st.st_dev;
+  r->ino = st.st_ino;
+  reader_reset(r);
+  return 0;
+}
+
+static void reader_close(struct reader *r) {
+  if (r->fd >= 0)
+    close(r->fd);
+  r->fd = -1;
+}
+
+static void end_line(struct reader *r, line_fn fn, void *arg) {
+  r->line++;
+  fn(r, r->overlong ? NULL : r->buf, r->overlong ? 0 : r->len, arg);
+  r->len = 0;
+  r->overlong = false;
+}
+
+static void feed(struct reader *r, const char *p, size_t n, line_fn fn, void *arg) {
+  while (n > 0) {
+    const char *nl = memchr(p, '\n', n);
+    size_t part = nl ? (size_t)(nl - p) : n;
+
+    if (!r->overlong && r->len + part > LINE_MAX_BYTES)
+      r->overlong = true;
+    if (!r->overlong && r->len + part + 1 > r->cap) {
+      size_t cap = r->cap ? r->cap : 4096;
+      char *nb;
+      while (cap < r->len + part + 1)
+        cap *= 2;
+      nb = realloc(r->buf, cap);
+      if (nb == NULL) {
+        r->overlong = true; /* reported as a line we could not keep */
+      } else {
+        r->buf = nb;
+        r->cap = cap;
+      }
+    }
+    if (!r->overlong) {
+      memcpy(r->buf + r->len, p, part);
+      r->len += part;
+      r->buf[r->len] = '\0';
+    }
+    if (nl == NULL)
+      return;
+    end_line(r, fn, arg);
+    p = nl + 1;
+    n -= part + 1;
+  }
+}
+
+/* Read up to the current end of the file. A line not yet ended by '\n'
+ * stays in the buffer (the writer may be in the middle of it). Returns 0
+ * at the end of the file (or when asked to stop), -1 with errno on a read
+ * error. */
+static int reader_pump(struct reader *r, line_fn fn, void *arg) {
+  static char chunk[1 << 16];
+
+  while (!stop_requested) {
+    ssize_t n = read(r->fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      return 0;
+    r->off += n;
+    feed(r, chunk, (size_t)n, fn, arg);
+  }
+  return 0;
+}
+
+/* The end of a file that will not grow any more: its last line counts
+ * even without a '\n'. */
+static void reader_finish(struct reader *r, line_fn fn, void *arg) {
+  if (r->len > 0 || r->overlong)
+    end_line(r, fn, arg);
+}
+
+/* ---- resolving a prefix ------------------------------------------------ */
+
+struct resolver {
+  const char *want;
+  bool exact;
+  char *ids[AMBIGUOUS_SHOWN]; /* distinct ids want is a prefix of */
+  size_t n;
+  bool more; /* and at least one more */
+};
+
+static void resolve_line(struct reader *r, const char *line, size_t len, void *arg) {
+  struct resolver *res = arg;
+  cleanup_json struct json *ev = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  const char *c;
+  size_t i;
+  (void)r;
+
+  /* Runtimes allow only [A-Za-z0-9_.+-] in ids, which JSON never escapes:
+   * a line without the text cannot be about such a container. */
+  if (line == NULL || memmem(line, len, res->want, strlen(res->want)) == NULL)
+    return;
+  if (json_parse(line, len, &ev, &err) < 0)
+    return; /* reported by the pass that prints */
+  c = json_string(json_get(ev, "container"));
+  if (c == NULL || !str_has_prefix(c, res->want))
+    return;
+  if (strcmp(c, res->want) == 0) {
+    res->exact = true;
+    return;
+  }
+  for (i = 0; i < res->n; i++)
+    if (strcmp(res->ids[i], c) == 0)
+      return;
+  if (res->n == AMBIGUOUS_SHOWN) {
+    res->more = true;
+    return;
+  }
+  res->ids[res->n] = strdup(c);
+  if (res->ids[res->n])
+    res->n++;
+}
+
+static void resolver_clear(struct resolver *res) {
+  size_t i;
+  for (i = 0; i < res->n; i++)
+    free(res->ids[i]);
+  res->n = 0;
+}
+
+/* Decide what --container stands for from the events already in the
+ * file: an exact id wins; else the one container it is a prefix of; two
+ * or more are an error. Returns -1 after saying so on stderr. */
+static int resolve(struct reader *r, struct filter *f) {
+  struct resolver res = {.want = f->want};
+  int rc = 0;
+
+  if (reader_pump(r, resolve_line, &res) < 0) {
+    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
+    resolver_clear(&res);
+    return -1;
+  }
+  reader_finish(r, resolve_line, &res);
+  if (res.exact) {
+    f->resolved = strdup(f->want);
+  } else if (res.n == 1 && !res.more) {
+    f->resolved = steal_pointer(&res.ids[0]);
+  } else if (res.n > 1) {
+    size_t i;
+    fprintf(stderr, "stockadectl events: container \"%s\" is ambiguous in %s: it begins ", f->want, r->path);
+    for (i = 0; i < res.n; i++)
+      fprintf(stderr, "%s%s", i ? ", " : "", res.ids[i]);
+    fprintf(stderr, "%s; give more of the id\n", res.more ? " and more" : "");
+    rc = -1;
+  }
+  resolver_clear(&res);
+  if (rc == 0 && lseek(r->fd, 0, SEEK_SET) < 0) {
+    fprintf(stderr, "stockadectl events: cannot read %s again: %s\n", r->path, strerror(errno));
+    return -1;
+  }
+  reader_reset(r);
+  return rc;
+}
+
+static bool filter_match(struct filter *f, const char *container) {
+  if (f->want == NULL)
+    return true;
+  if (container == NULL)
+    return false;
+  if (strcmp(container, f->want) == 0)
+    return true;
+  if (f->resolved)
+    return strcmp(container, f->resolved) == 0;
+  /* Nothing in the file when we started: the first container that the
+   * prefix fits is the one followed. */
+  if (strlen(f->want) >= PREFIX_MIN && str_has_prefix(container, f->want)) {
+    f->resolved = strdup(container);
+    return f->resolved != NULL;
+  }
+  return false;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+/* What a container wrote (a path, an argv) goes to an operator's
+ * terminal: control characters (C0, DEL, C1) and the Unicode controls that
+ * reorder or break text are escaped, and so is the backslash, so that
+ * "\x1b" on the screen always means the byte was escaped. Returns a
+ * malloc'd string ("-" for NULL), or NULL when out of memory. */
+static char *clean(const char *s) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "-");
+  char *out = malloc(strlen((const char *)p) * 6 + 1), *o = out;
+
+  if (out == NULL)
+    return NULL;
+  for (; *p; p++) {
+    if (*p == '\\') {
+      o += sprintf(o, "\\\\");
+    } else if (*p == '\n') {
+      o += sprintf(o, "\\n");
+    } else if (*p == '\t') {
+      o += sprintf(o, "\\t");
+    } else if (*p == '\r') {
+      o += sprintf(o, "\\r");
+    } else if (*p < 0x20 || *p == 0x7f) {
+      o += sprintf(o, "\\x%02x", *p);
+    } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+      o += sprintf(o, "\\u%04x", p[1]); /* U+0080..U+009F */
+      p++;
+    } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae))) {
+      o += sprintf(o, "\\u20%02x", p[2] - 0x80); /* LRM, RLM, line/paragraph separators, embeddings, overrides */
+      p += 2;
+    } else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+      o += sprintf(o, "\\u20%02x", p[2] - 0x80 + 0x40); /* isolates U+2066..U+2069 */
+      p += 2;
+    } else {
+      *o++ = (char)*p;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+static const char *str_field(const struct json *ev, const char *key) { return json_string(json_get(ev, key)); }
+
+/* time container type outcome mechanism path-or-rule technique message */
+static void print_human(const struct json *ev) {
+  const char *type = str_field(ev, "type");
+  const char *container = str_field(ev, "container");
+  const char *decision = str_field(ev, "decision"), *action = str_field(ev, "action");
+  const char *what = str_field(ev, "path");
+  const char *message = str_field(ev, "reason");
+  cleanup_free char *outcome = NULL, *shortid = NULL, *msg = NULL;
+  cleanup_free char *c_time = NULL, *c_id = NULL, *c_type = NULL, *c_out = NULL, *c_mech = NULL;
+  cleanup_free char *c_what = NULL, *c_tech = NULL, *c_msg = NULL;
+  uint64_t dropped = 0;
+
+  /* What was decided and done: "deny/kill"; "deny" when the action is
+   * the decision; what happened to the supervisor for its own events. */
+  if (type && strcmp(type, "supervisor") == 0) {
+    outcome = strdup(str_field(ev, "event") ? str_field(ev, "event") : "-");
+  } else if (decision && action && strcmp(decision, action) != 0) {
+    if (asprintf(&outcome, "%s/%s", decision, action) < 0)
+      outcome = NULL;
+  } else {
+    outcome = strdup(decision ? decision : action ? action : "-");
+  }
+  if (what == NULL)
+    what = str_field(ev, "rule");
+  if (message == NULL)
+    message = str_field(ev, "message");
+  if (container)
+    shortid = strndup(container, SHORT_ID);
+  if (json_uint64(json_get(ev, "dropped"), &dropped) && dropped > 0) {
+    if (asprintf(&msg, "%s [%llu earlier events dropped]", message ? message : "-", (unsigned long long)dropped) < 0)
+      msg = NULL;
+  } else if (message) {
+    msg = strdup(message);
+  }
+
+  c_time = clean(str_field(ev, "time"));
+  c_id = clean(shortid);
+  c_type = clean(type);
+  c_out = clean(outcome);
+  c_mech = clean(str_field(ev, "mechanism"));
+  c_what = clean(what);
+  c_tech = clean(str_field(ev, "technique"));
+  c_msg = clean(msg);
+  if (!c_time || !c_id || !c_type || !c_out || !c_mech || !c_what || !c_tech || !c_msg) {
+    fprintf(stderr, "stockadectl events: out of memory\n");
+    return;
+  }
+  printf("%-24s %-12s %-12s %-9s %-8s %s %s %s\n", c_time, c_id, c_type, c_out, c_mech, c_what, c_tech, c_msg);
+}
+
+struct printer {
+  struct filter *filter;
+  bool as_json;
+  unsigned long malformed, shown;
+};
+
+__attribute__((format(printf, 3, 4))) static void malformed(struct printer *pr, const struct reader *r, const char *fmt,
+                                                            ...) {
+  va_list ap;
+
+  fprintf(stderr, "stockadectl events: %s:%lu", r->path, r->line);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "; skipped\n");
+  pr->malformed++;
+}
+
+static void print_line(struct reader *r, const char *line, size_t len, void *arg) {
+  struct printer *pr = arg;
+  cleanup_json struct json *ev = NULL;
+  cleanup_error struct sk_error *err = NULL;
+
+  if (line == NULL) {
+    malformed(pr, r, ": the line is longer than %u bytes", LINE_MAX_BYTES);
+    return;
+  }
+  if (len == 0) {
+    malformed(pr, r, ": an empty line; expected an event (a JSON object)");
+    return;
+  }
+  if (json_parse(line, len, &ev, &err) < 0) {
+    unsigned l, col;
+    int used = 0;
+    const char *why = err && err->msg ? err->msg : "invalid JSON";
+    /* json_parse says "line 1, column C: why"; the line is ours to count */
+    if (sscanf(why, "line %u, column %u: %n", &l, &col, &used) == 2 && used > 0)
+      malformed(pr, r, ":%u: %s", col, why + used);
+    else
+      malformed(pr, r, ": %s", why);
+    return;
+  }
+  if (!json_is(ev, JSON_OBJECT)) {
+    malformed(pr, r, ":%u: got %s; expected an event (a JSON object)", ev->col, json_type_name(ev));
+    return;
+  }
+  if (!filter_match(pr->filter, str_field(ev, "container")))
+    return;
+  pr->shown++;
+  if (pr->as_json) {
+    fwrite(line, 1, len, stdout);
+    putchar('\n');
+  } else {
+    print_human(ev);
+  }
+}
+
+/* ---- following ------------------------------------------------------------ */
+
+/* After the end of the file: has it been rotated (another file at the
+ * path now), truncated (copytruncate), or created? Reopens as needed;
+ * what the old file still held is read first. Returns -1 on an error
+ * that ends the command. */
+static int follow_check(struct reader *r, struct printer *pr) {
+  struct stat st;
+
+  if (stat(r->path, &st) < 0) {
+    if (errno == ENOENT)
+      return 0; /* moved away, the new one not yet created: keep reading the old one */
+    fprintf(stderr, "stockadectl events: cannot stat %s: %s\n", r->path, strerror(errno));
+    return -1;
+  }
+  if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino) {
+    if (st.st_size < r->off) {
+      if (lseek(r->fd, 0, SEEK_SET) < 0) {
+        fprintf(stderr, "stockadectl events: cannot rewind %s: %s\n", r->path, strerror(errno));
+        return -1;
+      }
+      reader_reset(r);
+    }
+    return 0;
+  }
+  if (r->fd >= 0) {
+    /* Rotated: the old file is complete; finish it before the new one. */
+    if (reader_pump(r, print_line, pr) == 0)
+      reader_finish(r, print_line, pr);
+    reader_close(r);
+  }
+  if (reader_open(r) < 0 && errno != ENOENT) {
+    fprintf(stderr, "stockadectl events: cannot open %s: %s\n", r->path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int follow(struct reader *r, struct printer *pr) {
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_stop; /* no SA_RESTART: the sleep ends at once */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
+  while (!stop_requested) {
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = POLL_NSEC};
+    if (r->fd >= 0 && reader_pump(r, print_line, pr) < 0) {
+      fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
+      return CTL_EXIT_BADINPUT;
+    }
+    fflush(stdout);
+    nanosleep(&ts, NULL);
+    if (!stop_requested && follow_check(r, pr) < 0)
+      return CTL_EXIT_BADINPUT;
+  }
+  fflush(stdout);
+  return 0;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static void events_usage(FILE *f) {
+  fprintf(f,
+          "usage: stockadectl events [--follow] [--container ID] [--json] [--file PATH]\n"
+          "\n"
+          "Print the events of the event file, one line each: time, container, type,\n"
+          "decision[/action], mechanism, path or rule, technique, message.\n"
+          "\n"
+          "  -f, --follow        keep printing events as they are written, across truncation\n"
+          "                      and rotation, until interrupted\n"
+          "  -c, --container ID  only this container's events: its full id, or the start of it\n"
+          "                      (at least %d characters) when that fits only one container\n"
+          "  -j, --json          print the matching events as they are in the file\n"
+          "      --file PATH     the event file (default: \"eventFile\" of $STOCKADE_CONFIG,\n"
+          "                      else " SK_CONFIG_DEFAULT ")\n"
+          "\n"
+          "Exit status: 0; 1 when a line was not an event (each is named on stderr);\n"
+          "2 on bad arguments or an event file that cannot be read.\n",
+          PREFIX_MIN);
+}
+
+/* The event file named by the node's config; NULL after saying why. */
+static char *configured_event_file(void) {
+  cleanup_config struct sk_config *cfg = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  char *path;
+
+  if (config_load(config_path(), &cfg, &err) < 0) {
+    fprintf(stderr, "stockadectl events: %s (or name the event file with --file PATH)\n", err->msg);
+    return NULL;
+  }
+  if (cfg->event_file == NULL) {
+    fprintf(stderr,
+            "stockadectl events: %s has no \"eventFile\", so events are not written to a file; set it there, or "
+            "name the event file with --file PATH\n",
+            cfg->path);
+    return NULL;
+  }
+  path = strdup(cfg->event_file);
+  if (path == NULL)
+    fprintf(stderr, "stockadectl events: out of memory\n");
+  return path;
+}
+
+int ctl_events(int argc, char **argv) {
+  static const struct option opts[] = {{"follow", no_argument, NULL, 'f'}, {"container", required_argument, NULL, 'c'},
+                                       {"json", no_argument, NULL, 'j'},   {"file", required_argument, NULL, 'F'},
+                                       {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0}};
+  cleanup_free char *path = NULL;
+  struct filter filter = {0};
+  struct printer pr = {.filter = &filter};
+  struct reader r = {.fd = -1};
+  bool follow_mode = false;
+  int c, status = 0;
+
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "fc:jh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'f':
+      follow_mode = true;
+      break;
+    case 'c':
+      filter.want = optarg;
+      break;
+    case 'j':
+      pr.as_json = true;
+      break;
+    case 'F':
+      free(path);
+      path = strdup(optarg);
+      break;
+    case 'h':
+      events_usage(stdout);
+      return 0;
+    default:
+      fprintf(stderr, "stockadectl events: see stockadectl events --help\n");
+      return CTL_EXIT_BADINPUT;
+    }
+  }
+  if (optind != argc) {
+    fprintf(stderr, "stockadectl events: unexpected argument \"%s\"; see stockadectl events --help\n", argv[optind]);
+    return CTL_EXIT_BADINPUT;
+  }
+  if (filter.want && filter.want[0] == '\0') {
+    fprintf(stderr, "stockadectl events: --container is empty; expected a container id\n");
+    return CTL_EXIT_BADINPUT;
+  }
+  if (path == NULL && (path = configured_event_file()) == NULL)
+    return CTL_EXIT_BADINPUT;
+  if (path[0] == '\0') {
+    fprintf(stderr, "stockadectl events: --file is empty; expected the path of the event file\n");
+    return CTL_EXIT_BADINPUT;
+  }
+  r.path = path;
+
+  if (reader_open(&r) < 0) {
+    if (errno != ENOENT || !follow_mode) {
+      fprintf(stderr, "stockadectl events: cannot open the event file %s: %s\n", path, strerror(errno));
+      return CTL_EXIT_BADINPUT;
+    }
+    fprintf(stderr, "stockadectl events: %s does not exist yet; waiting for it\n", path);
+  }
+  if (r.fd >= 0 && filter.want && strlen(filter.want) >= PREFIX_MIN && resolve(&r, &filter) < 0) {
+    status = CTL_EXIT_BADINPUT;
+    goto out;
+  }
+
+  if (follow_mode) {
+    status = follow(&r, &pr);
+    goto out;
+  }
+  if (reader_pump(&r, print_line, &pr) < 0) {
+    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", path, strerror(errno));
+    status = CTL_EXIT_BADINPUT;
+    goto out;
+  }
+  reader_finish(&r, print_line, &pr);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "stockadectl events: cannot write the events: %s\n", strerror(errno));
+    status = CTL_EXIT_BADINPUT;
+    goto out;
+  }
+  if (filter.want && pr.shown == 0)
+    fprintf(stderr, "stockadectl events: no events of container \"%s\" in %s\n", filter.want, path);
+  if (pr.malformed > 0) {
+    fprintf(stderr, "stockadectl events: %lu line%s of %s %s not an event\n", pr.malformed,
+            pr.malformed == 1 ? "" : "s", path, pr.malformed == 1 ? "was" : "were");
+    status = CTL_EXIT_FINDINGS;
+  }
+out:
+  reader_close(&r);
+  free(r.buf);
+  free(filter.resolved);
+  return status;
+}

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fanotify: the final word on every exec of the container, taken on the
+ * file the kernel actually opened for execution.
+ *
+ * Who owns what: struct fan owns the fanotify fd (created in `stockade
+ * create`, inherited by the supervisor). Each event brings a descriptor of
+ * the executed file, opened by the kernel for us without raising another
+ * event; it is ours to read (pread only), to answer by, and to close, on
+ * every path. While an event is unanswered, a process of the container is
+ * blocked in execve: nothing on this path may wait for the container, and
+ * nothing may open a file on a marked mount (that open would itself wait
+ * for us: a deadlock). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/fan.h"
+#include "stockade/log.h"
+#include "stockade/supervisor.h"
+#include "stockade/util.h"
+
+#define CACHE_SIZE 1024 /* a power of two */
+#define CACHE_PROBE 4
+#define HASH_BUF (64 * 1024)
+#define READS_PER_CALL 64 /* batches per fan_handle call: fair to the other fds */
+
+struct cache_entry {
+  uint64_t dev, ino, size;
+  int64_t ctime_sec;
+  uint32_t ctime_nsec;
+  uint32_t used;
+  unsigned char sha[32];
+};
+
+struct fan {
+  int fd;
+  struct mount_table mounts; /* every mount seen, for classification */
+  struct fan_stats stats;
+  unsigned evict;
+  struct cache_entry cache[CACHE_SIZE];
+  unsigned char buf[HASH_BUF];
+};
+
+int fan_open(struct fan **out, struct sk_error **err) {
+  struct fan *f;
+  int fd;
+
+  fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                     O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == EPERM)
+      return sk_error_set(err, e, "fanotify_init: the supervisor needs CAP_SYS_ADMIN");
+    return sk_error_set(err, e,
+                        "fanotify_init(FAN_CLASS_CONTENT): the kernel needs CONFIG_FANOTIFY and "
+                        "CONFIG_FANOTIFY_ACCESS_PERMISSIONS");
+  }
+  /* Does the kernel know FAN_OPEN_EXEC_PERM (Linux 5.0)? Ask with a mark on
+   * a directory, which is never executed, and take it away again. */
+  if (fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_OPEN_EXEC_PERM, AT_FDCWD, "/") < 0) {
+    int e = errno;
+    close(fd);
+    if (e == EINVAL)
+      return sk_error_set(err, e, "fanotify_mark(FAN_OPEN_EXEC_PERM): the kernel is older than Linux 5.0");
+    return sk_error_set(err, e, "fanotify_mark(FAN_OPEN_EXEC_PERM) on /");
+  }
+  (void)fanotify_mark(fd, FAN_MARK_REMOVE | FAN_MARK_ONLYDIR, FAN_OPEN_EXEC_PERM, AT_FDCWD, "/");
+
+  f = calloc(1, sizeof(*f));
+  if (f == NULL) {
+    close(fd);
+    return sk_error_set(err, ENOMEM, "fanotify");
+  }
+  f->fd = fd;
+  *out = f;
+  return 0;
+}
+
+int fan_fd(const struct fan *f) { return f ? f->fd : -1; }
+
+const struct mount_table *fan_mounts(const struct fan *f) { return f ? &f->mounts : NULL; }
+
+void fan_stats(const struct fan *f, struct fan_stats *out) {
+  if (f)
+    *out = f->stats;
+  else
+    memset(out, 0, sizeof(*out));
+}
+
+void fan_close(struct fan *f) {
+  if (f == NULL)
+    return;
+  if (f->fd >= 0)
+    close(f->fd);
+  mounts_free(&f->mounts);
+  free(f);
+}
+
+/* --- marks --- */
+
+/* Is mount i of t hidden by a mount made after it at the same place or
+ * above it? (mountinfo lists a namespace's mounts in the order they were
+ * made.) */
+static bool covered(const struct mount_table *t, size_t i) {
+  for (size_t j = i + 1; j < t->n; j++)
+    if (path_is_under(t->v[i].mountpoint, t->v[j].mountpoint))
+      return true;
+  return false;
+}
+
+/* The mount point inside the container's root, O_PATH (no open event, no
+ * device opened). openat2 RESOLVE_IN_ROOT keeps the container's symlinks
+ * inside its root; without openat2 (before Linux 5.6), the path through
+ * /proc/<pid>/root, which the mount id check below guards. */
+static int open_mountpoint(int rootfd, pid_t pid, const char *mountpoint) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  char path[PATH_MAX];
+  int fd;
+
+  fd = (int)syscall(SYS_openat2, rootfd, mountpoint, &how, sizeof(how));
+  if (fd >= 0 || errno != ENOSYS)
+    return fd;
+  if (snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mountpoint) >= (int)sizeof(path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return open(path, O_PATH | O_CLOEXEC);
+}
+
+/* Mark mount i of t. 0: marked; 1: skipped by design (why says why); -1:
+ * failed (why says why). */
+static int mark_one(struct fan *f, int rootfd, pid_t pid, const struct mount_table *t, size_t i, char *why,
+                    size_t size) {
+  const struct mount_entry *m = &t->v[i];
+  cleanup_close int fd = -1;
+  char self[64];
+  int id, e;
+
+  /* The kernel refuses permission events on proc (FS_DISALLOW_NOTIFY_PERM):
+   * opening its files can take locks a waiting event would deadlock on.
+   * Nothing on proc is a program: its exe and fd links lead to the file on
+   * that file's own mount, which is marked. */
+  if (strcmp(m->fstype, "proc") == 0) {
+    snprintf(why, size, "proc: the kernel allows no permission events there, and it holds no programs");
+    return 1;
+  }
+  fd = open_mountpoint(rootfd, pid, m->mountpoint);
+  if (fd < 0) {
+    e = errno;
+    if ((e == ENOENT || e == ENOTDIR) && covered(t, i)) {
+      snprintf(why, size, "covered by a later mount: no path reaches it");
+      return 1;
+    }
+    snprintf(why, size, "cannot open it in the container's root: %s", strerror(e));
+    return -1;
+  }
+  id = mounts_fd_mount_id(fd);
+  if (id != m->id) {
+    if (covered(t, i)) {
+      snprintf(why, size, "covered by mount %d: no path reaches it", id);
+      return 1;
+    }
+    snprintf(why, size, "its path leads to mount %d instead", id);
+    return -1;
+  }
+  /* fanotify_mark takes no O_PATH descriptor; its /proc/self/fd link
+   * resolves to exactly the mount just checked. */
+  snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+  if (fanotify_mark(f->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, self) < 0) {
+    e = errno;
+    snprintf(why, size, "fanotify_mark: %s", strerror(e));
+    return -1;
+  }
+  return 0;
+}
+
+/* f's table becomes t, plus the mounts of the old table that t does not
+ * list (those of another mount namespace). t is taken over. */
+static int table_merge(struct fan *f, struct mount_table *t) {
+  size_t i, n = t->n;
+  struct mount_entry *v;
+
+  for (i = 0; i < f->mounts.n; i++)
+    if (mounts_find(t, f->mounts.v[i].id) == NULL)
+      n++;
+  v = realloc(t->v, (n ? n : 1) * sizeof(*v));
+  if (v == NULL)
+    return -1;
+  t->v = v;
+  for (i = 0; i < f->mounts.n; i++) {
+    if (mounts_find(t, f->mounts.v[i].id) == NULL) {
+      t->v[t->n++] = f->mounts.v[i];
+    } else {
+      free(f->mounts.v[i].mountpoint);
+      free(f->mounts.v[i].fstype);
+    }
+  }
+  free(f->mounts.v);
+  f->mounts = *t;
+  t->v = NULL;
+  t->n = 0;
+  return 0;
+}
+
+int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
+  struct mount_table t = {NULL, 0};
+  cleanup_close int rootfd = -1;
+  cleanup_free char *failed = NULL;
+  size_t i, nfailed = 0;
+  char root[64];
+
+  if (mounts_load(pid, &t, err) < 0)
+    return sk_error_wrap(err, "cannot watch the mounts of process %d", (int)pid);
+  snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+  rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) {
+    int e = errno;
+    mounts_free(&t);
+    return sk_error_set(err, e, "cannot watch the mounts of process %d: %s", (int)pid, root);
+  }
+
+  /* Every mount, every time: a mark that exists already is left as it is
+   * (FAN_MARK_ADD of the same mask), and a mount id seen before may now be
+   * another mount (ids are reused once a mount is gone, with its mark). */
+  for (i = 0; i < t.n; i++) {
+    const struct mount_entry *m = &t.v[i];
+    char why[256];
+    int r = mark_one(f, rootfd, pid, &t, i, why, sizeof(why));
+
+    if (r < 0 && mounts_pseudo_fs(m->fstype)) {
+      log_msg(LOG_DEBUG, "fanotify: mount %d %s (%s) not marked: %s; no program can be there", m->id, m->mountpoint,
+              m->fstype, why);
+      r = 1;
+    } else if (r > 0) {
+      log_msg(LOG_DEBUG, "fanotify: mount %d %s (%s) not marked: %s", m->id, m->mountpoint, m->fstype, why);
+    }
+    if (r == 0) {
+      f->stats.marks++;
+    } else if (r > 0) {
+      f->stats.marks_skipped++;
+    } else {
+      char *more = NULL;
+      if (asprintf(&more, "%s%s%s (%s): %s", failed ? failed : "", failed ? "; " : "", m->mountpoint, m->fstype, why) <
+          0) {
+        mounts_free(&t);
+        return sk_error_set(err, ENOMEM, "fanotify");
+      }
+      free(failed);
+      failed = more;
+      nfailed++;
+    }
+  }
+  if (table_merge(f, &t) < 0) {
+    mounts_free(&t);
+    return sk_error_set(err, ENOMEM, "fanotify");
+  }
+  if (nfailed > 0)
+    return sk_error_set(err, 0, "cannot watch %zu mount%s of process %d: %s", nfailed, nfailed == 1 ? "" : "s",
+                        (int)pid, failed);
+  return 0;
+}
+
+/* --- hashes --- */
+
+static uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static bool same_key(const struct cache_entry *c, const struct cache_entry *k) {
+  return c->used && c->dev == k->dev && c->ino == k->ino && c->size == k->size && c->ctime_sec == k->ctime_sec &&
+         c->ctime_nsec == k->ctime_nsec;
+}
+
+static size_t slot_of(const struct cache_entry *k) {
+  return (size_t)mix(k->dev ^ mix(k->ino ^ mix((uint64_t)k->ctime_sec ^ ((uint64_t)k->ctime_nsec << 32) ^ k->size)));
+}
+
+/* The file's key, or false when the kernel did not give all of it. */
+static bool file_key(int fd, struct cache_entry *k) {
+  struct statx stx;
+  const unsigned want = STATX_INO | STATX_CTIME | STATX_SIZE;
+  if (statx(fd, "", AT_EMPTY_PATH, want, &stx) < 0 || (stx.stx_mask & want) != want)
+    return false;
+  memset(k, 0, sizeof(*k));
+  k->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  k->ino = stx.stx_ino;
+  k->size = stx.stx_size;
+  k->ctime_sec = stx.stx_ctime.tv_sec;
+  k->ctime_nsec = stx.stx_ctime.tv_nsec;
+  k->used = 1;
+  return true;
+}
+
+static void to_hex(const unsigned char d[32], char hex[65]) {
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    hex[2 * i] = digits[d[i] >> 4];
+    hex[2 * i + 1] = digits[d[i] & 15];
+  }
+  hex[64] = '\0';
+}
+
+int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err) {
+  struct cache_entry key, after;
+  struct sha256_ctx c;
+  cleanup_free unsigned char *own = f ? NULL : malloc(HASH_BUF);
+  unsigned char *buf = f ? f->buf : own;
+  unsigned char d[32];
+  bool keyed = f && file_key(fd, &key);
+  size_t base = keyed ? slot_of(&key) : 0, p;
+  off_t off = 0;
+
+  if (keyed) {
+    for (p = 0; p < CACHE_PROBE; p++) {
+      struct cache_entry *e = &f->cache[(base + p) & (CACHE_SIZE - 1)];
+      if (same_key(e, &key)) {
+        f->stats.hash_hits++;
+        to_hex(e->sha, hex);
+        return 0;
+      }
+    }
+  }
+  if (f)
+    f->stats.hash_misses++;
+  if (buf == NULL)
+    return sk_error_set(err, ENOMEM, "cannot hash the executed file");
+
+  sha256_init(&c);
+  for (;;) {
+    ssize_t r = pread(fd, buf, HASH_BUF, off);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return sk_error_set(err, errno, "cannot read the executed file");
+    if (r == 0)
+      break;
+    sha256_update(&c, buf, (size_t)r);
+    off += r;
+    if (f)
+      f->stats.hash_reads++;
+  }
+  sha256_final(&c, d);
+  to_hex(d, hex);
+
+  /* Cache only what did not change while it was read. */
+  if (keyed && file_key(fd, &after) && same_key(&after, &key) && (uint64_t)off == key.size) {
+    struct cache_entry *slot = NULL;
+    for (p = 0; p < CACHE_PROBE && slot == NULL; p++)
+      if (!f->cache[(base + p) & (CACHE_SIZE - 1)].used)
+        slot = &f->cache[(base + p) & (CACHE_SIZE - 1)];
+    if (slot == NULL) /* evict: each of the probe slots in turn */
+      slot = &f->cache[(base + f->evict++ % CACHE_PROBE) & (CACHE_SIZE - 1)];
+    *slot = key;
+    memcpy(slot->sha, d, sizeof(d));
+  }
+  return 0;
+}
+
+/* --- events --- */
+
+static int respond(struct fan *f, int event_fd, bool allow) {
+  struct fanotify_response r = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
+  for (;;) {
+    if (write(f->fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+      return 0;
+    if (errno != EINTR)
+      return -1;
+  }
+}
+
+/* The facts about the event's file, with its hash when the decision needs it. */
+static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact *fact, char *path, char hex[65],
+                   struct sk_error **err) {
+  if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
+    return -1;
+  if (decide_needs_hash(ctx->profile, &ctx->blocklist, fact)) {
+    if (fan_hash_fd(f, fd, hex, err) < 0)
+      return -1;
+    fact->sha256 = hex;
+  }
+  return 0;
+}
+
+/* One FAN_OPEN_EXEC_PERM event: decide, answer, then act and report. */
+static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
+  cleanup_error struct sk_error *e = NULL;
+  struct exec_fact fact = {.path = NULL, .where = WHERE_OTHER};
+  struct decision d;
+  char path[PATH_MAX], hex[65], reason[DECISION_REASON_MAX];
+  bool allow;
+
+  memset(&d, 0, sizeof(d));
+  f->stats.events++;
+  if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
+    decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
+  } else {
+    /* Fail closed: a file we cannot examine is not let run in enforce mode. */
+    f->stats.errors++;
+    d.kind = DECIDE_DENY;
+    d.type = "error";
+    d.technique = NULL;
+    snprintf(reason, sizeof(reason), "%s: cannot examine the executed file: %s",
+             fact.path ? fact.path : "(unknown path)", e && e->msg ? e->msg : "unknown error");
+    d.reason = reason;
+  }
+
+  allow = d.kind == DECIDE_ALLOW || ctx->mode != SK_MODE_ENFORCE;
+  if (!allow)
+    f->stats.denied++;
+  if (respond(f, m->fd, allow) < 0)
+    log_msg(LOG_ERROR, "container \"%s\": fanotify: cannot answer the exec of %s by pid %d: %s", ctx->id,
+            fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
+  if (strcmp(d.type, "exec") != 0)
+    sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
+}
+
+int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
+  union {
+    struct fanotify_event_metadata m;
+    char b[4096];
+  } buf;
+  uint64_t overflows = f->stats.overflows;
+  int read_errno = 0, rounds;
+
+  for (rounds = 0; rounds < READS_PER_CALL; rounds++) {
+    const struct fanotify_event_metadata *m;
+    ssize_t len = read(f->fd, buf.b, sizeof(buf.b));
+    if (len < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        break;
+      /* The kernel could not hand the event over (it could not open the
+       * file for us: EMFILE, ENFILE, an LSM); it denied that exec itself. */
+      read_errno = errno;
+      f->stats.kernel_denied++;
+      continue;
+    }
+    if (len == 0)
+      break;
+    for (m = &buf.m; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+      if (m->vers != FANOTIFY_METADATA_VERSION)
+        return sk_error_set(err, EPROTO, "fanotify metadata version %u, expected %u", m->vers,
+                            FANOTIFY_METADATA_VERSION);
+      if (m->mask & FAN_Q_OVERFLOW)
+        f->stats.overflows++;
+      if (m->fd < 0)
+        continue;
+      if (m->mask & FAN_OPEN_EXEC_PERM)
+        handle_exec(f, ctx, m);
+      close(m->fd);
+    }
+  }
+  if (f->stats.overflows != overflows)
+    return sk_error_set(err, EOVERFLOW, "the fanotify queue overflowed: some executions may have run unchecked");
+  if (read_errno)
+    return sk_error_set(err, read_errno, "the kernel could not hand over an exec event and denied it");
+  return 0;
+}

@@ -1,0 +1,237 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
+# stockadectl events: reading the event file, filtering by container (exact
+# id, unique prefix, ambiguous prefix), --json passthrough, the human line
+# (with what a container controls escaped), malformed lines, the config's
+# eventFile; --follow across appends, partial lines, truncation and
+# rotation; and the spec-finding events of a real container in complain
+# mode, read back by its id.
+. "$(dirname "$0")/lib.sh"
+
+CTL=$SK_BUILD/stockadectl
+
+# Three containers; A and B share the prefix "aaaa".
+ID_A=aaaa1111bbbbccccddddeeeeffff0000111122223333444455556666777788889999
+ID_A=${ID_A:0:64}
+ID_B=aaaa2222${ID_A:8}
+ID_C=cccc3333${ID_A:8}
+
+# ev JQ-ARGS...: one compact event line built by jq (with --arg values).
+ev() {
+  jq -nc "$@"
+}
+
+# write_events FILE: events of A, B and C, and one line that is not JSON
+# (line 4) and one that is JSON but no object (line 6).
+write_events() {
+  {
+    ev --arg c "$ID_A" '{time: "2026-01-01T00:00:00.000Z", type: "spec-finding", container: $c, profile: "default",
+      mode: "complain", rule: "SK-USER-ROOT", kind: "refuse", decision: "allow", mechanism: "spec",
+      message: "the process runs as root", fix: "set process.user", technique: "T1610"}'
+    ev --arg c "$ID_B" '{time: "2026-01-01T00:00:01.000Z", type: "drift", container: $c, decision: "deny",
+      action: "kill", mechanism: "fanotify", path: "/tmp/x\u001b[2Jy", argv: ["/tmp/x"], sha256: null,
+      technique: "T1105", reason: "written after the container started", dropped: 3}'
+    ev --arg c "$ID_C" '{time: "2026-01-01T00:00:02.000Z", type: "supervisor", container: $c, event: "start",
+      message: "supervising"}'
+    echo 'this line is NOT JSON'
+    ev --arg c "$ID_A" '{time: "2026-01-01T00:00:03.000Z", type: "not-allowed", container: $c, decision: "deny",
+      action: "deny", mechanism: "fanotify", path: "/usr/bin/wget", technique: "T1059", reason: "not in exec.allow"}'
+    echo '["an", "array"]'
+    ev '{time: "2026-01-01T00:00:04.000Z", type: "supervisor", event: "no-container", message: "x"}'
+  } >"$1"
+}
+
+t_read_and_filter() {
+  local f=$CASE/ev.json
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  write_events "$f"
+  grep -v -e 'NOT JSON' -e '^\[' "$f" >"$CASE/valid.json"
+
+  # Everything, as it is in the file; the malformed lines named by number.
+  sk_run all "$CTL" events --file "$f" --json
+  sk_assert_rc 1 "malformed lines give exit 1"
+  cmp -s "$CASE/all.out" "$CASE/valid.json" || sk_fail "--json must print the valid lines byte for byte"
+  sk_assert_grep "$CASE/all.err" "ev\.json:4:[0-9]+: .*; skipped" "the line that is not JSON is named by number"
+  sk_assert_grep "$CASE/all.err" "ev\.json:6:1: got an array; expected an event" "the array line is named by number"
+  sk_assert_grep "$CASE/all.err" "2 lines of .*ev\.json were not an event" "the count of malformed lines"
+
+  # The exact id.
+  sk_run exact "$CTL" events --file "$f" --json --container "$ID_A"
+  sk_assert_eq "$(jq -r .container "$CASE/exact.out" | sort -u)" "$ID_A" "--container ID shows only that container"
+  sk_assert_eq "$(wc -l <"$CASE/exact.out")" 2 "both events of A"
+
+  # A unique prefix is that container; an ambiguous one is an error naming both.
+  sk_run prefix "$CTL" events --file "$f" --json --container aaaa1
+  cmp -s "$CASE/prefix.out" "$CASE/exact.out" || sk_fail "a unique prefix must show the same events as the full id"
+  sk_run ambiguous "$CTL" events --file "$f" --json --container aaaa
+  sk_assert_rc 2 "an ambiguous prefix"
+  sk_assert_grep "$CASE/ambiguous.err" "container \"aaaa\" is ambiguous.*$ID_A.*$ID_B" "the ambiguity names both ids"
+  [ ! -s "$CASE/ambiguous.out" ] || sk_fail "an ambiguous prefix must print no event"
+  # Three characters are no prefix: only an exact id.
+  sk_run short "$CTL" events --file "$f" --json --container aaa
+  [ ! -s "$CASE/short.out" ] || sk_fail "a prefix shorter than 4 characters must match nothing"
+  sk_assert_grep "$CASE/short.err" 'no events of container "aaa"' "an empty result is said"
+
+  # The human line: time, short id, type, decision/action, mechanism,
+  # path, technique, message; the escape sequence from the container's
+  # path is escaped, never sent to the terminal.
+  sk_run human "$CTL" events --file "$f" --container "$ID_B"
+  sk_assert_eq "$(wc -l <"$CASE/human.out")" 1 "one line for B's one event"
+  sk_assert_grep "$CASE/human.out" \
+    '^2026-01-01T00:00:01\.000Z +aaaa2222bbbb +drift +deny/kill +fanotify +/tmp/x\\x1b\[2Jy +T1105 +written after the container started \[3 earlier events dropped\]$' \
+    "the human line of a drift event"
+  if grep -q $'\x1b' "$CASE/human.out"; then
+    sk_fail "a raw escape character reached the output"
+  fi
+  sk_run human_a "$CTL" events --file "$f" --container "$ID_A"
+  sk_assert_grep "$CASE/human_a.out" ' spec-finding +allow +spec +SK-USER-ROOT +T1610 +the process runs as root$' \
+    "the human line of a spec finding: rule and message"
+  sk_assert_grep "$CASE/human_a.out" ' not-allowed +deny +fanotify +/usr/bin/wget +T1059 +not in exec.allow$' \
+    "decision and action the same: shown once"
+  sk_run human_c "$CTL" events --file "$f" --container "$ID_C"
+  sk_assert_grep "$CASE/human_c.out" ' supervisor +start +- +- +- +supervising$' "a supervisor event shows what happened"
+
+  # No malformed line: exit 0.
+  sk_run clean "$CTL" events --file "$CASE/valid.json"
+  sk_assert_rc 0 "a file of events only"
+  sk_assert_eq "$(wc -l <"$CASE/clean.out")" 5 "one line per event"
+
+  # The config's eventFile, when there is no --file.
+  jq -n --arg ev "$f" '{runtime: "/usr/sbin/runc", eventFile: $ev}' >"$CASE/cfg.json"
+  sk_run cfg env STOCKADE_CONFIG="$CASE/cfg.json" "$CTL" events --json --container "$ID_C"
+  sk_assert_eq "$(jq -r .event "$CASE/cfg.out")" start "the config's eventFile is read"
+  jq -n '{runtime: "/usr/sbin/runc"}' >"$CASE/noev.json"
+  sk_run noev env STOCKADE_CONFIG="$CASE/noev.json" "$CTL" events
+  sk_assert_rc 2 "a config without eventFile"
+  sk_assert_grep "$CASE/noev.err" 'noev\.json has no "eventFile".*--file PATH' "the message says what to set or pass"
+  sk_run missing "$CTL" events --file "$CASE/nosuch.json"
+  sk_assert_rc 2 "a missing event file"
+  sk_assert_grep "$CASE/missing.err" "cannot open the event file .*nosuch\.json: No such file or directory" \
+    "the message names the file"
+  sk_run badarg "$CTL" events --file "$f" extra
+  sk_assert_rc 2 "an extra argument"
+  sk_assert_no_placeholders "$CASE/all.err" "events messages"
+}
+
+# wait_lines FILE N: until FILE has at least N lines (10 s at most).
+wait_lines() {
+  local n=100
+  while [ $n -gt 0 ]; do
+    [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+    sleep 0.1
+    n=$((n - 1))
+  done
+  sk_fail "$(basename "$1") has $(wc -l <"$1") lines after 10 s, expected $2: $(cat "$1")"
+}
+
+FOLLOW_PID=
+stop_follower() {
+  if [ -n "$FOLLOW_PID" ]; then
+    kill -TERM "$FOLLOW_PID" 2>/dev/null
+    wait "$FOLLOW_PID" 2>/dev/null
+    FOLLOW_PID=
+  fi
+}
+
+t_follow() {
+  local f=$CASE/follow.json out=$CASE/follow.out rc
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  # The follower is ours: stopped by its pid whatever happens to the case.
+  trap 'stop_follower; sk_cleanup_containers' EXIT
+
+  # Started before the file exists: it waits for it.
+  "$CTL" events --follow --json --container abcd1 --file "$f" >"$out" 2>"$CASE/follow.err" &
+  FOLLOW_PID=$!
+  sleep 0.3
+  kill -0 "$FOLLOW_PID" 2>/dev/null || sk_fail "the follower exited at once: $(cat "$CASE/follow.err")"
+  sk_assert_grep "$CASE/follow.err" 'does not exist yet; waiting' "a missing file is waited for"
+
+  # Appended lines appear; another container's do not. The first container
+  # the prefix fits is the one followed.
+  {
+    ev '{type: "one", container: "abcd1-first"}'
+    ev '{type: "other", container: "zzzz9"}'
+    ev '{type: "two", container: "abcd1-first", path: "/a/long/path/so/that/the/file/is/longer/than/what/follows"}'
+  } >>"$f"
+  wait_lines "$out" 2
+  sk_assert_eq "$(jq -r .type "$out" | paste -sd,)" "one,two" "appended events of the container"
+
+  # A line written in two parts is printed once it is complete.
+  printf '{"type": "three", "container": "abcd1-first"' >>"$f"
+  sleep 0.5
+  sk_assert_eq "$(wc -l <"$out")" 2 "half a line is not printed"
+  printf '}\n' >>"$f"
+  wait_lines "$out" 3
+  sk_assert_eq "$(jq -r .type "$out" | tail -n 1)" three "the completed line"
+
+  # A malformed line is reported with its number, and following goes on.
+  echo 'garbage' >>"$f"
+  ev '{type: "four", container: "abcd1-first"}' >>"$f"
+  wait_lines "$out" 4
+  sk_assert_grep "$CASE/follow.err" 'follow\.json:5:[0-9]+: .*; skipped' "the malformed line is named"
+
+  # Truncated in place (copytruncate): read again from the start.
+  : >"$f"
+  ev '{type: "five", container: "abcd1-first"}' >>"$f"
+  wait_lines "$out" 5
+  sk_assert_eq "$(jq -r .type "$out" | tail -n 1)" five "the first line after truncation"
+
+  # Rotated (renamed, a new file created): what the old file still gets
+  # is read, then the new file from its start.
+  mv "$f" "$f.1"
+  ev '{type: "six", container: "abcd1-first"}' >>"$f.1"
+  sleep 0.5
+  ev '{type: "seven", container: "abcd1-first"}' >"$f"
+  ev '{type: "other", container: "abcd1-second"}' >>"$f"
+  wait_lines "$out" 7
+  sk_assert_eq "$(jq -r .type "$out" | paste -sd,)" "one,two,three,four,five,six,seven" \
+    "every event of the followed container, in order, across truncation and rotation"
+
+  kill -TERM "$FOLLOW_PID"
+  wait "$FOLLOW_PID"
+  rc=$?
+  FOLLOW_PID=
+  sk_assert_eq "$rc" 0 "exit status of the follower after SIGTERM"
+}
+
+# A real container under stockade-complain: its spec findings are events,
+# read back by its id; another container's are not shown.
+t_complain_events() {
+  local pd b id_first
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  sk_config
+  pd=$(sk_profile_dir)
+  jq 'del(.user) | .name="noroot" | .allowRoot=false' "$pd/default.json" >"$pd/noroot.json" || sk_fail "noroot profile"
+  sk_config_edit '.defaultProfile="noroot"'
+  # One bundle per container, as engines do.
+  for b in b1 b2; do
+    sk_bundle "$b" '.process.user={uid: 0, gid: 0} | .process.args=["sh", "-c", "echo CONTAINER-RAN"]' >/dev/null ||
+      sk_fail "bundle"
+  done
+
+  sk_new_id other
+  id_first=$SK_ID
+  SK_AS=stockade-complain sk_run run1 sk_sk run --bundle "$CASE/b1" "$SK_ID"
+  sk_assert_rc 0 "stockade-complain run of the first container"
+  sk_new_id mine
+  SK_AS=stockade-complain sk_run run2 sk_sk run --bundle "$CASE/b2" "$SK_ID"
+  sk_assert_rc 0 "stockade-complain run of the second container"
+  sk_assert_grep "$CASE/run2.out" '^CONTAINER-RAN$' "the container ran"
+  [ -n "$(jq -c --arg id "$id_first" 'select(.container == $id)' "$CASE/events.json")" ] ||
+    sk_fail "the first container wrote no event"
+
+  sk_run events env STOCKADE_CONFIG="$CASE/stockade.json" "$CTL" events --container "$SK_ID" --json
+  sk_assert_rc 0 "stockadectl events on the event file stockade wrote"
+  [ -s "$CASE/events.out" ] || sk_fail "no event of container $SK_ID"
+  sk_assert_eq "$(jq -r .container "$CASE/events.out" | sort -u)" "$SK_ID" "only this container's events"
+  [ -n "$(jq -c 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT" and .mode == "complain")' \
+    "$CASE/events.out")" ] || sk_fail "no spec-finding SK-USER-ROOT in complain mode: $(head -c 600 "$CASE/events.out")"
+
+  sk_run human env STOCKADE_CONFIG="$CASE/stockade.json" "$CTL" events --container "$SK_ID"
+  sk_assert_rc 0 "the human form"
+  sk_assert_grep "$CASE/human.out" " spec-finding +allow +spec +SK-USER-ROOT " "the finding as a human line"
+}
+
+sk_case "events: filter by id and prefix, --json as is, the human line, malformed lines, eventFile" t_read_and_filter
+sk_case "events: --follow across appends, partial lines, truncation and rotation; stops on SIGTERM" t_follow
+sk_for_runtimes "events: a complain-mode container's spec findings read back by its id" t_complain_events
