@@ -43,6 +43,7 @@ void config_free(struct sk_config *c) {
   free(c->default_profile);
   free(c->state_dir);
   free(c->event_file);
+  free(c->syslog);
   for (size_t i = 0; i < c->n_block_hashes; i++)
     free(c->block_hashes[i]);
   free(c->block_hashes);
@@ -93,9 +94,9 @@ static int number_field(const char *path, const struct json *doc, const char *fi
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
-                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
-                                      NULL};
+  static const char *const known[] = {"runtime",   "profileDir", "defaultProfile",  "defaultMode",
+                                      "stateDir",  "eventFile",  "annotationModes", "blockHashes",
+                                      "eventRate", "eventBurst", "syslog",          NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -112,7 +113,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     if (known[k] == NULL)
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
-                          "stateDir, eventFile, annotationModes, blockHashes, eventRate or eventBurst",
+                          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst or syslog",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -127,6 +128,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       abs_path_field(path, doc, "stateDir", "/run/stockade", &c->state_dir, err) < 0)
     goto fail;
   if (json_get(doc, "eventFile") && abs_path_field(path, doc, "eventFile", NULL, &c->event_file, err) < 0)
+    goto fail;
+  if (json_get(doc, "syslog") && abs_path_field(path, doc, "syslog", NULL, &c->syslog, err) < 0)
     goto fail;
 
   v = json_get(doc, "defaultProfile");

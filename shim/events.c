@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/config.h"
 #include "stockade/events.h"
 
 struct json *event_new(const char *type) {
@@ -128,4 +131,49 @@ unsigned long long event_limiter_dropped(struct event_limiter *l) {
   unsigned long long n = l->dropped;
   l->dropped = 0;
   return n;
+}
+
+int event_syslog(const char *socket_path, const struct json *ev, struct sk_error **err) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  cleanup_free char *txt = NULL;
+  cleanup_free char *msg = NULL;
+  cleanup_close int fd = -1;
+  char host[256] = "-";
+  const char *type = json_string(json_get(ev, "type"));
+  const char *time_ = json_string(json_get(ev, "time"));
+  const char *decision = json_string(json_get(ev, "decision"));
+  /* authpriv (10) * 8 + warning (4) or notice (5) */
+  int pri = 10 * 8 + (decision && strcmp(decision, "deny") == 0 ? 4 : 5);
+  size_t len;
+  int n;
+
+  if (socket_path == NULL)
+    return 0;
+  if (strlen(socket_path) >= sizeof(addr.sun_path))
+    return sk_error_set(err, ENAMETOOLONG, "syslog socket %s", socket_path);
+  strcpy(addr.sun_path, socket_path);
+  if (json_gen_compact(ev, &txt, &len, err) < 0)
+    return -1;
+  if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+    strcpy(host, "-");
+  host[sizeof(host) - 1] = '\0';
+  /* MSGID: printable ASCII, no spaces, at most 32 characters */
+  n = asprintf(&msg, "<%d>1 %s %s stockade %d %.32s - %.*s", pri, time_ ? time_ : "-", host, (int)getpid(),
+               type && *type && !strpbrk(type, " ") ? type : "-", (int)len, txt);
+  if (n < 0)
+    return sk_error_set(err, ENOMEM, "syslog");
+  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return sk_error_set(err, errno, "syslog socket");
+  if (sendto(fd, msg, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+    return sk_error_set(err, errno, "cannot send the event to syslog at %s", socket_path);
+  return 0;
+}
+
+int event_emit(const struct sk_config *cfg, const struct json *ev, struct sk_error **err) {
+  cleanup_error struct sk_error *e2 = NULL;
+  int r = event_write(cfg->event_file, ev, err);
+  if (event_syslog(cfg->syslog, ev, r < 0 ? &e2 : err) < 0 && r == 0)
+    r = -1;
+  return r;
 }

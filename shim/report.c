@@ -26,7 +26,7 @@ static void emit(const struct sk_ctx *ctx, const char *id, const struct json *sp
   }
   /* An event that cannot be written is reported, never fatal: the
    * decision itself has been taken already. */
-  if (event_write(ctx->cfg->event_file, ev, &err) < 0)
+  if (event_emit(ctx->cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
   json_free(ev);
 }

@@ -22,6 +22,7 @@ struct sk_config {
   enum sk_mode default_mode;
   char *state_dir;     /* default /run/stockade */
   char *event_file;    /* JSON lines; NULL: no event file */
+  char *syslog;        /* datagram socket for RFC 5424 copies of events ("/dev/log"); NULL: none */
   char **block_hashes; /* "blockHashes": SHA-256 of known-bad programs, every container */
   size_t n_block_hashes;
   double event_rate;  /* "eventRate": events a second per container (default 20) */

@@ -38,7 +38,17 @@ bool event_limiter_take(struct event_limiter *l, const struct timespec *now);
 /* The count of dropped events since the last call, reset to 0. */
 unsigned long long event_limiter_dropped(struct event_limiter *l);
 
+/* Send ev as an RFC 5424 message (facility authpriv, severity warning for
+ * denials, notice otherwise; MSGID the event's type; the JSON object as
+ * MSG) to the datagram socket at socket_path (usually /dev/log). */
+int event_syslog(const char *socket_path, const struct json *ev, struct sk_error **err);
+
 /* Append ev to path. Takes ownership of nothing. */
 int event_write(const char *path, const struct json *ev, struct sk_error **err);
+
+/* Write ev where the config says: the event file and, when configured,
+ * syslog. Both are tried; the first error is returned. */
+struct sk_config;
+int event_emit(const struct sk_config *cfg, const struct json *ev, struct sk_error **err);
 
 #endif

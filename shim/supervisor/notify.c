@@ -172,6 +172,12 @@ static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char 
   fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
   if (fd < 0)
     return -1;
+  /* A mount made after the first marking is not watched yet: mark again. */
+  if (mounts_find(fan_mounts(ctx->fan), mounts_fd_mount_id(fd)) == NULL) {
+    cleanup_error struct sk_error *merr = NULL;
+    if (fan_mark_container(ctx->fan, pid, &merr) < 0)
+      log_msg(LOG_ERROR, "container \"%s\": cannot watch a new mount: %s", ctx->id, merr->msg);
+  }
   if (mounts_fact_from_fd(fd, fan_mounts(ctx->fan), &ctx->started, f, resolved, &err) < 0)
     return -1;
   return 0;
@@ -242,6 +248,9 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     } else {
       ctx->marked = true;
     }
+    /* Marking read /proc/<pid>: trust it only if the target is the same. */
+    if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
+      return 0;
   }
 
   f.path = path[0] ? path : NULL;

@@ -115,7 +115,7 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
     return;
   if (dropped > 0 && json_set(ev, "dropped", json_new_int((int64_t)dropped)) < 0)
     return;
-  if (event_write(ctx->cfg->event_file, ev, &err) < 0)
+  if (event_emit(ctx->cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
 }
 
@@ -128,7 +128,7 @@ static void sup_note(struct sup_ctx *ctx, const char *what, const char *message)
       event_set_str(ev, "event", what) < 0 || event_set_str(ev, "message", message) < 0 ||
       json_set(ev, "pid", json_new_int(getpid())) < 0)
     return;
-  if (event_write(ctx->cfg->event_file, ev, &err) < 0)
+  if (event_emit(ctx->cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
 }
 
@@ -471,7 +471,9 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   /* This process becomes the runtime (execv keeps the pid): its pidfd
    * tells the supervisor when the runtime's command is over. */
   self_pidfd = pidfd_open(getpid(), 0);
-  clock_gettime(CLOCK_REALTIME, &ctx->started);
+  /* File systems stamp ctime from the coarse clock, up to a tick behind
+   * CLOCK_REALTIME: a file written just after this must not look older. */
+  clock_gettime(CLOCK_REALTIME_COARSE, &ctx->started);
   ctx->init_pidfd = -1;
   if (pipe2(p, O_CLOEXEC) < 0)
     return sk_error_set(err, errno, "pipe");

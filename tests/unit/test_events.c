@@ -8,6 +8,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -481,8 +484,59 @@ static void test_limiter_degenerate(void **state) {
   assert_int_equal(take_n(&l, ms(2000), 2), 1);
 }
 
+static void test_syslog_rfc5424(void **state) {
+  char dir[] = "/tmp/sk-syslog-XXXXXX";
+  char path[64], buf[4096];
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  struct sk_error *err = NULL;
+  struct json *ev, *body = NULL;
+  const char *msg;
+  ssize_t n;
+  int fd;
+  (void)state;
+
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/log", dir);
+  strcpy(addr.sun_path, path);
+  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+
+  ev = event_new("drift");
+  assert_int_equal(event_set_str(ev, "decision", "deny"), 0);
+  assert_int_equal(event_set_str(ev, "path", "/tmp/x"), 0);
+  assert_int_equal(event_syslog(path, ev, &err), 0);
+  n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+  assert_true(n > 0);
+  buf[n] = '\0';
+  /* <PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG */
+  assert_true(strncmp(buf, "<84>1 ", 6) == 0); /* authpriv.warning for a deny */
+  assert_non_null(strstr(buf, " stockade "));
+  assert_non_null(strstr(buf, " drift - {"));
+  msg = strstr(buf, " - {") + 3;
+  assert_int_equal(json_parse(msg, strlen(msg), &body, &err), 0);
+  assert_string_equal(json_string(json_get(body, "path")), "/tmp/x");
+  json_free(body);
+  json_free(ev);
+
+  /* notice for anything else; an absent socket is an error naming it */
+  ev = event_new("supervisor");
+  assert_int_equal(event_syslog(path, ev, &err), 0);
+  n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+  assert_true(n > 0);
+  assert_true(strncmp(buf, "<85>1 ", 6) == 0);
+  unlink(path);
+  assert_int_equal(event_syslog(path, ev, &err), -1);
+  assert_non_null(strstr(err->msg, path));
+  sk_error_free(&err);
+  json_free(ev);
+  close(fd);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_syslog_rfc5424),
       cmocka_unit_test(test_event_new_time_and_type),
       cmocka_unit_test(test_workload_containerd),
       cmocka_unit_test(test_workload_crio),
