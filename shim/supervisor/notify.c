@@ -140,7 +140,7 @@ static bool fd_is_fileless(pid_t pid, int fd, char *target, size_t size) {
 /* Facts about a path the target named, found through the container's root
  * (openat2 RESOLVE_IN_ROOT, O_PATH: no open event, symlinks stay inside). */
 static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char *path, struct exec_fact *f,
-                      char *resolved) {
+                      char *resolved, int *opath) {
   char buf[64];
   cleanup_close int root = -1;
   cleanup_close int fd = -1;
@@ -180,7 +180,21 @@ static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char 
   }
   if (mounts_fact_from_fd(fd, fan_mounts(ctx->fan), &ctx->started, f, resolved, &err) < 0)
     return -1;
+  *opath = steal_fd(&fd);
   return 0;
+}
+
+/* SHA-256 for the record of a denied file. Read through a fresh read-only
+ * descriptor: the marks are for exec opens only, so this open raises no
+ * permission event, and the exec has been answered already. */
+static void hash_for_event(struct sup_ctx *ctx, int opath, char hex[65]) {
+  char p[64];
+  cleanup_close int fd = -1;
+  cleanup_error struct sk_error *err = NULL;
+  snprintf(p, sizeof(p), "/proc/self/fd/%d", opath);
+  fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0 || fan_hash_fd(ctx->fan, fd, hex, &err) < 0)
+    hex[0] = '\0';
 }
 
 static int respond(int nfd, uint64_t id, int error, bool cont) {
@@ -198,7 +212,8 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   struct exec_fact f = {0};
   struct decision d = {0};
   cleanup_json struct json *argv = NULL;
-  char path[PATH_MAX], resolved[PATH_MAX], target[PATH_MAX];
+  cleanup_close int opath = -1;
+  char path[PATH_MAX], resolved[PATH_MAX], target[PATH_MAX], hex[65] = "";
   const char *action;
   bool is_execveat;
   int dirfd_arg = AT_FDCWD, fdno;
@@ -266,7 +281,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       f.where = WHERE_MEMFD;
     if (f.fileless)
       f.path = target;
-  } else if (path[0] && path_facts(ctx, pid, dirfd_arg, path, &f, resolved) == 0) {
+  } else if (path[0] && path_facts(ctx, pid, dirfd_arg, path, &f, resolved, &opath) == 0) {
     /* Judge the file the path leads to (symlinks resolved inside the
      * container: /bin/sh is /bin/busybox), as fanotify will; argv keeps
      * the name the program used. */
@@ -290,13 +305,17 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   if (ctx->mode != SK_MODE_ENFORCE) {
     if (respond(nfd, req.id, 0, true) < 0)
       return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
-    sup_event(ctx, &d, "seccomp", pid, &f, argv, "allow");
-    return 0;
+    action = "allow";
+  } else {
+    ctx->n_deny++;
+    if (respond(nfd, req.id, -EPERM, false) < 0)
+      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+    action = sup_act(ctx, &d, pid);
   }
-  ctx->n_deny++;
-  if (respond(nfd, req.id, -EPERM, false) < 0)
-    return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
-  action = sup_act(ctx, &d, pid);
+  if (opath >= 0 && f.sha256 == NULL) {
+    hash_for_event(ctx, opath, hex);
+    f.sha256 = hex[0] ? hex : NULL;
+  }
   sup_event(ctx, &d, "seccomp", pid, &f, argv, action);
   return 0;
 }

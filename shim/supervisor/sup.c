@@ -232,10 +232,18 @@ static int receive(int conn, char *buf, size_t size, size_t *len, int *fds, int 
     }
   }
   *len = (size_t)r;
-  /* The rest of the state, if the runtime sent it in pieces. */
-  while (*len + 1 < size) {
-    struct timeval tv = {1, 0};
-    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  /* runc and crun send the state in one message and keep the connection
+   * open, with the container's first exec waiting on us: read more only
+   * while what we have is not yet a whole JSON document. */
+  for (;;) {
+    cleanup_json struct json *probe = NULL;
+    cleanup_error struct sk_error *perr = NULL;
+    struct pollfd pf = {.fd = conn, .events = POLLIN};
+    buf[*len] = '\0';
+    if (json_parse(buf, *len, &probe, &perr) == 0 || *len + 1 >= size)
+      break;
+    if (poll(&pf, 1, 1000) <= 0)
+      break;
     r = read(conn, buf + *len, size - 1 - *len);
     if (r < 0 && errno == EINTR)
       continue;
@@ -397,7 +405,13 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
     }
   }
 out:
-  snprintf(msg, sizeof(msg), "stopped after %llu exec notifications, %llu denied", ctx->n_notify, ctx->n_deny);
+  {
+    struct fan_stats fs;
+    fan_stats(ctx->fan, &fs);
+    snprintf(msg, sizeof(msg),
+             "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)", ctx->n_notify,
+             ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
+  }
   sup_note(ctx, "stopped", msg);
   return 0;
 }

@@ -391,8 +391,11 @@ t_sup_killed() {
   [ "$n2" -gt "$n1" ] || sk_fail "the running process stopped when the supervisor died (tick $n1 -> $n2)"
   sk_assert_kv "$tick" exec ENOSYS "execs stay failed without the supervisor"
   sk_assert_eq "$(sk_state_status "$SV_ID")" running "the container after its supervisor died"
-  sk_run exec-after sk_sk exec "$SV_ID" /bin/sktrue
-  sk_log "stockade exec without a supervisor: exit $SK_RC"
+  # A new process through the runtime fails closed too: the runtime cannot
+  # hand a listener to a supervisor that is gone.
+  sk_run exec-after sk_sk exec "$SV_ID" probe exec /bin/sktrue
+  sk_assert_rc_nonzero "stockade exec into the container whose supervisor is gone"
+  sk_assert_no_grep "$CASE/exec-after.out" '^exec=OK$' "stockade exec without a supervisor ran a program"
   sv_delete
 }
 
