@@ -115,9 +115,9 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
-static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir) {
+static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir, bool wait) {
   cleanup_error struct sk_error *e2 = NULL;
-  if (sup_stop(dir, &e2) < 0) {
+  if (sup_stop(dir, wait, &e2) < 0) {
     log_msg(LOG_WARNING, "%s", e2->msg);
     sk_error_free(&e2);
   }
@@ -212,12 +212,12 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     };
     pid_t sup_pid;
     if (sup_spawn(&sc, &sup_pid, err) < 0) {
-      undo(specfile, NULL, 0, dir);
+      undo(specfile, NULL, 0, dir, true);
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
     }
   }
   if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
-    undo(specfile, NULL, 0, dir);
+    undo(specfile, NULL, 0, dir, true);
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
   }
   log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
@@ -230,15 +230,15 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     runtime_exec(ctx->cfg, ctx->cli.argv, err);
     /* Still here: the runtime could not be executed. Put the bundle back
      * as it was. */
-    undo(specfile, out ? raw : NULL, raw_len, dir);
+    undo(specfile, out ? raw : NULL, raw_len, dir, true);
     return -1;
   }
   if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0) {
-    undo(specfile, out ? raw : NULL, raw_len, dir);
+    undo(specfile, out ? raw : NULL, raw_len, dir, true);
     return -1;
   }
   /* The container is over: its supervisor goes (it would by itself once
    * the last process is gone), then our state. */
-  undo(specfile, NULL, 0, dir);
+  undo(specfile, NULL, 0, dir, false);
   return status;
 }

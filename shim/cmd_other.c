@@ -41,7 +41,7 @@ int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
   /* Only once the runtime has let go of the container. */
   if (status == 0) {
     cleanup_error struct sk_error *e2 = NULL;
-    if (sup_stop(dir, &e2) < 0) {
+    if (sup_stop(dir, true, &e2) < 0) {
       log_msg(LOG_WARNING, "container \"%s\": %s", id, e2->msg);
       sk_error_free(&e2);
     }

@@ -67,8 +67,10 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err);
 void notify_setup_fd(int nfd);
 
 /* Stop a container's supervisor (stockade delete): SIGTERM by the pid
- * recorded in the state directory, checked to be ours. */
-int sup_stop(const char *state_dir, struct sk_error **err);
+ * recorded in the state directory, checked to be ours. With wait, until it
+ * has exited (SIGKILL after a second); tearing down its fanotify marks takes
+ * the kernel ~10 ms, which `run` in the foreground need not wait for. */
+int sup_stop(const char *state_dir, bool wait, struct sk_error **err);
 
 /* After a deny in enforce mode, do what the profile says: nothing more
  * (deny), kill the container, or freeze it (falling back to kill, and

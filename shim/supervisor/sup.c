@@ -550,7 +550,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   return 0;
 }
 
-int sup_stop(const char *state_dir, struct sk_error **err) {
+int sup_stop(const char *state_dir, bool wait, struct sk_error **err) {
   cleanup_free char *pidfile = NULL;
   cleanup_free char *txt = NULL;
   char comm[64], path[64];
@@ -582,7 +582,7 @@ int sup_stop(const char *state_dir, struct sk_error **err) {
       return 0;
   }
   pidfd_send_signal(pfd, SIGTERM, NULL, 0);
-  {
+  if (wait) {
     /* Give it a moment to write its last event, then make sure. A pidfd
      * polls readable when the process exits, reaped or not. */
     struct pollfd pf = {.fd = pfd, .events = POLLIN};
