@@ -14,11 +14,13 @@
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
+#include "stockade/events.h"
 #include "stockade/harden.h"
 #include "stockade/log.h"
 #include "stockade/runtime.h"
 #include "stockade/spec.h"
 #include "stockade/state.h"
+#include "stockade/supervisor.h"
 #include "stockade/util.h"
 
 /* The container's saved metadata and profile. */
@@ -202,6 +204,19 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
   return runtime_exec(ctx->cfg, argv, err);
 }
 
+static void report_supervisor_gone(const struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, pid_t sup) {
+  cleanup_json struct json *ev = event_new("supervisor");
+  cleanup_error struct sk_error *e = NULL;
+  char msg[128];
+  snprintf(msg, sizeof(msg), "supervisor pid %d is gone; new programs in the container fail with ENOSYS", (int)sup);
+  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_set_str(ev, "profile", p->name) < 0 ||
+      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "event", "gone") < 0 ||
+      event_set_str(ev, "message", msg) < 0)
+    return;
+  if (event_emit(ctx->cfg, ev, &e) < 0)
+    log_msg(LOG_WARNING, "%s", e->msg);
+}
+
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *dir = NULL;
   cleanup_profile struct profile *p = NULL;
@@ -222,6 +237,20 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
                          "refusing exec in \"%s\": stockade has no state for it (was it created through "
                          "stockade, with the same --root?)",
                          ctx->cli.id);
+  }
+  /* A supervised container whose supervisor is gone fails every exec
+   * closed (ENOSYS from the kernel); say so plainly instead. */
+  {
+    pid_t sup;
+    if (sup_alive(dir, &sup) == 0) {
+      log_msg(LOG_ERROR,
+              "exec in \"%s\": its supervisor (pid %d) is gone, so the kernel fails every new program in the "
+              "container (ENOSYS); the container can only be stopped and started again",
+              ctx->cli.id, (int)sup);
+      report_supervisor_gone(ctx, p, ct.mode, sup);
+      if (ct.mode == SK_MODE_ENFORCE)
+        return 1;
+    }
   }
   if (ctx->cli.process)
     return exec_process_file(ctx, p, ct.mode, err);

@@ -66,6 +66,10 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err);
  * answers (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), where it can. */
 void notify_setup_fd(int nfd);
 
+/* Is the container's supervisor running? 1 yes, 0 it is gone (its pid
+ * file remains: it died), -1 the container has none. *pid gets its pid. */
+int sup_alive(const char *state_dir, pid_t *pid);
+
 /* Stop a container's supervisor (stockade delete): SIGTERM by the pid
  * recorded in the state directory, checked to be ours. With wait, until it
  * has exited (SIGKILL after a second); tearing down its fanotify marks takes

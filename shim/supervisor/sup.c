@@ -404,14 +404,12 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
       }
     }
   }
-out:
-  {
-    struct fan_stats fs;
-    fan_stats(ctx->fan, &fs);
-    snprintf(msg, sizeof(msg),
-             "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)", ctx->n_notify,
-             ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
-  }
+out : {
+  struct fan_stats fs;
+  fan_stats(ctx->fan, &fs);
+  snprintf(msg, sizeof(msg), "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)",
+           ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
+}
   sup_note(ctx, "stopped", msg);
   return 0;
 }
@@ -550,37 +548,59 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   return 0;
 }
 
-int sup_stop(const char *state_dir, bool wait, struct sk_error **err) {
+/* The pid in sup.pid, if it still names a supervisor of ours. *pfd gets a
+ * pidfd for it (the pid cannot be reused under us while we hold it). */
+static int sup_lookup(const char *state_dir, pid_t *pid, int *pfd) {
   cleanup_free char *pidfile = NULL;
   cleanup_free char *txt = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_fclose FILE *f = NULL;
   char comm[64], path[64];
-  cleanup_close int pfd = -1;
-  pid_t pid;
   size_t len;
 
-  if (asprintf(&pidfile, "%s/%s", state_dir, SUP_PID_NAME) < 0)
-    return sk_error_set(err, ENOMEM, "supervisor");
-  if (read_file(pidfile, &txt, &len, err) < 0) {
-    if ((*err)->code == ENOENT) {
-      sk_error_free(err);
+  *pfd = -1;
+  if (asprintf(&pidfile, "%s/%s", state_dir, SUP_PID_NAME) < 0 || read_file(pidfile, &txt, &len, &err) < 0)
+    return -1;
+  *pid = (pid_t)atoi(txt);
+  if (*pid <= 1)
+    return -1;
+  *pfd = pidfd_open(*pid, 0);
+  if (*pfd < 0)
+    return 0;
+  snprintf(path, sizeof(path), "/proc/%d/comm", (int)*pid);
+  f = fopen(path, "re");
+  if (f == NULL || fgets(comm, sizeof(comm), f) == NULL || strncmp(comm, "stockade", 8) != 0) {
+    close(*pfd);
+    *pfd = -1;
+    return 0;
+  }
+  {
+    /* A pidfd is readable once the process has exited, even while it
+     * waits, a zombie, for its reaper. */
+    struct pollfd pf = {.fd = *pfd, .events = POLLIN};
+    if (poll(&pf, 1, 0) == 1) {
+      close(*pfd);
+      *pfd = -1;
       return 0;
     }
-    return -1;
   }
-  pid = (pid_t)atoi(txt);
-  if (pid <= 1)
-    return 0;
-  /* A pidfd first, then check it is still a stockade supervisor: the pid
-   * may have been reused since. */
-  pfd = pidfd_open(pid, 0);
-  if (pfd < 0)
-    return 0; /* gone already */
-  snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-  {
-    cleanup_fclose FILE *f = fopen(path, "re");
-    if (f == NULL || fgets(comm, sizeof(comm), f) == NULL || strncmp(comm, "stockade", 8) != 0)
-      return 0;
-  }
+  return 1;
+}
+
+int sup_alive(const char *state_dir, pid_t *pid) {
+  int pfd, r = sup_lookup(state_dir, pid, &pfd);
+  if (pfd >= 0)
+    close(pfd);
+  return r;
+}
+
+int sup_stop(const char *state_dir, bool wait, struct sk_error **err) {
+  cleanup_close int pfd = -1;
+  pid_t pid;
+
+  (void)err;
+  if (sup_lookup(state_dir, &pid, &pfd) <= 0)
+    return 0; /* none, or gone already */
   pidfd_send_signal(pfd, SIGTERM, NULL, 0);
   if (wait) {
     /* Give it a moment to write its last event, then make sure. A pidfd

@@ -138,7 +138,27 @@ t_mode_annotation_refused() {
   sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
 }
 
+# Another agent's seccomp listener: enforce refuses (the supervisor cannot
+# share a filter stack); complain runs the spec with it left alone.
+t_refuse_foreign_listener() {
+  local b
+  sk_config
+  b=$(sk_bundle b '.process.args=$a | .linux.seccomp={defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/other-agent/agent.sock", syscalls: [{names: ["getppid"], action: "SCMP_ACT_NOTIFY"}]}' \
+    --argjson a "$(sk_args_sh 'echo CONTAINER-RAN')") || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/saved.json"
+  sk_new_id listener
+  sk_run create sk_sk create --bundle "$b" "$SK_ID"
+  sk_assert_rc 1 "enforce refuses a spec whose listenerPath is another agent's"
+  assert_refusal_shape "$CASE/create.err" "$SK_ID"
+  assert_reason "$CASE/create.err" SK-SECCOMP-LISTENER
+  sk_assert_grep "$CASE/create.err" '/run/other-agent/agent.sock' "the reason names the listener"
+  sk_assert_same "$b/config.json" "$CASE/saved.json" "config.json untouched"
+  sk_assert_state_empty "refused create"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "nothing was created"
+}
+
 sk_for_runtimes "refusal: enforce refuses a root spec (SK-USER-ROOT), config.json untouched" t_refuse_root
+sk_for_runtimes "refusal: another agent's seccomp listenerPath (SK-SECCOMP-LISTENER)" t_refuse_foreign_listener
 sk_for_runtimes "refusal: enforce names every reason of a privileged-like spec" t_refuse_privileged
 sk_for_runtimes "complain: stockade-complain runs the root spec and reports SK-USER-ROOT" t_complain_symlink
 sk_for_runtimes "complain: annotation stockade.io/mode=complain (allowed by annotationModes)" t_complain_annotation

@@ -396,6 +396,10 @@ t_sup_killed() {
   sk_run exec-after sk_sk exec "$SV_ID" probe exec /bin/sktrue
   sk_assert_rc_nonzero "stockade exec into the container whose supervisor is gone"
   sk_assert_no_grep "$CASE/exec-after.out" '^exec=OK$' "stockade exec without a supervisor ran a program"
+  sk_assert_grep "$CASE/exec-after.err" "^stockade: exec in \"$SV_ID\": its supervisor \(pid $SK_SUP_PID\) is gone" \
+    "stockade exec says the supervisor is gone"
+  [ "$(sk_events "$SV_ID" 'select(.type == "supervisor" and .event == "gone")' | wc -l)" -ge 1 ] ||
+    sk_fail "no event reports the supervisor's death"
   sv_delete
 }
 
