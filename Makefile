@@ -116,6 +116,7 @@ install: all
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(DESTDIR)$(BINDIR)/
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-complain
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-off
+	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-learn
 	install -m 0644 profiles/*.json $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/
 	install -m 0644 profiles/seccomp/*.json $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp/
 	test -e $(DESTDIR)$(SYSCONFDIR)/stockade/config.json || \

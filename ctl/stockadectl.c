@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl: the operator's tool. check a bundle against a profile,
- * lint and show profiles, read events (ctl/events.c). */
+ * lint and show profiles, read events (ctl/events.c), learn profiles and
+ * compare them (ctl/learn.c, ctl/diff.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +30,11 @@ static void usage(FILE *f) {
              "      exit 0 when clean, 1 with findings, 2 on bad input\n"
              "  profile lint FILE...      check profile files; exit 0 when all are valid, 1 otherwise\n"
              "  profile show NAME|FILE    print the resolved profile, with the seccomp filter it generates\n"
+             "  profile diff A B          what profile B does differently from A (names or files), one line\n"
+             "      each (\"-\" only in A, \"+\" only in B); exit 0 when equal, 1 when different, 2 on bad input\n"
+             "  learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
+             "      make a profile from learning-mode recordings; the profile goes to FILE (else stdout),\n"
+             "      the summary of what was learned to stdout with -o (else stderr); exit 2 on bad input\n"
              "  events [--follow] [--container ID] [--json] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
@@ -57,6 +63,8 @@ static int load_profile(const char *what, struct profile **p, struct sk_error **
     return sk_error_wrap(err, "finding profile \"%s\" (or use --profile-dir DIR, or a file path)", what);
   return profile_load_named(cfg->profile_dir, what, p, err);
 }
+
+int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err) { return load_profile(what, p, err); }
 
 static const char *default_profile_name(void) {
   static char name[80];
@@ -208,7 +216,9 @@ static int cmd_profile(int argc, char **argv) {
     json_set(doc, "generatedSeccomp", steal_pointer(&gen));
     return print_json(doc);
   }
-  fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint or show\n", argv[1]);
+  if (strcmp(argv[1], "diff") == 0)
+    return ctl_profile_diff(argc - 1, argv + 1);
+  fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint, show or diff\n", argv[1]);
   return EXIT_BADINPUT;
 }
 
@@ -242,6 +252,8 @@ int main(int argc, char **argv) {
     return cmd_profile(argc - i, argv + i);
   if (strcmp(argv[i], "events") == 0)
     return ctl_events(argc - i, argv + i);
+  if (strcmp(argv[i], "learn") == 0)
+    return ctl_learn(argc - i, argv + i);
   if (strcmp(argv[i], "version") == 0) {
     printf("stockadectl version %s\n", STOCKADE_VERSION);
     return 0;

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
 libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
-util-linux clang-format"
+util-linux clang-format debootstrap"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
 #include "stockade/harden.h"
+#include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/runtime.h"
 #include "stockade/spec.h"
@@ -178,18 +179,32 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * it only reports on, unless another agent holds the spec's listener
    * (refused in enforce mode above; left alone in complain mode). */
   supervise = mode == SK_MODE_ENFORCE || json_get_path(spec, "linux", "seccomp", "listenerPath", NULL) == NULL;
+  if (!supervise && mode == SK_MODE_LEARN)
+    return sk_error_set(err, 0,
+                        "%s: cannot learn container \"%s\": linux.seccomp.listenerPath belongs to another agent, "
+                        "and the supervisor that records the workload needs that place; remove it to learn",
+                        specfile, ctx->cli.id);
   if (mode == SK_MODE_COMPLAIN && !supervise)
     log_msg(LOG_WARNING, "container \"%s\": linux.seccomp.listenerPath is taken by another agent; no supervisor",
             ctx->cli.id);
   if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
     return sk_error_wrap(err, "%s", specfile);
+  if (mode == SK_MODE_LEARN) {
+    /* Syscalls earlier runs of this profile recorded are allowed without a
+     * round trip: each learning run is cheaper than the last. */
+    cleanup_json struct json *known = NULL;
+    if (learn_known_syscalls(ctx->cfg->state_dir, p->name, &known, err) < 0)
+      return sk_error_wrap(err, "cannot read earlier recordings of profile \"%s\"", p->name);
+    if (harden_learn(spec, p, known, err) < 0 || harden_annotate(spec, p, mode, err) < 0)
+      return sk_error_wrap(err, "%s", specfile);
+  }
   if (supervise) {
     if (asprintf(&listener, "%s/%s", dir, SUP_SOCKET_NAME) < 0)
       return sk_error_set(err, ENOMEM, "create");
     if (harden_supervise(spec, listener, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
-  if ((mode == SK_MODE_ENFORCE || supervise) && json_gen(spec, &out, &out_len, err) < 0)
+  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)
     return -1;
 
   /* Nothing is written until every check has passed. The state comes

@@ -9,13 +9,13 @@
 #include "stockade/json.h"
 #include "stockade/util.h"
 
-static const char *const mode_names[] = {"enforce", "complain", "off"};
+static const char *const mode_names[SK_N_MODES] = {"enforce", "complain", "off", "learn"};
 
-const char *mode_name(enum sk_mode m) { return (unsigned)m < 3 ? mode_names[m] : "unknown"; }
+const char *mode_name(enum sk_mode m) { return (unsigned)m < SK_N_MODES ? mode_names[m] : "unknown"; }
 
 int mode_parse(const char *s) {
   int i;
-  for (i = 0; s && i < 3; i++)
+  for (i = 0; s && i < SK_N_MODES; i++)
     if (strcmp(s, mode_names[i]) == 0)
       return i;
   return -1;
@@ -144,7 +144,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
   if (v) {
     int m = mode_parse(json_string(v));
     if (m < 0) {
-      field_error(err, path, v, "defaultMode", "must be \"enforce\", \"complain\" or \"off\"");
+      field_error(err, path, v, "defaultMode", "must be \"enforce\", \"complain\", \"off\" or \"learn\"");
       goto fail;
     }
     c->default_mode = (enum sk_mode)m;
@@ -158,7 +158,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
   for (i = 0; v && i < v->n; i++) {
     int m = mode_parse(json_string(v->items[i]));
     if (m < 0) {
-      field_error(err, path, v->items[i], "annotationModes", "each entry must be \"enforce\", \"complain\" or \"off\"");
+      field_error(err, path, v->items[i], "annotationModes", "each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
       goto fail;
     }
     c->annotation_mode[m] = true;

@@ -7,6 +7,7 @@
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/harden.h"
+#include "stockade/learn.h"
 #include "stockade/seccomp.h"
 #include "stockade/spec.h"
 #include "stockade/util.h"
@@ -31,7 +32,15 @@ static int cut_set(struct json *set, const struct profile *p, struct sk_error **
   return 0;
 }
 
+static int process_harden(struct json *process, const struct profile *p, bool cut_caps, bool *remapped_out,
+                          struct sk_error **err);
+
 int harden_process(struct json *process, const struct profile *p, bool *remapped_out, struct sk_error **err) {
+  return process_harden(process, p, true, remapped_out, err);
+}
+
+static int process_harden(struct json *process, const struct profile *p, bool cut_caps, bool *remapped_out,
+                          struct sk_error **err) {
   struct json *user, *caps, *sets[5];
   uint64_t uid = 0;
   size_t i;
@@ -62,6 +71,11 @@ int harden_process(struct json *process, const struct profile *p, bool *remapped
     remapped = true;
   }
 
+  if (!cut_caps) {
+    if (remapped_out)
+      *remapped_out = remapped;
+    return 0;
+  }
   /* Write all five sets explicitly: a missing set must not leave the
    * runtime's idea of a default in force. */
   caps = json_ensure(process, "capabilities", JSON_OBJECT);
@@ -112,7 +126,7 @@ static void remove_option(struct json *opts, const char *o) {
   }
 }
 
-static int harden_mounts(struct json *spec, const struct profile *p, struct sk_error **err) {
+static int harden_mounts(struct json *spec, const struct profile *p, bool flags, struct sk_error **err) {
   struct json *mounts = json_ensure(spec, "mounts", JSON_ARRAY);
   uint64_t uid = 0, gid = 0;
   char owner[64];
@@ -147,7 +161,8 @@ static int harden_mounts(struct json *spec, const struct profile *p, struct sk_e
     if (m == NULL || opts == NULL || json_set(m, "destination", json_new_string(p->writable_paths[k].path)) < 0 ||
         json_set(m, "type", json_new_string("tmpfs")) < 0 || json_set(m, "source", json_new_string("tmpfs")) < 0 ||
         json_append(opts, json_new_string("nosuid")) < 0 || json_append(opts, json_new_string("nodev")) < 0 ||
-        json_append(opts, json_new_string("noexec")) < 0 || json_append(opts, json_new_string("mode=1777")) < 0 ||
+        (flags && json_append(opts, json_new_string("noexec")) < 0) ||
+        json_append(opts, json_new_string("mode=1777")) < 0 ||
         json_append(opts, json_new_string(size)) < 0 || json_append(opts, json_new_string(owner)) < 0) {
       json_free(m);
       json_free(opts);
@@ -157,7 +172,7 @@ static int harden_mounts(struct json *spec, const struct profile *p, struct sk_e
       return OOM(err);
   }
 
-  for (i = 0; i < mounts->n; i++) {
+  for (i = 0; flags && i < mounts->n; i++) {
     struct json *m = mounts->items[i];
     const char *dest = json_string(json_get(m, "destination"));
     const char *type = json_string(json_get(m, "type"));
@@ -225,7 +240,7 @@ int harden_spec(struct json *spec, const struct profile *p, struct sk_error **er
       return sk_error_set(err, 0, "root: expected an object");
   }
   /* After the user is final: writable paths are owned by it. */
-  if (harden_mounts(spec, p, err) < 0)
+  if (harden_mounts(spec, p, true, err) < 0)
     return -1;
   linux_ = json_ensure(spec, "linux", JSON_OBJECT);
   if (linux_ == NULL)
@@ -280,5 +295,94 @@ int harden_supervise(struct json *spec, const char *listener_path, struct sk_err
     json_free(merged);
     return OOM(err);
   }
+  return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
+}
+
+static bool in_list(const char *const *list, const char *name) {
+  for (; *list; list++)
+    if (strcmp(*list, name) == 0)
+      return true;
+  return false;
+}
+
+/* The learning filter for arches: ALLOW for the baseline and for what is
+ * known (unless its arguments matter), NOTIFY for every other syscall
+ * libseccomp knows, ALLOW for the rest (names newer than libseccomp). */
+static int learn_filter(const struct json *arches, const struct json *known, struct json **out,
+                        struct sk_error **err) {
+  cleanup_json struct json *doc = json_new(JSON_OBJECT);
+  struct json *rules = json_new(JSON_ARRAY);
+  struct json *allow = json_new(JSON_OBJECT), *notify = json_new(JSON_OBJECT);
+  struct json *an = json_new(JSON_ARRAY), *nn = json_new(JSON_ARRAY);
+  size_t a, i;
+
+  if (doc == NULL || rules == NULL || allow == NULL || notify == NULL || an == NULL || nn == NULL ||
+      json_set(doc, "defaultAction", json_new_string("SCMP_ACT_ALLOW")) < 0 ||
+      json_set(doc, "architectures", json_copy(arches)) < 0 || json_set(doc, "syscalls", rules) < 0 ||
+      json_set(allow, "names", an) < 0 || json_set(allow, "action", json_new_string("SCMP_ACT_ALLOW")) < 0 ||
+      json_set(notify, "names", nn) < 0 || json_set(notify, "action", json_new_string("SCMP_ACT_NOTIFY")) < 0 ||
+      json_append(rules, allow) < 0 || json_append(rules, notify) < 0) {
+    json_free(rules);
+    return OOM(err);
+  }
+  for (a = 0; a < arches->n; a++) {
+    const char *arch = json_string(arches->items[a]);
+    const struct json *k = json_get(known, arch);
+    char **names = NULL;
+    size_t n = 0;
+    if (arch == NULL || seccomp_arch_syscalls(arch, &names, &n, err) < 0)
+      return -1;
+    for (i = 0; i < n; i++) {
+      const char *name = names[i];
+      bool base = in_list(learn_runtime_baseline, name);
+      bool ask = !base && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0 ||
+                           learn_always_notify(name) || !json_array_has_string(k, name));
+      struct json *dst = ask ? nn : an;
+      /* runc refuses to notify write; it is in the baseline anyway */
+      if (strcmp(name, "write") == 0)
+        dst = an;
+      if (!json_array_has_string(an, name) && !json_array_has_string(nn, name) &&
+          json_append(dst, json_new_string(name)) < 0) {
+        while (n > 0)
+          free(names[--n]);
+        free(names);
+        return OOM(err);
+      }
+    }
+    while (n > 0)
+      free(names[--n]);
+    free(names);
+  }
+  if (an->n == 0)
+    json_remove_at(rules, 0);
+  *out = steal_pointer(&doc);
+  return 0;
+}
+
+int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err) {
+  struct json *root, *linux_;
+  cleanup_json struct json *arches = NULL;
+  cleanup_json struct json *filter = NULL;
+  struct json *merged = NULL;
+
+  if (process_harden(json_get(spec, "process"), p, false, NULL, err) < 0)
+    return -1;
+  if (!p->writable_rootfs) {
+    root = json_ensure(spec, "root", JSON_OBJECT);
+    if (root == NULL || json_set(root, "readonly", json_new_bool(true)) < 0)
+      return sk_error_set(err, 0, "root: expected an object");
+  }
+  if (harden_mounts(spec, p, false, err) < 0)
+    return -1;
+  linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
+  if (add_paths(linux_, "maskedPaths", spec_masked_paths, err) < 0 ||
+      add_paths(linux_, "readonlyPaths", spec_readonly_paths, err) < 0)
+    return -1;
+  if (seccomp_spec_arches(spec, &arches, err) < 0 || learn_filter(arches, known, &filter, err) < 0)
+    return sk_error_wrap(err, "the learning filter");
+  if (seccomp_intersect(filter, json_get(linux_, "seccomp"), &merged, err) < 0)
+    return sk_error_wrap(err, "intersecting the learning filter with linux.seccomp");
   return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
 }

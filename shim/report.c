@@ -44,9 +44,9 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
         continue;
       log_msg(LOG_ERROR, "  %s: %s; fix: %s", f->v[i].rule, f->v[i].what, f->v[i].fix);
     }
-  } else if (mode == SK_MODE_COMPLAIN) {
+  } else if (mode == SK_MODE_COMPLAIN || mode == SK_MODE_LEARN) {
     for (i = 0; i < f->n; i++)
-      log_msg(LOG_INFO, "complain: %s: %s (enforce mode would %s)", f->v[i].rule, f->v[i].what,
+      log_msg(LOG_INFO, "%s: %s: %s (enforce mode would %s)", mode_name(mode), f->v[i].rule, f->v[i].what,
               f->v[i].kind == FINDING_REFUSE ? "refuse the container" : "fix it");
   } else {
     for (i = 0; i < f->n; i++)
@@ -56,7 +56,7 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
     const char *decision;
     if (refused)
       decision = f->v[i].kind == FINDING_REFUSE ? "refuse" : "none";
-    else if (mode == SK_MODE_COMPLAIN)
+    else if (mode == SK_MODE_COMPLAIN || mode == SK_MODE_LEARN)
       decision = "allow";
     else
       decision = "harden";

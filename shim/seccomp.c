@@ -1458,3 +1458,39 @@ int seccomp_compile_check(const struct json *doc, struct sk_error **err) {
                         SC_BPF_MAXINSNS);
   return 0;
 }
+
+const char *seccomp_arch_name(uint32_t token) { return arch_name_of(token); }
+
+int seccomp_arch_syscalls(const char *arch, char ***names, size_t *n, struct sk_error **err) {
+  uint32_t tok = arch_token(arch);
+  char **v = NULL;
+  size_t count = 0, cap = 0;
+  int nr, base = 0;
+
+  if (tok == 0)
+    return sk_error_set(err, 0, "unknown architecture %s", arch);
+  if (tok == SCMP_ARCH_X32)
+    base = 0x40000000; /* __X32_SYSCALL_BIT */
+  for (nr = 0; nr < 1024; nr++) {
+    char *name = seccomp_syscall_resolve_num_arch(tok, base + nr);
+    if (name == NULL)
+      continue;
+    if (count == cap) {
+      char **nv = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*v));
+      if (nv == NULL) {
+        free(name);
+        goto oom;
+      }
+      v = nv;
+    }
+    v[count++] = name;
+  }
+  *names = v;
+  *n = count;
+  return 0;
+oom:
+  while (count > 0)
+    free(v[--count]);
+  free(v);
+  return sk_error_set(err, ENOMEM, "syscall names");
+}

@@ -11,7 +11,11 @@
 #endif
 #define SK_CONFIG_DEFAULT SYSCONFDIR "/stockade/config.json"
 
-enum sk_mode { SK_MODE_ENFORCE, SK_MODE_COMPLAIN, SK_MODE_OFF };
+/* enforce: harden and refuse; complain: run the spec as given (plus the
+ * supervisor's listener) and report; off: pass through; learn: harden what
+ * does not change behaviour, deny nothing, record what the workload does. */
+enum sk_mode { SK_MODE_ENFORCE, SK_MODE_COMPLAIN, SK_MODE_OFF, SK_MODE_LEARN };
+#define SK_N_MODES 4
 
 /* /etc/stockade/config.json (or $STOCKADE_CONFIG): the node's settings. */
 struct sk_config {
@@ -29,7 +33,7 @@ struct sk_config {
   double event_burst; /* "eventBurst": (default 200) */
   /* Modes a workload may pick with the stockade.io/mode annotation.
    * "enforce" is always allowed: it can only tighten. */
-  bool annotation_mode[3];
+  bool annotation_mode[SK_N_MODES];
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */

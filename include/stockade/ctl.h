@@ -12,4 +12,18 @@
 /* stockadectl events [--follow] [--container ID] [--json] [--file PATH] */
 int ctl_events(int argc, char **argv);
 
+/* stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE] (ctl/learn.c) */
+int ctl_learn(int argc, char **argv);
+
+/* stockadectl profile diff A B (ctl/diff.c); argv[0] is "diff". Exit 0 when
+ * the profiles are the same, 1 when they differ, 2 on bad input. */
+int ctl_profile_diff(int argc, char **argv);
+
+struct profile;
+struct sk_error;
+/* A profile named by file path (it has a '/' or ends in ".json") or by
+ * name in the profile directory (--profile-dir, else the config's), as
+ * `profile show` resolves it (ctl/stockadectl.c). */
+int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err);
+
 #endif

@@ -3,6 +3,7 @@
 #define STOCKADE_FAN_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "stockade/error.h"
@@ -98,6 +99,10 @@ void fan_stats(const struct fan *f, struct fan_stats *out);
 
 /* Closes the fd (see "fail open on close" above) and frees f. NULL is fine. */
 void fan_close(struct fan *f);
+
+/* Learning: also mark for FAN_CLOSE_WRITE, to record the paths written.
+ * Call before fan_mark_container. */
+void fan_set_learning(struct fan *f, bool learning);
 
 /* SHA-256 of an open file, read with pread (no new open, no fanotify
  * event), cached by (dev, ino, ctime, size) in a table of 1024 entries

@@ -26,6 +26,16 @@ int harden_spec(struct json *spec, const struct profile *p, struct sk_error **er
  * everything else. */
 int harden_supervise(struct json *spec, const char *listener_path, struct sk_error **err);
 
+/* Learning mode: the hardening that does not change what the workload can
+ * do (read-only root with the profile's writable paths as tmpfs, no new
+ * privileges, the profile's user for uid 0, masked paths; capabilities,
+ * mount flags and the profile's seccomp left as the spec has them), and a
+ * learning filter: every syscall allowed, those not in known (the union of
+ * earlier recordings: {"SCMP_ARCH_X86_64": [names]}) and those whose
+ * arguments matter notified, the runtime's own baseline never notified;
+ * intersected with the spec's filter. */
+int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err);
+
 /* Record profile, mode and the profile's SHA-256 as annotations. */
 int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err);
 

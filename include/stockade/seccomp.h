@@ -2,6 +2,9 @@
 #ifndef STOCKADE_SECCOMP_H
 #define STOCKADE_SECCOMP_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "stockade/error.h"
 #include "stockade/json.h"
 
@@ -61,5 +64,12 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
  * they add it (errors name the rule and libseccomp's reason), and the BPF
  * program within the kernel's 4096 instructions. */
 int seccomp_compile_check(const struct json *doc, struct sk_error **err);
+
+/* "SCMP_ARCH_X86_64" for a libseccomp token, or NULL. */
+const char *seccomp_arch_name(uint32_t token);
+
+/* Every syscall name libseccomp knows for an architecture ("SCMP_ARCH_*").
+ * *names and each entry are malloc'd. */
+int seccomp_arch_syscalls(const char *arch, char ***names, size_t *n, struct sk_error **err);
 
 #endif

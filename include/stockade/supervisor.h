@@ -28,6 +28,8 @@
 #define SUP_PID_NAME "sup.pid"
 
 /* Everything the supervisor knows about its container. */
+struct learn_rec;
+
 struct sup_ctx {
   const struct sk_config *cfg;
   const struct profile *profile;
@@ -41,6 +43,8 @@ struct sup_ctx {
 
   /* Inside the supervisor. */
   struct fan *fan; /* fanotify, opened before fork so failure is reported */
+  struct learn_rec *learn; /* learning mode: the recording, else NULL */
+  char *learn_path;        /* where it is written */
   bool marked;     /* the container's mounts are marked */
   pid_t init_pid;  /* the container's init, from the first connection */
   int init_pidfd;  /* -1 until then */
@@ -51,6 +55,10 @@ struct sup_ctx {
     struct json *argv;
   } recent[16]; /* sup_remember_argv: a small ring */
   unsigned recent_next;
+  /* Learning: per listener fd, has its first execve (the entrypoint's or
+   * the exec'd program's) gone by? Syscalls before it are the runtime's. */
+  bool exec_seen[1024];
+  struct timespec learn_written; /* CLOCK_MONOTONIC of the last write */
 };
 
 /* Start the supervisor for a container: bind the socket, fork, detach.

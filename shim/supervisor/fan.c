@@ -26,6 +26,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
+#include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
@@ -45,6 +46,7 @@ struct cache_entry {
 
 struct fan {
   int fd;
+  uint64_t mask; /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
   struct mount_table mounts; /* every mount seen, for classification */
   struct fan_stats stats;
   unsigned evict;
@@ -83,6 +85,7 @@ int fan_open(struct fan **out, struct sk_error **err) {
     return sk_error_set(err, ENOMEM, "fanotify");
   }
   f->fd = fd;
+  f->mask = FAN_OPEN_EXEC_PERM;
   *out = f;
   return 0;
 }
@@ -177,7 +180,7 @@ static int mark_one(struct fan *f, int rootfd, pid_t pid, const struct mount_tab
   /* fanotify_mark takes no O_PATH descriptor; its /proc/self/fd link
    * resolves to exactly the mount just checked. */
   snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-  if (fanotify_mark(f->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, self) < 0) {
+  if (fanotify_mark(f->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, f->mask, AT_FDCWD, self) < 0) {
     e = errno;
     snprintf(why, size, "fanotify_mark: %s", strerror(e));
     return -1;
@@ -389,7 +392,8 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
                    struct sk_error **err) {
   if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
     return -1;
-  if (decide_needs_hash(ctx->profile, &ctx->blocklist, fact)) {
+  /* Learning records every program with its hash. */
+  if (ctx->learn || decide_needs_hash(ctx->profile, &ctx->blocklist, fact)) {
     if (fan_hash_fd(f, fd, hex, err) < 0)
       return -1;
     fact->sha256 = hex;
@@ -428,6 +432,24 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
             fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
   if (strcmp(d.type, "exec") != 0)
     sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
+  if (ctx->learn && fact.path)
+    learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));
+}
+
+/* Learning: a file the container wrote (FAN_CLOSE_WRITE, not a permission
+ * event: nothing waits for us). */
+static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
+  char link[64], path[PATH_MAX];
+  ssize_t n;
+  if (ctx->learn == NULL)
+    return;
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
+  n = readlink(link, path, sizeof(path) - 1);
+  if (n <= 0)
+    return;
+  path[n] = '\0';
+  if (path[0] == '/')
+    learn_add_write(ctx->learn, path);
 }
 
 int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
@@ -464,6 +486,8 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
         continue;
       if (m->mask & FAN_OPEN_EXEC_PERM)
         handle_exec(f, ctx, m);
+      if (m->mask & FAN_CLOSE_WRITE)
+        handle_write(ctx, m);
       close(m->fd);
     }
   }
@@ -472,4 +496,8 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
   if (read_errno)
     return sk_error_set(err, read_errno, "the kernel could not hand over an exec event and denied it");
   return 0;
+}
+
+void fan_set_learning(struct fan *f, bool learning) {
+  f->mask = FAN_OPEN_EXEC_PERM | (learning ? FAN_CLOSE_WRITE : 0);
 }

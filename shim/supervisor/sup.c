@@ -38,6 +38,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
+#include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
@@ -269,8 +270,10 @@ static void add_fd(struct loop *l, int fd, int kind) {
   epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void drop_notify(struct loop *l, int fd) {
+static void drop_notify(struct sup_ctx *ctx, struct loop *l, int fd) {
   int i;
+  if (fd >= 0 && fd < 1024)
+    ctx->exec_seen[fd] = false; /* the number may come back for another listener */
   epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
   close(fd);
   for (i = 0; i < l->n_notify; i++) {
@@ -327,6 +330,31 @@ close_fds:
     close(fds[i]);
 }
 
+/* Learning: write the recording when it changed, at most every 2 s while
+ * the container runs (a killed supervisor loses at most that), and at the
+ * end with "ended": true. */
+static void learn_save(struct sup_ctx *ctx, bool final) {
+  struct timespec now;
+  cleanup_error struct sk_error *err = NULL;
+  if (ctx->learn == NULL)
+    return;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (final)
+    learn_set_ended(ctx->learn, true);
+  else if (!learn_dirty(ctx->learn) || now.tv_sec - ctx->learn_written.tv_sec < 2)
+    return;
+  if (learn_write(ctx->learn, ctx->learn_path, &err) < 0)
+    log_msg(LOG_ERROR, "container \"%s\": cannot write its recording: %s", ctx->id, err->msg);
+  ctx->learn_written = now;
+}
+
+static void stop_message(struct sup_ctx *ctx, char *msg, size_t size) {
+  struct fan_stats fs;
+  fan_stats(ctx->fan, &fs);
+  snprintf(msg, size, "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)",
+           ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
+}
+
 static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
   struct loop l = {.ep = -1};
   sigset_t mask;
@@ -364,7 +392,8 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
       break;
     if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
       break;
-    n = epoll_wait(l.ep, evs, 16, -1);
+    learn_save(ctx, false);
+    n = epoll_wait(l.ep, evs, 16, ctx->learn ? 1000 : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -385,10 +414,10 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
         if (evs[i].events & EPOLLIN) {
           if (notify_handle(ctx, fd, &err) < 0) {
             log_msg(LOG_ERROR, "container \"%s\": %s", ctx->id, err->msg);
-            drop_notify(&l, fd);
+            drop_notify(ctx, &l, fd);
           }
         } else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
-          drop_notify(&l, fd); /* every process of this filter is gone */
+          drop_notify(ctx, &l, fd); /* every process of this filter is gone */
         }
         break;
       case TAG_INIT:
@@ -404,12 +433,9 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
       }
     }
   }
-out : {
-  struct fan_stats fs;
-  fan_stats(ctx->fan, &fs);
-  snprintf(msg, sizeof(msg), "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)",
-           ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
-}
+out:
+  learn_save(ctx, true);
+  stop_message(ctx, msg, sizeof(msg));
   sup_note(ctx, "stopped", msg);
   return 0;
 }
@@ -459,6 +485,31 @@ static int bind_socket(const char *path, struct sk_error **err) {
   return fd;
 }
 
+/* Learning: the recording, where it goes, and marks that see writes. */
+static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
+  static const struct {
+    const char *key, *ann;
+  } meta[] = {
+      {"image", "io.kubernetes.cri.image-name"},     {"pod", "io.kubernetes.cri.sandbox-name"},
+      {"namespace", "io.kubernetes.cri.sandbox-namespace"}, {"image", "io.kubernetes.cri-o.ImageName"},
+      {"pod", "io.kubernetes.pod.name"},             {"namespace", "io.kubernetes.pod.namespace"},
+  };
+  const struct json *ann = json_get(ctx->spec, "annotations");
+  size_t i;
+  ctx->learn = learn_new(ctx->id, ctx->profile->name, ctx->profile->sha256);
+  if (ctx->learn == NULL)
+    return sk_error_set(err, ENOMEM, "learning");
+  for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+    const char *v = json_string(json_get(ann, meta[i].ann));
+    if (v && learn_set_meta(ctx->learn, meta[i].key, v) < 0)
+      return sk_error_set(err, ENOMEM, "learning");
+  }
+  if (learn_recording_path(ctx->cfg->state_dir, ctx->profile->name, ctx->id, &ctx->learn_path, err) < 0)
+    return sk_error_wrap(err, "where to record container \"%s\"", ctx->id);
+  fan_set_learning(ctx->fan, true);
+  return 0;
+}
+
 int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   cleanup_free char *sock = NULL;
   cleanup_free char *pidfile = NULL;
@@ -477,6 +528,11 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
    * refusal with a reason rather than a supervisor that dies later. */
   if (fan_open(&ctx->fan, err) < 0)
     return sk_error_wrap(err, "the supervisor needs fanotify permission events");
+  if (ctx->mode == SK_MODE_LEARN && learn_prepare(ctx, err) < 0) {
+    fan_close(ctx->fan);
+    ctx->fan = NULL;
+    return -1;
+  }
   lfd = bind_socket(sock, err);
   if (lfd < 0)
     return -1;

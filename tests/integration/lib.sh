@@ -506,6 +506,185 @@ sk_cleanup_supervisors() {
 }
 
 # ---------------------------------------------------------------------------
+# A Debian rootfs, for workloads that need real programs (learning mode)
+#
+# debootstrap --variant=minbase of $SK_DEBIAN_SUITE, built once per run in
+# $SK_RUN_DIR/debian/rootfs (run.sh removes it with the run) by the first
+# case that asks for it, and given to each bundle as a hard-link copy: the
+# files are shared, so a bundle must keep its root read-only, which
+# sk_bundle_debian enforces. A tarball of the fresh rootfs is kept in
+# $SK_DEBIAN_CACHE, keyed by the debootstrap version and the ISO week, so a
+# re-run on the same machine takes seconds; a fresh machine (CI)
+# downloads. When debootstrap cannot reach the mirror, the cases that need
+# the rootfs are skipped saying so, which SK_STRICT=1 (CI) turns into a
+# failure: a missing mirror is never a silent pass.
+#
+# Knobs:
+#   SK_DEBIAN_SUITE   default bookworm
+#   SK_DEBIAN_MIRROR  default http://deb.debian.org/debian
+#   SK_DEBIAN_CACHE   directory of the cached tarball (default
+#                     /var/cache/stockade-tests); "none": neither read nor write it
+#   SK_DEBOOTSTRAP_TIMEOUT  seconds debootstrap may take (default 300)
+
+SK_DEBIAN_SUITE=${SK_DEBIAN_SUITE:-bookworm}
+SK_DEBIAN_MIRROR=${SK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SK_DEBIAN_CACHE=${SK_DEBIAN_CACHE:-/var/cache/stockade-tests}
+SK_DEBOOTSTRAP_TIMEOUT=${SK_DEBOOTSTRAP_TIMEOUT:-300}
+
+# The cached tarball's path for this debootstrap version and week; nothing
+# when there is no cache.
+sk_debian_cache_file() {
+  local v
+  [ "$SK_DEBIAN_CACHE" != none ] || return 0
+  v=$(dpkg-query -W -f='${Version}' debootstrap 2>/dev/null) || v=unknown
+  echo "$SK_DEBIAN_CACHE/$SK_DEBIAN_SUITE-minbase-debootstrap_${v//[^A-Za-z0-9.+~-]/_}-$(date -u +%G-W%V).tar.gz"
+}
+
+# sk_debian_build: make $SK_RUN_DIR/debian/rootfs (from the cache, else with
+# debootstrap). On success writes debian/ready (how it was made, and the
+# seconds it took); on failure debian/why (one line a person reads) and
+# debian/kind ("skip" when the mirror cannot be reached or debootstrap is
+# missing, "fail" otherwise), and returns 1. The log is debian/build.log.
+# Idempotent: a second call reports what the first found.
+sk_debian_build() {
+  local d=$SK_RUN_DIR/debian cache t0 rc why
+  mkdir -p "$d"
+  [ -f "$d/ready" ] && return 0
+  [ -f "$d/why" ] && return 1
+  t0=$(date +%s)
+  rm -rf "$d/rootfs" "$d/rootfs.new"
+  cache=$(sk_debian_cache_file)
+  if [ -n "$cache" ] && [ -s "$cache" ]; then
+    mkdir "$d/rootfs.new"
+    if tar -C "$d/rootfs.new" --numeric-owner -xzf "$cache" 2>>"$d/build.log" &&
+      [ -x "$d/rootfs.new/usr/bin/perl" ]; then
+      mv "$d/rootfs.new" "$d/rootfs"
+      echo "from the cache $cache in $(($(date +%s) - t0)) s" >"$d/ready"
+      return 0
+    fi
+    echo "the cached $cache is unusable; removed, running debootstrap" >>"$d/build.log"
+    rm -rf "$d/rootfs.new"
+    rm -f "$cache"
+  fi
+  if ! command -v debootstrap >/dev/null; then
+    echo skip >"$d/kind"
+    echo "debootstrap not installed (run make deps, or apt-get install debootstrap)" >"$d/why"
+    return 1
+  fi
+  timeout -k 10 "$SK_DEBOOTSTRAP_TIMEOUT" debootstrap --variant=minbase "$SK_DEBIAN_SUITE" "$d/rootfs.new" \
+    "$SK_DEBIAN_MIRROR" >>"$d/build.log" 2>&1
+  rc=$?
+  if [ $rc != 0 ] || [ ! -x "$d/rootfs.new/usr/bin/perl" ]; then
+    why=$(grep -E '^E: ' "$d/build.log" | tail -n 1)
+    [ -n "$why" ] || why=$(tail -n 1 "$d/build.log")
+    [ $rc = 124 ] && why="timed out after $SK_DEBOOTSTRAP_TIMEOUT s; last: $why"
+    if [ $rc = 124 ] || grep -Eqi 'Failed getting release file|could not resolve|unable to resolve|temporary failure in name resolution|connection refused|network is unreachable|no route to host|connection timed out|failed: .*(timed out|refused|unreachable)' "$d/build.log"; then
+      echo skip >"$d/kind"
+      echo "debootstrap cannot reach the Debian mirror $SK_DEBIAN_MIRROR (exit $rc): $why" >"$d/why"
+    else
+      echo fail >"$d/kind"
+      echo "debootstrap --variant=minbase $SK_DEBIAN_SUITE failed (exit $rc): $why" >"$d/why"
+    fi
+    rm -rf "$d/rootfs.new"
+    return 1
+  fi
+  mv "$d/rootfs.new" "$d/rootfs"
+  echo "with debootstrap from $SK_DEBIAN_MIRROR in $(($(date +%s) - t0)) s" >"$d/ready"
+  # The cache is a convenience: failing to write it fails nothing.
+  if [ -n "$cache" ] && mkdir -p "$SK_DEBIAN_CACHE" 2>/dev/null; then
+    if tar -C "$d/rootfs" --numeric-owner -czf "$cache.tmp.$$" . 2>>"$d/build.log"; then
+      find "$SK_DEBIAN_CACHE" -maxdepth 1 -name "$SK_DEBIAN_SUITE-minbase-*.tar.gz" ! -path "$cache" -delete 2>/dev/null
+      mv "$cache.tmp.$$" "$cache"
+      echo "cached as $cache" >>"$d/ready"
+    else
+      rm -f "$cache.tmp.$$"
+    fi
+  fi
+  return 0
+}
+
+# sk_debian_require: in a case, the Debian rootfs must be there (built now
+# if no case built it yet); otherwise the case is skipped with the reason
+# (a failure under SK_STRICT=1).
+sk_debian_require() {
+  sk_debian_build && return 0
+  sk_skip "no Debian rootfs: $(cat "$SK_RUN_DIR/debian/why" 2>/dev/null || echo "the build left no reason")"
+}
+
+# sk_bundle_debian NAME [JQ-FILTER [JQ-ARGS...]]: like sk_bundle, with a
+# hard-link copy of the Debian rootfs; the root stays read-only whatever
+# the filter says (the files are shared with every other such bundle).
+sk_bundle_debian() {
+  local b=$CASE/$1 filter=${2:-.}
+  shift 2 2>/dev/null || shift $#
+  [ -f "$SK_RUN_DIR/debian/ready" ] || { sk_log "sk_bundle_debian: no Debian rootfs (sk_debian_require first)"; return 1; }
+  mkdir -p "$b"
+  cp -al "$SK_RUN_DIR/debian/rootfs" "$b/rootfs" || return 1
+  jq "$@" "($filter) | .root.readonly = true" "$SK_RUN_DIR/config.base.json" >"$b/config.json" || return 1
+  echo "$b"
+}
+
+# ---------------------------------------------------------------------------
+# Learning mode (DESIGN.md, "Learning mode"): recordings in
+# <stateDir>/recordings/<profile>/<container>-<UTC time>.json, kept after
+# `stockade delete`.
+
+# sk_recordings PROFILE [ID]: the case's recordings of PROFILE (of
+# container ID only, when given), one path a line, sorted.
+sk_recordings() {
+  local f
+  for f in "$CASE/state/recordings/$1/${2:-}"*.json; do
+    [ -f "$f" ] && echo "$f"
+  done
+  return 0
+}
+
+# sk_wait_recording ID PROFILE [JQ-TEST [SECONDS]]: poll until exactly one
+# recording of ID under PROFILE exists and passes the test (default: it is
+# a JSON object); sets SK_RECORDING to its path.
+sk_wait_recording() {
+  local id=$1 profile=$2 test=${3:-.} n=$((${4:-5} * 10)) list count
+  while :; do
+    list=$(sk_recordings "$profile" "$id-")
+    count=$(printf '%s' "$list" | grep -c .)
+    if [ "$count" = 1 ] && jq -e "$test" "$list" >/dev/null 2>&1; then
+      # shellcheck disable=SC2034 # for the caller
+      SK_RECORDING=$list
+      return 0
+    fi
+    [ "$count" -gt 1 ] && sk_fail "container $id: $count recordings under profile $profile, expected one: $(tr '\n' ' ' <<<"$list")"
+    [ $n -le 0 ] && break
+    sleep 0.1
+    n=$((n - 1))
+  done
+  sk_log "recordings in $CASE/state/recordings: $(find "$CASE/state/recordings" -type f 2>/dev/null | tr '\n' ' ')"
+  [ -n "$list" ] && sk_log "recording: $(head -c 1500 "$list")"
+  sk_fail "container $id: no recording under $CASE/state/recordings/$profile/$id-<time>.json that passes $test"
+}
+
+# sk_assert_no_stockade WHAT: no process of the stockade binary under test
+# that belongs to this case (its command line names the case's directory)
+# is left, after up to 5 s, and no supervisor socket or pid file either.
+sk_assert_no_stockade() {
+  local n=50 p left me
+  me=$(readlink -f "$SK_BIN")
+  while :; do
+    left=
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/exe" 2>/dev/null)" = "$me" ] || continue
+      [[ $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) == *"$CASE"* ]] || continue
+      left="$left ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null);"
+    done
+    [ -z "$left" ] && break
+    [ $n -le 0 ] && sk_fail "$1: stockade processes of this case still run:$left"
+    sleep 0.1
+    n=$((n - 1))
+  done
+  [ -z "$(find "$CASE/state" -name 'sup.*' 2>/dev/null)" ] ||
+    sk_fail "$1: supervisor files left in the state dir: $(find "$CASE/state" -name 'sup.*' | tr '\n' ' ')"
+}
+
+# ---------------------------------------------------------------------------
 # Cases
 
 # sk_case NAME FUNCTION [ARGS...]: run one test case in a subshell with its

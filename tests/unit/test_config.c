@@ -191,7 +191,7 @@ static void test_bad_default_mode(void **state) {
   (void)state;
 
   msg = parse_err("{\"runtime\": \"/r\",\n \"defaultMode\": \"strict\"}");
-  assert_string_equal(msg, CFG_PATH ":2:17: defaultMode: must be \"enforce\", \"complain\" or \"off\"");
+  assert_string_equal(msg, CFG_PATH ":2:17: defaultMode: must be \"enforce\", \"complain\", \"off\" or \"learn\"");
   free(msg);
 
   msg = parse_err("{\"runtime\": \"/r\", \"defaultMode\": \"Enforce\"}");
@@ -228,7 +228,7 @@ static void test_annotation_modes(void **state) {
   config_free(c);
 
   msg = parse_err("{\"runtime\": \"/r\", \"annotationModes\": [\"complain\", \"bogus\"]}");
-  assert_string_equal(msg, CFG_PATH ":1:51: annotationModes: each entry must be \"enforce\", \"complain\" or \"off\"");
+  assert_string_equal(msg, CFG_PATH ":1:51: annotationModes: each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
   free(msg);
 
   msg = parse_err("{\"runtime\": \"/r\", \"annotationModes\": \"complain\"}");
@@ -284,6 +284,9 @@ static void test_mode_from_argv0(void **state) {
   assert_int_equal(mode_from_argv0("/usr/bin/stockade-complain"), SK_MODE_COMPLAIN);
   assert_int_equal(mode_from_argv0("stockade-off"), SK_MODE_OFF);
   assert_int_equal(mode_from_argv0("/usr/local/bin/stockade-enforce"), SK_MODE_ENFORCE);
+  assert_int_equal(mode_from_argv0("/usr/bin/stockade-learn"), SK_MODE_LEARN);
+  assert_string_equal(mode_name(SK_MODE_LEARN), "learn");
+  assert_int_equal(mode_parse("learn"), SK_MODE_LEARN);
   assert_int_equal(mode_from_argv0("stockade"), -1);
   assert_int_equal(mode_from_argv0("/usr/bin/stockade"), -1);
   assert_int_equal(mode_from_argv0("stockade-bogus"), -1);

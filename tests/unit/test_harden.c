@@ -369,6 +369,49 @@ static void test_supervise_keeps_denial(void **state) {
   json_free(spec);
 }
 
+static const char *action_of(const struct json *sc, const char *name) {
+  const struct json *r = rule_for(sc, name);
+  return r ? json_string(json_get(r, "action")) : json_string(json_get(sc, "defaultAction"));
+}
+
+static void test_learn_filter(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":7,\"gid\":7},"
+                              "\"writablePaths\":[{\"path\":\"/tmp\"}]}");
+  struct json *known = parse("{\"SCMP_ARCH_X86_64\": [\"getcwd\", \"bind\", \"uname\"]}");
+  struct sk_error *err = NULL;
+  const struct json *sc, *o;
+  uint64_t uid = 0;
+  bool b = false;
+
+  if (harden_learn(spec, p, known, &err) < 0)
+    fail_msg("harden_learn: %s", err->msg);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  /* nothing is denied: unknown syscalls are notified, known ones allowed */
+  assert_string_equal(json_string(json_get(sc, "defaultAction")), "SCMP_ACT_ALLOW");
+  assert_string_equal(action_of(sc, "getcwd"), "SCMP_ACT_ALLOW");
+  assert_string_equal(action_of(sc, "uname"), "SCMP_ACT_ALLOW");
+  assert_string_equal(action_of(sc, "unshare"), "SCMP_ACT_NOTIFY");
+  assert_string_equal(action_of(sc, "ptrace"), "SCMP_ACT_NOTIFY");
+  /* known, but its arguments imply capabilities: still notified */
+  assert_string_equal(action_of(sc, "bind"), "SCMP_ACT_NOTIFY");
+  /* the runtime's own window and write are never notified */
+  assert_string_equal(action_of(sc, "write"), "SCMP_ACT_ALLOW");
+  assert_string_equal(action_of(sc, "futex"), "SCMP_ACT_ALLOW");
+  assert_string_equal(action_of(sc, "execve"), "SCMP_ACT_NOTIFY");
+  assert_int_equal(seccomp_compile_check(sc, &err), 0);
+  /* behaviour-preserving hardening only */
+  assert_true(json_uint64(json_get_path(spec, "process", "user", "uid", NULL), &uid) && uid == 7);
+  assert_true(json_bool(json_get_path(spec, "root", "readonly", NULL), &b) && b);
+  assert_int_equal(json_get_path(spec, "process", "capabilities", "bounding", NULL)->n, 3); /* kept */
+  o = json_get(mount_at(spec, "/tmp"), "options");
+  assert_false(json_array_has_string(o, "noexec")); /* drift is recorded, not blocked */
+  assert_false(json_array_has_string(json_get(mount_at(spec, "/data"), "options"), "noexec"));
+  json_free(known);
+  json_free(spec);
+  profile_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_rootfs_nnp),
@@ -386,6 +429,7 @@ int main(void) {
       cmocka_unit_test(test_supervise_adds_notify),
       cmocka_unit_test(test_supervise_without_filter),
       cmocka_unit_test(test_supervise_keeps_denial),
+      cmocka_unit_test(test_learn_filter),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stockadectl learn: turn learning-mode recordings into a profile.
+ *
+ *   stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]
+ *
+ * A DIR stands for every *.json recording in it (the supervisor writes one
+ * per container run to <stateDir>/recordings/<profile>/, and a learning
+ * filter only notifies what earlier runs did not record, so a profile
+ * wants all of them). The profile goes to FILE, written atomically, or to
+ * stdout; the summary of what was learned goes to stdout with -o (nothing
+ * else is printed there) and to stderr without it, so that
+ * `stockadectl learn DIR > web.json` keeps the file clean. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/ctl.h"
+#include "stockade/learn.h"
+#include "stockade/profile.h"
+#include "stockade/util.h"
+
+static void learn_usage(FILE *f) {
+  fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
+             "\n"
+             "Make a profile from learning-mode recordings (a DIR: every *.json recording in it).\n"
+             "  --base PROFILE  keep this profile's user, allowRoot, writableRootfs, exec.allowWritable,\n"
+             "                  blockHashes and action (a name or a file); default: the default profile's choices\n"
+             "  --name NAME     the new profile's name; default: FILE's name without .json, else\n"
+             "                  <the recordings' profile>-learned\n"
+             "  -o FILE         write the profile to FILE (atomically) and the summary to stdout;\n"
+             "                  without it the profile goes to stdout and the summary to stderr\n"
+             "exit 0 when the profile was made, 2 on bad input (the message names the file)\n");
+}
+
+static int bad(const char *what, struct sk_error **err) {
+  fprintf(stderr, "stockadectl learn: %s%s%s\n", what ? what : "", what && err ? ": " : "",
+          err && *err && (*err)->msg ? (*err)->msg : "");
+  sk_error_free(err);
+  return CTL_EXIT_BADINPUT;
+}
+
+/* Append recs[0..n) to the list; takes the array (not the elements' ownership twice). */
+static int take(struct learn_rec ***all, size_t *n, struct learn_rec **recs, size_t k) {
+  struct learn_rec **v = reallocarray(*all, *n + k + 1, sizeof(*v));
+  size_t i;
+  if (v == NULL) {
+    learn_free_all(recs, k);
+    return -1;
+  }
+  for (i = 0; i < k; i++)
+    v[(*n)++] = recs[i];
+  free(recs);
+  *all = v;
+  return 0;
+}
+
+/* The default name: the -o file's, else "<profile>-learned". */
+static char *default_name(const char *output, struct learn_rec **recs, size_t n, struct sk_error **err) {
+  const char *profile = learn_rec_profile(recs[0]);
+  char *name = NULL;
+  size_t i;
+
+  if (output) {
+    const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+    if (str_has_suffix(base, ".json") && strlen(base) > 5)
+      return strndup(base, strlen(base) - 5);
+  }
+  for (i = 1; i < n; i++) {
+    if (strcmp(learn_rec_profile(recs[i]), profile) != 0) {
+      sk_error_set(err, 0, "the recordings are of several profiles (%s, %s); name the new one with --name NAME",
+                   profile, learn_rec_profile(recs[i]));
+      return NULL;
+    }
+  }
+  /* Profile names are at most 64 characters: keep room for the suffix. */
+  if (asprintf(&name, "%.56s-learned", profile) < 0)
+    return NULL;
+  return name;
+}
+
+int ctl_learn(int argc, char **argv) {
+  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},
+                                       {"name", required_argument, NULL, 'n'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *base_arg = NULL, *name_arg = NULL, *output = NULL;
+  cleanup_profile struct profile *base = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_json struct json *profile = NULL;
+  cleanup_free char *name = NULL;
+  cleanup_free char *summary = NULL;
+  cleanup_free char *text = NULL;
+  struct learn_rec **recs = NULL;
+  size_t n = 0, len = 0;
+  int c, i, status = CTL_EXIT_BADINPUT;
+
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "b:n:o:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'b':
+      base_arg = optarg;
+      break;
+    case 'n':
+      name_arg = optarg;
+      break;
+    case 'o':
+      output = optarg;
+      break;
+    case 'h':
+      learn_usage(stdout);
+      return 0;
+    default:
+      learn_usage(stderr);
+      return CTL_EXIT_BADINPUT;
+    }
+  }
+  if (optind >= argc) {
+    fprintf(stderr, "stockadectl learn: expected at least one RECORDING or DIR\n");
+    learn_usage(stderr);
+    return CTL_EXIT_BADINPUT;
+  }
+  for (i = optind; i < argc; i++) {
+    struct learn_rec **got = NULL, *one = NULL;
+    size_t k = 0;
+    struct stat st;
+
+    if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (learn_load_dir(argv[i], &got, &k, &err) < 0)
+        goto out_bad;
+      if (k == 0) {
+        free(got);
+        fprintf(stderr, "stockadectl learn: %s: no recordings (*.json) in this directory\n", argv[i]);
+        goto out;
+      }
+    } else {
+      if (learn_load(argv[i], &one, &err) < 0)
+        goto out_bad;
+      got = calloc(1, sizeof(*got));
+      if (got == NULL) {
+        learn_free(one);
+        goto oom;
+      }
+      got[0] = one;
+      k = 1;
+    }
+    if (take(&recs, &n, got, k) < 0)
+      goto oom;
+  }
+  if (base_arg && ctl_load_profile(base_arg, &base, &err) < 0)
+    goto out_bad;
+  name = name_arg ? strdup(name_arg) : default_name(output, recs, n, &err);
+  if (name == NULL) {
+    if (err)
+      goto out_bad;
+    goto oom;
+  }
+  if (output && name_arg) {
+    const char *fb = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+    if (!str_has_suffix(fb, ".json") || strlen(fb) != strlen(name) + 5 || strncmp(fb, name, strlen(name)) != 0) {
+      fprintf(stderr,
+              "stockadectl learn: -o %s: a profile file is named after its profile; expected %s.json (or leave "
+              "out --name)\n",
+              output, name);
+      goto out;
+    }
+  }
+  if (learn_make_profile(recs, n, base, name, &profile, &summary, &err) < 0 ||
+      json_gen(profile, &text, &len, &err) < 0)
+    goto out_bad;
+  if (output) {
+    if (write_file_atomic(output, text, len, 0644, &err) < 0)
+      goto out_bad;
+    fputs(summary, stdout);
+    printf("Wrote %s\n", output);
+  } else {
+    fwrite(text, 1, len, stdout);
+    fputs(summary, stderr);
+  }
+  status = fflush(stdout) == 0 ? 0 : CTL_EXIT_BADINPUT;
+  goto out;
+oom:
+  sk_error_set(&err, ENOMEM, "reading recordings");
+out_bad:
+  status = bad(NULL, &err);
+out:
+  learn_free_all(recs, n);
+  return status;
+}
