@@ -170,8 +170,7 @@ int ctl_learn(int argc, char **argv) {
       goto out;
     }
   }
-  if (learn_make_profile(recs, n, base, name, &profile, &summary, &err) < 0 ||
-      json_gen(profile, &text, &len, &err) < 0)
+  if (learn_make_profile(recs, n, base, name, &profile, &summary, &err) < 0 || json_gen(profile, &text, &len, &err) < 0)
     goto out_bad;
   if (output) {
     if (write_file_atomic(output, text, len, 0644, &err) < 0)

@@ -60,12 +60,14 @@ __attribute__((format(printf, 2, 3))) static int strlist_pushf(struct strlist *l
 
 static int str_qcmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
 
-/* Sort and drop duplicates. */
+static int item_qcmp(const void *x, const void *y);
+
+/* Sort (by key, see key_len) and drop duplicates. */
 static void strlist_sort_unique(struct strlist *l) {
   size_t i, o = 0;
   if (l->n == 0)
     return;
-  qsort(l->v, l->n, sizeof(*l->v), str_qcmp);
+  qsort(l->v, l->n, sizeof(*l->v), item_qcmp);
   for (i = 0; i < l->n; i++) {
     if (o > 0 && strcmp(l->v[o - 1], l->v[i]) == 0)
       free(l->v[i]);
@@ -82,8 +84,8 @@ static const char *const actions_plain[] = {"SCMP_ACT_KILL_THREAD", "SCMP_ACT_KI
                                             "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
 
 /* "SCMP_ACT_ERRNO(38)" for the action at obj[act_key] with obj[ret_key]. */
-static int action_text(const struct json *obj, const char *act_key, const char *ret_key, const char *where,
-                       char **out, struct sk_error **err) {
+static int action_text(const struct json *obj, const char *act_key, const char *ret_key, const char *where, char **out,
+                       struct sk_error **err) {
   const struct json *act = json_get(obj, act_key), *ret = json_get(obj, ret_key);
   const char *name = json_string(act);
   uint64_t rv = 1; /* EPERM: what runc and crun use when no errnoRet is given */
@@ -115,8 +117,8 @@ static int action_text(const struct json *obj, const char *act_key, const char *
 static const struct {
   const char *op, *sym;
 } ops[] = {
-    {"SCMP_CMP_NE", "!="}, {"SCMP_CMP_LT", "<"},  {"SCMP_CMP_LE", "<="},       {"SCMP_CMP_EQ", "=="},
-    {"SCMP_CMP_GE", ">="}, {"SCMP_CMP_GT", ">"},  {"SCMP_CMP_MASKED_EQ", NULL},
+    {"SCMP_CMP_NE", "!="}, {"SCMP_CMP_LT", "<"}, {"SCMP_CMP_LE", "<="},        {"SCMP_CMP_EQ", "=="},
+    {"SCMP_CMP_GE", ">="}, {"SCMP_CMP_GT", ">"}, {"SCMP_CMP_MASKED_EQ", NULL},
 };
 
 /* "arg0 & 0x7e020000 == 0 && arg1 != 3" */
@@ -189,8 +191,7 @@ static int flat_push(struct seccomp_flat *f, size_t *cap, const char *name, cons
   return 0;
 }
 
-static int flatten_rule(const struct json *rule, size_t i, struct seccomp_flat *f, size_t *cap,
-                        struct sk_error **err) {
+static int flatten_rule(const struct json *rule, size_t i, struct seccomp_flat *f, size_t *cap, struct sk_error **err) {
   const struct json *names = json_get(rule, "names"), *args = json_get(rule, "args");
   cleanup_free char *act = NULL;
   cleanup_free char *cond = NULL;
@@ -355,23 +356,55 @@ static int diff_scalar(struct profile_diff *d, const char *what, const char *a, 
   return line_add(d, '-', what, a) < 0 || line_add(d, '+', what, b) < 0 ? -1 : 0;
 }
 
+/* The length of an item's key: what comes before " (" or " sha256 ", so
+ * that "/tmp (size 64m)" and "/tmp (size 128m)" are one path, and
+ * "ptrace (SCMP_ACT_ALLOW)" and "ptrace (SCMP_ACT_ERRNO(1))" one syscall. */
+static size_t key_len(const char *item) {
+  const char *p = strstr(item, " ("), *h = strstr(item, " sha256 ");
+  if (h && (p == NULL || h < p))
+    p = h;
+  return p ? (size_t)(p - item) : strlen(item);
+}
+
+static int key_cmp(const char *x, const char *y) {
+  size_t lx = key_len(x), ly = key_len(y);
+  int c = strncmp(x, y, lx < ly ? lx : ly);
+  return c ? c : (lx > ly) - (lx < ly);
+}
+
+static bool has_item(const struct strlist *l, size_t from, size_t to, const char *item) {
+  for (; from < to; from++)
+    if (strcmp(l->v[from], item) == 0)
+      return true;
+  return false;
+}
+
 /* Two sets (sorted, unique): "-" for what only a has, "+" for only b's,
- * in sorted order. */
+ * in the order of their keys; for one key, a's lines before b's. */
 static int diff_sets(struct profile_diff *d, const char *what, const struct strlist *a, const struct strlist *b) {
-  size_t i = 0, j = 0;
+  size_t i = 0, j = 0, ie, je, k;
   while (i < a->n || j < b->n) {
-    int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i], b->v[j]);
-    if (c == 0) {
-      i++;
-      j++;
-    } else if (c < 0) {
-      if (line_add(d, '-', what, a->v[i++]) < 0)
+    const char *key = i == a->n ? b->v[j] : j == b->n ? a->v[i] : key_cmp(a->v[i], b->v[j]) <= 0 ? a->v[i] : b->v[j];
+    for (ie = i; ie < a->n && key_cmp(a->v[ie], key) == 0; ie++)
+      ;
+    for (je = j; je < b->n && key_cmp(b->v[je], key) == 0; je++)
+      ;
+    for (k = i; k < ie; k++)
+      if (!has_item(b, j, je, a->v[k]) && line_add(d, '-', what, a->v[k]) < 0)
         return -1;
-    } else if (line_add(d, '+', what, b->v[j++]) < 0) {
-      return -1;
-    }
+    for (k = j; k < je; k++)
+      if (!has_item(a, i, ie, b->v[k]) && line_add(d, '+', what, b->v[k]) < 0)
+        return -1;
+    i = ie;
+    j = je;
   }
   return 0;
+}
+
+static int item_qcmp(const void *x, const void *y) {
+  const char *a = *(char *const *)x, *b = *(char *const *)y;
+  int c = key_cmp(a, b);
+  return c ? c : strcmp(a, b);
 }
 
 struct side {
@@ -453,8 +486,8 @@ int profile_diff(const struct profile *a, const struct profile *b, struct profil
     goto out;
   if (diff_scalar(&d, "user", sa.user, sb.user) < 0 ||
       diff_scalar(&d, "allowRoot", a->allow_root ? "true" : "false", b->allow_root ? "true" : "false") < 0 ||
-      diff_scalar(&d, "writableRootfs", a->writable_rootfs ? "true" : "false",
-                  b->writable_rootfs ? "true" : "false") < 0 ||
+      diff_scalar(&d, "writableRootfs", a->writable_rootfs ? "true" : "false", b->writable_rootfs ? "true" : "false") <
+          0 ||
       diff_sets(&d, "capability", &sa.caps, &sb.caps) < 0 || diff_sets(&d, "writablePath", &sa.paths, &sb.paths) < 0 ||
       diff_sets(&d, "exec.allow", &sa.allow, &sb.allow) < 0 ||
       diff_sets(&d, "exec.allowWritable", &sa.writable, &sb.writable) < 0 ||

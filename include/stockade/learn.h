@@ -72,7 +72,9 @@ void learn_set_ended(struct learn_rec *r, bool ended);
 bool learn_dirty(const struct learn_rec *r);
 
 int learn_to_json(const struct learn_rec *r, struct json **out, struct sk_error **err);
-/* Write atomically (temporary file, rename). Clears the dirty flag. */
+/* Write atomically (temporary file, rename; mode 0600: what a workload
+ * does is for root to read), with "updated" set to now. Clears the dirty
+ * flag. No fsync: the state directory is a tmpfs. */
 int learn_write(struct learn_rec *r, const char *path, struct sk_error **err);
 /* Read a recording; errors name the file, line and column. Unknown fields,
  * wrong types, another "version", syscall names libseccomp does not know
@@ -93,7 +95,8 @@ int learn_recording_path(const char *state_dir, const char *profile, const char 
                          struct sk_error **err);
 
 /* The union of the syscalls of every recording in <stateDir>/recordings/<profile>/:
- * {"SCMP_ARCH_X86_64": [names...]} (an empty object when there are none). */
+ * {"SCMP_ARCH_X86_64": [names...]} (an empty object when there are none).
+ * A malformed recording is an error naming it, never skipped in silence. */
 int learn_known_syscalls(const char *state_dir, const char *profile, struct json **out, struct sk_error **err);
 
 /* Syscalls the runtime itself needs between installing the filter and
@@ -109,9 +112,9 @@ bool learn_always_notify(const char *name);
 
 /* One notified syscall, for capability and network inference. */
 struct learn_call {
-  const char *name;  /* resolved for the call's architecture */
+  const char *name; /* resolved for the call's architecture */
   uint64_t args[6];
-  pid_t pid;         /* host pid of the caller */
+  pid_t pid; /* host pid of the caller */
   /* The caller's effective uid and gid. They are compared with the uids
    * and gids in the call's arguments, so they must be in the same view:
    * the container's. Without a user namespace that is the host's. */

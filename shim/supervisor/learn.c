@@ -36,15 +36,15 @@
 #include "stockade/util.h"
 
 #define LEARN_VERSION 1
-#define LEARN_CONTAINER_MAX 200   /* leaves room for "-<time>-NN.json" in a 255-byte file name */
-#define LEARN_WRITES_PER_DIR 64   /* written paths below one directory before they collapse */
-#define LEARN_WHYS_PER_CAP 8      /* reasons kept per capability */
-#define LEARN_TIME_SIZE 21        /* "2024-05-01T10:00:00Z" */
-#define LEARN_PATH_TRIES 100      /* "-2" ... "-100" */
+#define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
+#define LEARN_WRITES_PER_DIR 64    /* written paths below one directory before they collapse */
+#define LEARN_WHYS_PER_CAP 8       /* reasons kept per capability */
+#define LEARN_TIME_SIZE 21         /* "2024-05-01T10:00:00Z" */
+#define LEARN_PATH_TRIES 100       /* "-2" ... "-100" */
 #define LEARN_DEFAULT_NOBODY 65534 /* the shipped default profile's user */
 
 #define RECORDING_FIELDS                                                                                               \
-  "version, container, profile, profileSha256, image, pod, namespace, started, updated, ended, notifications, "       \
+  "version, container, profile, profileSha256, image, pod, namespace, started, updated, ended, notifications, "        \
   "syscalls, execs, writes, network, capabilities"
 
 /* ---- sorted arrays --------------------------------------------------------- */
@@ -205,8 +205,8 @@ static bool container_id_valid(const char *id) {
     char ch = id[i];
     if (i >= LEARN_CONTAINER_MAX)
       return false;
-    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-          ch == '+' || ch == '.' || ch == '-'))
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '+' ||
+          ch == '.' || ch == '-'))
       return false;
   }
   return true;
@@ -755,8 +755,14 @@ static uint32_t arch_token(const char *arch) {
   return seccomp_arch_resolve_name(lower);
 }
 
+/* Does the syscall exist on this architecture? libseccomp answers with its
+ * number; with a pseudo number from -100 to -9999 for one reached through a
+ * multiplexer (socketcall, ipc on x86), which a filter can still name; below
+ * -10000 for a syscall of another architecture; __NR_SCMP_ERROR when it
+ * knows no such name (the rule of shim/seccomp.c). */
 static bool syscall_on_arch(uint32_t token, const char *name) {
-  return seccomp_syscall_resolve_name_arch(token, name) != __NR_SCMP_ERROR;
+  int nr = seccomp_syscall_resolve_name_arch(token, name);
+  return nr >= 0 || (nr <= -100 && nr > -10000);
 }
 
 static int load_syscalls(const struct load_ctx *c, const struct json *v, struct learn_rec *r) {
@@ -775,8 +781,7 @@ static int load_syscalls(const struct load_ctx *c, const struct json *v, struct 
       return load_oom(c, "syscalls");
     if (tok == 0)
       return lerr(c, names, field,
-                  "\"%s\" is not an architecture libseccomp knows; expected a name such as \"SCMP_ARCH_X86_64\"",
-                  arch);
+                  "\"%s\" is not an architecture libseccomp knows; expected a name such as \"SCMP_ARCH_X86_64\"", arch);
     if (!json_is(names, JSON_ARRAY))
       return lerr(c, names, field, "got %s; expected an array of syscall names", json_type_name(names));
     for (k = 0; k < names->n; k++) {
@@ -795,19 +800,37 @@ static int load_syscalls(const struct load_ctx *c, const struct json *v, struct 
   return 0;
 }
 
-/* Check the keys of an object against a list; store the members found. */
+/* Check the keys of an object against a list; store the members found.
+ * field is the object's own name, NULL for the top level. */
 static int load_members(const struct load_ctx *c, const struct json *o, const char *field, const char *const *keys,
                         const struct json **vals, size_t nkeys, const char *expected) {
   size_t i, k;
   for (i = 0; i < o->n; i++) {
+    cleanup_free char *sub = NULL;
     for (k = 0; k < nkeys; k++)
       if (strcmp(o->keys[i], keys[k]) == 0)
         break;
-    if (k == nkeys)
-      return lerr(c, o->items[i], field, "unknown field \"%s\"; expected one of %s", o->keys[i], expected);
-    vals[k] = o->items[i];
+    if (k < nkeys) {
+      vals[k] = o->items[i];
+      continue;
+    }
+    if (field && asprintf(&sub, "%s.%s", field, o->keys[i]) < 0)
+      return load_oom(c, field);
+    return lerr(c, o->items[i], sub ? sub : o->keys[i], "unknown field \"%s\"; expected one of %s", o->keys[i],
+                expected);
   }
   return 0;
+}
+
+/* A member of an object that is missing or wrong: "<field>: missing "<key>"; <why>" at the object, or
+ * "<field>.<key>: <why>" at the member. why says what is expected. */
+static int member_err(const struct load_ctx *c, const struct json *obj, const struct json *val, const char *field,
+                      const char *key, const char *why) {
+  char sub[80];
+  if (val == NULL)
+    return lerr(c, obj, field, "missing \"%s\"; %s", key, why);
+  snprintf(sub, sizeof(sub), "%s.%s", field, key);
+  return lerr(c, val, sub, "%s", why);
 }
 
 static int load_execs(const struct load_ctx *c, const struct json *v, struct learn_rec *r) {
@@ -827,15 +850,15 @@ static int load_execs(const struct load_ctx *c, const struct json *v, struct lea
     if (load_members(c, e, field, keys, vals, 3, "path, sha256, where") < 0)
       return -1;
     if (!json_is(vals[0], JSON_STRING) || vals[0]->str[0] != '/')
-      return lerr(c, vals[0] ? vals[0] : e, field, "path: expected an absolute path");
+      return member_err(c, e, vals[0], field, "path", "expected an absolute path");
     if (vals[1] && vals[1]->type != JSON_NULL) {
       if (!json_is(vals[1], JSON_STRING) || !sha256_valid(vals[1]->str))
-        return lerr(c, vals[1], field, "sha256: expected 64 lowercase hex digits or null");
+        return member_err(c, e, vals[1], field, "sha256", "expected 64 lowercase hex digits or null");
       sha = vals[1]->str;
     }
     if (!json_is(vals[2], JSON_STRING) || where_static(vals[2]->str) == NULL)
-      return lerr(c, vals[2] ? vals[2] : e, field,
-                  "where: expected one of \"image\", \"upper\", \"tmpfs\", \"volume\", \"memfd\", \"other\"");
+      return member_err(c, e, vals[2], field, "where",
+                        "expected one of \"image\", \"upper\", \"tmpfs\", \"volume\", \"memfd\", \"other\"");
     if (learn_add_exec(r, vals[0]->str, sha, vals[2]->str) < 0)
       return load_oom(c, field);
   }
@@ -875,11 +898,11 @@ static int load_network(const struct load_ctx *c, const struct json *v, struct l
     if (load_members(c, e, field, keys, vals, 3, "op, family, port") < 0)
       return -1;
     if (!json_is(vals[0], JSON_STRING) || index_of(net_ops, N_OPS, vals[0]->str) < 0)
-      return lerr(c, vals[0] ? vals[0] : e, field, "op: expected \"bind\" or \"connect\"");
+      return member_err(c, e, vals[0], field, "op", "expected \"bind\" or \"connect\"");
     if (!json_is(vals[1], JSON_STRING) || index_of(net_families, N_FAMILIES, vals[1]->str) < 0)
-      return lerr(c, vals[1] ? vals[1] : e, field, "family: expected \"inet\", \"inet6\" or \"unix\"");
+      return member_err(c, e, vals[1], field, "family", "expected \"inet\", \"inet6\" or \"unix\"");
     if (!json_int64(vals[2], &port) || port < 0 || port > 65535)
-      return lerr(c, vals[2] ? vals[2] : e, field, "port: expected an integer from 0 to 65535");
+      return member_err(c, e, vals[2], field, "port", "expected an integer from 0 to 65535");
     if (learn_add_net(r, vals[0]->str, vals[1]->str, (int)port) < 0)
       return load_oom(c, field);
   }
@@ -902,9 +925,9 @@ static int load_caps(const struct load_ctx *c, const struct json *v, struct lear
     if (load_members(c, e, field, keys, vals, 2, "name, why") < 0)
       return -1;
     if (!json_is(vals[0], JSON_STRING) || !cap_name_canonical(vals[0]->str))
-      return lerr(c, vals[0] ? vals[0] : e, field, "name: expected a capability such as \"CAP_NET_BIND_SERVICE\"");
+      return member_err(c, e, vals[0], field, "name", "expected a capability such as \"CAP_NET_BIND_SERVICE\"");
     if (!json_is(vals[1], JSON_STRING))
-      return lerr(c, vals[1] ? vals[1] : e, field, "why: expected a string");
+      return member_err(c, e, vals[1], field, "why", "expected a string");
     if (learn_add_cap(r, vals[0]->str, vals[1]->str) < 0)
       return load_oom(c, field);
   }
@@ -912,19 +935,35 @@ static int load_caps(const struct load_ctx *c, const struct json *v, struct lear
 }
 
 static int load_root(const struct load_ctx *c, const struct json *root, struct learn_rec *r) {
-  static const char *const keys[] = {"version", "container", "profile", "profileSha256", "image", "pod",
-                                     "namespace", "started", "updated", "ended", "notifications", "syscalls",
-                                     "execs", "writes", "network", "capabilities"};
-  enum { K_VERSION, K_CONTAINER, K_PROFILE, K_SHA, K_IMAGE, K_POD, K_NS, K_STARTED, K_UPDATED, K_ENDED, K_NOTIF,
-         K_SYSCALLS, K_EXECS, K_WRITES, K_NETWORK, K_CAPS, K_N };
+  static const char *const keys[] = {"version",   "container", "profile", "profileSha256", "image",         "pod",
+                                     "namespace", "started",   "updated", "ended",         "notifications", "syscalls",
+                                     "execs",     "writes",    "network", "capabilities"};
+  enum {
+    K_VERSION,
+    K_CONTAINER,
+    K_PROFILE,
+    K_SHA,
+    K_IMAGE,
+    K_POD,
+    K_NS,
+    K_STARTED,
+    K_UPDATED,
+    K_ENDED,
+    K_NOTIF,
+    K_SYSCALLS,
+    K_EXECS,
+    K_WRITES,
+    K_NETWORK,
+    K_CAPS,
+    K_N
+  };
   const struct json *v[K_N] = {0};
   int64_t version;
   uint64_t notif;
 
   if (!json_is(root, JSON_OBJECT))
-    return lerr(c, root, "recording", "got %s; expected an object such as {\"version\": 1, ...}",
-                json_type_name(root));
-  if (load_members(c, root, "recording", keys, v, K_N, RECORDING_FIELDS) < 0)
+    return lerr(c, root, "recording", "got %s; expected an object such as {\"version\": 1, ...}", json_type_name(root));
+  if (load_members(c, root, NULL, keys, v, K_N, RECORDING_FIELDS) < 0)
     return -1;
   if (v[K_VERSION] == NULL)
     return lerr(c, root, "version", "missing; expected 1");
@@ -965,8 +1004,8 @@ static int load_root(const struct load_ctx *c, const struct json *root, struct l
     r->notifications = notif;
   }
   if ((v[K_SYSCALLS] && load_syscalls(c, v[K_SYSCALLS], r) < 0) || (v[K_EXECS] && load_execs(c, v[K_EXECS], r) < 0) ||
-      (v[K_WRITES] && load_writes(c, v[K_WRITES], r) < 0) ||
-      (v[K_NETWORK] && load_network(c, v[K_NETWORK], r) < 0) || (v[K_CAPS] && load_caps(c, v[K_CAPS], r) < 0))
+      (v[K_WRITES] && load_writes(c, v[K_WRITES], r) < 0) || (v[K_NETWORK] && load_network(c, v[K_NETWORK], r) < 0) ||
+      (v[K_CAPS] && load_caps(c, v[K_CAPS], r) < 0))
     return -1;
   return 0;
 }
@@ -1015,8 +1054,7 @@ int learn_recording_path(const char *state_dir, const char *profile, const char 
   if (!profile_name_valid(profile))
     return sk_error_set(err, 0, "recording: invalid profile name \"%s\"", profile ? profile : "");
   if (!container_id_valid(container))
-    return sk_error_set(err, 0,
-                        "recording: invalid container id \"%s\"; expected [A-Za-z0-9_+.-], up to %d characters",
+    return sk_error_set(err, 0, "recording: invalid container id \"%s\"; expected [A-Za-z0-9_+.-], up to %d characters",
                         container ? container : "", LEARN_CONTAINER_MAX);
   if (asprintf(&dir, "%s/recordings/%s", state_dir, profile) < 0)
     return sk_error_set(err, ENOMEM, "recording path");
@@ -1042,8 +1080,6 @@ int learn_recording_path(const char *state_dir, const char *profile, const char 
                       LEARN_PATH_TRIES - 1);
 }
 
-static int name_qcmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
-
 /* The *.json file names of dir, sorted; ENOENT is no files. */
 static int list_recordings(const char *dir, char ***names, size_t *n, struct sk_error **err) {
   cleanup_dir DIR *d = opendir(dir);
@@ -1054,8 +1090,9 @@ static int list_recordings(const char *dir, char ***names, size_t *n, struct sk_
   *n = 0;
   if (d == NULL)
     return errno == ENOENT ? 0 : sk_error_set(err, errno, "cannot read recordings in %s", dir);
-  errno = 0;
-  while ((e = readdir(d)) != NULL) {
+  /* Temporary files of write_file_replace() end in ".stockade-XXXXXX":
+   * a recording being written is read in its previous, whole version. */
+  for (errno = 0; (e = readdir(d)) != NULL; errno = 0) {
     if (e->d_name[0] == '.' || !str_has_suffix(e->d_name, ".json"))
       continue;
     if (strset_add(&s, e->d_name) < 0) {
@@ -1068,8 +1105,7 @@ static int list_recordings(const char *dir, char ***names, size_t *n, struct sk_
     strset_clear(&s);
     return sk_error_set(err, saved, "cannot read recordings in %s", dir);
   }
-  qsort(s.v, s.n, sizeof(*s.v), name_qcmp); /* already sorted; kept obvious */
-  *names = s.v;
+  *names = s.v; /* a strset: sorted */
   *n = s.n;
   return 0;
 }
@@ -1161,6 +1197,12 @@ int learn_known_syscalls(const char *state_dir, const char *profile, struct json
  * keeps scheduling, collecting garbage and preempting its threads. crun
  * 1.8 likewise sends the fd over a socket pair and then finishes setting
  * up the process (file descriptors, capabilities) before its execve.
+ *
+ * The same list covers what the runtime does after the hand-over and
+ * before the workload's first execve (runc opens and writes its exec
+ * fifo, closes every descriptor it does not pass on): the supervisor does
+ * not record that part, which is the runtime's and not the workload's, so
+ * a learned profile allows it through this list or not at all.
  * Each name resolves on x86_64 (tests/unit/test_learn.c checks it). */
 const char *const learn_runtime_baseline[] = {
     /* the sync pipe and socket pair, the exec fifo, the log pipe */
@@ -1171,6 +1213,7 @@ const char *const learn_runtime_baseline[] = {
     "fcntl",       /* FD_CLOEXEC on inherited descriptors (runc), F_GETFL/F_SETFL by Go's poller */
     "openat",      /* /proc/self/fd (descriptor walk), runc's exec fifo through /proc/self/fd/N */
     "getdents64",  /* reading /proc/self/fd */
+    "fstatfs",     /* runc checks that /proc/self/fd is procfs before closing what it lists (CVE-2024-21626) */
     "newfstatat",  /* Go's os.Stat, crun's checks of paths */
     "fstat",       /* Go's os.File, crun's checks of descriptors */
     "dup3",        /* dup2() of stdio (Go and glibc implement it with dup3) */
@@ -1213,9 +1256,9 @@ const char *const learn_runtime_baseline[] = {
     "prctl",     /* PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS */
     "capget",    /* reading the capability sets before changing them */
     "capset",    /* setting them */
-    "setgroups", /* the supplementary groups of the process user */
-    "setresuid", /* the process user (Go's syscall.Setuid and glibc use setresuid) */
-    "setresgid", /* the process group */
+    "setgroups", /* the supplementary groups of the process user (runc and crun) */
+    "setresuid", /* crun switches to the process user with setresuid */
+    "setresgid", /* ...and to its group with setresgid */
     NULL,
 };
 
@@ -1240,15 +1283,22 @@ static bool in_list(const char *const *list, const char *name) {
  *     programs signal other processes with kill, which is notified;
  *   capset: nothing is inferred from it (it only lowers or reshuffles
  *     what the process has).
+ * setuid and setgid stay notified although runc 1.1 switches user with
+ * them (its system.Setuid is the raw setuid syscall): with noNewPrivileges
+ * runc does that before installing the filter. Without it, runc would make
+ * them inside the filter before the hand-over and hang; harden_learn()
+ * always sets noNewPrivileges, and this list relies on it.
  * The "32" names are 32-bit x86's: a 64-bit runtime never makes them,
  * so they are notified. socketpair is not: a pair of unix sockets implies
- * no capability and no network fact. */
+ * no capability and no network fact. Neither is socketcall, 32-bit x86's
+ * multiplexer of socket calls (its arguments are behind a pointer, and
+ * 32-bit programs rarely bind low ports): learn such workloads' network
+ * needs by hand. */
 static const char *const notify_names[] = {
-    "bind",     "connect",    "socket",     "chown",      "fchown",      "lchown",      "fchownat",
-    "chown32",  "fchown32",   "lchown32",   "setuid",     "setuid32",    "setreuid",    "setreuid32",
-    "setfsuid", "setfsuid32", "setresuid32", "setgid",    "setgid32",    "setregid",    "setregid32",
-    "setfsgid", "setfsgid32", "setresgid32", "setgroups32", "kill",      "mknod",       "mknodat",
-    "chroot",   NULL,
+    "bind",        "connect",  "socket",   "chown",    "fchown",     "lchown",     "fchownat",   "chown32",
+    "fchown32",    "lchown32", "setuid",   "setuid32", "setreuid",   "setreuid32", "setfsuid",   "setfsuid32",
+    "setresuid32", "setgid",   "setgid32", "setregid", "setregid32", "setfsgid",   "setfsgid32", "setresgid32",
+    "setgroups32", "kill",     "mknod",    "mknodat",  "chroot",     NULL,
 };
 
 bool learn_always_notify(const char *name) {
@@ -1267,18 +1317,23 @@ struct infer_rule {
 };
 
 static const struct infer_rule infer_rules[] = {
-    {"bind", I_BIND, 0, 0},         {"connect", I_CONNECT, 0, 0},     {"socket", I_SOCKET, 0, 0},
-    {"chown", I_CHOWN, 1, 2},       {"fchown", I_CHOWN, 1, 2},        {"lchown", I_CHOWN, 1, 2},
-    {"chown32", I_CHOWN, 1, 2},     {"fchown32", I_CHOWN, 1, 2},      {"lchown32", I_CHOWN, 1, 2},
-    {"fchownat", I_CHOWN, 2, 3},    {"setuid", I_SETUID, 0, 1},       {"setuid32", I_SETUID, 0, 1},
-    {"setreuid", I_SETUID, 0, 2},   {"setreuid32", I_SETUID, 0, 2},   {"setresuid", I_SETUID, 0, 3},
-    {"setresuid32", I_SETUID, 0, 3}, {"setfsuid", I_SETUID, 0, 1},    {"setfsuid32", I_SETUID, 0, 1},
-    {"setgid", I_SETGID, 0, 1},     {"setgid32", I_SETGID, 0, 1},     {"setregid", I_SETGID, 0, 2},
-    {"setregid32", I_SETGID, 0, 2}, {"setresgid", I_SETGID, 0, 3},    {"setresgid32", I_SETGID, 0, 3},
-    {"setfsgid", I_SETGID, 0, 1},   {"setfsgid32", I_SETGID, 0, 1},   {"setgroups", I_SETGROUPS, 0, 0},
-    {"setgroups32", I_SETGROUPS, 0, 0}, {"kill", I_KILL, 0, 0},       {"tkill", I_KILL, 0, 0},
-    {"tgkill", I_KILL, 1, 0},       {"mknod", I_MKNOD, 1, 0},         {"mknodat", I_MKNOD, 2, 0},
-    {"chroot", I_CHROOT, 0, 0},
+    {"bind", I_BIND, 0, 0},           {"connect", I_CONNECT, 0, 0},
+    {"socket", I_SOCKET, 0, 0},       {"chown", I_CHOWN, 1, 2},
+    {"fchown", I_CHOWN, 1, 2},        {"lchown", I_CHOWN, 1, 2},
+    {"chown32", I_CHOWN, 1, 2},       {"fchown32", I_CHOWN, 1, 2},
+    {"lchown32", I_CHOWN, 1, 2},      {"fchownat", I_CHOWN, 2, 3},
+    {"setuid", I_SETUID, 0, 1},       {"setuid32", I_SETUID, 0, 1},
+    {"setreuid", I_SETUID, 0, 2},     {"setreuid32", I_SETUID, 0, 2},
+    {"setresuid", I_SETUID, 0, 3},    {"setresuid32", I_SETUID, 0, 3},
+    {"setfsuid", I_SETUID, 0, 1},     {"setfsuid32", I_SETUID, 0, 1},
+    {"setgid", I_SETGID, 0, 1},       {"setgid32", I_SETGID, 0, 1},
+    {"setregid", I_SETGID, 0, 2},     {"setregid32", I_SETGID, 0, 2},
+    {"setresgid", I_SETGID, 0, 3},    {"setresgid32", I_SETGID, 0, 3},
+    {"setfsgid", I_SETGID, 0, 1},     {"setfsgid32", I_SETGID, 0, 1},
+    {"setgroups", I_SETGROUPS, 0, 0}, {"setgroups32", I_SETGROUPS, 0, 0},
+    {"kill", I_KILL, 0, 0},           {"tkill", I_KILL, 0, 0},
+    {"tgkill", I_KILL, 1, 0},         {"mknod", I_MKNOD, 1, 0},
+    {"mknodat", I_MKNOD, 2, 0},       {"chroot", I_CHROOT, 0, 0},
 };
 
 __attribute__((format(printf, 3, 4))) static int cap_why(struct learn_rec *r, const char *cap, const char *fmt, ...) {
@@ -1293,8 +1348,7 @@ __attribute__((format(printf, 3, 4))) static int cap_why(struct learn_rec *r, co
 #define ID_UNCHANGED 0xffffffffu /* (uid_t)-1: "leave it" to chown(2) and set*id(2) */
 
 /* bind and connect: the address family and port the caller names. */
-static int infer_sockaddr(struct learn_rec *r, const struct learn_call *c, bool is_bind, learn_read_fn rd,
-                          void *ctx) {
+static int infer_sockaddr(struct learn_rec *r, const struct learn_call *c, bool is_bind, learn_read_fn rd, void *ctx) {
   struct sockaddr_storage ss;
   uint64_t len = c->args[2];
   size_t n = len > sizeof(ss) ? sizeof(ss) : (size_t)len;
@@ -1370,6 +1424,9 @@ static int infer_kill(struct learn_rec *r, const struct learn_call *c, int arg, 
    * get it, so nothing is implied. */
   if (uid_of == NULL || target <= 0 || uid_of(ctx, c->pid, target, &owner) != 0)
     return 0;
+  /* The kernel lets a signal through when the sender's real or effective
+   * uid is the target's real or saved uid; effective against effective is
+   * what a workload that does not juggle ids does. */
   if ((uint32_t)owner == (uint32_t)c->uid)
     return 0;
   return cap_why(r, "CAP_KILL", "%s of a process of uid %u by uid %u", c->name, (unsigned)owner, (unsigned)c->uid);
@@ -1525,8 +1582,7 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
       return sk_error_set(err, 0, "architecture %s: unknown to libseccomp", m->arches[i].name);
     s->tokens[s->n_tokens++] = tok;
     for (k = 0; k < m->arches[i].calls.n; k++)
-      if (strset_add(&s->recorded, m->arches[i].calls.v[k]) < 0 ||
-          strset_add(&s->allow, m->arches[i].calls.v[k]) < 0)
+      if (strset_add(&s->recorded, m->arches[i].calls.v[k]) < 0 || strset_add(&s->allow, m->arches[i].calls.v[k]) < 0)
         goto oom;
   }
   /* Nothing recorded at all: the filter is for this machine's architecture. */
@@ -1715,9 +1771,8 @@ static int add_allow(struct learned_execs *e, const char *path, const char *sha)
     return -1;
   if (sha == NULL) {
     entry = json_new_string(glob);
-  } else if ((entry = json_new(JSON_OBJECT)) != NULL &&
-             (json_set(entry, "path", json_new_string(glob)) < 0 ||
-              json_set(entry, "sha256", json_new_string(sha)) < 0)) {
+  } else if ((entry = json_new(JSON_OBJECT)) != NULL && (json_set(entry, "path", json_new_string(glob)) < 0 ||
+                                                         json_set(entry, "sha256", json_new_string(sha)) < 0)) {
     json_free(entry);
     entry = NULL;
   }
@@ -1911,7 +1966,7 @@ static void put_caps(FILE *f, const struct learn_rec *m) {
   }
 }
 
-static void put_execs(FILE *f, const struct learn_rec *m, const struct learned_execs *le, const struct json *profile) {
+static void put_execs(FILE *f, const struct learned_execs *le, const struct json *profile) {
   const struct json *allow = json_get_path(profile, "exec", "allow", NULL);
   size_t i;
 
@@ -1947,15 +2002,15 @@ static void put_execs(FILE *f, const struct learn_rec *m, const struct learned_e
     for (i = 0; i < le->blocked.n; i++)
       fprintf(f, "  %s\n", le->blocked.v[i]);
   }
-  (void)m;
 }
 
 static void put_paths(FILE *f, const struct learn_rec *m, const struct learned_paths *lp, const struct profile *base) {
   size_t i, k;
 
   if (base && base->writable_rootfs) {
-    fprintf(f, "Writable paths: the base profile's (the root is writable, so the %zu recorded writes need no "
-               "more)\n",
+    fprintf(f,
+            "Writable paths: the base profile's (the root is writable, so the %zu recorded writes need no "
+            "more)\n",
             m->writes.n);
     return;
   }
@@ -1990,8 +2045,8 @@ static void put_network(FILE *f, const struct learn_rec *m) {
   }
 }
 
-static int put_syscalls(FILE *f, const struct learn_rec *m, const struct learned_seccomp *s,
-                        const struct profile *base, struct sk_error **err) {
+static int put_syscalls(FILE *f, const struct learn_rec *m, const struct learned_seccomp *s, const struct profile *base,
+                        struct sk_error **err) {
   struct seccomp_flat ref = {0}, def = {0};
   cleanup_json struct json *defdoc = NULL;
   struct strset added = {0}, outside = {0};
@@ -2002,8 +2057,9 @@ static int put_syscalls(FILE *f, const struct learn_rec *m, const struct learned
 
   for (i = 0; i < s->allow.n; i++)
     from_rec += strset_has(&s->recorded, s->allow.v[i]);
-  fprintf(f, "Syscalls: %zu allowed: %zu recorded, %zu more from the runtime baseline, %zu more always (execve, "
-             "execveat); architectures ",
+  fprintf(f,
+          "Syscalls: %zu allowed: %zu recorded, %zu more from the runtime baseline, %zu more always (execve, "
+          "execveat); architectures ",
           total, from_rec, s->baseline.n, total - from_rec - s->baseline.n);
   for (i = 0; i < m->n_arches; i++)
     fprintf(f, "%s%s", i ? ", " : "", m->arches[i].name);
@@ -2075,10 +2131,11 @@ static char *describe(struct learn_rec *const *recs, size_t n, const struct prof
   }
   utc_now(now);
   if (asprintf(&s,
-               "Learned by stockadectl learn on %s from %zu recording%s of containers under %s%s%s (%s to %s); %s%s%s",
+               "Learned by stockadectl learn on %s from %zu recording%s of containers under %s%s%s (%s to %s), "
+               "with the user and settings of %s%s%s",
                now, n, n == 1 ? "" : "s", profile ? "profile \"" : "several profiles", profile ? profile : "",
-               profile ? "\"" : "", first, last, base ? "settings of profile \"" : "settings of the default profile",
-               base ? base->name : "", base ? "\"" : "") < 0)
+               profile ? "\"" : "", first, last, base ? "profile \"" : "the default profile", base ? base->name : "",
+               base ? "\"" : "") < 0)
     return NULL;
   return s;
 }
@@ -2139,13 +2196,14 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
   fprintf(f, "Learned profile \"%s\" from %zu recording%s:\n", name, n, n == 1 ? "" : "s");
   put_recordings(f, recs, n);
   if (base)
-    fprintf(f, "Base: profile \"%s\"%s%s%s: its user, allowRoot, writableRootfs, exec.allowWritable, blockHashes and "
-               "action are kept\n",
+    fprintf(f,
+            "Base: profile \"%s\"%s%s%s: its user, allowRoot, writableRootfs, exec.allowWritable, blockHashes and "
+            "action are kept\n",
             base->name, base->file ? " (" : "", base->file ? base->file : "", base->file ? ")" : "");
   else
     fprintf(f, "Base: none: the default profile's choices (user 65534:65534, read-only root, action deny)\n");
   put_caps(f, &m);
-  put_execs(f, &m, &le, profile);
+  put_execs(f, &le, profile);
   put_paths(f, &m, &lp, base);
   put_network(f, &m);
   if (put_syscalls(f, &m, &ls, base, err) < 0) {

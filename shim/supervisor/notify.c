@@ -319,7 +319,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   cleanup_close int opath = -1;
   char path[PATH_MAX], resolved[PATH_MAX], target[PATH_MAX], hex[65] = "";
   const char *action;
-  bool is_execveat;
+  bool is_execveat, undecided = false;
   int dirfd_arg = AT_FDCWD, fdno;
   uint64_t path_addr, argv_addr, flags = 0;
   pid_t pid;
@@ -393,9 +393,19 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
      * container: /bin/sh is /bin/busybox), as fanotify will; argv keeps
      * the name the program used. */
     f.path = resolved;
+  } else {
+    /* Nothing there to judge (execvp tries every PATH entry, most of them
+     * missing): the kernel answers ENOENT itself, and should a file appear
+     * meanwhile, fanotify judges it when the kernel opens it. */
+    undecided = true;
   }
 
-  decide_exec(ctx->profile, &ctx->blocklist, &f, &d);
+  if (undecided) {
+    d.kind = DECIDE_ALLOW;
+    d.type = "exec";
+  } else {
+    decide_exec(ctx->profile, &ctx->blocklist, &f, &d);
+  }
   /* Hashes are fanotify's to read, from the file the kernel opens: a rule
    * that needs one (a block-list, a pinned allow-list entry) is decided
    * there. Fileless and drift need none and are decided here. */

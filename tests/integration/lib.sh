@@ -524,12 +524,12 @@ sk_cleanup_supervisors() {
 #   SK_DEBIAN_MIRROR  default http://deb.debian.org/debian
 #   SK_DEBIAN_CACHE   directory of the cached tarball (default
 #                     /var/cache/stockade-tests); "none": neither read nor write it
-#   SK_DEBOOTSTRAP_TIMEOUT  seconds debootstrap may take (default 300)
+#   SK_DEBOOTSTRAP_TIMEOUT  seconds debootstrap may take (default 240)
 
 SK_DEBIAN_SUITE=${SK_DEBIAN_SUITE:-bookworm}
 SK_DEBIAN_MIRROR=${SK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SK_DEBIAN_CACHE=${SK_DEBIAN_CACHE:-/var/cache/stockade-tests}
-SK_DEBOOTSTRAP_TIMEOUT=${SK_DEBOOTSTRAP_TIMEOUT:-300}
+SK_DEBOOTSTRAP_TIMEOUT=${SK_DEBOOTSTRAP_TIMEOUT:-240}
 
 # The cached tarball's path for this debootstrap version and week; nothing
 # when there is no cache.

@@ -64,12 +64,14 @@ echo "ptrace=$(perl -e '\''syscall(101, 0, 0, 0, 0) == -1 or die "ptrace succeed
 echo "getpriority=$(perl -e '\''syscall(140, 0, 0) == -1 or die "getpriority succeeded\n"; print $!+0'\'')"
 echo done=1'
 
-# Two code paths of one script, chosen by its first argument.
+# Two code paths of one script, chosen by its first argument; both write
+# below /tmp, so a profile learned from either has it writable.
 WL_PATHS='set -e
 cd /tmp
 case $1 in
 A)
-  printf "3\n1\n2\n" | sort -n | tr "\n" " "
+  printf "3\n1\n2\n" >in
+  sort -n in | tr "\n" " "
   echo
   perl -e '\''print join(",", map { $_ * 2 } 1 .. 5), "\n"'\''
   ;;
@@ -90,6 +92,18 @@ WL_PATH_B_OUT='b1946ac92492d2347c6235b4d2611184  f
 d/
 d/f
 PATH-B-OK'
+
+# perl starting programs by name: glibc's execvp tries each PATH entry in
+# turn (/usr/local/sbin/true, ... /usr/bin/true) and goes on to the next
+# only when the exec fails with ENOENT, EACCES, ENOTDIR, ESTALE, ENODEV or
+# ETIMEDOUT; any other error (EPERM) ends the search.
+WL_EXECVP='perl -e '\''
+  system("true") == 0 or die "system(true): $!\n";
+  my $out = `echo hello-from-a-child`;
+  print "system-ok\n", $out;
+'\'''
+WL_EXECVP_OUT='system-ok
+hello-from-a-child'
 
 # ---------------------------------------------------------------------------
 # Case helpers
@@ -203,7 +217,7 @@ lt_assert_exec_allowed() {
 # 0. the Debian rootfs (once per run; the cases below share it)
 
 t_debian_rootfs() {
-  local d=$SK_RUN_DIR/debian
+  local d=$SK_RUN_DIR/debian p
   if ! sk_debian_build; then
     sed 's/^/  build| /' "$d/build.log" 2>/dev/null | tail -n 20 >&2
     if [ "$(cat "$d/kind" 2>/dev/null)" = skip ]; then
@@ -248,8 +262,8 @@ t_learn_enforce() {
     sk_fail "recording: syscalls of SCMP_ARCH_X86_64 lack mkdir or execve: $(jq -c .syscalls "$rec" | head -c 600)"
   jq -e '[.syscalls[][]] | index("unshare") or index("ptrace") or index("getpriority") | not' "$rec" >/dev/null ||
     sk_fail "recording: has unshare, ptrace or getpriority, which the workload never made: $(jq -c .syscalls "$rec" | head -c 600)"
-  jq -e '[.execs[] | select((.path | endswith("/perl")) and (.sha256 | test("^[0-9a-f]{64}$")))] | length > 0' "$rec" \
-    >/dev/null || sk_fail "recording: no exec of perl with a sha256: $(jq -c .execs "$rec")"
+  jq -e '[.execs[] | select((.path | endswith("/perl")) and (.sha256 | test("^[0-9a-f]{64}$")) and .where == "image")]
+    | length > 0' "$rec" >/dev/null || sk_fail "recording: no exec of perl from the image with a sha256: $(jq -c .execs "$rec")"
   jq -e '[.writes[] | select(startswith("/tmp/w"))] | length > 0' "$rec" >/dev/null ||
     sk_fail "recording: no write below /tmp/w: $(jq -c .writes "$rec")"
 
@@ -257,6 +271,8 @@ t_learn_enforce() {
   p=$LT_PROFILE
   lt_assert_exec_allowed "$p" perl sort cat ls wc cp cmp date id
   lt_assert_exec_hashes "$p" "$b/rootfs"
+  jq -e '.seccomp | type == "object" and (.defaultAction | type == "string") and (.syscalls | type == "array")' "$p" \
+    >/dev/null || sk_fail "learned profile: seccomp is not an inline OCI seccomp object: $(jq -c .seccomp "$p" | head -c 300)"
   lt_allowed_syscalls "$p" >"$CASE/allowed"
   for n in openat execve write mkdir; do
     grep -qx "$n" "$CASE/allowed" || sk_fail "the learned allow-list lacks $n, which the workload made"
@@ -265,6 +281,8 @@ t_learn_enforce() {
     ! grep -qx "$n" "$CASE/allowed" || sk_fail "the learned allow-list has $n, which the workload never made"
   done
   sk_assert_eq "$(jq -c .user "$p")" '{"uid":65534,"gid":65534}' "learned profile: user (from the base profile)"
+  jq -e '[.writablePaths[].path] | index("/tmp")' "$p" >/dev/null ||
+    sk_fail "learned profile: /tmp, where the workload wrote, is not in writablePaths: $(jq -c .writablePaths "$p")"
 
   # The same workload, enforced with the learned profile, runs clean.
   b=$(sk_bundle_debian enforce '.process.args = $a | .annotations["stockade.io/profile"] = "wl"' \
@@ -340,7 +358,7 @@ t_merge() {
   lt_assert_out "$WL_PATH_B_OUT" "path B enforced with the merged profile"
   lt_assert_no_denials "$LT_ID" "path B enforced with the merged profile"
 
-  # The merge is what makes B pass: A's profile alone denies it.
+  # The merge is what makes B pass: A's profile alone denies its md5sum.
   b=$(sk_bundle_debian eba '.process.args = $a | .annotations["stockade.io/profile"] = "pa"' \
     --argjson a "$(lt_args_sh "$WL_PATHS" B)") || sk_fail "bundle"
   lt_run b-under-a "$b"
@@ -408,6 +426,7 @@ t_capabilities() {
     sk_fail "recording: network has no bind inet 80: $(jq -c .network "$rec")"
   lt_learn cap80 "$rec"
   sk_assert_eq "$(jq -c .capabilities "$LT_PROFILE")" '["CAP_NET_BIND_SERVICE"]' "learned profile: capabilities"
+  sk_assert_grep "$CASE/learn-cap80.out" 'CAP_NET_BIND_SERVICE.*80' "the summary says why CAP_NET_BIND_SERVICE is there"
 
   # Control: the same program binding an unprivileged port implies nothing.
   b=$(lt_bind_bundle l8080 8080) || sk_fail "bundle"
@@ -439,7 +458,7 @@ t_learn_mode() {
   lt_init
   b=$(sk_bundle b '.process.args = $a | .process.capabilities = {bounding: $c, effective: $c, permitted: $c, inheritable: $c, ambient: $c}' \
     --argjson a "$(sk_args_sh 'probe status; probe write /probe-root; exectest memfd /bin/sktrue
-echo done=1; sleep 4; probe syscalls; echo done2=1; exec sleep 300')" \
+echo done=1; sleep 3; probe syscalls; echo done2=1; exec sleep 300')" \
     --argjson c '["CAP_KILL", "CAP_NET_BIND_SERVICE"]') || sk_fail "bundle"
   sk_new_id mode
   id=$SK_ID
@@ -458,7 +477,7 @@ echo done=1; sleep 4; probe syscalls; echo done2=1; exec sleep 300')" \
   sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" allow "learn mode: the fileless event's decision"
   sk_assert_eq "$(jq -r .mode <<<"$SK_EVENT")" learn "learn mode: the fileless event's mode"
 
-  # Written while running, and up to date: keyctl, made 4 s after done=1.
+  # Written while running, and up to date: keyctl, made 3 s after done=1.
   sk_wait_grep "$CASE/run.out" '^done2=1$' 15 || sk_fail "the container did not get to done2=1"
   sk_assert_kv "$CASE/run.out" keyctl OK "learn mode: keyctl (not in the default allow-list) is not denied"
   sk_wait_recording "$id" default '.ended == false and ([.syscalls[][]] | index("keyctl"))' 5
@@ -477,9 +496,36 @@ echo done=1; sleep 4; probe syscalls; echo done2=1; exec sleep 300')" \
   lt_done
 }
 
+# ---------------------------------------------------------------------------
+# 6. programs started by name through execvp's PATH search
+
+t_execvp() {
+  local b
+  lt_init
+  sk_debian_require
+  b=$(sk_bundle_debian learn '.process.args = $a' --argjson a "$(lt_args_sh "$WL_EXECVP")") || sk_fail "bundle"
+  SK_AS=stockade-learn lt_run learn "$b"
+  sk_assert_eq "$LT_RC" 0 "perl system() under stockade-learn"
+  lt_assert_out "$WL_EXECVP_OUT" "perl system() under stockade-learn"
+  sk_wait_recording "$LT_ID" default '.ended == true'
+  lt_learn execvp "$SK_RECORDING"
+  lt_assert_exec_allowed "$LT_PROFILE" perl true
+  b=$(sk_bundle_debian enforce '.process.args = $a | .annotations["stockade.io/profile"] = "execvp"' \
+    --argjson a "$(lt_args_sh "$WL_EXECVP")") || sk_fail "bundle"
+  lt_run enforce "$b"
+  if [ "$LT_RC" != 0 ]; then
+    sk_events "$LT_ID" 'select(.decision == "deny") | {type, path, argv, reason}' | sed 's/^/  denied| /' >&2
+  fi
+  sk_assert_eq "$LT_RC" 0 "perl system() enforced with the learned profile (a PATH entry without the program must fail with ENOENT, not EPERM)"
+  lt_assert_out "$WL_EXECVP_OUT" "perl system() enforced with the learned profile"
+  lt_assert_no_denials "$LT_ID" "perl system() enforced with the learned profile"
+  lt_done
+}
+
 sk_case "learn: a Debian $SK_DEBIAN_SUITE minbase rootfs for the workloads (debootstrap or the cache)" t_debian_rootfs
 sk_for_runtimes "learn: a coreutils and perl workload is learned and runs clean enforced; what it never did is denied" t_learn_enforce
 sk_for_runtimes "learn: two recordings of two code paths merge into one profile that passes both" t_merge
 sk_for_runtimes "learn: a second learning run of the same workload gets fewer notifications" t_fewer_notifications
 sk_for_runtimes "learn: bind to port 80 as a non-root user is learned as exactly CAP_NET_BIND_SERVICE" t_capabilities
 sk_for_runtimes "learn: learn mode runs as the profile's user, keeps the spec's capabilities, denies nothing; recording kept after delete" t_learn_mode
+sk_for_runtimes "learn: programs perl starts by name (execvp walks PATH) run under the learned profile" t_execvp
