@@ -158,7 +158,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
   for (i = 0; v && i < v->n; i++) {
     int m = mode_parse(json_string(v->items[i]));
     if (m < 0) {
-      field_error(err, path, v->items[i], "annotationModes", "each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
+      field_error(err, path, v->items[i], "annotationModes",
+                  "each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
       goto fail;
     }
     c->annotation_mode[m] = true;

@@ -162,8 +162,8 @@ static int harden_mounts(struct json *spec, const struct profile *p, bool flags,
         json_set(m, "type", json_new_string("tmpfs")) < 0 || json_set(m, "source", json_new_string("tmpfs")) < 0 ||
         json_append(opts, json_new_string("nosuid")) < 0 || json_append(opts, json_new_string("nodev")) < 0 ||
         (flags && json_append(opts, json_new_string("noexec")) < 0) ||
-        json_append(opts, json_new_string("mode=1777")) < 0 ||
-        json_append(opts, json_new_string(size)) < 0 || json_append(opts, json_new_string(owner)) < 0) {
+        json_append(opts, json_new_string("mode=1777")) < 0 || json_append(opts, json_new_string(size)) < 0 ||
+        json_append(opts, json_new_string(owner)) < 0) {
       json_free(m);
       json_free(opts);
       return OOM(err);
@@ -229,10 +229,12 @@ static int harden_seccomp(struct json *spec, const struct profile *p, struct sk_
   return json_set(linux_, "seccomp", merged) < 0 ? OOM(err) : 0;
 }
 
-int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err) {
+/* The steps enforce and learn share. enforce adds what changes what the
+ * workload can do: capabilities cut, noexec,nosuid,nodev on writable mounts. */
+static int harden_base(struct json *spec, const struct profile *p, bool enforce, struct sk_error **err) {
   struct json *root, *linux_;
 
-  if (harden_process(json_get(spec, "process"), p, NULL, err) < 0)
+  if (process_harden(json_get(spec, "process"), p, enforce, NULL, err) < 0)
     return -1;
   if (!p->writable_rootfs) {
     root = json_ensure(spec, "root", JSON_OBJECT);
@@ -240,13 +242,19 @@ int harden_spec(struct json *spec, const struct profile *p, struct sk_error **er
       return sk_error_set(err, 0, "root: expected an object");
   }
   /* After the user is final: writable paths are owned by it. */
-  if (harden_mounts(spec, p, true, err) < 0)
+  if (harden_mounts(spec, p, enforce, err) < 0)
     return -1;
   linux_ = json_ensure(spec, "linux", JSON_OBJECT);
   if (linux_ == NULL)
     return sk_error_set(err, 0, "linux: expected an object");
   if (add_paths(linux_, "maskedPaths", spec_masked_paths, err) < 0 ||
       add_paths(linux_, "readonlyPaths", spec_readonly_paths, err) < 0)
+    return -1;
+  return 0;
+}
+
+int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err) {
+  if (harden_base(spec, p, true, err) < 0)
     return -1;
   return harden_seccomp(spec, p, err);
 }
@@ -308,8 +316,7 @@ static bool in_list(const char *const *list, const char *name) {
 /* The learning filter for arches: ALLOW for the baseline and for what is
  * known (unless its arguments matter), NOTIFY for every other syscall
  * libseccomp knows, ALLOW for the rest (names newer than libseccomp). */
-static int learn_filter(const struct json *arches, const struct json *known, struct json **out,
-                        struct sk_error **err) {
+static int learn_filter(const struct json *arches, const struct json *known, struct json **out, struct sk_error **err) {
   cleanup_json struct json *doc = json_new(JSON_OBJECT);
   struct json *rules = json_new(JSON_ARRAY);
   struct json *allow = json_new(JSON_OBJECT), *notify = json_new(JSON_OBJECT);
@@ -335,8 +342,8 @@ static int learn_filter(const struct json *arches, const struct json *known, str
     for (i = 0; i < n; i++) {
       const char *name = names[i];
       bool base = in_list(learn_runtime_baseline, name);
-      bool ask = !base && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0 ||
-                           learn_always_notify(name) || !json_array_has_string(k, name));
+      bool ask = !base && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0 || learn_always_notify(name) ||
+                           !json_array_has_string(k, name));
       struct json *dst = ask ? nn : an;
       /* runc refuses to notify write; it is in the baseline anyway */
       if (strcmp(name, "write") == 0)
@@ -360,26 +367,14 @@ static int learn_filter(const struct json *arches, const struct json *known, str
 }
 
 int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err) {
-  struct json *root, *linux_;
+  struct json *linux_;
   cleanup_json struct json *arches = NULL;
   cleanup_json struct json *filter = NULL;
   struct json *merged = NULL;
 
-  if (process_harden(json_get(spec, "process"), p, false, NULL, err) < 0)
+  if (harden_base(spec, p, false, err) < 0)
     return -1;
-  if (!p->writable_rootfs) {
-    root = json_ensure(spec, "root", JSON_OBJECT);
-    if (root == NULL || json_set(root, "readonly", json_new_bool(true)) < 0)
-      return sk_error_set(err, 0, "root: expected an object");
-  }
-  if (harden_mounts(spec, p, false, err) < 0)
-    return -1;
-  linux_ = json_ensure(spec, "linux", JSON_OBJECT);
-  if (linux_ == NULL)
-    return sk_error_set(err, 0, "linux: expected an object");
-  if (add_paths(linux_, "maskedPaths", spec_masked_paths, err) < 0 ||
-      add_paths(linux_, "readonlyPaths", spec_readonly_paths, err) < 0)
-    return -1;
+  linux_ = json_get(spec, "linux");
   if (seccomp_spec_arches(spec, &arches, err) < 0 || learn_filter(arches, known, &filter, err) < 0)
     return sk_error_wrap(err, "the learning filter");
   if (seccomp_intersect(filter, json_get(linux_, "seccomp"), &merged, err) < 0)

@@ -699,3 +699,13 @@ int json_gen(const struct json *j, char **out, size_t *len, struct sk_error **er
 int json_gen_compact(const struct json *j, char **out, size_t *len, struct sk_error **err) {
   return gen(j, false, out, len, err);
 }
+
+int json_verror_at(struct sk_error **err, const char *file, const struct json *at, const char *field, const char *fmt,
+                   va_list ap) {
+  cleanup_free char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    msg = NULL;
+  if (at && at->line > 0)
+    return sk_error_set(err, 0, "%s:%u:%u: %s: %s", file, at->line, at->col, field, msg ? msg : "out of memory");
+  return sk_error_set(err, 0, "%s: %s: %s", file, field, msg ? msg : "out of memory");
+}

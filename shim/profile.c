@@ -63,16 +63,12 @@ bool profile_name_valid(const char *name) {
  * "<problem>; <what is expected>". Returns -1. */
 __attribute__((format(printf, 4, 5))) static int perr(const struct parse_ctx *c, const struct json *at,
                                                       const char *field, const char *fmt, ...) {
-  cleanup_free char *msg = NULL;
   va_list ap;
   int r;
-
   va_start(ap, fmt);
-  r = vasprintf(&msg, fmt, ap);
+  r = json_verror_at(c->err, c->origin, at, field, fmt, ap);
   va_end(ap);
-  if (r < 0)
-    msg = NULL;
-  return sk_error_set(c->err, 0, "%s:%u:%u: %s: %s", c->origin, at->line, at->col, field, msg ? msg : "out of memory");
+  return r;
 }
 
 /* Take the message out of *err (NULL when there is none). */

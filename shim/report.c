@@ -46,8 +46,10 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
     }
   } else if (mode == SK_MODE_COMPLAIN || mode == SK_MODE_LEARN) {
     for (i = 0; i < f->n; i++)
-      log_msg(LOG_INFO, "%s: %s: %s (enforce mode would %s)", mode_name(mode), f->v[i].rule, f->v[i].what,
-              f->v[i].kind == FINDING_REFUSE ? "refuse the container" : "fix it");
+      log_msg(LOG_INFO, "%s: %s: %s (%s)", mode_name(mode), f->v[i].rule, f->v[i].what,
+              f->v[i].kind == FINDING_REFUSE ? "enforce mode would refuse the container"
+              : mode == SK_MODE_LEARN        ? "learn mode fixes what does not change behaviour, enforce mode all"
+                                             : "enforce mode would fix it");
   } else {
     for (i = 0; i < f->n; i++)
       log_msg(LOG_DEBUG, "hardened: %s: %s: %s", f->v[i].rule, f->v[i].what, f->v[i].fix);

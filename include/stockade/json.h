@@ -2,6 +2,7 @@
 #ifndef STOCKADE_JSON_H
 #define STOCKADE_JSON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,11 @@ void json_remove_at(struct json *arr, size_t i);
 
 /* Typed reads. Return false when j is absent or of another type. */
 bool json_is(const struct json *j, enum json_type type);
+/* "<file>:<line>:<col>: <field>: <message>", the form every message about
+ * a JSON input takes. Returns -1. */
+int json_verror_at(struct sk_error **err, const char *file, const struct json *at, const char *field, const char *fmt,
+                   va_list ap);
+
 /* "a string", "an object", "a boolean"... for messages. */
 const char *json_type_name(const struct json *j);
 const char *json_string(const struct json *j); /* NULL unless a string */

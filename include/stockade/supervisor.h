@@ -42,12 +42,12 @@ struct sup_ctx {
   char *runtime_root;      /* the runtime's --root (or its default) */
 
   /* Inside the supervisor. */
-  struct fan *fan; /* fanotify, opened before fork so failure is reported */
+  struct fan *fan;         /* fanotify, opened before fork so failure is reported */
   struct learn_rec *learn; /* learning mode: the recording, else NULL */
   char *learn_path;        /* where it is written */
-  bool marked;     /* the container's mounts are marked */
-  pid_t init_pid;  /* the container's init, from the first connection */
-  int init_pidfd;  /* -1 until then */
+  bool marked;             /* the container's mounts are marked */
+  pid_t init_pid;          /* the container's init, from the first connection */
+  int init_pidfd;          /* -1 until then */
   struct event_limiter limiter;
   unsigned long long n_notify, n_deny; /* counters for the stop event */
   struct {

@@ -46,7 +46,7 @@ struct cache_entry {
 
 struct fan {
   int fd;
-  uint64_t mask; /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
+  uint64_t mask;             /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
   struct mount_table mounts; /* every mount seen, for classification */
   struct fan_stats stats;
   unsigned evict;
@@ -498,6 +498,4 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
   return 0;
 }
 
-void fan_set_learning(struct fan *f, bool learning) {
-  f->mask = FAN_OPEN_EXEC_PERM | (learning ? FAN_CLOSE_WRITE : 0);
-}
+void fan_set_learning(struct fan *f, bool learning) { f->mask = FAN_OPEN_EXEC_PERM | (learning ? FAN_CLOSE_WRITE : 0); }

@@ -705,15 +705,12 @@ struct load_ctx {
 
 __attribute__((format(printf, 4, 5))) static int lerr(const struct load_ctx *c, const struct json *at,
                                                       const char *field, const char *fmt, ...) {
-  cleanup_free char *msg = NULL;
   va_list ap;
   int r;
   va_start(ap, fmt);
-  r = vasprintf(&msg, fmt, ap);
+  r = json_verror_at(c->err, c->file, at, field, fmt, ap);
   va_end(ap);
-  if (r < 0)
-    msg = NULL;
-  return sk_error_set(c->err, 0, "%s:%u:%u: %s: %s", c->file, at->line, at->col, field, msg ? msg : "out of memory");
+  return r;
 }
 
 static int load_oom(const struct load_ctx *c, const char *field) {

@@ -490,9 +490,12 @@ static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
   static const struct {
     const char *key, *ann;
   } meta[] = {
-      {"image", "io.kubernetes.cri.image-name"},     {"pod", "io.kubernetes.cri.sandbox-name"},
-      {"namespace", "io.kubernetes.cri.sandbox-namespace"}, {"image", "io.kubernetes.cri-o.ImageName"},
-      {"pod", "io.kubernetes.pod.name"},             {"namespace", "io.kubernetes.pod.namespace"},
+      {"image", "io.kubernetes.cri.image-name"},
+      {"pod", "io.kubernetes.cri.sandbox-name"},
+      {"namespace", "io.kubernetes.cri.sandbox-namespace"},
+      {"image", "io.kubernetes.cri-o.ImageName"},
+      {"pod", "io.kubernetes.pod.name"},
+      {"namespace", "io.kubernetes.pod.namespace"},
   };
   const struct json *ann = json_get(ctx->spec, "annotations");
   size_t i;

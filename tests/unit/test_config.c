@@ -228,7 +228,8 @@ static void test_annotation_modes(void **state) {
   config_free(c);
 
   msg = parse_err("{\"runtime\": \"/r\", \"annotationModes\": [\"complain\", \"bogus\"]}");
-  assert_string_equal(msg, CFG_PATH ":1:51: annotationModes: each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
+  assert_string_equal(msg, CFG_PATH
+                      ":1:51: annotationModes: each entry must be \"enforce\", \"complain\", \"off\" or \"learn\"");
   free(msg);
 
   msg = parse_err("{\"runtime\": \"/r\", \"annotationModes\": \"complain\"}");
