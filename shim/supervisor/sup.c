@@ -576,7 +576,13 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
         _exit(1);
       prctl(PR_SET_NAME, "stockade-sup");
       close_others(keep, 3);
-      log_init(NULL, NULL, false);
+      {
+        /* Its stderr is /dev/null: what goes wrong is written beside its
+         * state, in runc's JSON log format, and as events. */
+        char logf[PATH_MAX];
+        snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
+        log_init(logf, "json", false);
+      }
       _exit(sup_main(ctx, lfd, self_pidfd));
     }
   }
