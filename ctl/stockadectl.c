@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl: the operator's tool. check a bundle against a profile,
  * lint and show profiles, read events (ctl/events.c), learn profiles and
- * compare them (ctl/learn.c, ctl/diff.c). */
+ * compare them (ctl/learn.c, ctl/diff.c), verify the host (ctl/verify.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +38,8 @@ static void usage(FILE *f) {
              "  events [--follow] [--container ID] [--json] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
+             "  verify [--json]           can this host enforce each protection (kernel features, LSMs,\n"
+             "      runtime version)? one line each: ok, warn or fail and what is lost; exit 0 when none fails\n"
              "  version\n"
              "\n"
              "Profiles named without a '/' are read from --profile-dir, else from the profileDir of\n"
@@ -254,6 +256,8 @@ int main(int argc, char **argv) {
     return ctl_events(argc - i, argv + i);
   if (strcmp(argv[i], "learn") == 0)
     return ctl_learn(argc - i, argv + i);
+  if (strcmp(argv[i], "verify") == 0)
+    return ctl_verify(argc - i, argv + i);
   if (strcmp(argv[i], "version") == 0) {
     printf("stockadectl version %s\n", STOCKADE_VERSION);
     return 0;

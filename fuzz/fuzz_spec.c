@@ -39,8 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   if (spec_check(spec, "config.json", &err) < 0)
     return 0;
-  if (judge_spec(spec, profile, &f, &err) == 0)
-    findings_clear(&f);
+  /* On failure judge_spec leaves the findings it had added in f (the
+   * caller clears them either way). */
+  judge_spec(spec, profile, &f, &err);
+  findings_clear(&f);
   sk_error_free(&err);
   if (harden_spec(spec, profile, &err) == 0) {
     /* The hardened spec is written out for the real runtime. */

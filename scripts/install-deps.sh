@@ -1,12 +1,14 @@
 #!/bin/sh
 # Install the Debian packages stockade's build, tests, demo and bench need,
 # and only those that are missing. Debian's apt only; nothing else is
-# downloaded.
+# downloaded. (yq brings tomlq and yq, jq for TOML and YAML: the files under
+# packaging/ are checked with them by tests/integration/t_packaging.sh.
+# clang-14 and libclang-rt-14-dev, libFuzzer and the sanitizers, build fuzz/.)
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
 libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
-util-linux clang-format debootstrap"
+util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -164,8 +164,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * the listenerPath of an earlier supervisor of ours: not another
    * agent's. It is replaced below. */
   forget_own_listener(ctx->cfg, spec);
-  if (judge_spec(spec, p, &f, err) < 0)
+  if (judge_spec(spec, p, &f, err) < 0) {
+    findings_clear(&f);
     return sk_error_wrap(err, "%s", specfile);
+  }
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
     report_findings(ctx, ctx->cli.id, spec, p, mode, &f, true);

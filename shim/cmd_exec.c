@@ -102,8 +102,10 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum s
     return sk_error_wrap(err, "%s", c->process);
   if (!json_is(proc, JSON_OBJECT))
     return sk_error_set(err, 0, "%s: expected a JSON object (an OCI process)", c->process);
-  if (judge_process(proc, p, &f, err) < 0)
+  if (judge_process(proc, p, &f, err) < 0) {
+    findings_clear(&f);
     return sk_error_wrap(err, "%s", c->process);
+  }
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
     report_findings(ctx, c->id, NULL, p, mode, &f, true);
     findings_clear(&f);

@@ -10,9 +10,11 @@
 #include "stockade/log.h"
 #include "stockade/runtime.h"
 
-static int fail(struct sk_error *err) {
+static int fail(struct sk_ctx *ctx, struct sk_error *err) {
   log_msg(LOG_ERROR, "%s", err && err->msg ? err->msg : "unknown error");
   sk_error_free(&err);
+  cli_free(&ctx->cli);
+  config_free(ctx->cfg);
   return 1;
 }
 
@@ -23,17 +25,17 @@ int main(int argc, char **argv) {
   int r;
 
   if (config_load(config_path(), &ctx.cfg, &err) < 0)
-    return fail(err);
+    return fail(&ctx, err);
   ctx.mode = name_mode >= 0 ? (enum sk_mode)name_mode : ctx.cfg->default_mode;
   /* A missing runtime is found before anything is read or written. */
   if (runtime_check(ctx.cfg, &err) < 0)
-    return fail(err);
+    return fail(&ctx, err);
   if (ctx.mode == SK_MODE_OFF) {
     runtime_exec(ctx.cfg, argv, &err);
-    return fail(err);
+    return fail(&ctx, err);
   }
   if (cli_parse(argc, argv, &ctx.cli, &err) < 0)
-    return fail(err);
+    return fail(&ctx, err);
   log_init(ctx.cli.log, ctx.cli.log_format, ctx.cli.debug);
 
   if (ctx.cli.version && ctx.cli.cmd == NULL)
@@ -51,9 +53,9 @@ int main(int argc, char **argv) {
   else
     r = runtime_exec(ctx.cfg, argv, &err);
 
+  if (r < 0)
+    return fail(&ctx, err);
   cli_free(&ctx.cli);
   config_free(ctx.cfg);
-  if (r < 0)
-    return fail(err);
   return r;
 }

@@ -19,6 +19,10 @@ int ctl_learn(int argc, char **argv);
  * the profiles are the same, 1 when they differ, 2 on bad input. */
 int ctl_profile_diff(int argc, char **argv);
 
+/* stockadectl verify [--json] (ctl/verify.c): can this host enforce each
+ * protection? Exit 0 when no check fails, 1 otherwise. */
+int ctl_verify(int argc, char **argv);
+
 struct profile;
 struct sk_error;
 /* A profile named by file path (it has a '/' or ends in ".json") or by

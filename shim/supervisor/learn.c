@@ -120,6 +120,8 @@ static int strset_add(struct strset *s, const char *x) {
 
 static void strset_remove(struct strset *s, size_t from, size_t to) {
   size_t i;
+  if (from == to)
+    return; /* s->v may be NULL: &s->v[0] and memmove(NULL, ...) are undefined */
   for (i = from; i < to; i++)
     free(s->v[i]);
   memmove(&s->v[from], &s->v[to], (s->n - to) * sizeof(*s->v));

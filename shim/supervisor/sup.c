@@ -609,6 +609,11 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
    * runtime otherwise (they are close-on-exec; close them now anyway). */
   fan_close(ctx->fan);
   ctx->fan = NULL;
+  /* The recording is the supervisor's; this process only set it up. */
+  learn_free(ctx->learn);
+  ctx->learn = NULL;
+  free(ctx->learn_path);
+  ctx->learn_path = NULL;
   *pid_out = sup;
   return 0;
 }

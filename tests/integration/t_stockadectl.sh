@@ -79,3 +79,82 @@ t_profile_lint_and_show() {
 
 sk_case "stockadectl check: exit codes, rule ids, JSON, bad input" t_check_exit_codes
 sk_case "stockadectl profile lint and show" t_profile_lint_and_show
+
+# stockadectl verify on this host: every protection stockade enforces is
+# available here (the suite runs containers under them), and the facts it
+# reports agree with what the shell sees from the same files.
+t_verify() {
+  local v=$CASE/verify.out aa=0 se=0 lsm layout unified rtv
+  [ -x "$CTL" ] || sk_fail "$CTL missing"
+  RT=runc
+  sk_config
+  export STOCKADE_CONFIG=$CASE/stockade.json
+  sk_run verify "$CTL" verify --json
+  sk_assert_rc 0 "verify passes on a host that runs the suite"
+  check() { jq -r --arg id "$1" ".checks[] | select(.id == \$id) | $2" "$v"; }
+  sk_assert_eq "$(jq -r .ok "$v")" true "ok in JSON"
+  sk_assert_eq "$(check fanotify .status)" ok "fanotify permission events"
+  sk_assert_eq "$(check seccomp-notify .status)" ok "seccomp user-notify"
+  sk_assert_eq "$(check runtime .status)" ok "runc passes listenerPath"
+  rtv=$(runc --version | awk 'NR == 1 { sub(/[+-].*/, "", $3); print "runc " $3 }')
+  sk_assert_eq "$(check runtime .value)" "$rtv" "the runtime's version as runc prints it"
+  for id in pidfd openat2 memfd state-dir event-file; do
+    sk_assert_eq "$(check "$id" .status)" ok "$id"
+  done
+  sk_assert_eq "$(jq -r '[.checks[] | select(.status == "fail")] | length' "$v")" 0 "no check fails"
+  sk_assert_eq "$(jq -r '[.checks[] | select(.status != "ok" and .lost == "")] | length' "$v")" 0 \
+    "every warning says what is lost"
+
+  # Landlock: an ABI number, named in the detail.
+  [[ $(check landlock .value) =~ ^[1-9][0-9]*$ ]] || sk_fail "landlock ABI: $(check landlock .value)"
+  sk_assert_eq "$(check landlock .status)" ok "landlock is available"
+  sk_assert_grep "$v" "\"ABI $(check landlock .value) " "the detail names the ABI"
+
+  # AppArmor and SELinux, from the same files.
+  lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)
+  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [[ ,$lsm, == *,apparmor,* ]] && aa=1
+  [ -r /sys/fs/selinux/enforce ] && se=1
+  [ $aa = 1 ] || sk_assert_eq "$(check apparmor .value)" "not active" "AppArmor is not active here"
+  [ $aa = 0 ] || sk_assert_eq "$(check apparmor .value)" active "AppArmor is active here"
+  [ $se = 1 ] || sk_assert_eq "$(check selinux .value)" "not active" "SELinux is not active here"
+  if [ $aa = 0 ] && [ $se = 0 ]; then
+    sk_assert_eq "$(check apparmor .status)/$(check selinux .status)" warn/warn "no MAC LSM is a warning"
+  fi
+
+  # cgroup layout: the lib's statfs, refined by /sys/fs/cgroup/unified.
+  layout=$(sk_cgroup_layout)
+  if [ "$layout" = hybrid ]; then
+    unified=$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)
+    [ "$unified" = cgroup2fs ] || layout=legacy
+  fi
+  sk_assert_eq "$(check cgroup .value)" "$layout" "cgroup layout ($SK_CGROUP_LAYOUT per lib.sh)"
+
+  # Text: one line per check, status first.
+  sk_run text "$CTL" verify
+  sk_assert_rc 0 "text verify"
+  sk_assert_eq "$(grep -cE '^(ok|warn|fail) +[a-z0-9-]+ ' "$CASE/text.out")" "$(jq '.checks | length' "$v")" \
+    "one line per check"
+  sk_assert_grep "$CASE/text.out" '^ok +fanotify ' "fanotify line"
+
+  # A runtime too old for listenerPath fails, and says what is lost.
+  printf '#!/bin/sh\necho "runc version 1.0.3"\n' >"$CASE/oldrunc"
+  chmod +x "$CASE/oldrunc"
+  sk_config_edit '.runtime=$r' --arg r "$CASE/oldrunc"
+  sk_run old "$CTL" verify
+  sk_assert_rc 1 "an old runtime fails verify"
+  sk_assert_grep "$CASE/old.out" '^fail +runtime +.*runc 1\.0\.3, too old for listenerPath.*; lost: no supervisor' \
+    "the runtime line says why and what is lost"
+  sk_config_edit '.runtime="/nonexistent/runc"'
+  sk_run missing "$CTL" verify --json
+  sk_assert_rc 1 "a missing runtime fails verify"
+  sk_assert_eq "$(jq -r '.ok' "$CASE/missing.out")" false "ok is false"
+
+  # crun on a cgroup v1 layout: a warning that says why.
+  if [ "$layout" != unified ] && [ -x "$SK_CRUN" ]; then
+    sk_config_edit '.runtime=$r' --arg r "$SK_CRUN"
+    sk_run crun "$CTL" verify --json
+    sk_assert_eq "$(jq -r '.checks[] | select(.id == "cgroup") | .status' "$CASE/crun.out")" warn \
+      "crun on $layout cgroups is a warning"
+  fi
+}
+sk_case "stockadectl verify: this host can enforce, facts match the host" t_verify

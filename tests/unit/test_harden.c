@@ -189,7 +189,7 @@ static void test_writable_paths(void **state) {
   struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":7,\"gid\":8},\"writablePaths\":[{\"path\":\"/tmp\","
                               "\"size\":\"16m\"},{\"path\":\"/data\"}]}");
   struct json *m, *o;
-  size_t n_before = json_get(parse(engine_spec), "mounts")->n;
+  size_t n_before = json_get(spec, "mounts")->n;
   harden(spec, p);
   m = mount_at(spec, "/tmp");
   assert_non_null(m);
