@@ -126,8 +126,8 @@ integration: all helpers
 check: deps
 	@u=0; i=0; f=0; \
 	$(MAKE) --no-print-directory unit || u=1; \
-	$(MAKE) --no-print-directory integration || i=1; \
 	$(MAKE) --no-print-directory fuzz-smoke || f=1; \
+	$(MAKE) --no-print-directory integration || i=1; \
 	if [ $$u = 1 ] || [ $$i = 1 ] || [ $$f = 1 ]; then echo "check: failed (unit: $$u, integration: $$i, fuzz: $$f)"; exit 1; fi
 
 demo: deps

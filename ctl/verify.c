@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/compat.h"
 #include "stockade/config.h"
 #include "stockade/ctl.h"
 #include "stockade/fan.h"
@@ -41,12 +42,6 @@
 #include "stockade/runtime.h"
 
 /* The build headers are Linux 6.1: what came later is defined here. */
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444 /* the same on every architecture */
 #endif

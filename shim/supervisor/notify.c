@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/compat.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
@@ -32,13 +33,6 @@
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
 
-/* Linux 6.6; the installed headers are 6.1. */
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
 
 #define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */
