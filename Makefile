@@ -6,7 +6,8 @@
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
-#   make install    PREFIX=/usr/local DESTDIR= : binaries, profiles, config
+#   make install    PREFIX=/usr/local DESTDIR= : binaries, profiles, config,
+#                   man pages, bash completion
 #   make lint       clang-format check of every C file
 #   make fuzz       libFuzzer harnesses (clang), each run FUZZ_SECONDS (60)
 #   make fuzz-smoke each harness on its seed corpus plus a few thousand runs
@@ -17,6 +18,8 @@
 # Where things are installed. DESTDIR is prepended for packaging.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -138,6 +141,9 @@ bench: deps
 	@$(MAKE) --no-print-directory all helpers
 	@bench/run.sh && bench/exec.sh
 
+# Binaries and the mode symlinks, profiles, the config (kept when present),
+# the manual pages (packaging/man/: man5, man8) and stockadectl's bash
+# completion (packaging/bash-completion/).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(DESTDIR)$(BINDIR)/
@@ -148,6 +154,10 @@ install: all
 	install -m 0644 profiles/seccomp/*.json $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp/
 	test -e $(DESTDIR)$(SYSCONFDIR)/stockade/config.json || \
 	  install -m 0644 packaging/config.json $(DESTDIR)$(SYSCONFDIR)/stockade/config.json
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 packaging/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
 
 # Fuzzing: libFuzzer harnesses in fuzz/, one per input stockade parses
 # (config.json, profiles, the runtime's listener message, recordings) plus
