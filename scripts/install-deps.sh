@@ -3,12 +3,14 @@
 # and only those that are missing. Debian's apt only; nothing else is
 # downloaded. (yq brings tomlq and yq, jq for TOML and YAML: the files under
 # packaging/ are checked with them by tests/integration/t_packaging.sh.
-# clang-14 and libclang-rt-14-dev, libFuzzer and the sanitizers, build fuzz/.)
+# clang-14 and libclang-rt-14-dev, libFuzzer and the sanitizers, build fuzz/.
+# groff-base and man-db render the manual pages in packaging/man/ for the
+# same test.)
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
 libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
-util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev"
+util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db"
 
 missing=""
 for p in $PKGS; do

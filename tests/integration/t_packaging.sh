@@ -98,3 +98,145 @@ t_packaging() {
 }
 
 sk_case "packaging: containerd, CRI-O and RuntimeClass files name installed handlers" t_packaging
+
+# ---- manual pages and bash completion (packaging/man, packaging/bash-completion)
+
+MAN=$PKG/man
+MAN_PAGES="stockade.8 stockadectl.8 stockade-profile.5"
+
+# man_warnings FILE: what groff (and man-db, when there) say while rendering.
+man_warnings() {
+  groff -man -Tutf8 -ww -z "$1" 2>&1
+  if command -v man >/dev/null; then
+    { MANWIDTH=80 man --warnings -l "$1" >/dev/null; } 2>&1
+  fi
+}
+
+t_man_render() {
+  local p out
+  command -v groff >/dev/null || sk_skip "groff not installed (Debian package groff-base; run make deps)"
+  for p in $MAN_PAGES; do
+    [ -f "$MAN/$p" ] || sk_fail "$MAN/$p is missing"
+    out=$(man_warnings "$MAN/$p")
+    sk_assert_eq "$out" "" "$p renders without warnings"
+    # NAME, SYNOPSIS, DESCRIPTION and SEE ALSO, as man-db's whatis needs.
+    for s in NAME SYNOPSIS DESCRIPTION "SEE ALSO"; do
+      grep -q "^\.SH \"*$s\"*\$" "$MAN/$p" || sk_fail "$p has no $s section"
+    done
+  done
+  # The check can fail: an undefined macro is a warning.
+  printf '.TH X 8\n.SH NAME\nx \\- y\n.XX oops\n' >"$CASE/bad.8"
+  sk_assert_ne "$(man_warnings "$CASE/bad.8")" "" "a broken page is found"
+}
+
+# man_text FILE: the page's source with \- written -, for grep.
+man_text() { sed 's/\\-/-/g; s/\\(dq/"/g' "$1"; }
+
+# man_missing FILE WORD...: the words the page does not mention (as words).
+man_missing() {
+  local f=$1 w
+  shift
+  for w in "$@"; do
+    man_text "$f" | grep -qwF -- "$w" || echo "$w"
+  done
+}
+
+t_man_content() {
+  local fields cmds subs opts keys anns out
+  # stockade-profile.5: every top-level field of the reference's table.
+  fields=$(sed -n '/^## Fields/,/^### /s/^| `\([A-Za-z]*\)` |.*/\1/p' "$SK_REPO/profiles/README.md")
+  [ "$(echo "$fields" | wc -w)" -ge 11 ] || sk_fail "found only $(echo "$fields" | wc -w) fields in profiles/README.md"
+  # shellcheck disable=SC2086
+  out=$(man_missing "$MAN/stockade-profile.5" $fields allow allowWritable stockade-learn "stockadectl learn")
+  sk_assert_eq "$out" "" "stockade-profile.5 names every profile field"
+
+  # stockadectl.8: every command main() dispatches, every profile
+  # subcommand, every long option of ctl/*.c, and --profile-dir.
+  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c")
+  subs=$(sed -n 's/.*strcmp(argv\[1\], "\([a-z]*\)").*/profile \1/p' "$SK_REPO/ctl/stockadectl.c")
+  opts=$(grep -ho '{"[a-z-]*", *[a-z_]*argument' "$SK_REPO"/ctl/*.c | sed 's/{"\([a-z-]*\)".*/--\1/' | sort -u)
+  if [ "$(echo "$cmds" | wc -w)" -lt 6 ] || [ "$(echo "$subs" | wc -l)" -lt 3 ] || [ "$(echo "$opts" | wc -w)" -lt 8 ]; then
+    sk_fail "could not read the commands and options from ctl/*.c"
+  fi
+  local IFS=$'\n'
+  # shellcheck disable=SC2086
+  out=$(man_missing "$MAN/stockadectl.8" $cmds $subs $opts --profile-dir STOCKADE_CONFIG "EXIT STATUS")
+  unset IFS
+  sk_assert_eq "$out" "" "stockadectl.8 names every command, subcommand and option"
+
+  # stockade.8: every config field (shim/config.c's list), the program
+  # names of the modes, the annotations a workload sets.
+  keys=$(sed -n '/static const char \*const known\[\]/,/NULL}/p' "$SK_REPO/shim/config.c" | grep -o '"[A-Za-z]*"' | tr -d '"')
+  anns=$(sed -n 's/^#define SK_ANN_\(PROFILE\|MODE\) "\(.*\)"$/\2/p' "$SK_REPO/include/stockade/harden.h")
+  if [ "$(echo "$keys" | wc -w)" -lt 11 ] || [ "$(echo "$anns" | wc -w)" != 2 ]; then
+    sk_fail "could not read the config fields and annotations"
+  fi
+  # shellcheck disable=SC2086
+  out=$(man_missing "$MAN/stockade.8" $keys $anns stockade-complain stockade-learn stockade-off \
+    STOCKADE_CONFIG /etc/stockade/config.json /run/stockade "EXIT STATUS" stockadectl stockade-profile)
+  sk_assert_eq "$out" "" "stockade.8 names every config field, mode program and annotation"
+
+  # The check can fail: a page without a field is found.
+  sed '/^\.B blockHashes$/d; s/blockHashes/blockhashes/g' "$MAN/stockade-profile.5" >"$CASE/p.5"
+  sk_assert_eq "$(man_missing "$CASE/p.5" blockHashes)" "blockHashes" "a missing field is found"
+}
+
+t_install_docs() {
+  local d=$CASE/dest p
+  sk_run install make -C "$SK_REPO" --no-print-directory B="$SK_BUILD" PREFIX=/usr DESTDIR="$d" install
+  sk_assert_rc 0 "make install DESTDIR"
+  for p in stockade.8 stockadectl.8 stockade-profile.5; do
+    [ -f "$d/usr/share/man/man${p##*.}/$p" ] || sk_fail "$p not installed in $d/usr/share/man/man${p##*.}"
+    sk_assert_same "$d/usr/share/man/man${p##*.}/$p" "$MAN/$p" "installed $p"
+  done
+  [ -f "$d/usr/share/bash-completion/completions/stockadectl" ] || sk_fail "bash completion not installed"
+  sk_assert_same "$d/usr/share/bash-completion/completions/stockadectl" "$PKG/bash-completion/stockadectl" \
+    "installed completion"
+  if command -v man >/dev/null; then
+    sk_assert_eq "$(MANPATH=$d/usr/share/man man -w stockadectl 2>/dev/null)" \
+      "$d/usr/share/man/man8/stockadectl.8" "man finds the installed stockadectl(8)"
+  fi
+}
+
+# complete WORD...: what the completion offers for the line "WORD..." with
+# the cursor on the last word, sorted, one line; in a fresh non-interactive
+# bash without bash-completion's helpers, in an empty directory (file names
+# are offered wherever a FILE may go).
+complete_line() (
+  mkdir -p "$CASE/empty" && cd "$CASE/empty" && bash --norc --noprofile -c '
+    . "$0"
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+    _stockadectl
+    printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ \$//"
+  ' "$PKG/bash-completion/stockadectl" "$@"
+)
+
+t_completion() {
+  local cmds cfg
+  bash -n "$PKG/bash-completion/stockadectl" || sk_fail "the completion script does not parse"
+  sk_assert_eq "$(complete_line stockadectl pro)" "profile" "stockadectl pro<TAB>"
+  sk_assert_eq "$(complete_line stockadectl profile '')" "diff lint show" "stockadectl profile <TAB>"
+  # Every command main() dispatches, and only those.
+  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort | tr '\n' ' ')
+  sk_assert_eq "$(complete_line stockadectl '')" "${cmds% }" "stockadectl <TAB>"
+  sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow" "events --fo<TAB>"
+  sk_assert_eq "$(complete_line stockadectl learn --b)" "--base" "learn --b<TAB>"
+  sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json" "verify -<TAB>"
+  # Profile names: from --profile-dir, else the config's profileDir (jq).
+  sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
+    "default job locked web" "profile show <TAB> with --profile-dir"
+  mkdir -p "$CASE/prof"
+  echo '{"name": "mine"}' >"$CASE/prof/mine.json"
+  cfg=$CASE/completion-config.json
+  jq -n --arg d "$CASE/prof" --arg e "$CASE/ev.json" '{runtime: "/usr/sbin/runc", profileDir: $d, eventFile: $e}' >"$cfg"
+  sk_assert_eq "$(STOCKADE_CONFIG=$cfg complete_line stockadectl check -p m)" "mine" "check -p m<TAB> from the config"
+  # Container ids for events --container, from the event file.
+  printf '%s\n' '{"type":"exec","container":"abcd1234"}' 'not json' '{"type":"exec","container":"abff"}' >"$CASE/ev.json"
+  sk_assert_eq "$(STOCKADE_CONFIG=$cfg complete_line stockadectl events --container ab)" "abcd1234 abff" \
+    "events --container <TAB>"
+}
+
+sk_case "packaging: man pages render without warnings" t_man_render
+sk_case "packaging: man pages name every command, option and field" t_man_content
+sk_case "packaging: make install puts man pages and bash completion in place" t_install_docs
+sk_case "packaging: bash completion of stockadectl" t_completion
