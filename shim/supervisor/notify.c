@@ -33,7 +33,6 @@
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
 
-
 #define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */
 
