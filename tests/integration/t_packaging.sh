@@ -134,10 +134,13 @@ man_text() { sed 's/\\-/-/g; s/\\(dq/"/g' "$1"; }
 
 # man_missing FILE WORD...: the words the page does not mention (as words).
 man_missing() {
-  local f=$1 w
+  local f=$1 w text
   shift
+  # Render once; `man_text | grep -q` would race: grep -q exits at the first
+  # match, the renderer dies of SIGPIPE, and pipefail calls that a miss.
+  text=$(man_text "$f")
   for w in "$@"; do
-    man_text "$f" | grep -qwF -- "$w" || echo "$w"
+    grep -qwF -- "$w" <<<"$text" || echo "$w"
   done
 }
 

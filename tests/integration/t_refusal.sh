@@ -25,7 +25,8 @@ assert_refusal_shape() { # ERR-FILE ID
     "stockade: refusing container \"$2\""*) ;;
     *) sk_fail "first line of the refusal: got \"$first\", expected 'stockade: refusing container \"$2\" ...'" ;;
   esac
-  if tail -n +2 "$1" | grep -Ev '^stockade:   SK-[A-Z-]+: .+; fix: .+' | grep -q .; then
+  # No `| grep -q` under pipefail: its early exit can fail the pipeline.
+  if [ -n "$(tail -n +2 "$1" | grep -Ev '^stockade:   SK-[A-Z-]+: .+; fix: .+')" ]; then
     sk_fail "refusal lines after the first must all be 'stockade:   SK-<RULE>: <what>; fix: <how>': $(tail -n +2 "$1" | grep -Ev '^stockade:   SK-[A-Z-]+: .+; fix: .+' | head -n 1)"
   fi
 }
