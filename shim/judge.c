@@ -110,7 +110,7 @@ static const char *const sensitive_points[] = {
     NULL,
 };
 
-bool judge_sensitive_source(const char *source, bool writable) {
+static bool judge_sensitive_source(const char *source, bool writable) {
   cleanup_free char *src = path_clean(source);
   cleanup_free char *real = NULL;
   cleanup_free char *run = NULL;

@@ -43,7 +43,4 @@ size_t findings_count(const struct findings *f, enum finding_kind kind);
 const struct finding *findings_find(const struct findings *f, const char *rule);
 void findings_clear(struct findings *f);
 
-/* Sensitive host paths for bind mounts. */
-bool judge_sensitive_source(const char *source, bool writable);
-
 #endif
