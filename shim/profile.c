@@ -21,7 +21,9 @@
 #define PROFILE_NAME_RULE "profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters"
 #define PROFILE_FIELDS                                                                                                 \
   "name, description, user, allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, "      \
-  "action"
+  "action, lsm, landlock, network"
+#define NEED_EXPECTED "expected \"optional\", \"required\" or \"off\""
+#define NETWORK_EXPECTED "expected an object such as {\"bind\": [8080], \"connect\": [443, 5432]}"
 #define EXEC_EXPECTED "expected an object such as {\"allow\": [\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"]}"
 #define GLOB_EXPECTED "expected an absolute path or glob such as \"/usr/bin/*\""
 #define SHA256_EXPECTED "expected 64 lowercase hex digits (as sha256sum prints them)"
@@ -41,6 +43,12 @@ static const char *const action_names[] = {"deny", "kill", "freeze"};
 
 const char *profile_action_name(enum profile_action a) {
   return (unsigned)a < sizeof(action_names) / sizeof(action_names[0]) ? action_names[a] : "unknown";
+}
+
+static const char *const need_names[] = {"optional", "required", "off"};
+
+const char *profile_need_name(enum profile_need n) {
+  return (unsigned)n < sizeof(need_names) / sizeof(need_names[0]) ? need_names[n] : "unknown";
 }
 
 bool profile_name_valid(const char *name) {
@@ -719,6 +727,80 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
   return 0;
 }
 
+static int parse_need(const struct parse_ctx *c, const struct json *v, const char *field, enum profile_need *out) {
+  size_t i;
+
+  if (!json_is(v, JSON_STRING))
+    return perr(c, v, field, "got %s; " NEED_EXPECTED, json_type_name(v));
+  for (i = 0; i < sizeof(need_names) / sizeof(need_names[0]); i++) {
+    if (strcmp(v->str, need_names[i]) == 0) {
+      *out = (enum profile_need)i;
+      return 0;
+    }
+  }
+  return perr(c, v, field, "\"%s\" is not a setting; " NEED_EXPECTED, v->str);
+}
+
+static int cmp_u16(const void *a, const void *b) {
+  return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* "bind" or "connect": an array of TCP ports, stored sorted and unique. */
+static int parse_ports(const struct parse_ctx *c, const struct json *v, const char *field, uint16_t **out,
+                       size_t *n_out) {
+  uint16_t *ports;
+  size_t i, n = 0;
+
+  if (!json_is(v, JSON_ARRAY))
+    return perr(c, v, field, "got %s; expected an array of TCP ports such as [80, 443]", json_type_name(v));
+  ports = calloc(v->n ? v->n : 1, sizeof(*ports));
+  if (ports == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s: %s", c->origin, field);
+  for (i = 0; i < v->n; i++) {
+    uint64_t port = 0;
+    char f[64];
+    snprintf(f, sizeof(f), "%s[%zu]", field, i);
+    if (!json_uint64(v->items[i], &port) || port == 0 || port > 65535) {
+      free(ports);
+      return perr(c, v->items[i], f, "expected a port number from 1 to 65535");
+    }
+    ports[n++] = (uint16_t)port;
+  }
+  qsort(ports, n, sizeof(*ports), cmp_u16);
+  for (i = 1; n > 0 && i < n;) {
+    if (ports[i] == ports[i - 1]) {
+      memmove(&ports[i], &ports[i + 1], (n - i - 1) * sizeof(*ports));
+      n--;
+    } else {
+      i++;
+    }
+  }
+  free(*out);
+  *out = ports;
+  *n_out = n;
+  return 0;
+}
+
+static int parse_network(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  size_t i;
+
+  if (!json_is(v, JSON_OBJECT))
+    return perr(c, v, "network", "got %s; " NETWORK_EXPECTED, json_type_name(v));
+  p->has_network = true;
+  for (i = 0; i < v->n; i++) {
+    int r;
+    if (strcmp(v->keys[i], "bind") == 0)
+      r = parse_ports(c, v->items[i], "network.bind", &p->net_bind, &p->n_net_bind);
+    else if (strcmp(v->keys[i], "connect") == 0)
+      r = parse_ports(c, v->items[i], "network.connect", &p->net_connect, &p->n_net_connect);
+    else
+      r = unknown_key(c, v->items[i], "network", v->keys[i], "bind, connect");
+    if (r < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_root(const struct parse_ctx *c, const struct json *root, struct profile *p) {
   const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL, *exec = NULL;
   size_t i;
@@ -760,6 +842,12 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
       r = parse_block_hashes(c, v, p);
     } else if (strcmp(key, "action") == 0) {
       r = parse_action(c, v, p);
+    } else if (strcmp(key, "lsm") == 0) {
+      r = parse_need(c, v, "lsm", &p->lsm);
+    } else if (strcmp(key, "landlock") == 0) {
+      r = parse_need(c, v, "landlock", &p->landlock);
+    } else if (strcmp(key, "network") == 0) {
+      r = parse_network(c, v, p);
     } else {
       r = perr(c, v, key, "unknown field \"%s\"; expected one of " PROFILE_FIELDS, key);
     }
@@ -932,6 +1020,23 @@ int profile_to_json(const struct profile *p, struct json **out, struct sk_error 
   if (obj_set(o, "blockHashes", hashes) < 0 || append_strings(hashes, p->block_hashes, p->n_block_hashes) < 0 ||
       obj_set(o, "action", json_new_string(profile_action_name(p->action))) < 0)
     goto oom;
+  if (obj_set(o, "lsm", json_new_string(profile_need_name(p->lsm))) < 0 ||
+      obj_set(o, "landlock", json_new_string(profile_need_name(p->landlock))) < 0)
+    goto oom;
+  if (p->has_network) {
+    struct json *net, *b, *cn;
+    if (obj_set(o, "network", net = json_new(JSON_OBJECT)) < 0 || obj_set(net, "bind", b = json_new(JSON_ARRAY)) < 0 ||
+        obj_set(net, "connect", cn = json_new(JSON_ARRAY)) < 0)
+      goto oom;
+    for (i = 0; i < p->n_net_bind; i++)
+      if (json_append(b, json_new_int(p->net_bind[i])) < 0)
+        goto oom;
+    for (i = 0; i < p->n_net_connect; i++)
+      if (json_append(cn, json_new_int(p->net_connect[i])) < 0)
+        goto oom;
+  } else if (obj_set(o, "network", json_new(JSON_NULL)) < 0) {
+    goto oom;
+  }
   if (obj_set(o, "seccomp", p->seccomp ? json_copy(p->seccomp) : json_new(JSON_NULL)) < 0 ||
       obj_set(o, "seccompSource", string_or_null(p->seccomp_source)) < 0 ||
       obj_set(o, "sha256", json_new_string(p->sha256)) < 0 || obj_set(o, "file", string_or_null(p->file)) < 0)
@@ -981,6 +1086,8 @@ void profile_free(struct profile *p) {
   for (i = 0; i < p->n_block_hashes; i++)
     free(p->block_hashes[i]);
   free(p->block_hashes);
+  free(p->net_bind);
+  free(p->net_connect);
   json_free(p->seccomp);
   free(p->seccomp_source);
   free(p);

@@ -31,6 +31,15 @@ enum profile_action {
   PROFILE_ACTION_FREEZE, /* and the container is frozen (cgroup freezer) */
 };
 
+/* How much a protection layer is wanted: "optional" (applied where the host
+ * can, reported where it cannot), "required" (enforce mode refuses a
+ * container when the host cannot apply it) or "off" (never applied). */
+enum profile_need {
+  PROFILE_NEED_OPTIONAL,
+  PROFILE_NEED_REQUIRED,
+  PROFILE_NEED_OFF,
+};
+
 struct profile {
   char *name;
   char *file;        /* the file it was read from, or NULL if built */
@@ -60,9 +69,22 @@ struct profile {
   char **block_hashes; /* "blockHashes": SHA-256 hex of known-bad programs */
   size_t n_block_hashes;
   enum profile_action action; /* "action": "deny" (default), "kill", "freeze" */
+
+  enum profile_need lsm;      /* "lsm": AppArmor or SELinux, whichever the host runs */
+  enum profile_need landlock; /* "landlock": the in-container Landlock init */
+
+  /* "network": {"bind": [ports], "connect": [ports]}: the TCP ports the
+   * workload may bind and connect to. Absent means not restricted. Ports
+   * are sorted, unique, 1..65535. */
+  bool has_network;
+  uint16_t *net_bind;
+  size_t n_net_bind;
+  uint16_t *net_connect;
+  size_t n_net_connect;
 };
 
 const char *profile_action_name(enum profile_action a);
+const char *profile_need_name(enum profile_need n);
 
 /* Is name acceptable as a profile name (and so as a file name in the
  * profile directory)? [A-Za-z0-9][A-Za-z0-9._-]{0,63} */

@@ -207,11 +207,55 @@ static void test_error_unknown_field(void **state) {
   (void)state;
   expect_parse_error("{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
                      "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
-                     "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action");
+                     "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
   /* Field names are case-sensitive, as in the OCI spec. */
   expect_parse_error("{\"name\": \"x\", \"AllowRoot\": true}",
                      "t.json:1:28: AllowRoot: unknown field \"AllowRoot\"; expected one of name, description, user, "
-                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action");
+                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
+}
+
+/* lsm and landlock: optional (the default), required or off. */
+static void test_need_fields(void **state) {
+  struct profile *p;
+  (void)state;
+  p = parse_ok("{\"name\": \"x\"}");
+  assert_int_equal(p->lsm, PROFILE_NEED_OPTIONAL);
+  assert_int_equal(p->landlock, PROFILE_NEED_OPTIONAL);
+  profile_free(p);
+  p = parse_ok("{\"name\": \"x\", \"lsm\": \"required\", \"landlock\": \"off\"}");
+  assert_int_equal(p->lsm, PROFILE_NEED_REQUIRED);
+  assert_int_equal(p->landlock, PROFILE_NEED_OFF);
+  assert_string_equal(profile_need_name(p->lsm), "required");
+  profile_free(p);
+  expect_parse_error("{\"name\": \"x\", \"lsm\": \"yes\"}",
+                     "t.json:1:22: lsm: \"yes\" is not a setting; expected \"optional\", \"required\" or \"off\"");
+  expect_parse_error("{\"name\": \"x\", \"landlock\": true}",
+                     "t.json:1:27: landlock: got a boolean; expected \"optional\", \"required\" or \"off\"");
+}
+
+/* network: TCP ports, sorted and unique; absent means unrestricted. */
+static void test_network_field(void **state) {
+  struct profile *p;
+  (void)state;
+  p = parse_ok("{\"name\": \"x\"}");
+  assert_false(p->has_network);
+  profile_free(p);
+  p = parse_ok("{\"name\": \"x\", \"network\": {\"bind\": [8080, 80, 8080], \"connect\": []}}");
+  assert_true(p->has_network);
+  assert_int_equal(p->n_net_bind, 2);
+  assert_int_equal(p->net_bind[0], 80);
+  assert_int_equal(p->net_bind[1], 8080);
+  assert_int_equal(p->n_net_connect, 0);
+  profile_free(p);
+  expect_parse_error("{\"name\": \"x\", \"network\": {\"bind\": [0]}}",
+                     "t.json:1:36: network.bind[0]: expected a port number from 1 to 65535");
+  expect_parse_error("{\"name\": \"x\", \"network\": {\"bind\": [65536]}}",
+                     "t.json:1:36: network.bind[0]: expected a port number from 1 to 65535");
+  expect_parse_error("{\"name\": \"x\", \"network\": {\"udp\": [53]}}",
+                     "t.json:1:34: network.udp: unknown field \"udp\"; expected one of bind, connect");
+  expect_parse_error("{\"name\": \"x\", \"network\": [80]}",
+                     "t.json:1:26: network: got an array; expected an object such as {\"bind\": [8080], \"connect\": "
+                     "[443, 5432]}");
 }
 
 static void test_error_user(void **state) {
@@ -1141,6 +1185,8 @@ int main(void) {
       cmocka_unit_test(test_error_syntax),
       cmocka_unit_test(test_error_root),
       cmocka_unit_test(test_error_unknown_field),
+      cmocka_unit_test(test_need_fields),
+      cmocka_unit_test(test_network_field),
       cmocka_unit_test(test_error_user),
       cmocka_unit_test(test_error_allow_root),
       cmocka_unit_test(test_error_capabilities),
