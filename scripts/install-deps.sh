@@ -5,12 +5,16 @@
 # packaging/ are checked with them by tests/integration/t_packaging.sh.
 # clang-14 and libclang-rt-14-dev, libFuzzer and the sanitizers, build fuzz/.
 # groff-base and man-db render the manual pages in packaging/man/ for the
-# same test.)
+# same test. containerd, podman, conmon and umoci run the engine tests;
+# dpkg-dev, debhelper and fakeroot build the Debian package; apparmor brings
+# apparmor_parser, which compiles generated profiles without loading them;
+# valgrind checks the unit tests and a supervisor.)
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
 libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
-util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db"
+util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db
+containerd podman conmon umoci dpkg-dev debhelper fakeroot apparmor valgrind"
 
 missing=""
 for p in $PKGS; do
