@@ -168,7 +168,7 @@ cd_start() {
   { cd_node_config && echo && cd_handlers; } >"$CD/config.toml"
   cd_make_image >"$CD/image.log" 2>&1 || { echo "cannot make the OCI image: $(tail -n 3 "$CD/image.log")" >"$CD/why"; return 1; }
   # unshare execs sh, sh execs containerd: $! is containerd's pid.
-  unshare -m --propagation private sh -c \
+  SK_CD_ENV=containerd unshare -m --propagation private sh -c \
     'mount -t tmpfs -o mode=0755,size=16m stockade-test-run /run && exec containerd --config "$1"' \
     sk-containerd "$CD/config.toml" >"$CD/containerd.log" 2>&1 &
   CD_PID=$!
@@ -392,14 +392,28 @@ t_daemon() {
 # 2. the control: the same image and script under plain runc
 
 t_plain() {
+  local w
   cd_init
-  cd_run_d "$SK_RUNC" plain "$CD_SCRIPT"
+  # runc behind a wrapper that notes the environment it gets: containerd's
+  # (started with SK_CD_ENV=containerd), not ctr's.
+  w=$CASE/bin/runc-env
+  printf '#!/bin/sh\necho "$1 $2 SK_CD_ENV=${SK_CD_ENV:-unset}" >>%s\nexec %s "$@"\n' "$CASE/runc-env.log" "$SK_RUNC" >"$w"
+  chmod 0755 "$w"
+  SK_CD_ENV=ctr cd_run_d "$w" plain "$CD_SCRIPT"
+  sk_assert_eq "$(sed -n 's/.* SK_CD_ENV=//p' "$CASE/runc-env.log" | sort -u)" containerd \
+    "the environment the shim gives the runc binary (containerd's, not ctr's)"
   sk_assert_kv "$CD_OUT" uid 0 "plain runc: ctr's spec runs as root"
   sk_assert_kv "$CD_OUT" Seccomp 0 "plain runc: ctr's spec has no seccomp filter"
   sk_assert_kv "$CD_OUT" write OK "plain runc: ctr's spec has a writable root"
   sk_assert_kv "$CD_OUT" drift OK "plain runc: the copied program runs"
   sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-mode"] // "none"' "$CD_BUNDLE/config.json")" none \
     "plain runc: no stockade annotation in the bundle's config.json"
+  # Without CAP_SYS_RESOURCE: the shim only raises its own oom_score_adj
+  # (containerd's + 1, allowed), and ctr's spec asks runc for none, so
+  # nothing here needs the capability (the CRI plugin would pass the
+  # kubelet's value, hence restrict_oom_score_adj).
+  sk_assert_eq "$(jq -r '.process.oomScoreAdj // "none"' "$CD_BUNDLE/config.json")" none "ctr's spec: process.oomScoreAdj"
+  sk_log "oom_score_adj: containerd $(cat "/proc/$CD_PID/oom_score_adj"), container init $(cat "/proc/$(cat "$CD_BUNDLE/init.pid")/oom_score_adj" 2>/dev/null)"
   cd_remove
 }
 
@@ -484,7 +498,7 @@ t_learn() {
 
 CD_CASES=(
   "containerd: a private containerd with stockade's handlers appended to its config loads the CRI plugin and keeps the node's settings" t_daemon
-  "containerd: ctr run under plain runc (the control): root, writable root, no seccomp, drift runs" t_plain
+  "containerd: ctr run under plain runc (the control): root, writable root, no seccomp, drift runs; the runc binary gets containerd's environment" t_plain
   "containerd: enforce: ctr run hardened (user, capabilities, seccomp, read-only root); drift denied in run and exec, events by container id" t_enforce
   "containerd: complain: the spec runs as given, the drift runs, its event says allow in complain mode" t_complain
   "containerd: learn: hardened, the drift runs, a recording names it" t_learn
