@@ -93,8 +93,8 @@ static void sup_emit(struct sup_ctx *ctx, struct json *ev) {
   if (event_emit(ctx->cfg, ev, &err) < 0) {
     ctx->n_event_lost++;
     ctx->n_event_lost_total++;
-    log_msg(LOG_WARNING, "container \"%s\": event lost (%llu since the last written): %s", ctx->id,
-            ctx->n_event_lost, err->msg);
+    log_msg(LOG_WARNING, "container \"%s\": event lost (%llu since the last written): %s", ctx->id, ctx->n_event_lost,
+            err->msg);
     return;
   }
   ctx->n_event_lost = 0;
@@ -455,8 +455,8 @@ out:
   stop_message(ctx, msg, sizeof(msg));
   sup_note(ctx, "stopped", msg);
   if (ctx->n_event_lost_total > 0)
-    log_msg(LOG_ERROR, "container \"%s\": %llu events could not be written to %s", ctx->id,
-            ctx->n_event_lost_total, ctx->cfg->event_file ? ctx->cfg->event_file : "syslog");
+    log_msg(LOG_ERROR, "container \"%s\": %llu events could not be written to %s", ctx->id, ctx->n_event_lost_total,
+            ctx->cfg->event_file ? ctx->cfg->event_file : "syslog");
   return 0;
 }
 
