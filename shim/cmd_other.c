@@ -58,56 +58,47 @@ static bool runtime_create_aborted(const struct sk_ctx *ctx, const char *id) {
   return stat(d, &st) == 0 && S_ISDIR(st.st_mode) && stat(f, &st) < 0 && errno == ENOENT;
 }
 
+/* rmdir <hierarchy>/<rel> when <hierarchy> is a cgroup file system. */
+static void rmdir_cgroup(const char *hierarchy, const char *rel, const char *id) {
+  char p[PATH_MAX];
+  struct statfs sf;
+  if (statfs(hierarchy, &sf) < 0 || (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC))
+    return;
+  snprintf(p, sizeof(p), "%s/%s", hierarchy, rel);
+  if (rmdir(p) < 0 && errno != ENOENT)
+    log_msg(LOG_WARNING, "container \"%s\": its cgroup %s remains after an aborted create: %s", id, p, strerror(errno));
+}
+
 /* Remove the empty cgroups runc made for an aborted create: the spec's
  * linux.cgroupsPath (runc's default "/<id>" when it has none) in every
- * hierarchy under /sys/fs/cgroup. rmdir on a cgroup file system removes
- * only a cgroup without processes or children, so nothing that runs is
- * touched; a busy one is reported. */
+ * hierarchy under /sys/fs/cgroup (v1 and hybrid), or in /sys/fs/cgroup
+ * itself (cgroup2 only). rmdir on a cgroup file system removes only a
+ * cgroup without processes or children, so nothing that runs is touched;
+ * a busy one is reported. */
 static void tidy_aborted_cgroups(const char *dir, const char *id) {
   cleanup_free char *raw = NULL;
   cleanup_json struct json *spec = NULL;
   cleanup_error struct sk_error *e = NULL;
-  cleanup_free char *rel = NULL;
   cleanup_dir DIR *d = NULL;
-  const char *cp = NULL;
+  const char *cp = NULL, *rel;
   struct dirent *de;
   size_t len;
 
   if (state_read(dir, "config.orig.json", &raw, &len, &e) == 0 && json_parse(raw, len, &spec, &e) == 0)
     cp = json_string(json_get_path(spec, "linux", "cgroupsPath", NULL));
-  if (cp && strchr(cp, ':'))
-    return; /* a systemd slice:prefix:name, not a path */
-  if (cp && *cp && cp[0] != '/')
-    return; /* relative to runc's own cgroup: not ours to guess */
-  if (asprintf(&rel, "%s", cp && *cp ? cp : id) < 0 || strstr(rel, ".."))
+  if (cp && *cp && (cp[0] != '/' || strchr(cp, ':') || strstr(cp, "..")))
+    return; /* a systemd slice:prefix:name, or relative to runc's own cgroup: not ours to guess */
+  rel = cp && *cp ? cp + 1 : id;
+  if (*rel == '\0')
     return;
+  rmdir_cgroup("/sys/fs/cgroup", rel, id);
   d = opendir("/sys/fs/cgroup");
-  for (int pass = 0; pass < 2; pass++) {
-    /* pass 0: the hierarchies below /sys/fs/cgroup (v1, hybrid's
-     * unified); pass 1: /sys/fs/cgroup itself (cgroup2 only hosts) */
-    while (pass == 0 && d && (de = readdir(d))) {
-      char p[PATH_MAX];
-      struct statfs sf;
-      if (de->d_name[0] == '.')
-        continue;
-      snprintf(p, sizeof(p), "/sys/fs/cgroup/%s", de->d_name);
-      if (statfs(p, &sf) < 0 || (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC))
-        continue;
-      snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", de->d_name, rel[0] == '/' ? rel + 1 : rel);
-      if (rmdir(p) < 0 && errno != ENOENT)
-        log_msg(LOG_WARNING, "container \"%s\": its cgroup %s remains after an aborted create: %s", id, p,
-                strerror(errno));
-    }
-    if (pass == 1) {
-      char p[PATH_MAX];
-      struct statfs sf;
-      if (statfs("/sys/fs/cgroup", &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
-        continue;
-      snprintf(p, sizeof(p), "/sys/fs/cgroup/%s", rel[0] == '/' ? rel + 1 : rel);
-      if (rmdir(p) < 0 && errno != ENOENT)
-        log_msg(LOG_WARNING, "container \"%s\": its cgroup %s remains after an aborted create: %s", id, p,
-                strerror(errno));
-    }
+  while (d && (de = readdir(d))) {
+    char h[PATH_MAX];
+    if (de->d_name[0] == '.')
+      continue;
+    snprintf(h, sizeof(h), "/sys/fs/cgroup/%s", de->d_name);
+    rmdir_cgroup(h, rel, id);
   }
 }
 
