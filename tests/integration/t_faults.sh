@@ -12,13 +12,12 @@
 # ---------------------------------------------------------------------------
 # Case helpers
 
-# fx_init [JQ-FILTER]: the case's config (events never rate-limited) and a
+# fx_init: the case's config (events never rate-limited) and a
 # cleanup that also ends supervisors, unmounts what the case mounted
 # ($CASE/mounts) and removes cgroups a killed runtime left ($CASE/cgroups).
 fx_init() {
   trap 'sk_cleanup_containers; sk_cleanup_supervisors; fx_cleanup' EXIT
   sk_config '.eventRate=100000 | .eventBurst=100000'
-  [ -z "${1:-}" ] || sk_config_edit "$1"
 }
 
 fx_cleanup() {
@@ -53,7 +52,7 @@ fx_run_d() {
 # the runtime knows no container, and the bundle's config.json is the
 # original byte for byte.
 fx_assert_nothing_left() {
-  local id=$1 what=$2 p left= cg
+  local id=$1 what=$2 p left='' cg
   sk_assert_eq "$(sk_state_status "$id")" absent "$what: the runtime's state of $id"
   sk_assert_state_empty "$what"
   sk_assert_no_stockade "$what"

@@ -42,7 +42,7 @@ st_wait_all() {
 st_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 t_stress() {
-  local i j id b t0 t1 t2 t3 t4 ids=() sup=() fd0=() n d want_deny stop f total_ok=0 total_denied=0 total_ev=0
+  local i j b t0 t1 t2 t3 t4 ids=() sup=() fd0=() n d want_deny stop f total_ok=0 total_denied=0 total_ev=0
   local half=$((ST_STORMS / 2))
   trap 'sk_cleanup_containers; sk_cleanup_supervisors' EXIT
   [ "$ST_STORMS" -ge 2 ] || sk_fail "ST_STORMS must be at least 2 (half of the storms are denied)"
