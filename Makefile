@@ -6,6 +6,8 @@
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
+#   make stress     load test: 50 containers x 4 exec storms x 50 execs
+#                   under runc and crun (scripts/stress.sh; knobs there)
 #   make install    PREFIX=/usr/local DESTDIR= : binaries, profiles, config,
 #                   man pages, bash completion
 #   make lint       clang-format check of every C file
@@ -76,7 +78,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 GEN_HDRS := $(B)/seccomp_default.h
 
-.PHONY: all check unit integration demo bench install lint format clean deps deps-check helpers fuzz fuzz-smoke
+.PHONY: all check unit integration demo bench stress install lint format clean deps deps-check helpers fuzz fuzz-smoke
 
 all: deps-check $(B)/stockade $(B)/stockadectl
 
@@ -140,6 +142,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all helpers
 	@bench/run.sh && bench/exec.sh
+
+stress: deps
+	@$(MAKE) --no-print-directory all helpers
+	@B=$(B) scripts/stress.sh
 
 # Binaries and the mode symlinks, profiles, the config (kept when present),
 # the manual pages (packaging/man/: man5, man8) and stockadectl's bash

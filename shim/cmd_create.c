@@ -233,6 +233,15 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
     }
   }
+  if (out) {
+    /* delete puts the original back only over this exact spec. */
+    char hex[65];
+    sha256_hex(out, out_len, hex);
+    if (state_write(dir, "config.hardened.sha256", hex, 64, err) < 0) {
+      undo(specfile, NULL, 0, dir, true);
+      return -1;
+    }
+  }
   if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
     undo(specfile, NULL, 0, dir, true);
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);

@@ -29,6 +29,35 @@ struct container {
   uint64_t uid, gid; /* the hardened process user */
 };
 
+/* The profile file may have been edited, replaced or removed since the
+ * container was created. A running container keeps the contract it was
+ * created under (an edit is not a way to loosen it, nor a removal a way
+ * to switch it off): exec enforces the saved copy, and says so. */
+static void note_profile_changed(const char *id, const char *file, const char *saved, size_t saved_len) {
+  cleanup_free char *cur = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  size_t len;
+  char now_hex[65], saved_hex[65];
+
+  if (file == NULL || *file == '\0')
+    return;
+  sha256_hex(saved, saved_len, saved_hex);
+  if (read_file(file, &cur, &len, &e) < 0) {
+    log_msg(LOG_WARNING,
+            "exec in \"%s\": profile file %s cannot be read (%s); enforcing the profile the container was "
+            "created with (sha256 %.12s, kept in stockade's state)",
+            id, file, e->msg, saved_hex);
+    return;
+  }
+  sha256_hex(cur, len, now_hex);
+  if (strcmp(now_hex, saved_hex) != 0)
+    log_msg(LOG_WARNING,
+            "exec in \"%s\": profile file %s changed since the container was created; enforcing the profile "
+            "it was created with (sha256 %.12s, kept in stockade's state); the change applies to containers "
+            "created from now on",
+            id, file, saved_hex);
+}
+
 static int load_container(const struct sk_ctx *ctx, const char *dir, struct profile **p, struct container *ct,
                           struct sk_error **err) {
   cleanup_free char *meta_txt = NULL;
@@ -50,7 +79,10 @@ static int load_container(const struct sk_ctx *ctx, const char *dir, struct prof
     return -1;
   if (asprintf(&origin, "%s/profile.json", dir) < 0)
     return sk_error_set(err, ENOMEM, "exec");
-  return profile_parse(origin, prof, plen, p, err);
+  if (profile_parse(origin, prof, plen, p, err) < 0)
+    return -1;
+  note_profile_changed(ctx->cli.id, json_string(json_get(meta, "profileFile")), prof, plen);
+  return 0;
 }
 
 /* Give the runtime the hardened process file through an anonymous file:

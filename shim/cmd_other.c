@@ -2,10 +2,15 @@
 /* Commands that pass through but need a word from stockade: delete tidies
  * stockade's state, features and --version add stockade's part. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
@@ -13,6 +18,14 @@
 #include "stockade/runtime.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
+#include "stockade/util.h"
+
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 
 /* delete is the one pass-through command whose id comes right after its
  * flags; read it the way runc does: the first word that is not a flag. */
@@ -27,20 +40,116 @@ static const char *delete_id(const struct cli *c) {
   return NULL;
 }
 
+/* A create the runtime did not finish (runc killed mid-create): runc's
+ * directory for the container exists but holds no state.json. runc's
+ * delete then removes that directory but not the cgroups it had made
+ * (it no longer knows them), so an aborted create would leak them. */
+static bool runtime_create_aborted(const struct sk_ctx *ctx, const char *id) {
+  const char *base = strrchr(ctx->cfg->runtime, '/');
+  cleanup_free char *d = NULL;
+  cleanup_free char *f = NULL;
+  struct stat st;
+  base = base ? base + 1 : ctx->cfg->runtime;
+  if (strstr(base, "runc") == NULL || ctx->cli.systemd_cgroup)
+    return false;
+  if (asprintf(&d, "%s/%s", ctx->cli.root ? ctx->cli.root : "/run/runc", id) < 0 ||
+      asprintf(&f, "%s/state.json", d) < 0)
+    return false;
+  return stat(d, &st) == 0 && S_ISDIR(st.st_mode) && stat(f, &st) < 0 && errno == ENOENT;
+}
+
+/* rmdir <hierarchy>/<rel> when <hierarchy> is a cgroup file system. */
+static void rmdir_cgroup(const char *hierarchy, const char *rel, const char *id) {
+  char p[PATH_MAX];
+  struct statfs sf;
+  if (statfs(hierarchy, &sf) < 0 || (sf.f_type != CGROUP_SUPER_MAGIC && sf.f_type != CGROUP2_SUPER_MAGIC))
+    return;
+  snprintf(p, sizeof(p), "%s/%s", hierarchy, rel);
+  if (rmdir(p) < 0 && errno != ENOENT)
+    log_msg(LOG_WARNING, "container \"%s\": its cgroup %s remains after an aborted create: %s", id, p, strerror(errno));
+}
+
+/* Remove the empty cgroups runc made for an aborted create: the spec's
+ * linux.cgroupsPath (runc's default "/<id>" when it has none) in every
+ * hierarchy under /sys/fs/cgroup (v1 and hybrid), or in /sys/fs/cgroup
+ * itself (cgroup2 only). rmdir on a cgroup file system removes only a
+ * cgroup without processes or children, so nothing that runs is touched;
+ * a busy one is reported. */
+static void tidy_aborted_cgroups(const char *dir, const char *id) {
+  cleanup_free char *raw = NULL;
+  cleanup_json struct json *spec = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  cleanup_dir DIR *d = NULL;
+  const char *cp = NULL, *rel;
+  struct dirent *de;
+  size_t len;
+
+  if (state_read(dir, "config.orig.json", &raw, &len, &e) == 0 && json_parse(raw, len, &spec, &e) == 0)
+    cp = json_string(json_get_path(spec, "linux", "cgroupsPath", NULL));
+  if (cp && *cp && (cp[0] != '/' || strchr(cp, ':') || strstr(cp, "..")))
+    return; /* a systemd slice:prefix:name, or relative to runc's own cgroup: not ours to guess */
+  rel = cp && *cp ? cp + 1 : id;
+  if (*rel == '\0')
+    return;
+  rmdir_cgroup("/sys/fs/cgroup", rel, id);
+  d = opendir("/sys/fs/cgroup");
+  while (d && (de = readdir(d))) {
+    char h[PATH_MAX];
+    if (de->d_name[0] == '.')
+      continue;
+    snprintf(h, sizeof(h), "/sys/fs/cgroup/%s", de->d_name);
+    rmdir_cgroup(h, rel, id);
+  }
+}
+
+/* Put the bundle's config.json back as it was before create, if it is
+ * still the hardened spec create wrote (its hash is in the state): the
+ * bundle is the engine's, and after delete nothing of stockade's is left
+ * in it. A spec someone has changed since is left alone. */
+static void restore_spec(const char *dir, const char *id) {
+  cleanup_free char *meta_txt = NULL;
+  cleanup_free char *want = NULL;
+  cleanup_free char *orig = NULL;
+  cleanup_free char *cur = NULL;
+  cleanup_json struct json *meta = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  const char *specfile;
+  size_t len, olen, clen;
+  char hex[65];
+
+  if (state_read(dir, "meta.json", &meta_txt, &len, &e) < 0 || json_parse(meta_txt, len, &meta, &e) < 0 ||
+      state_read(dir, "config.hardened.sha256", &want, &len, &e) < 0 ||
+      state_read(dir, "config.orig.json", &orig, &olen, &e) < 0)
+    return;
+  specfile = json_string(json_get(meta, "config"));
+  if (specfile == NULL || read_file(specfile, &cur, &clen, &e) < 0)
+    return;
+  sha256_hex(cur, clen, hex);
+  if (len < 64 || strncmp(want, hex, 64) != 0)
+    return;
+  if (write_file_atomic(specfile, orig, olen, 0644, &e) < 0)
+    log_msg(LOG_WARNING, "container \"%s\": %s still holds the hardened spec: %s", id, specfile, e->msg);
+}
+
 int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
   const char *id = delete_id(&ctx->cli);
   cleanup_free char *dir = NULL;
+  bool aborted;
   int status;
 
   if (id == NULL || state_dir(ctx->cfg, ctx->cli.root, id, &dir, err) < 0) {
     sk_error_free(err);
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   }
+  aborted = runtime_create_aborted(ctx, id);
   if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
   /* Only once the runtime has let go of the container. */
   if (status == 0) {
     cleanup_error struct sk_error *e2 = NULL;
+    if (aborted)
+      tidy_aborted_cgroups(dir, id);
+    restore_spec(dir, id);
     if (sup_stop(dir, true, &e2) < 0) {
       log_msg(LOG_WARNING, "container \"%s\": %s", id, e2->msg);
       sk_error_free(&e2);

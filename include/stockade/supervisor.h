@@ -50,6 +50,9 @@ struct sup_ctx {
   int init_pidfd;          /* -1 until then */
   struct event_limiter limiter;
   unsigned long long n_notify, n_deny; /* counters for the stop event */
+  /* events that could not be written: since the last one written (that
+   * one says "lost": N), and in all (the stop event, supervisor.log) */
+  unsigned long long n_event_lost, n_event_lost_total;
   struct {
     pid_t pid;
     struct json *argv;

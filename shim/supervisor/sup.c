@@ -82,10 +82,27 @@ static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
   return NULL;
 }
 
+/* Write one event. One that cannot be written (event file gone, a
+ * directory, full, read-only) changes no decision, which was taken
+ * already; it is counted, logged in supervisor.log with the reason, and the
+ * next event that is written carries "lost": N, as the stop message does. */
+static void sup_emit(struct sup_ctx *ctx, struct json *ev) {
+  cleanup_error struct sk_error *err = NULL;
+  if (ctx->n_event_lost > 0 && json_set(ev, "lost", json_new_int((int64_t)ctx->n_event_lost)) < 0)
+    return;
+  if (event_emit(ctx->cfg, ev, &err) < 0) {
+    ctx->n_event_lost++;
+    ctx->n_event_lost_total++;
+    log_msg(LOG_WARNING, "container \"%s\": event lost (%llu since the last written): %s", ctx->id, ctx->n_event_lost,
+            err->msg);
+    return;
+  }
+  ctx->n_event_lost = 0;
+}
+
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
-  cleanup_error struct sk_error *err = NULL;
   struct timespec now;
   unsigned long long dropped;
 
@@ -116,21 +133,18 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
     return;
   if (dropped > 0 && json_set(ev, "dropped", json_new_int((int64_t)dropped)) < 0)
     return;
-  if (event_emit(ctx->cfg, ev, &err) < 0)
-    log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
+  sup_emit(ctx, ev);
 }
 
 /* A lifecycle line: always written (not rate-limited: there are two). */
 static void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
   cleanup_json struct json *ev = event_new("supervisor");
-  cleanup_error struct sk_error *err = NULL;
   if (ev == NULL || event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
       event_set_str(ev, "profile", ctx->profile->name) < 0 || event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||
       event_set_str(ev, "event", what) < 0 || event_set_str(ev, "message", message) < 0 ||
       json_set(ev, "pid", json_new_int(getpid())) < 0)
     return;
-  if (event_emit(ctx->cfg, ev, &err) < 0)
-    log_msg(LOG_WARNING, "container \"%s\": %s", ctx->id, err->msg);
+  sup_emit(ctx, ev);
 }
 
 /* Read the freezer (v1) and unified (v2) cgroup paths of a process. */
@@ -351,15 +365,18 @@ static void learn_save(struct sup_ctx *ctx, bool final) {
 static void stop_message(struct sup_ctx *ctx, char *msg, size_t size) {
   struct fan_stats fs;
   fan_stats(ctx->fan, &fs);
-  snprintf(msg, size, "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied)",
-           ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
+  snprintf(msg, size,
+           "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied); %llu events "
+           "could not be written",
+           ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied,
+           ctx->n_event_lost_total);
 }
 
 static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
-  char msg[160];
+  char msg[256];
 
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
@@ -437,6 +454,9 @@ out:
   learn_save(ctx, true);
   stop_message(ctx, msg, sizeof(msg));
   sup_note(ctx, "stopped", msg);
+  if (ctx->n_event_lost_total > 0)
+    log_msg(LOG_ERROR, "container \"%s\": %llu events could not be written to %s", ctx->id, ctx->n_event_lost_total,
+            ctx->cfg->event_file ? ctx->cfg->event_file : "syslog");
   return 0;
 }
 

@@ -83,19 +83,21 @@ t_default_profile() {
   sk_assert_eq "$n" 1 "config.orig.json files in stockade's state dir"
   sk_assert_same "$orig" "$CASE/orig.json" "the original spec kept in the state dir"
 
-  sk_run delete sk_sk delete "$SK_ID"
-  sk_assert_rc 0 "stockade delete"
-  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "container state after delete"
-  sk_assert_eq "$(find "$CASE/state" -name config.orig.json 2>/dev/null)" "" \
-    "stockade's state for the container is gone after delete"
-
-  # The annotations stockade recorded in the (still present) hardened spec.
+  # The annotations stockade recorded in the hardened spec.
   sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-profile"]' "$b/config.json")" default \
     "annotation stockade.io/applied-profile"
   sk_assert_eq "$(jq -r '.annotations["stockade.io/profile-sha256"]' "$b/config.json")" \
     "$(sha256sum <"$SK_REPO/profiles/default.json" | cut -d' ' -f1)" \
     "annotation stockade.io/profile-sha256 is the SHA-256 of profiles/default.json"
   sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-mode"]' "$b/config.json")" enforce "annotation stockade.io/mode"
+
+  sk_run delete sk_sk delete "$SK_ID"
+  sk_assert_rc 0 "stockade delete"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "container state after delete"
+  sk_assert_eq "$(find "$CASE/state" -name config.orig.json 2>/dev/null)" "" \
+    "stockade's state for the container is gone after delete"
+  # delete puts the bundle back as the engine wrote it
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after delete"
 }
 
 # web profile (annotation), through run: uid 101 and exactly NET_BIND_SERVICE,
