@@ -69,8 +69,8 @@ enum lsm_layer lsm_layer_for(const struct profile *p, const struct lsm_host *h) 
 }
 
 void lsm_missing_reason(const struct profile *p, const struct lsm_host *h, char *buf, size_t size) {
-  snprintf(buf, size, "profile %s requires an LSM but neither AppArmor nor SELinux is active on this host (active: %s)",
-           p->name, h->active[0] ? h->active : "unknown");
+  snprintf(buf, size, "profile %s %s an LSM but neither AppArmor nor SELinux is active on this host (active: %s)",
+           p->name, p->lsm == PROFILE_NEED_REQUIRED ? "requires" : "asks for", h->active[0] ? h->active : "unknown");
 }
 
 int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings *f, struct sk_error **err) {
