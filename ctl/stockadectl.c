@@ -109,7 +109,8 @@ static void lsm_sentence(const struct profile *p, const struct lsm_host *h, char
     char why[512];
     lsm_missing_reason(p, h, why, sizeof(why));
     snprintf(buf, size, "none: %s; %s", why,
-             p->lsm == PROFILE_NEED_REQUIRED ? "enforce mode refuses its containers" : "its containers run without one");
+             p->lsm == PROFILE_NEED_REQUIRED ? "enforce mode refuses its containers"
+                                             : "its containers run without one");
   }
 }
 
@@ -129,8 +130,8 @@ static int check_json(const char *file, const struct profile *p, const struct fi
   json_set(o, "profileSha256", json_new_string(p->sha256));
   lsm_sentence(p, h, line, sizeof(line));
   json_set(lsm, "need", json_new_string(profile_need_name(p->lsm)));
-  json_set(lsm, "layer", json_new_string(lsm_layer_name(p->lsm == PROFILE_NEED_OFF ? LSM_LAYER_NONE
-                                                                                    : lsm_layer_for(p, h))));
+  json_set(lsm, "layer",
+           json_new_string(lsm_layer_name(p->lsm == PROFILE_NEED_OFF ? LSM_LAYER_NONE : lsm_layer_for(p, h))));
   json_set(lsm, "refuse", json_new_bool(findings_find(f, "SK-LSM-REQUIRED") != NULL));
   json_set(lsm, "detail", json_new_string(line));
   json_set(o, "lsm", lsm);

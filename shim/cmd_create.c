@@ -228,8 +228,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
-  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0 ||
-      lsm_save_state(dir, &lsm, err) < 0) {
+  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0 || lsm_save_state(dir, &lsm, err) < 0) {
     cleanup_error struct sk_error *e2 = NULL;
     state_remove(dir, &e2);
     lsm_release(dir);

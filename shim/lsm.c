@@ -49,8 +49,7 @@ void lsm_host_probe(struct lsm_host *h) {
     return;
   }
   /* No securityfs: name what answers. */
-  snprintf(h->active, sizeof(h->active), "%s%s%s", h->apparmor ? "apparmor," : "",
-           h->selinux.enabled ? "selinux," : "",
+  snprintf(h->active, sizeof(h->active), "%s%s%s", h->apparmor ? "apparmor," : "", h->selinux.enabled ? "selinux," : "",
            syscall(SYS_landlock_create_ruleset, NULL, 0, 1U) > 0 ? "landlock," : "");
   if (h->active[0])
     h->active[strlen(h->active) - 1] = '\0';
@@ -120,8 +119,8 @@ bool lsm_owner_gone(const char *state_root, const char *key, time_t mtime) {
   return stat(p, &st) < 0 && errno == ENOENT;
 }
 
-static int apply_apparmor(struct json *spec, const struct profile *p, const struct lsm_host *h,
-                          const char *state_root, const char *key, struct lsm_applied *out, struct sk_error **err) {
+static int apply_apparmor(struct json *spec, const struct profile *p, const struct lsm_host *h, const char *state_root,
+                          const char *key, struct lsm_applied *out, struct sk_error **err) {
   struct json *process = json_ensure(spec, "process", JSON_OBJECT);
   const char *cur = json_string(json_get(process, "apparmorProfile"));
   cleanup_free char *text = NULL;
@@ -220,6 +219,34 @@ int lsm_save_state(const char *dir, const struct lsm_applied *a, struct sk_error
   if (json_gen(o, &txt, &len, err) < 0)
     return -1;
   return state_write(dir, "lsm.json", txt, len, err);
+}
+
+int lsm_exec_process(const char *dir, struct json *process, struct sk_error **err) {
+  cleanup_free char *txt = NULL;
+  cleanup_json struct json *st = NULL;
+  size_t len;
+  static const char *const keys[][2] = {{"apparmorProfile", "apparmorProfile"}, {"selinuxLabel", "selinuxLabel"}};
+  size_t i;
+
+  if (state_read(dir, "lsm.json", &txt, &len, err) < 0) {
+    /* A container created before the LSM layer existed has none. */
+    if ((*err)->code == ENOENT) {
+      sk_error_free(err);
+      return 0;
+    }
+    return -1;
+  }
+  if (json_parse(txt, len, &st, err) < 0)
+    return sk_error_wrap(err, "%s/lsm.json", dir);
+  for (i = 0; i < 2; i++) {
+    const char *ours = json_string(json_get(st, keys[i][0]));
+    const char *cur = json_string(json_get(process, keys[i][1]));
+    if (ours == NULL || (cur && *cur))
+      continue;
+    if (json_set(process, keys[i][1], json_new_string(ours)) < 0)
+      return sk_error_set(err, ENOMEM, "exec");
+  }
+  return 0;
 }
 
 void lsm_release(const char *dir) {

@@ -65,8 +65,8 @@ int sel_contexts_parse(const char *path, const char *buf, char **process, char *
       /* user:role:type:level at least */
       if (strchr(v, ':') == NULL || strchr(strchr(v, ':') + 1, ':') == NULL ||
           strchr(strchr(strchr(v, ':') + 1, ':') + 1, ':') == NULL)
-        return sk_error_set(err, 0, "%s: line %u: %s: \"%s\" is not a context user:role:type:level", path, lineno,
-                            k, v);
+        return sk_error_set(err, 0, "%s: line %u: %s: \"%s\" is not a context user:role:type:level", path, lineno, k,
+                            v);
       free(*dst);
       *dst = strdup(v);
       if (*dst == NULL)

@@ -68,6 +68,11 @@ int harden_lsm(struct json *spec, const struct profile *p, const struct lsm_host
 /* Write <dir>/lsm.json: what was applied. */
 int lsm_save_state(const char *dir, const struct lsm_applied *a, struct sk_error **err);
 
+/* exec --process: give the process the container's AppArmor profile and
+ * SELinux label from <dir>/lsm.json where it names none (runc and crun run
+ * an exec whose process file has none unconfined by the LSM). */
+int lsm_exec_process(const char *dir, struct json *process, struct sk_error **err);
+
 /* Release what the container whose state directory is dir holds: its MCS
  * pair, its use of an AppArmor profile (unloaded when nobody else uses
  * it). Problems are logged as warnings. */

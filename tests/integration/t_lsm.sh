@@ -62,7 +62,7 @@ EOF
 }
 
 t_apparmor_load() {
-  local b active
+  local b active name
   active=$(lsm_active)
   [ "$active" = apparmor ] ||
     sk_skip "AppArmor is not active on this host (stockadectl verify: $(STOCKADE_CONFIG=/nonexistent "$CTL" verify 2>/dev/null | sed -n 's/^[a-z]* *apparmor *//p' | sed 's/; lost:.*//')): loading with apparmor_parser -r, process.apparmorProfile and the unload at delete cannot be tested here"

@@ -92,9 +92,8 @@ static void test_contexts_parse(void **state) {
   free(proc);
   free(file);
   /* unquoted values, spaces, comments after the value */
-  assert_int_equal(sel_contexts_parse("/x/lxc_contexts", "  process=u:r:t:s0 # c\nfile =u:object_r:f:s0\n", &proc,
-                                      &file, &err),
-                   0);
+  assert_int_equal(
+      sel_contexts_parse("/x/lxc_contexts", "  process=u:r:t:s0 # c\nfile =u:object_r:f:s0\n", &proc, &file, &err), 0);
   assert_string_equal(proc, "u:r:t:s0");
   assert_string_equal(file, "u:object_r:f:s0");
   free(proc);
@@ -109,9 +108,9 @@ static void test_contexts_parse_errors(void **state) {
   assert_non_null(strstr(err->msg, "/x/lxc_contexts"));
   assert_non_null(strstr(err->msg, "\"file\""));
   sk_error_free(&err);
-  assert_int_equal(sel_contexts_parse("/x/lxc_contexts", "process = \"container_t\"\nfile = \"u:r:t:s0\"\n", &proc,
-                                      &file, &err),
-                   -1);
+  assert_int_equal(
+      sel_contexts_parse("/x/lxc_contexts", "process = \"container_t\"\nfile = \"u:r:t:s0\"\n", &proc, &file, &err),
+      -1);
   assert_non_null(strstr(err->msg, "line 1"));
   assert_non_null(strstr(err->msg, "container_t"));
   sk_error_free(&err);
@@ -371,6 +370,31 @@ static void test_selinux_off(void **state) {
   profile_free(off);
 }
 
+/* exec --process: the container's label and profile where the process
+ * file names none; its own kept; nothing without lsm.json. */
+static void test_exec_process_gets_container_label(void **state) {
+  char *dir = tmp_path("k1"), *f = NULL;
+  struct json *bare = parse("{\"args\": [\"sh\"]}");
+  struct json *own = parse("{\"args\": [\"sh\"], \"selinuxLabel\": \"u:r:spc_t:s0\"}");
+  struct sk_error *err = NULL;
+  (void)state;
+  assert_int_equal(mkdir(dir, 0700), 0);
+  assert_int_equal(lsm_exec_process(dir, bare, &err), 0);
+  assert_null(json_get(bare, "selinuxLabel"));
+  assert_true(asprintf(&f, "%s/lsm.json", dir) > 0);
+  write_text(f, "{\"layer\": \"selinux\", \"selinuxLabel\": \"u:r:container_t:s0:c1,c2\", \"apparmorProfile\": "
+                "\"stockade-web-0123456789ab\"}");
+  assert_int_equal(lsm_exec_process(dir, bare, &err), 0);
+  assert_string_equal(json_string(json_get(bare, "selinuxLabel")), "u:r:container_t:s0:c1,c2");
+  assert_string_equal(json_string(json_get(bare, "apparmorProfile")), "stockade-web-0123456789ab");
+  assert_int_equal(lsm_exec_process(dir, own, &err), 0);
+  assert_string_equal(json_string(json_get(own, "selinuxLabel")), "u:r:spc_t:s0");
+  json_free(bare);
+  json_free(own);
+  free(f);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_contexts_parse),
@@ -384,6 +408,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_engine_label_kept, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_contexts_file_fails_and_allocates_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selinux_off, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exec_process_gets_container_label, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
