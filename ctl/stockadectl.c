@@ -12,8 +12,10 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
+#include "stockade/apparmor.h"
 #include "stockade/ctl.h"
 #include "stockade/judge.h"
+#include "stockade/lsm.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
 #include "stockade/spec.h"
@@ -27,9 +29,12 @@ static void usage(FILE *f) {
              "commands:\n"
              "  check BUNDLE|CONFIG [--profile NAME|FILE] [--json]\n"
              "      judge a bundle (or its config.json) against a profile without running it;\n"
-             "      exit 0 when clean, 1 with findings, 2 on bad input\n"
+             "      exit 0 when clean, 1 with findings, 2 on bad input; also says which LSM layer\n"
+             "      (AppArmor, SELinux or none) the profile gets on this host\n"
              "  profile lint FILE...      check profile files; exit 0 when all are valid, 1 otherwise\n"
              "  profile show NAME|FILE    print the resolved profile, with the seccomp filter it generates\n"
+             "  profile show --apparmor NAME|FILE\n"
+             "      print the AppArmor profile stockade generates from it\n"
              "  profile diff A B          what profile B does differently from A (names or files), one line\n"
              "      each (\"-\" only in A, \"+\" only in B); exit 0 when equal, 1 when different, 2 on bad input\n"
              "  learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
@@ -38,7 +43,8 @@ static void usage(FILE *f) {
              "  events [--follow] [--container ID] [--json] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
-             "  verify [--json]           can this host enforce each protection (kernel features, LSMs,\n"
+             "  verify [--json] [--profile NAME|FILE]\n"
+             "      can this host enforce each protection (kernel features, LSMs,\n"
              "      runtime version)? one line each: ok, warn or fail and what is lost; exit 0 when none fails\n"
              "  version\n"
              "\n"
@@ -88,15 +94,47 @@ static int print_json(const struct json *j) {
   return 0;
 }
 
-static int check_json(const char *file, const struct profile *p, const struct findings *f) {
+/* LSM layer: what the profile gets on this host, one sentence. */
+static void lsm_sentence(const struct profile *p, const struct lsm_host *h, char *buf, size_t size) {
+  enum lsm_layer l = lsm_layer_for(p, h);
+  char name[AA_NAME_MAX];
+  if (p->lsm == PROFILE_NEED_OFF) {
+    snprintf(buf, size, "none: the profile says \"lsm\": \"off\"");
+  } else if (l == LSM_LAYER_APPARMOR) {
+    aa_profile_name(p, name);
+    snprintf(buf, size, "apparmor: profile %s (stockadectl profile show --apparmor %s)", name, p->name);
+  } else if (l == LSM_LAYER_SELINUX) {
+    snprintf(buf, size, "selinux: the host's container contexts with a category pair of its own");
+  } else {
+    char why[512];
+    lsm_missing_reason(p, h, why, sizeof(why));
+    snprintf(buf, size, "none: %s; %s", why,
+             p->lsm == PROFILE_NEED_REQUIRED ? "enforce mode refuses its containers"
+                                             : "its containers run without one");
+  }
+}
+
+static int check_json(const char *file, const struct profile *p, const struct findings *f, const struct lsm_host *h) {
   cleanup_json struct json *o = json_new(JSON_OBJECT);
   struct json *arr = json_new(JSON_ARRAY);
+  struct json *lsm = json_new(JSON_OBJECT);
+  char line[1024];
   size_t i;
-  if (o == NULL || arr == NULL)
+  if (o == NULL || arr == NULL || lsm == NULL) {
+    json_free(arr);
+    json_free(lsm);
     return EXIT_BADINPUT;
+  }
   json_set(o, "config", json_new_string(file));
   json_set(o, "profile", json_new_string(p->name));
   json_set(o, "profileSha256", json_new_string(p->sha256));
+  lsm_sentence(p, h, line, sizeof(line));
+  json_set(lsm, "need", json_new_string(profile_need_name(p->lsm)));
+  json_set(lsm, "layer",
+           json_new_string(lsm_layer_name(p->lsm == PROFILE_NEED_OFF ? LSM_LAYER_NONE : lsm_layer_for(p, h))));
+  json_set(lsm, "refuse", json_new_bool(findings_find(f, "SK-LSM-REQUIRED") != NULL));
+  json_set(lsm, "detail", json_new_string(line));
+  json_set(o, "lsm", lsm);
   json_set(o, "refusals", json_new_int((int64_t)findings_count(f, FINDING_REFUSE)));
   json_set(o, "fixes", json_new_int((int64_t)findings_count(f, FINDING_FIX)));
   for (i = 0; i < f->n; i++) {
@@ -122,6 +160,8 @@ static int cmd_check(int argc, char **argv) {
   cleanup_profile struct profile *p = NULL;
   cleanup_error struct sk_error *err = NULL;
   struct findings f = {0};
+  struct lsm_host lsmh;
+  char lsm_line[1024];
   struct stat st;
   bool as_json = false;
   size_t i;
@@ -157,10 +197,15 @@ static int cmd_check(int argc, char **argv) {
     return report(&err, EXIT_BADINPUT);
   if (judge_spec(spec, p, &f, &err) < 0)
     return report(&err, EXIT_BADINPUT);
+  lsm_host_probe(&lsmh);
+  if (lsm_judge(p, &lsmh, &f, &err) < 0) {
+    findings_clear(&f);
+    return report(&err, EXIT_BADINPUT);
+  }
 
   status = f.n > 0 ? EXIT_FINDINGS : 0;
   if (as_json) {
-    if (check_json(file, p, &f) != 0)
+    if (check_json(file, p, &f, &lsmh) != 0)
       status = EXIT_BADINPUT;
   } else {
     printf("%s: profile \"%s\": %zu to refuse, %zu to harden\n", file, p->name, findings_count(&f, FINDING_REFUSE),
@@ -171,6 +216,8 @@ static int cmd_check(int argc, char **argv) {
       printf("        %s: %s\n", x->kind == FINDING_REFUSE ? "fix" : "stockade", x->fix);
       printf("        guide: %s\n", x->guide);
     }
+    lsm_sentence(p, &lsmh, lsm_line, sizeof(lsm_line));
+    printf("lsm (%s): %s\n", profile_need_name(p->lsm), lsm_line);
   }
   findings_clear(&f);
   return status;
@@ -206,8 +253,16 @@ static int cmd_profile(int argc, char **argv) {
     cleanup_json struct json *arches = NULL;
     cleanup_json struct json *gen = NULL;
     cleanup_json struct json *empty = json_new(JSON_OBJECT);
-    if (argc != 3) {
-      fprintf(stderr, "stockadectl profile show: expected one NAME or FILE\n");
+    if (argc == 4 && (strcmp(argv[2], "--apparmor") == 0 || strcmp(argv[3], "--apparmor") == 0)) {
+      cleanup_free char *text = NULL;
+      if (load_profile(strcmp(argv[2], "--apparmor") == 0 ? argv[3] : argv[2], &p, &err) < 0 ||
+          aa_profile_generate(p, &text, &err) < 0)
+        return report(&err, EXIT_BADINPUT);
+      fputs(text, stdout);
+      return 0;
+    }
+    if (argc != 3 || argv[2][0] == '-') {
+      fprintf(stderr, "stockadectl profile show: expected one NAME or FILE (and optionally --apparmor)\n");
       return EXIT_BADINPUT;
     }
     if (load_profile(argv[2], &p, &err) < 0 || profile_to_json(p, &doc, &err) < 0)

@@ -39,6 +39,8 @@
 #include "stockade/ctl.h"
 #include "stockade/fan.h"
 #include "stockade/json.h"
+#include "stockade/lsm.h"
+#include "stockade/profile.h"
 #include "stockade/runtime.h"
 
 /* The build headers are Linux 6.1: what came later is defined here. */
@@ -161,7 +163,7 @@ static bool verify_kernel_at_least(const char *release, int maj, int min) {
 enum vstatus { V_OK, V_WARN, V_FAIL };
 static const char *const vstatus_name[] = {"ok", "warn", "fail"};
 
-#define N_ITEMS 16
+#define N_ITEMS 24
 struct vitem {
   const char *id;
   enum vstatus status;
@@ -496,6 +498,45 @@ static void check_landlock(struct verify *vr) {
   lost(it, "nothing stockade enforces today");
 }
 
+/* LSM layer: what containers under one profile get here (--profile). A
+ * profile that requires an LSM on a host without one fails: enforce mode
+ * refuses every container of it. */
+static void check_lsm_layer(struct verify *vr, const char *what) {
+  cleanup_profile struct profile *p = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  struct lsm_host h;
+  enum lsm_layer l;
+  char why[512];
+  int r;
+
+  if (strchr(what, '/') || strstr(what, ".json"))
+    r = profile_load_file(what, &p, &err);
+  else if (vr->cfg)
+    r = profile_load_named(vr->cfg->profile_dir, what, &p, &err);
+  else
+    r = sk_error_set(&err, 0, "profile \"%s\": no config to find its directory in", what);
+  if (r < 0) {
+    lost(add(vr, "lsm-layer", V_FAIL, "unknown", "%s", err->msg), "cannot tell what the profile gets here");
+    return;
+  }
+  lsm_host_probe(&h);
+  l = lsm_layer_for(p, &h);
+  if (p->lsm == PROFILE_NEED_OFF) {
+    add(vr, "lsm-layer", V_OK, "none", "profile %s: \"lsm\": \"off\", no LSM layer wanted", p->name);
+  } else if (l != LSM_LAYER_NONE) {
+    add(vr, "lsm-layer", V_OK, lsm_layer_name(l), "profile %s (lsm %s): %s", p->name, profile_need_name(p->lsm),
+        l == LSM_LAYER_APPARMOR ? "its generated AppArmor profile" : "an SELinux label with its own MCS categories");
+  } else {
+    lsm_missing_reason(p, &h, why, sizeof(why));
+    if (p->lsm == PROFILE_NEED_REQUIRED)
+      lost(add(vr, "lsm-layer", V_FAIL, "none", "%s; required: enforce mode refuses its containers", why),
+           "containers of this profile do not start here");
+    else
+      lost(add(vr, "lsm-layer", V_WARN, "none", "%s; optional: its containers run without one", why),
+           "no AppArmor or SELinux confinement for this profile's containers");
+  }
+}
+
 static void check_cgroup(struct verify *vr) {
   struct statfs root, uni;
   const char *layout;
@@ -556,8 +597,11 @@ static int print_json_report(const struct verify *vr, const char *release, bool 
 }
 
 int ctl_verify(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                       {"profile", required_argument, NULL, 'p'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *profile = NULL;
   struct verify vr = {0};
   cleanup_config struct sk_config *cfg = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -567,14 +611,18 @@ int ctl_verify(int argc, char **argv) {
   int c;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "jp:h", opts, NULL)) != -1) {
     if (c == 'j') {
       as_json = true;
+    } else if (c == 'p') {
+      profile = optarg;
     } else if (c == 'h') {
-      printf("usage: stockadectl verify [--json]\n"
+      printf("usage: stockadectl verify [--json] [--profile NAME|FILE]\n"
              "  can this host enforce each protection? one line per item: ok, warn or fail, and what\n"
              "  is lost where it cannot; exit 0 when nothing fails, 1 otherwise. Run it as root, with\n"
-             "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n");
+             "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n"
+             "  --profile: also which LSM layer (AppArmor, SELinux, none) that profile's containers get\n"
+             "  here, and whether its \"lsm\": \"required\" makes enforce mode refuse them.\n");
       return 0;
     } else {
       return CTL_EXIT_BADINPUT;
@@ -602,6 +650,8 @@ int ctl_verify(int argc, char **argv) {
   check_runtime(&vr);
   check_lsms(&vr);
   check_landlock(&vr);
+  if (profile)
+    check_lsm_layer(&vr, profile);
   check_cgroup(&vr);
   check_paths(&vr);
 

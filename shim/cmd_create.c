@@ -14,6 +14,7 @@
 #include "stockade/harden.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
+#include "stockade/lsm.h"
 #include "stockade/runtime.h"
 #include "stockade/spec.h"
 #include "stockade/state.h"
@@ -128,6 +129,7 @@ static void undo(const char *specfile, const char *raw, size_t raw_len, const ch
   }
   if (state_remove(dir, &e2) < 0)
     log_msg(LOG_WARNING, "%s", e2->msg);
+  lsm_release(dir); /* LSM layer: MCS pair, AppArmor profile use */
 }
 
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
@@ -138,6 +140,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_json struct json *spec = NULL;
   cleanup_profile struct profile *p = NULL;
   struct findings f = {0};
+  struct lsm_host lsmh;                             /* LSM layer */
+  cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
   cleanup_free char *listener = NULL;
   size_t raw_len, out_len;
@@ -167,6 +171,13 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (judge_spec(spec, p, &f, err) < 0) {
     findings_clear(&f);
     return sk_error_wrap(err, "%s", specfile);
+  }
+  /* LSM layer: "lsm": "required" on a host without AppArmor or SELinux is
+   * one more refusal. */
+  lsm_host_probe(&lsmh);
+  if (lsm_judge(p, &lsmh, &f, err) < 0) {
+    findings_clear(&f);
+    return -1;
   }
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
@@ -206,14 +217,21 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     if (harden_supervise(spec, listener, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
-  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)
+  /* LSM layer, the last change to the spec: it loads an AppArmor profile
+   * or allocates MCS categories, released by undo() from here on. */
+  if (lsm_create_step(ctx, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
     return -1;
+  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0) {
+    lsm_release(dir);
+    return -1;
+  }
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
-  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0) {
+  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0 || lsm_save_state(dir, &lsm, err) < 0) {
     cleanup_error struct sk_error *e2 = NULL;
     state_remove(dir, &e2);
+    lsm_release(dir);
     return -1;
   }
   if (supervise) {

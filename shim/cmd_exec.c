@@ -17,6 +17,7 @@
 #include "stockade/events.h"
 #include "stockade/harden.h"
 #include "stockade/log.h"
+#include "stockade/lsm.h"
 #include "stockade/runtime.h"
 #include "stockade/spec.h"
 #include "stockade/state.h"
@@ -119,7 +120,8 @@ static int process_memfd(const struct json *process, char **path, struct sk_erro
 }
 
 /* exec with --process FILE */
-static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, const char *dir,
+                             struct sk_error **err) {
   struct cli *c = &ctx->cli;
   cleanup_free char *raw = NULL;
   cleanup_free char *path = NULL;
@@ -148,6 +150,8 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum s
   if (mode != SK_MODE_ENFORCE)
     return runtime_exec(ctx->cfg, c->argv, err);
   if (harden_process(proc, p, NULL, err) < 0)
+    return sk_error_wrap(err, "%s", c->process);
+  if (lsm_exec_process(dir, proc, err) < 0) /* LSM layer */
     return sk_error_wrap(err, "%s", c->process);
   if (process_memfd(proc, &path, err) < 0)
     return -1;
@@ -287,6 +291,6 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
     }
   }
   if (ctx->cli.process)
-    return exec_process_file(ctx, p, ct.mode, err);
+    return exec_process_file(ctx, p, ct.mode, dir, err);
   return exec_args(ctx, p, &ct, err);
 }

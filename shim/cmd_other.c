@@ -15,6 +15,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
 #include "stockade/log.h"
+#include "stockade/lsm.h"
 #include "stockade/runtime.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
@@ -156,6 +157,7 @@ int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
     }
     if (state_remove(dir, &e2) < 0)
       log_msg(LOG_WARNING, "container \"%s\" deleted, but its stockade state remains: %s", id, e2->msg);
+    lsm_release(dir); /* LSM layer: MCS pair, AppArmor profile use */
   }
   return status;
 }

@@ -226,7 +226,7 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl '')" "${cmds% }" "stockadectl <TAB>"
   sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow" "events --fo<TAB>"
   sk_assert_eq "$(complete_line stockadectl learn --b)" "--base" "learn --b<TAB>"
-  sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json" "verify -<TAB>"
+  sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
   sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
     "default job locked web" "profile show <TAB> with --profile-dir"
