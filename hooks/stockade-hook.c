@@ -60,7 +60,7 @@
 #define STOCKADE_VERSION "unknown"
 #endif
 
-#define HOOK_DIR_NAME "hook"   /* <stateDir>/hook/<key>/ */
+#define HOOK_DIR_NAME "hook" /* <stateDir>/hook/<key>/ */
 #define HOOK_KEY_SALT "stockade-hook"
 #define STATE_MAX (1u << 20) /* the runtime's state JSON on stdin */
 
@@ -259,10 +259,10 @@ static int write_meta(const char *dir, const struct hook_state *s, const char *r
 
 struct hook_sup {
   struct sup_ctx *ctx;
-  int pidfd;     /* the container's init */
-  int mountsfd;  /* /proc/<pid>/mountinfo, for POLLPRI */
-  int root_id;   /* mount id of the container's root file system */
-  char *dir;     /* our state directory */
+  int pidfd;      /* the container's init */
+  int mountsfd;   /* /proc/<pid>/mountinfo, for POLLPRI */
+  int root_id;    /* mount id of the container's root file system */
+  char *dir;      /* our state directory */
   bool unwatched; /* a mount could not be marked (said once per change) */
 };
 

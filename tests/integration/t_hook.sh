@@ -212,7 +212,6 @@ t_hook_new_mount() {
 }
 
 # A container only the hook may check: plain runc, so one runtime.
-RT=runc
 if [ -n "$(sk_rt_missing runc)" ]; then
   sk_case "stockade-hook" sk_skip "$(sk_rt_missing runc)"
 else

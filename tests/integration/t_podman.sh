@@ -29,6 +29,7 @@ pm_missing() {
 # the wrapper $CASE/bin/stockade-podman, the imported image, and a cleanup
 # that ends every container, conmon, supervisor and hook of the case.
 pm_init() {
+  # shellcheck disable=SC2034 # read by lib.sh (sk_config, sk_rt)
   RT=runc
   PM=$CASE/pm
   mkdir -p "$PM/root" "$PM/runroot" "$PM/tmp" "$CASE/bin" || sk_fail "cannot make $PM"
@@ -74,14 +75,17 @@ pm_import() {
   tar -C "$SK_RUN_DIR/rootfs" -c . | pm import - "$PM_IMAGE"
 }
 
-# The processes of this case (their command line names the case directory):
-# conmon, podman's cleanup, stockade, hooks. Not this shell or its children.
+# The processes of this case (their command line names the case directory,
+# or their root is in it): conmon, podman's cleanup, stockade, containers.
+# Not this shell.
 pm_case_pids() {
   local p pid
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
-    [[ $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) == *"$CASE/"* ]] && echo "$pid"
+    if [[ $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) == *"$CASE/"* || $(readlink "$p/root" 2>/dev/null) == "$CASE/"* ]]; then
+      echo "$pid"
+    fi
   done
 }
 
@@ -89,9 +93,14 @@ pm_case_pids() {
 # (runc containers of the case's root, supervisors, hook supervisors, conmon),
 # and any mount below the case directory is detached.
 pm_cleanup() {
-  local pid mnt
+  local pid mnt id
   [ -n "${PM:-}" ] && [ -d "$PM" ] && pm rm -a -f -t 0 >/dev/null 2>&1
   sk_cleanup_containers
+  if [ -f "$CASE/runc-ids" ]; then
+    while read -r id || [ -n "$id" ]; do
+      [ -n "$id" ] && timeout 10 "$SK_RUNC" delete -f "$id" >/dev/null 2>&1
+    done <"$CASE/runc-ids"
+  fi
   sk_cleanup_supervisors
   pm_cleanup_hooks
   for pid in $(pm_case_pids); do
@@ -210,6 +219,51 @@ t_pm_drift() {
   sk_assert_no_stockade "after the drift container"
 }
 
+# ---------------------------------------------------------------------------
+# B. podman --runtime runc with stockade-hook from a private hooks directory
+
+# pm_hooks_dir: $CASE/hooks.d with the shipped packaging/hooks.d files
+# (schema 1.0.0, createRuntime and poststop, when.always), pointed at the
+# binary under test and the case's config.
+pm_hooks_dir() {
+  local f
+  mkdir -p "$CASE/hooks.d"
+  for f in "$SK_REPO"/packaging/hooks.d/*.json; do
+    jq --arg h "$SK_BUILD/stockade-hook" --arg c "$CASE/stockade.json" \
+      '.hook.path = $h | .hook.env = ["STOCKADE_CONFIG=" + $c]' "$f" >"$CASE/hooks.d/${f##*/}" || sk_fail "hooks.d: $f"
+  done
+  [ -f "$CASE/hooks.d/stockade-createRuntime.json" ] || sk_fail "packaging/hooks.d has no stockade-createRuntime.json"
+}
+
+# A drift exec in a podman container run by plain runc is denied by the
+# hook's fanotify marks; the event carries podman's container id; the
+# hook supervisor is gone with the container.
+t_pm_hook() {
+  local id
+  pm_init
+  [ -x "$SK_BUILD/stockade-hook" ] || sk_fail "stockade-hook binary $SK_BUILD/stockade-hook missing (run make B=${B} all)"
+  pm_hooks_dir
+  PM_RUNTIME=$SK_RUNC
+  sk_run run pm --hooks-dir "$CASE/hooks.d" run --rm --network=none "${PM_ULIMITS[@]}" --cidfile "$CASE/cid" \
+    "$PM_IMAGE" sh -c 'sktrue; echo image=$?; exectest drift /bin/sktrue /tmp/drift-true; echo done=1'
+  [ -s "$CASE/cid" ] && cp "$CASE/cid" "$CASE/runc-ids"
+  sk_assert_rc 0 "podman --runtime runc --hooks-dir run"
+  sk_assert_grep "$CASE/run.out" '^done=1$' "the container ran to its end"
+  sk_assert_kv "$CASE/run.out" image 0 "a program of the image runs under the hook"
+  sk_assert_kv "$CASE/run.out" drift-copy OK "copying a program into /tmp (podman's writable root)"
+  sk_assert_kv "$CASE/run.out" drift EPERM "executing the copy: fanotify denies it"
+  id=$(cat "$CASE/cid")
+  sk_assert_event "$id" 'select(.type == "drift" and .path == "/tmp/drift-true" and .decision == "deny")' \
+    "drift event of podman's container"
+  sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "drift event mechanism"
+  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" upper "drift event where"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "started")' "the hook supervisor started"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the hook supervisor stopped"
+  [ -z "$(find "$CASE/state/hook" -mindepth 1 2>/dev/null)" ] ||
+    sk_fail "hook state left after podman run --rm: $(find "$CASE/state/hook" | tr '\n' ' ')"
+  [ -z "$(pm_case_pids)" ] || sk_fail "processes of the case left: $(pm_case_pids | tr '\n' ' ')"
+}
+
 pm_case() {
   local why
   why=$(pm_missing)
@@ -223,3 +277,4 @@ pm_case() {
 pm_case "podman --runtime stockade: run, exit status and output" t_pm_run
 pm_case "podman --runtime stockade: run -d, exec, stop, rm leave nothing" t_pm_lifecycle
 pm_case "podman --runtime stockade: drift exec denied, event with podman's id" t_pm_drift
+pm_case "podman --runtime runc + stockade-hook (--hooks-dir): drift denied, event with podman's id" t_pm_hook
