@@ -266,31 +266,57 @@ struct hook_sup {
   bool unwatched; /* a mount could not be marked (said once per change) */
 };
 
-/* The root file system's mount is the same object before and after
- * pivot_root: where it is now in the container's mountinfo is the path
- * to mark below. */
-static void remark(struct hook_sup *h) {
+/* One pass: where the root file system's mount is now (it is the same
+ * object before and after pivot_root) and the marks below it. 0: done;
+ * 1: the root is not in the mountinfo just read; -1: a mount could not be
+ * marked (err). */
+static int remark_once(struct hook_sup *h, struct sk_error **err) {
   struct mount_table t = {NULL, 0};
-  cleanup_error struct sk_error *err = NULL;
   const struct mount_entry *root;
+  int r = 0;
 
-  if (mounts_load(h->ctx->init_pid, &t, &err) < 0) {
-    log_msg(LOG_DEBUG, "container \"%s\": %s", h->ctx->id, err->msg); /* it is ending */
+  if (mounts_load(h->ctx->init_pid, &t, err) < 0)
+    return -1;
+  root = mounts_find(&t, h->root_id);
+  if (root == NULL)
+    r = 1;
+  else if (fan_mark_container_at(h->ctx->fan, h->ctx->init_pid, root->mountpoint, err) < 0)
+    r = -1;
+  mounts_free(&t);
+  return r;
+}
+
+/* The container's mounts changed: mark what is new. mountinfo lists only
+ * the mounts reachable from the process's root as it was when the file was
+ * opened, so a read that straddles the runtime's pivot_root (or a mount
+ * made and removed again) can miss the root or list a mount that is gone:
+ * such a pass is tried again a few times before anything is reported.
+ * Every later change raises POLLPRI again, so the last pass always sees the
+ * final state. */
+static void remark(struct hook_sup *h) {
+  cleanup_error struct sk_error *err = NULL;
+  int r = 0, tries;
+
+  for (tries = 0; tries < 5; tries++) {
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    sk_error_free(&err);
+    r = remark_once(h, &err);
+    if (r == 0)
+      break;
+    if (kill(h->ctx->init_pid, 0) < 0)
+      return; /* the container is ending; its pidfd says so next */
+    nanosleep(&pause, NULL);
+  }
+  if (r == 0) {
+    h->unwatched = false;
     return;
   }
-  root = mounts_find(&t, h->root_id);
-  if (root == NULL) {
-    log_msg(LOG_ERROR, "container \"%s\": its root file system (mount %d) is no longer in its mountinfo", h->ctx->id,
-            h->root_id);
-  } else if (fan_mark_container_at(h->ctx->fan, h->ctx->init_pid, root->mountpoint, &err) < 0) {
-    log_msg(LOG_ERROR, "container \"%s\": a new mount is not watched: %s", h->ctx->id, err->msg);
-    if (!h->unwatched)
-      sup_note(h->ctx, "unwatched-mount", err->msg);
-    h->unwatched = true;
-  } else {
-    h->unwatched = false;
-  }
-  mounts_free(&t);
+  if (r > 0)
+    sk_error_set(&err, 0, "its root file system (mount %d) is no longer in its mountinfo", h->root_id);
+  log_msg(LOG_ERROR, "container \"%s\": a new mount may not be watched: %s", h->ctx->id, err->msg);
+  if (!h->unwatched)
+    sup_note(h->ctx, "unwatched-mount", err->msg);
+  h->unwatched = true;
 }
 
 /* stdio to /dev/null and every other descriptor closed but keep[]: the

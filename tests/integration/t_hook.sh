@@ -215,7 +215,7 @@ t_hook_new_mount() {
 if [ -n "$(sk_rt_missing runc)" ]; then
   sk_case "stockade-hook" sk_skip "$(sk_rt_missing runc)"
 else
-  RT=runc sk_case "stockade-hook [runc]: drift denied by fanotify (entrypoint and exec), events, poststop leaves nothing" t_hook_drift
+  sk_for_runtimes "stockade-hook: drift denied by fanotify (entrypoint and exec), events, poststop leaves nothing" t_hook_drift
   RT=runc sk_case "stockade-hook [runc]: poststop stops a running hook supervisor and removes its state" t_hook_poststop
   RT=runc sk_case "stockade-hook [runc]: a hook error refuses the container (fail closed)" t_hook_fail_closed
   RT=runc sk_case "stockade-hook [runc]: a mount made after start is watched" t_hook_new_mount
