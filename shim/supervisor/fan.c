@@ -251,7 +251,9 @@ static int table_rebase(struct mount_table *t, const char *root) {
   return 0;
 }
 
-int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) { return fan_mark_container_at(f, pid, "/", err); }
+int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
+  return fan_mark_container_at(f, pid, "/", err);
+}
 
 int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk_error **err) {
   struct mount_table t = {NULL, 0};
@@ -267,8 +269,8 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
   table_keep_under(&t, croot);
   if (t.n == 0) {
     mounts_free(&t);
-    return sk_error_set(err, ENOENT, "process %d has no mount at or below %s: is that the container's root?",
-                        (int)pid, croot);
+    return sk_error_set(err, ENOENT, "process %d has no mount at or below %s: is that the container's root?", (int)pid,
+                        croot);
   }
   snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
   rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
