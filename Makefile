@@ -80,7 +80,7 @@ GEN_HDRS := $(B)/seccomp_default.h
 
 .PHONY: all check unit integration demo bench stress install lint format clean deps deps-check helpers fuzz fuzz-smoke
 
-all: deps-check $(B)/stockade $(B)/stockadectl
+all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook
 
 # Fail early, with the fix, when a build dependency is missing.
 deps-check:
@@ -107,6 +107,11 @@ $(B)/stockade: $(B)/shim/main.o $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/stockadectl: $(CTL_OBJS) $(B)/libstockade.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The OCI hook (hooks/README.md): the supervisor's fanotify half, for
+# nodes where the runtime cannot be replaced.
+$(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libstockade.a
@@ -147,12 +152,12 @@ stress: deps
 	@$(MAKE) --no-print-directory all helpers
 	@B=$(B) scripts/stress.sh
 
-# Binaries and the mode symlinks, profiles, the config (kept when present),
+# Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, profiles, the config (kept when present),
 # the manual pages (packaging/man/: man5, man8) and stockadectl's bash
 # completion (packaging/bash-completion/).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
-	install -m 0755 $(B)/stockade $(B)/stockadectl $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(DESTDIR)$(BINDIR)/
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-complain
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-off
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-learn

@@ -76,6 +76,15 @@ int fan_fd(const struct fan *f);
  * while that process waits in a seccomp notification, and check
  * SECCOMP_IOCTL_NOTIF_ID_VALID after it. */
 int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err);
+/* The same for a process whose root is not yet the container's: an OCI
+ * hook at createRuntime/prestart runs before the runtime's pivot_root,
+ * when pid's mount namespace still shows the container's root file system
+ * at its host path (root, absolute, as pid sees it). Only the mounts at
+ * or below root are marked, and the table keeps their mount points as the
+ * container will see them ("/", "/tmp"): the mounts are the same objects
+ * after pivot_root, so marks and mount ids stay valid. root "/" is
+ * fan_mark_container. */
+int fan_mark_container_at(struct fan *f, pid_t pid, const char *root, struct sk_error **err);
 /* Every mount seen by fan_mark_container (empty before the first call). */
 const struct mount_table *fan_mounts(const struct fan *f);
 

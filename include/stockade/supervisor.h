@@ -97,6 +97,11 @@ const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
  * fanotify decision's event carries it too (fanotify sees no argv). */
 void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
 
+/* A lifecycle event of type "supervisor" ("event": what, "message":
+ * message, "pid": this process): "started" and "stopped". Never
+ * rate-limited. */
+void sup_note(struct sup_ctx *ctx, const char *what, const char *message);
+
 /* One event for an exec decision (also used by fanotify and notify). With
  * argv NULL, the argv remembered for pid (if any) is used. */
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,

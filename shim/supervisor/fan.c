@@ -216,15 +216,62 @@ static int table_merge(struct fan *f, struct mount_table *t) {
   return 0;
 }
 
+/* Keep the mounts at or below root (every mount when root is "/"). */
+static void table_keep_under(struct mount_table *t, const char *root) {
+  size_t i, n = 0;
+  if (strcmp(root, "/") == 0)
+    return;
+  for (i = 0; i < t->n; i++) {
+    if (path_is_under(t->v[i].mountpoint, root)) {
+      t->v[n++] = t->v[i];
+    } else {
+      free(t->v[i].mountpoint);
+      free(t->v[i].fstype);
+    }
+  }
+  t->n = n;
+}
+
+/* Mount points as the container will see them once root is its "/". */
+static int table_rebase(struct mount_table *t, const char *root) {
+  size_t i, rlen = strlen(root);
+  if (strcmp(root, "/") == 0)
+    return 0;
+  while (rlen > 1 && root[rlen - 1] == '/')
+    rlen--;
+  for (i = 0; i < t->n; i++) {
+    const char *rest = t->v[i].mountpoint + rlen;
+    char *mp = strdup(*rest ? rest : "/");
+    if (mp == NULL)
+      return -1;
+    free(t->v[i].mountpoint);
+    t->v[i].mountpoint = mp;
+    t->v[i].is_root = strcmp(mp, "/") == 0;
+  }
+  return 0;
+}
+
 int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
+  return fan_mark_container_at(f, pid, "/", err);
+}
+
+int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk_error **err) {
   struct mount_table t = {NULL, 0};
   cleanup_close int rootfd = -1;
   cleanup_free char *failed = NULL;
   size_t i, nfailed = 0;
   char root[64];
 
+  if (croot == NULL || croot[0] != '/')
+    return sk_error_set(err, EINVAL, "the container's root \"%s\" is not an absolute path", croot ? croot : "");
   if (mounts_load(pid, &t, err) < 0)
     return sk_error_wrap(err, "cannot watch the mounts of process %d", (int)pid);
+  table_keep_under(&t, croot);
+  if (t.n == 0) {
+    mounts_free(&t);
+    return sk_error_set(err, ENOENT, "process %d has no mount at or below %s: is that the container's root?", (int)pid,
+                        croot);
+  }
   snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
   rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) {
@@ -264,7 +311,7 @@ int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
       nfailed++;
     }
   }
-  if (table_merge(f, &t) < 0) {
+  if (table_rebase(&t, croot) < 0 || table_merge(f, &t) < 0) {
     mounts_free(&t);
     return sk_error_set(err, ENOMEM, "fanotify");
   }

@@ -137,7 +137,7 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
 }
 
 /* A lifecycle line: always written (not rate-limited: there are two). */
-static void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
+void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
   cleanup_json struct json *ev = event_new("supervisor");
   if (ev == NULL || event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
       event_set_str(ev, "profile", ctx->profile->name) < 0 || event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||

@@ -104,7 +104,7 @@ sk_case "packaging: containerd, CRI-O and RuntimeClass files name installed hand
 # ---- manual pages and bash completion (packaging/man, packaging/bash-completion)
 
 MAN=$PKG/man
-MAN_PAGES="stockade.8 stockadectl.8 stockade-profile.5"
+MAN_PAGES="stockade.8 stockadectl.8 stockade-hook.8 stockade-profile.5"
 
 # man_warnings FILE: what groff (and man-db, when there) say while rendering.
 man_warnings() {
@@ -190,10 +190,11 @@ t_install_docs() {
   local d=$CASE/dest p
   sk_run install make -C "$SK_REPO" --no-print-directory B="$SK_BUILD" PREFIX=/usr DESTDIR="$d" install
   sk_assert_rc 0 "make install DESTDIR"
-  for p in stockade.8 stockadectl.8 stockade-profile.5; do
+  for p in $MAN_PAGES; do
     [ -f "$d/usr/share/man/man${p##*.}/$p" ] || sk_fail "$p not installed in $d/usr/share/man/man${p##*.}"
     sk_assert_same "$d/usr/share/man/man${p##*.}/$p" "$MAN/$p" "installed $p"
   done
+  [ -x "$d/usr/bin/stockade-hook" ] || sk_fail "stockade-hook not installed in $d/usr/bin"
   [ -f "$d/usr/share/bash-completion/completions/stockadectl" ] || sk_fail "bash completion not installed"
   sk_assert_same "$d/usr/share/bash-completion/completions/stockadectl" "$PKG/bash-completion/stockadectl" \
     "installed completion"

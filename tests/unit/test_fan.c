@@ -614,6 +614,60 @@ static void test_new_mounts(void **state) {
   fixture_free(fx);
 }
 
+/* fan_mark_container_at (stockade-hook, before pivot_root): only the
+ * mounts at or below the given root are marked, and the table sees that
+ * root as "/": here the box's /data plays the container's root. */
+static void test_mark_at(void **state) {
+  cleanup_error struct sk_error *err = NULL;
+  struct fixture *fx;
+  struct fan_stats st;
+  struct reply r;
+  const struct mount_table *t;
+  int ids[16];
+  (void)state;
+
+  if (!can_run()) {
+    skip();
+    return;
+  }
+  fx = fixture_new("{\"name\": \"t\"}", SK_MODE_ENFORCE);
+  assert_int_equal(fan_mark_container_at(fx->fan, fx->box.pid, "/nonexistent", &err), -1);
+  assert_int_equal(err->code, ENOENT);
+  assert_non_null(strstr(err->msg, "no mount at or below /nonexistent"));
+  assert_int_equal(kernel_marks(fx->fan, ids, 16), 0);
+  sk_error_free(&err);
+
+  if (fan_mark_container_at(fx->fan, fx->box.pid, "/data", &err) < 0)
+    fail_msg("fan_mark_container_at: %s", err->msg);
+  fan_stats(fx->fan, &st);
+  assert_int_equal(st.marks, 1);
+  assert_int_equal(kernel_marks(fx->fan, ids, 16), 1);
+  t = fan_mounts(fx->fan);
+  assert_int_equal(t->n, 1);
+  assert_string_equal(t->v[0].mountpoint, "/");
+  assert_true(t->v[0].is_root);
+  assert_string_equal(t->v[0].fstype, "tmpfs");
+
+  /* the box's own root is not below /data: not marked, nothing asked */
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/old", NULL);
+  expect_ran(&r, "/old (outside the given root)");
+  fan_stats(fx->fan, &st);
+  assert_int_equal(st.events, 0);
+  /* /data is the root: what it held before start is the image and runs */
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/data/tool", NULL);
+  expect_ran(&r, "/data/tool (the root's own file)");
+  fan_stats(fx->fan, &st);
+  assert_int_equal(st.events, 1);
+  assert_int_equal(n_calls, 0);
+  /* written there after start: drift on the root (upper), not tmpfs */
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_COPY, "/old", "/data/new");
+  assert_int_equal(r.err, 0);
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/data/new", NULL);
+  expect_denied(&r, "/data/new (written after start)");
+  expect_call(0, "drift", "/data/new", WHERE_UPPER, "deny", r.pid);
+  fixture_free(fx);
+}
+
 /* Without marks nothing is asked: the test's denials above are fanotify's. */
 static void test_unmarked(void **state) {
   struct fixture *fx;
@@ -752,6 +806,7 @@ int main(void) {
       cmocka_unit_test(test_enforce_drift),
       cmocka_unit_test(test_unmarked),
       cmocka_unit_test(test_new_mounts),
+      cmocka_unit_test(test_mark_at),
       cmocka_unit_test(test_complain),
       cmocka_unit_test(test_allow_writable),
       cmocka_unit_test(test_blocklist_cache),
