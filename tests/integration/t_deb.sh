@@ -51,7 +51,7 @@ deb_root() {
 
 # The packages the .deb depends on (every alternative), one a line.
 deb_depends() {
-  dpkg-deb -f "$DEB" Depends | tr ',|' '\n\n' | sed 's/([^)]*)//; s/:any//; s/ //g' | grep -v '^$'
+  dpkg-deb -f "$DEB" Depends | sed 's/[,|]/\n/g' | sed 's/([^)]*)//; s/:any//; s/ //g' | grep -v '^$'
 }
 
 # dpkg in root $1 (maintainer scripts run outside a chroot, with DPKG_ROOT
