@@ -5,7 +5,8 @@
 # (with what a container controls escaped), malformed lines, the config's
 # eventFile; --follow across appends, partial lines, truncation and
 # rotation; and the spec-finding events of a real container in complain
-# mode, read back by its id.
+# mode, read back by its id; the pod, namespace and image of CRI
+# annotations in the events of a denied exec.
 . "$(dirname "$0")/lib.sh"
 
 CTL=$SK_BUILD/stockadectl
@@ -232,6 +233,46 @@ t_complain_events() {
   sk_assert_grep "$CASE/human.out" " spec-finding +allow +spec +SK-USER-ROOT " "the finding as a human line"
 }
 
+# The pod, namespace and image of a Kubernetes workload, from the
+# annotations containerd's CRI plugin (io.kubernetes.cri.*) or CRI-O
+# (io.kubernetes.cri-o.ImageName, io.kubernetes.pod.*) put in the spec,
+# are in the events of a denied exec; a spec without them gives events
+# without them.
+t_cri_annotations() {
+  local b tag pod ns img
+  sk_config
+  for tag in containerd crio none; do
+    case $tag in
+      containerd)
+        b=$(sk_bundle "$tag" '.annotations += {"io.kubernetes.cri.sandbox-name": "web-7d9f", "io.kubernetes.cri.sandbox-namespace": "shop",
+            "io.kubernetes.cri.image-name": "registry.example/web:1.2", "io.kubernetes.cri.container-type": "container"}') ;;
+      crio)
+        b=$(sk_bundle "$tag" '.annotations += {"io.kubernetes.pod.name": "db-0", "io.kubernetes.pod.namespace": "data",
+            "io.kubernetes.cri-o.ImageName": "quay.example/db:16"}') ;;
+      none) b=$(sk_bundle "$tag") ;;
+    esac || sk_fail "bundle"
+    sk_spec "$b" '.process.args = $a' --argjson a "$(sk_args_sh 'exectest drift /bin/sktrue /tmp/drift-true; echo done=1')"
+    sk_new_id "$tag"
+    sk_run "run-$tag" sk_sk run --bundle "$b" "$SK_ID"
+    sk_assert_rc 0 "stockade run ($tag annotations)"
+    sk_assert_kv "$CASE/run-$tag.out" "done" 1 "the container ran ($tag annotations)"
+    case $(sk_kv "$CASE/run-$tag.out" drift) in
+      EPERM | EACCES) ;;
+      *) sk_fail "$tag annotations: drift=$(sk_kv "$CASE/run-$tag.out" drift), expected EPERM (or EACCES: /tmp is noexec)" ;;
+    esac
+    sk_assert_event "$SK_ID" 'select(.type == "drift" and .decision == "deny")' "the denied exec ($tag annotations)"
+    pod=$(jq -r '.pod // "none"' <<<"$SK_EVENT")
+    ns=$(jq -r '.namespace // "none"' <<<"$SK_EVENT")
+    img=$(jq -r '.image // "none"' <<<"$SK_EVENT")
+    case $tag in
+      containerd) sk_assert_eq "$pod/$ns/$img" "web-7d9f/shop/registry.example/web:1.2" "pod/namespace/image of the event (containerd's CRI annotations)" ;;
+      crio) sk_assert_eq "$pod/$ns/$img" "db-0/data/quay.example/db:16" "pod/namespace/image of the event (CRI-O's annotations)" ;;
+      none) sk_assert_eq "$pod/$ns/$img" "none/none/none" "pod/namespace/image of the event (no annotations)" ;;
+    esac
+  done
+}
+
 sk_case "events: filter by id and prefix, --json as is, the human line, malformed lines, eventFile" t_read_and_filter
 sk_case "events: --follow across appends, partial lines, truncation and rotation; stops on SIGTERM" t_follow
 sk_for_runtimes "events: a complain-mode container's spec findings read back by its id" t_complain_events
+sk_for_runtimes "events: a denied exec's event carries the pod, namespace and image of the CRI annotations (containerd, CRI-O)" t_cri_annotations
