@@ -76,7 +76,7 @@ pkg_check_runtimeclass() {
 
 VERSION=$(sed -n 's/^VERSION := //p' "$SK_REPO/Makefile")
 K8S=$PKG/kubernetes
-HOST_PATHS="/etc/containerd/conf.d /etc/stockade /usr/local/bin /var/log/stockade"
+HOST_PATHS="/etc/containerd /etc/stockade /usr/local/bin /var/log/stockade"
 
 # pkg_json FILE: every document of the YAML file as one JSON array (null
 # documents dropped), for jq: one yq (Python) start per file, not per query.
@@ -222,15 +222,16 @@ t_k8s_installer_manifest() {
 
 sk_case "packaging: node installer DaemonSet and generated ConfigMaps" t_k8s_installer_manifest
 
-# k8s_installer_run HOST DROPIN: the installer's script from installer.yaml,
+# k8s_installer_run HOST HANDLERS: the installer's script from installer.yaml,
 # run with busybox's sh and applets only (as in a busybox image), with the
 # directories a kubelet would give it: $CASE/image as the image's
 # /stockade (the binaries under test and the containerd drop-in), the
 # ConfigMaps of configmap.yaml projected the way a kubelet does (keys are
 # symlinks into ..data/), HOST as the node's root with the hostPath
-# directories made (DirectoryOrCreate).
+# directories made (DirectoryOrCreate). HANDLERS is
+# INSTALL_CONTAINERD_HANDLERS.
 k8s_installer_run() {
-  local host=$1 dropin=$2 J cm k a p
+  local host=$1 handlers=$2 J cm k a p
   if [ ! -d "$CASE/image" ]; then
     mkdir -p "$CASE/image/bin" "$CASE/image/containerd" "$CASE/bb"
     cp "$SK_BUILD/stockade" "$SK_BUILD/stockadectl" "$CASE/image/bin/"
@@ -243,7 +244,7 @@ k8s_installer_run() {
         ln -s "..data/$k" "$CASE/cm/$cm/$k"
       done
     done
-    for a in sh cp mv ln rm sed mkdir chmod; do
+    for a in sh cp mv ln rm sed grep tail mkdir chmod; do
       ln -s "$SK_BUSYBOX" "$CASE/bb/$a"
     done
   fi
@@ -254,7 +255,7 @@ k8s_installer_run() {
     "$K8S/installer.yaml" >"$CASE/install.sh"
   env -i PATH="$CASE/bb" HOST_ROOT="$host" STOCKADE_BINDIR=/usr/local/bin STOCKADE_SRC="$CASE/image" \
     PROFILES_DIR="$CASE/cm/stockade-profiles" SECCOMP_DIR="$CASE/cm/stockade-seccomp" \
-    CONFIG_DIR="$CASE/cm/stockade-config" INSTALL_CONTAINERD_DROPIN="$dropin" \
+    CONFIG_DIR="$CASE/cm/stockade-config" INSTALL_CONTAINERD_HANDLERS="$handlers" \
     "$CASE/bb/sh" "$CASE/install.sh"
 }
 
@@ -279,36 +280,111 @@ k8s_installed() {
   [ -z "$f" ] || echo "temporary files left: $f"
 }
 
+# A node's containerd config (version 2) with settings of its own.
+K8S_NODE_CONFIG='version = 2
+root = "/var/lib/containerd"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/opt/cni/bin"'
+
+# k8s_containerd_problems CONFIG HOST: one line per problem of the
+# containerd config the installer changed: not TOML, the node's settings
+# lost, a handler missing or naming a binary not installed under HOST, no
+# runc handler, not exactly one BEGIN/END block.
+k8s_containerd_problems() {
+  local c=$1 host=$2 h bin q='.plugins."io.containerd.grpc.v1.cri"'
+  tomlq -e . "$c" >/dev/null 2>&1 || { echo "$c: not TOML (a duplicate table?)"; return; }
+  [ "$(tomlq -r "$q.sandbox_image" "$c")" = registry.k8s.io/pause:3.9 ] || echo "$c: the node's sandbox_image is lost"
+  [ "$(tomlq -r "$q.cni.bin_dir" "$c")" = /opt/cni/bin ] || echo "$c: the node's cni.bin_dir is lost"
+  [ "$(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c")" = "runc $HANDLERS" ] ||
+    echo "$c: runtimes are $(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c"), expected runc $HANDLERS"
+  [ "$(tomlq -r "$q.containerd.runtimes.runc.runtime_type" "$c")" = io.containerd.runc.v2 ] || echo "$c: runc handler without runtime_type"
+  for h in $HANDLERS; do
+    bin=$(tomlq -r --arg h "$h" "$q.containerd.runtimes[\$h].options.BinaryName" "$c")
+    [ "$bin" = "/usr/local/bin/$h" ] || echo "$c: $h: BinaryName is $bin, expected /usr/local/bin/$h"
+    [ -x "$host$bin" ] || echo "$c: $h: $bin is not installed"
+    [ "$(tomlq -r --arg h "$h" "$q.containerd.runtimes[\$h].pod_annotations | join(\" \")" "$c")" = "stockade.io/*" ] ||
+      echo "$c: $h: pod_annotations is not stockade.io/*"
+  done
+  [ "$(grep -c '^# BEGIN stockade runtime handlers' "$c")/$(grep -c '^# END stockade runtime handlers' "$c")" = 1/1 ] ||
+    echo "$c: not exactly one BEGIN and one END line"
+}
+
 t_k8s_installer_run() {
-  local h=$CASE/host out
-  command -v yq >/dev/null || sk_skip "yq not installed (Debian package yq; run make deps)"
+  local h=$CASE/host c out
+  { command -v yq && command -v tomlq; } >/dev/null || sk_skip "yq/tomlq not installed (Debian package yq; run make deps)"
+  command -v containerd >/dev/null || sk_skip "containerd not installed (Debian package containerd; run make deps)"
   sk_require_stockade
+  c=$h/etc/containerd/config.toml
+  mkdir -p "$h/etc/containerd"
+  echo "$K8S_NODE_CONFIG" >"$c"
   sk_run install k8s_installer_run "$h" true
   sk_assert_rc 0 "the installer script"
   sk_assert_grep "$CASE/install.out" "restart containerd" "the installer says containerd must be restarted"
   sk_assert_eq "$(k8s_installed "$h")" "" "what the installer wrote"
-  # The drop-in it wrote names the binaries it installed, per handler.
-  out=$(pkg_check_containerd "$h/etc/containerd/conf.d/stockade.toml" "$h")
-  sk_assert_eq "$out" "" "the installed containerd drop-in"
-  sk_assert_grep "$h/etc/containerd/conf.d/stockade.toml" '^ *BinaryName = "/usr/local/bin/stockade-learn"$' \
-    "the drop-in names /usr/local/bin"
+  # The handlers it appended name the binaries it installed; the node's own
+  # settings stay; a runc handler was added (the file declared none).
+  sk_assert_eq "$(k8s_containerd_problems "$c" "$h")" "" "containerd's config.toml after the installer"
+  cp "$c" "$CASE/config.first"
+  # containerd itself reads it so (config dump parses and merges, starts nothing).
+  sk_run dump containerd --config "$c" config dump
+  sk_assert_rc 0 "containerd config dump of the changed config.toml"
+  sk_assert_eq "$(sed -n 's/^ *\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.\([a-z-]*\)\]$/\1/p' "$CASE/dump.out" | sort | tr '\n' ' ')" \
+    "runc $HANDLERS " "the runtimes containerd sees"
+  sk_assert_grep "$CASE/dump.out" '^ *sandbox_image = "registry.k8s.io/pause:3.9"$' "the node's sandbox_image as containerd sees it"
   # The installed program runs with the installed config.
   sk_run version env STOCKADE_CONFIG="$h/etc/stockade/config.json" "$h/usr/local/bin/stockade" --version
   sk_assert_rc 0 "stockade --version as installed"
   sk_assert_grep "$CASE/version.out" "^stockade version $VERSION\$" "stockade --version as installed"
 
-  # Again (a DaemonSet rollout or a pod restart): the same, over the old files;
-  # an edited profile is put back.
+  # Again (a DaemonSet rollout or a pod restart): the same, over the old
+  # files; an edited profile is put back; the handlers are replaced, not
+  # appended twice.
   echo '{}' >"$h/etc/stockade/profiles/web.json"
   sk_run again k8s_installer_run "$h" true
   sk_assert_rc 0 "the installer script, a second time"
   sk_assert_eq "$(k8s_installed "$h")" "" "what the installer wrote the second time"
+  sk_assert_same "$c" "$CASE/config.first" "config.toml after a second run"
 
-  # Without INSTALL_CONTAINERD_DROPIN=true, containerd's directory is not touched.
-  sk_run nodropin k8s_installer_run "$CASE/host2" false
-  sk_assert_rc 0 "the installer script without the drop-in"
-  sk_assert_eq "$(k8s_installed "$CASE/host2")" "" "what the installer wrote without the drop-in"
-  sk_assert_eq "$(find "$CASE/host2/etc/containerd/conf.d" -mindepth 1)" "" "containerd's conf.d without the drop-in"
+  # A node that declares runc itself (with options) gets no second one.
+  mkdir -p "$CASE/host4/etc/containerd"
+  printf '%s\n  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n    SystemdCgroup = true\n' \
+    "$K8S_NODE_CONFIG" >"$CASE/host4/etc/containerd/config.toml"
+  sk_run runc k8s_installer_run "$CASE/host4" true
+  sk_assert_rc 0 "the installer script on a node with a runc handler"
+  sk_assert_eq "$(k8s_containerd_problems "$CASE/host4/etc/containerd/config.toml" "$CASE/host4" | grep -v 'runc handler without runtime_type')" "" \
+    "config.toml of a node with a runc handler"
+  sk_assert_eq "$(tomlq -r '.plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options.SystemdCgroup' "$CASE/host4/etc/containerd/config.toml")" \
+    true "the node's runc handler is kept"
+
+  # Without INSTALL_CONTAINERD_HANDLERS=true, containerd's config is not touched.
+  mkdir -p "$CASE/host2/etc/containerd"
+  echo "$K8S_NODE_CONFIG" >"$CASE/host2/etc/containerd/config.toml"
+  sk_run nohandlers k8s_installer_run "$CASE/host2" false
+  sk_assert_rc 0 "the installer script without the handlers"
+  sk_assert_eq "$(k8s_installed "$CASE/host2")" "" "what the installer wrote without the handlers"
+  sk_assert_eq "$(cat "$CASE/host2/etc/containerd/config.toml")" "$K8S_NODE_CONFIG" "config.toml without the handlers"
+
+  # A config it cannot change safely stops it, the file as it was: version
+  # 3 (containerd 2), a BEGIN line without its END, no file at all.
+  mkdir -p "$CASE/host5/etc/containerd"
+  sed 's/^version = 2$/version = 3/' <<<"$K8S_NODE_CONFIG" >"$CASE/host5/etc/containerd/config.toml"
+  cp "$CASE/host5/etc/containerd/config.toml" "$CASE/v3.toml"
+  sk_run v3 k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script on a version 3 config"
+  sk_assert_grep "$CASE/v3.err" 'config.toml is not config version 2' "the installer says why"
+  sk_assert_same "$CASE/host5/etc/containerd/config.toml" "$CASE/v3.toml" "a version 3 config.toml"
+  printf '%s\n# BEGIN stockade runtime handlers\n' "$K8S_NODE_CONFIG" >"$CASE/host5/etc/containerd/config.toml"
+  cp "$CASE/host5/etc/containerd/config.toml" "$CASE/half.toml"
+  sk_run half k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script on a config with BEGIN but no END"
+  sk_assert_same "$CASE/host5/etc/containerd/config.toml" "$CASE/half.toml" "a config.toml with BEGIN but no END"
+  rm "$CASE/host5/etc/containerd/config.toml"
+  sk_run noconf k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script with no config.toml"
+  sk_assert_grep "$CASE/noconf.err" 'config.toml does not exist' "the installer says why"
 
   # The check can fail: a missing binary fails the script.
   rm "$CASE/image/bin/stockadectl"
