@@ -10,6 +10,8 @@
 #                   under runc and crun (scripts/stress.sh; knobs there)
 #   make install    PREFIX=/usr/local DESTDIR= : binaries, profiles, config,
 #                   man pages, bash completion
+#   make deb        the Debian package, built from a copy of the tracked
+#                   files, into $(B)/deb/ (stockade.deb links to it)
 #   make lint       clang-format check of every C file
 #   make fuzz       libFuzzer harnesses (clang), each run FUZZ_SECONDS (60)
 #   make fuzz-smoke each harness on its seed corpus plus a few thousand runs
@@ -78,7 +80,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 GEN_HDRS := $(B)/seccomp_default.h
 
-.PHONY: all check unit integration demo bench stress install lint format clean deps deps-check helpers fuzz fuzz-smoke
+.PHONY: all check unit integration demo bench stress install deb lint format clean deps deps-check helpers fuzz fuzz-smoke
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook
 
@@ -169,6 +171,19 @@ install: all
 	install -m 0644 packaging/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
+
+# The Debian package (packaging/debian/): scripts/build-deb.sh exports the
+# files git tracks to $(B)/deb/stockade-$(VERSION)/, copies
+# packaging/debian/ to debian/ there and runs dpkg-buildpackage -us -uc -b;
+# the .deb lands in $(B)/deb/ and $(B)/deb/stockade.deb points at it. It is
+# built again only when a tracked file changed (outside git: once; remove
+# $(B)/deb to rebuild). Secondary expansion runs git only when the package
+# is asked for.
+DEB := $(B)/deb/stockade.deb
+deb: $(DEB)
+.SECONDEXPANSION:
+$(DEB): $$(wildcard $$(shell git ls-files 2>/dev/null))
+	@scripts/build-deb.sh $(B)/deb
 
 # Fuzzing: libFuzzer harnesses in fuzz/, one per input stockade parses
 # (config.json, profiles, the runtime's listener message, recordings) plus

@@ -74,6 +74,90 @@ pkg_check_runtimeclass() {
   done
 }
 
+VERSION=$(sed -n 's/^VERSION := //p' "$SK_REPO/Makefile")
+K8S=$PKG/kubernetes
+HOST_PATHS="/etc/containerd /etc/stockade /usr/local/bin /var/log/stockade"
+
+# pkg_json FILE: every document of the YAML file as one JSON array (null
+# documents dropped), for jq: one yq (Python) start per file, not per query.
+pkg_json() { yq -s -c '[.[] | select(. != null)]' "$1" 2>/dev/null; }
+
+# pkg_check_installer FILE CONFIGMAPS: the node installer's Namespace,
+# ServiceAccount and DaemonSet (packaging/kubernetes/installer.yaml); the
+# ConfigMaps it mounts must be in CONFIGMAPS. One line per problem.
+pkg_check_installer() {
+  local f=$1 J C p e
+  J=$(pkg_json "$f") || { echo "$f: not YAML"; return; }
+  C=$(pkg_json "$2") || { echo "$2: not YAML"; return; }
+  q() { jq -r "$@" <<<"$J"; }
+  local ds='map(select(.kind == "DaemonSet")) | .[0]'
+  local ic="$ds | .spec.template.spec.initContainers[0]"
+  [ "$(q 'map(.apiVersion + "/" + .kind) | join(" ")')" = "v1/Namespace v1/ServiceAccount apps/v1/DaemonSet" ] ||
+    echo "$f: objects are $(q 'map(.apiVersion + "/" + .kind) | join(" ")'), expected a Namespace, a ServiceAccount and a DaemonSet"
+  [ "$(q 'map(select(.kind != "Namespace") | .metadata.namespace) | unique | join(" ")')" = \
+    "$(q 'map(select(.kind == "Namespace") | .metadata.name) | join(" ")')" ] ||
+    echo "$f: the ServiceAccount and DaemonSet are not in the Namespace it creates"
+  [ "$(q "$ds | .spec.template.spec.serviceAccountName")" = \
+    "$(q 'map(select(.kind == "ServiceAccount")) | .[0].metadata.name')" ] ||
+    echo "$f: the DaemonSet does not run as the ServiceAccount"
+  [ "$(q "$ds | .spec.selector.matchLabels as \$m | .spec.template.metadata.labels | contains(\$m)")" = true ] ||
+    echo "$f: the DaemonSet's selector does not match its pod template's labels"
+  [ "$(q "$ic | .image")" = "stockade/installer:$VERSION" ] ||
+    echo "$f: the installer image is $(q "$ic | .image"), expected stockade/installer:$VERSION (the Makefile's VERSION)"
+  [ "$(q "$ds | .spec.template.spec.containers | length")" -ge 1 ] || echo "$f: the DaemonSet has no container"
+  # v NAME: the installer's environment variable.
+  v() { q --arg n "$1" "$ic | .env | map(select(.name == \$n)) | .[0].value"; }
+  # mp VOLUME-FILTER: where the installer mounts the volume.
+  mp() {
+    q "($ds | .spec.template.spec.volumes | map(select($1)) | .[0].name) as \$v |
+       $ic | .volumeMounts | map(select(.name == \$v)) | .[0].mountPath"
+  }
+  [ "$(q "$ds | .spec.template.spec.volumes | map(.hostPath.path // empty) | sort | join(\" \")")" = "$HOST_PATHS" ] ||
+    echo "$f: hostPath volumes are $(q "$ds | .spec.template.spec.volumes | map(.hostPath.path // empty) | join(\" \")"), expected $HOST_PATHS"
+  for p in $HOST_PATHS; do
+    [ "$(mp ".hostPath.path == \"$p\"")" = "$(v HOST_ROOT)$p" ] ||
+      echo "$f: hostPath $p is mounted at $(mp ".hostPath.path == \"$p\""), expected $(v HOST_ROOT)$p"
+  done
+  [ "$(v STOCKADE_BINDIR)" = /usr/local/bin ] || echo "$f: STOCKADE_BINDIR is $(v STOCKADE_BINDIR), not the hostPath /usr/local/bin"
+  for e in PROFILES_DIR:stockade-profiles SECCOMP_DIR:stockade-seccomp CONFIG_DIR:stockade-config; do
+    [ "$(mp ".configMap.name == \"${e#*:}\"")" = "$(v "${e%:*}")" ] ||
+      echo "$f: ConfigMap ${e#*:} is not mounted at ${e%:*} ($(v "${e%:*}"))"
+    [ "$(jq --arg n "${e#*:}" 'map(select(.kind == "ConfigMap" and .metadata.name == $n)) | length' <<<"$C")" = 1 ] ||
+      echo "$f: ConfigMap ${e#*:} is not in $2"
+  done
+  # Kubernetes expands $(NAME) in a command: the script must not have one.
+  [ "$(q "$ic | .command[2]" | grep -c '\$(')" = 0 ] || echo "$f: the installer script has \$( (Kubernetes would expand it)"
+}
+
+# pkg_check_configmap FILE PROFILES CONFIG: the generated ConfigMaps hold
+# exactly the profiles in PROFILES (and PROFILES/seccomp) and CONFIG, each
+# key the file's name and its value the file's content.
+pkg_check_configmap() {
+  local f=$1 pd=$2 conf=$3 J cm dir keys want k src
+  J=$(pkg_json "$f") || { echo "$f: not YAML"; return; }
+  [ "$(jq -r 'map(.apiVersion + "/" + .kind + "/" + .metadata.namespace + "/" + .metadata.name) | join(" ")' <<<"$J")" = \
+    "v1/ConfigMap/stockade-system/stockade-profiles v1/ConfigMap/stockade-system/stockade-seccomp v1/ConfigMap/stockade-system/stockade-config" ] ||
+    echo "$f: not the three ConfigMaps stockade-profiles, stockade-seccomp, stockade-config in stockade-system"
+  for cm in stockade-profiles:"$pd" stockade-seccomp:"$pd/seccomp" stockade-config:"$conf"; do
+    dir=${cm#*:}
+    cm=${cm%%:*}
+    keys=$(jq -r --arg n "$cm" 'map(select(.metadata.name == $n)) | .[0].data // {} | keys | join(" ")' <<<"$J")
+    if [ -f "$dir" ]; then
+      want=${dir##*/}
+    else
+      want=$(cd "$dir" && ls -- *.json | tr '\n' ' ')
+      want=${want% }
+    fi
+    [ "$keys" = "$want" ] || echo "$f: ConfigMap $cm has keys \"$keys\", expected \"$want\""
+    for k in $want; do
+      src=$dir/$k
+      [ -f "$dir" ] && src=$dir
+      cmp -s <(jq -j --arg n "$cm" --arg k "$k" 'map(select(.metadata.name == $n)) | .[0].data[$k] // ""' <<<"$J") "$src" ||
+        echo "$f: ConfigMap $cm key $k differs from $src"
+    done
+  done
+}
+
 t_packaging() {
   local d=$CASE/dest out
   { command -v tomlq && command -v yq; } >/dev/null || sk_skip "tomlq/yq not installed (Debian package yq; run make deps)"
@@ -100,6 +184,216 @@ t_packaging() {
 }
 
 sk_case "packaging: containerd, CRI-O and RuntimeClass files name installed handlers" t_packaging
+
+t_k8s_installer_manifest() {
+  local out
+  { command -v yq && command -v tomlq; } >/dev/null || sk_skip "yq not installed (Debian package yq; run make deps)"
+  out=$(pkg_check_installer "$K8S/installer.yaml" "$K8S/configmap.yaml")
+  sk_assert_eq "$out" "" "installer.yaml"
+  out=$(pkg_check_configmap "$K8S/configmap.yaml" "$SK_REPO/profiles" "$PKG/config.json")
+  sk_assert_eq "$out" "" "configmap.yaml"
+  # The committed ConfigMaps are the generator's output: not stale.
+  sk_run gen "$SK_REPO/scripts/gen-k8s-configmap.sh"
+  sk_assert_rc 0 "scripts/gen-k8s-configmap.sh"
+  sk_assert_same "$CASE/gen.out" "$K8S/configmap.yaml" \
+    "packaging/kubernetes/configmap.yaml (run scripts/gen-k8s-configmap.sh > packaging/kubernetes/configmap.yaml)"
+
+  # The checks can fail: a wrong hostPath, an old image tag, a script with
+  # $(, a profile whose content or name differs, a stale file.
+  sed 's|path: /etc/stockade$|path: /etc/stokade|' "$K8S/installer.yaml" >"$CASE/bad1.yaml"
+  sk_assert_ne "$(pkg_check_installer "$CASE/bad1.yaml" "$K8S/configmap.yaml")" "" "a wrong hostPath is found"
+  sed "s|stockade/installer:$VERSION|stockade/installer:0.0.1|" "$K8S/installer.yaml" >"$CASE/bad2.yaml"
+  sk_assert_ne "$(pkg_check_installer "$CASE/bad2.yaml" "$K8S/configmap.yaml")" "" "an old image tag is found"
+  sed 's|for b in stockade stockadectl; do|for b in $(echo stockade stockadectl); do|' "$K8S/installer.yaml" >"$CASE/bad3.yaml"
+  sk_assert_ne "$(pkg_check_installer "$CASE/bad3.yaml" "$K8S/configmap.yaml")" "" "a \$( in the script is found"
+  sed 's|mountPath: /config/seccomp|mountPath: /config/secomp|' "$K8S/installer.yaml" >"$CASE/bad4.yaml"
+  sk_assert_ne "$(pkg_check_installer "$CASE/bad4.yaml" "$K8S/configmap.yaml")" "" "a ConfigMap mounted elsewhere than its env says is found"
+  cp -a "$SK_REPO/profiles" "$CASE/profiles"
+  sed -i 's/"allowRoot": false/"allowRoot": true/' "$CASE/profiles/job.json"
+  sk_assert_ne "$(pkg_check_configmap "$K8S/configmap.yaml" "$CASE/profiles" "$PKG/config.json")" "" \
+    "a profile whose content differs is found"
+  cp "$CASE/profiles/web.json" "$CASE/profiles/web2.json"
+  sk_assert_ne "$(pkg_check_configmap "$K8S/configmap.yaml" "$CASE/profiles" "$PKG/config.json" | grep -c 'has keys')" 0 \
+    "a profile missing from the ConfigMap is found"
+  sed '0,/"name": "web"/s//"name": "webx"/' "$K8S/configmap.yaml" >"$CASE/stale.yaml"
+  cmp -s "$CASE/gen.out" "$CASE/stale.yaml" && sk_fail "an edited configmap.yaml compares equal to the generator's output"
+  return 0
+}
+
+sk_case "packaging: node installer DaemonSet and generated ConfigMaps" t_k8s_installer_manifest
+
+# k8s_installer_run HOST HANDLERS: the installer's script from installer.yaml,
+# run with busybox's sh and applets only (as in a busybox image), with the
+# directories a kubelet would give it: $CASE/image as the image's
+# /stockade (the binaries under test and the containerd drop-in), the
+# ConfigMaps of configmap.yaml projected the way a kubelet does (keys are
+# symlinks into ..data/), HOST as the node's root with the hostPath
+# directories made (DirectoryOrCreate). HANDLERS is
+# INSTALL_CONTAINERD_HANDLERS.
+k8s_installer_run() {
+  local host=$1 handlers=$2 J cm k a p
+  if [ ! -d "$CASE/image" ]; then
+    mkdir -p "$CASE/image/bin" "$CASE/image/containerd" "$CASE/bb"
+    cp "$SK_BUILD/stockade" "$SK_BUILD/stockadectl" "$CASE/image/bin/"
+    cp "$PKG/containerd/stockade.toml" "$CASE/image/containerd/"
+    J=$(pkg_json "$K8S/configmap.yaml")
+    for cm in $(jq -r '.[].metadata.name' <<<"$J"); do
+      mkdir -p "$CASE/cm/$cm/..data"
+      for k in $(jq -r --arg n "$cm" 'map(select(.metadata.name == $n)) | .[0].data | keys[]' <<<"$J"); do
+        jq -j --arg n "$cm" --arg k "$k" 'map(select(.metadata.name == $n)) | .[0].data[$k]' <<<"$J" >"$CASE/cm/$cm/..data/$k"
+        ln -s "..data/$k" "$CASE/cm/$cm/$k"
+      done
+    done
+    for a in sh cp mv ln rm sed grep tail mkdir chmod; do
+      ln -s "$SK_BUSYBOX" "$CASE/bb/$a"
+    done
+  fi
+  for p in $HOST_PATHS; do
+    mkdir -p "$host$p"
+  done
+  yq -s -r '.[] | select(.kind == "DaemonSet") | .spec.template.spec.initContainers[0].command[2]' \
+    "$K8S/installer.yaml" >"$CASE/install.sh"
+  env -i PATH="$CASE/bb" HOST_ROOT="$host" STOCKADE_BINDIR=/usr/local/bin STOCKADE_SRC="$CASE/image" \
+    PROFILES_DIR="$CASE/cm/stockade-profiles" SECCOMP_DIR="$CASE/cm/stockade-seccomp" \
+    CONFIG_DIR="$CASE/cm/stockade-config" INSTALL_CONTAINERD_HANDLERS="$handlers" \
+    "$CASE/bb/sh" "$CASE/install.sh"
+}
+
+# k8s_installed HOST: one line per difference between what the installer
+# put under HOST and what it should have.
+k8s_installed() {
+  local h=$1 b f
+  for b in stockade stockadectl; do
+    cmp -s "$h/usr/local/bin/$b" "$SK_BUILD/$b" || echo "/usr/local/bin/$b is not the image's"
+    [ "$(stat -c %a "$h/usr/local/bin/$b" 2>/dev/null)" = 755 ] || echo "/usr/local/bin/$b is not mode 0755"
+  done
+  for b in stockade-complain stockade-learn stockade-off; do
+    [ "$(readlink "$h/usr/local/bin/$b")" = stockade ] || echo "/usr/local/bin/$b is not a symlink to stockade"
+  done
+  for f in "$SK_REPO"/profiles/*.json "$SK_REPO"/profiles/seccomp/*.json; do
+    cmp -s "$h/etc/stockade/${f#"$SK_REPO"/}" "$f" || echo "/etc/stockade/${f#"$SK_REPO"/} is not the shipped file"
+    [ "$(stat -c %a "$h/etc/stockade/${f#"$SK_REPO"/}" 2>/dev/null)" = 644 ] || echo "/etc/stockade/${f#"$SK_REPO"/} is not mode 0644"
+  done
+  cmp -s "$h/etc/stockade/config.json" "$PKG/config.json" || echo "/etc/stockade/config.json is not packaging/config.json"
+  [ -d "$h/var/log/stockade" ] || echo "no /var/log/stockade"
+  f=$(find "$h" -name '*.stockade-new')
+  [ -z "$f" ] || echo "temporary files left: $f"
+}
+
+# A node's containerd config (version 2) with settings of its own.
+K8S_NODE_CONFIG='version = 2
+root = "/var/lib/containerd"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.9"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/opt/cni/bin"'
+
+# k8s_containerd_problems CONFIG HOST: one line per problem of the
+# containerd config the installer changed: not TOML, the node's settings
+# lost, a handler missing or naming a binary not installed under HOST, no
+# runc handler, not exactly one BEGIN/END block.
+k8s_containerd_problems() {
+  local c=$1 host=$2 h bin q='.plugins."io.containerd.grpc.v1.cri"'
+  tomlq -e . "$c" >/dev/null 2>&1 || { echo "$c: not TOML (a duplicate table?)"; return; }
+  [ "$(tomlq -r "$q.sandbox_image" "$c")" = registry.k8s.io/pause:3.9 ] || echo "$c: the node's sandbox_image is lost"
+  [ "$(tomlq -r "$q.cni.bin_dir" "$c")" = /opt/cni/bin ] || echo "$c: the node's cni.bin_dir is lost"
+  [ "$(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c")" = "runc $HANDLERS" ] ||
+    echo "$c: runtimes are $(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c"), expected runc $HANDLERS"
+  [ "$(tomlq -r "$q.containerd.runtimes.runc.runtime_type" "$c")" = io.containerd.runc.v2 ] || echo "$c: runc handler without runtime_type"
+  for h in $HANDLERS; do
+    bin=$(tomlq -r --arg h "$h" "$q.containerd.runtimes[\$h].options.BinaryName" "$c")
+    [ "$bin" = "/usr/local/bin/$h" ] || echo "$c: $h: BinaryName is $bin, expected /usr/local/bin/$h"
+    [ -x "$host$bin" ] || echo "$c: $h: $bin is not installed"
+    [ "$(tomlq -r --arg h "$h" "$q.containerd.runtimes[\$h].pod_annotations | join(\" \")" "$c")" = "stockade.io/*" ] ||
+      echo "$c: $h: pod_annotations is not stockade.io/*"
+  done
+  [ "$(grep -c '^# BEGIN stockade runtime handlers' "$c")/$(grep -c '^# END stockade runtime handlers' "$c")" = 1/1 ] ||
+    echo "$c: not exactly one BEGIN and one END line"
+}
+
+t_k8s_installer_run() {
+  local h=$CASE/host c out
+  { command -v yq && command -v tomlq; } >/dev/null || sk_skip "yq/tomlq not installed (Debian package yq; run make deps)"
+  command -v containerd >/dev/null || sk_skip "containerd not installed (Debian package containerd; run make deps)"
+  sk_require_stockade
+  c=$h/etc/containerd/config.toml
+  mkdir -p "$h/etc/containerd"
+  echo "$K8S_NODE_CONFIG" >"$c"
+  sk_run install k8s_installer_run "$h" true
+  sk_assert_rc 0 "the installer script"
+  sk_assert_grep "$CASE/install.out" "restart containerd" "the installer says containerd must be restarted"
+  sk_assert_eq "$(k8s_installed "$h")" "" "what the installer wrote"
+  # The handlers it appended name the binaries it installed; the node's own
+  # settings stay; a runc handler was added (the file declared none).
+  sk_assert_eq "$(k8s_containerd_problems "$c" "$h")" "" "containerd's config.toml after the installer"
+  cp "$c" "$CASE/config.first"
+  # containerd itself reads it so (config dump parses and merges, starts nothing).
+  sk_run dump containerd --config "$c" config dump
+  sk_assert_rc 0 "containerd config dump of the changed config.toml"
+  sk_assert_eq "$(sed -n 's/^ *\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.\([a-z-]*\)\]$/\1/p' "$CASE/dump.out" | sort | tr '\n' ' ')" \
+    "runc $HANDLERS " "the runtimes containerd sees"
+  sk_assert_grep "$CASE/dump.out" '^ *sandbox_image = "registry.k8s.io/pause:3.9"$' "the node's sandbox_image as containerd sees it"
+  # The installed program runs with the installed config.
+  sk_run version env STOCKADE_CONFIG="$h/etc/stockade/config.json" "$h/usr/local/bin/stockade" --version
+  sk_assert_rc 0 "stockade --version as installed"
+  sk_assert_grep "$CASE/version.out" "^stockade version $VERSION\$" "stockade --version as installed"
+
+  # Again (a DaemonSet rollout or a pod restart): the same, over the old
+  # files; an edited profile is put back; the handlers are replaced, not
+  # appended twice.
+  echo '{}' >"$h/etc/stockade/profiles/web.json"
+  sk_run again k8s_installer_run "$h" true
+  sk_assert_rc 0 "the installer script, a second time"
+  sk_assert_eq "$(k8s_installed "$h")" "" "what the installer wrote the second time"
+  sk_assert_same "$c" "$CASE/config.first" "config.toml after a second run"
+
+  # A node that declares runc itself (with options) gets no second one.
+  mkdir -p "$CASE/host4/etc/containerd"
+  printf '%s\n  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n    SystemdCgroup = true\n' \
+    "$K8S_NODE_CONFIG" >"$CASE/host4/etc/containerd/config.toml"
+  sk_run runc k8s_installer_run "$CASE/host4" true
+  sk_assert_rc 0 "the installer script on a node with a runc handler"
+  sk_assert_eq "$(k8s_containerd_problems "$CASE/host4/etc/containerd/config.toml" "$CASE/host4" | grep -v 'runc handler without runtime_type')" "" \
+    "config.toml of a node with a runc handler"
+  sk_assert_eq "$(tomlq -r '.plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options.SystemdCgroup' "$CASE/host4/etc/containerd/config.toml")" \
+    true "the node's runc handler is kept"
+
+  # Without INSTALL_CONTAINERD_HANDLERS=true, containerd's config is not touched.
+  mkdir -p "$CASE/host2/etc/containerd"
+  echo "$K8S_NODE_CONFIG" >"$CASE/host2/etc/containerd/config.toml"
+  sk_run nohandlers k8s_installer_run "$CASE/host2" false
+  sk_assert_rc 0 "the installer script without the handlers"
+  sk_assert_eq "$(k8s_installed "$CASE/host2")" "" "what the installer wrote without the handlers"
+  sk_assert_eq "$(cat "$CASE/host2/etc/containerd/config.toml")" "$K8S_NODE_CONFIG" "config.toml without the handlers"
+
+  # A config it cannot change safely stops it, the file as it was: version
+  # 3 (containerd 2), a BEGIN line without its END, no file at all.
+  mkdir -p "$CASE/host5/etc/containerd"
+  sed 's/^version = 2$/version = 3/' <<<"$K8S_NODE_CONFIG" >"$CASE/host5/etc/containerd/config.toml"
+  cp "$CASE/host5/etc/containerd/config.toml" "$CASE/v3.toml"
+  sk_run v3 k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script on a version 3 config"
+  sk_assert_grep "$CASE/v3.err" 'config.toml is not config version 2' "the installer says why"
+  sk_assert_same "$CASE/host5/etc/containerd/config.toml" "$CASE/v3.toml" "a version 3 config.toml"
+  printf '%s\n# BEGIN stockade runtime handlers\n' "$K8S_NODE_CONFIG" >"$CASE/host5/etc/containerd/config.toml"
+  cp "$CASE/host5/etc/containerd/config.toml" "$CASE/half.toml"
+  sk_run half k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script on a config with BEGIN but no END"
+  sk_assert_same "$CASE/host5/etc/containerd/config.toml" "$CASE/half.toml" "a config.toml with BEGIN but no END"
+  rm "$CASE/host5/etc/containerd/config.toml"
+  sk_run noconf k8s_installer_run "$CASE/host5" true
+  sk_assert_rc_nonzero "the installer script with no config.toml"
+  sk_assert_grep "$CASE/noconf.err" 'config.toml does not exist' "the installer says why"
+
+  # The check can fail: a missing binary fails the script.
+  rm "$CASE/image/bin/stockadectl"
+  sk_run broken k8s_installer_run "$CASE/host3" false
+  sk_assert_rc_nonzero "the installer script with no stockadectl in the image"
+}
+
+sk_case "packaging: the node installer's script installs stockade (busybox sh)" t_k8s_installer_run
+
 
 # ---- manual pages and bash completion (packaging/man, packaging/bash-completion)
 
