@@ -39,15 +39,11 @@
 #include "stockade/ctl.h"
 #include "stockade/fan.h"
 #include "stockade/json.h"
+#include "stockade/landlock.h"
+#include "stockade/profile.h"
 #include "stockade/runtime.h"
 
 /* The build headers are Linux 6.1: what came later is defined here. */
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444 /* the same on every architecture */
-#endif
-#ifndef LANDLOCK_CREATE_RULESET_VERSION
-#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
-#endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -470,8 +466,10 @@ static void check_lsms(struct verify *vr) {
   }
 }
 
-/* Landlock is not used by stockade yet: reported for what it could give. */
-static void check_landlock(struct verify *vr) {
+/* Landlock: the ABI stockade uses (the kernel's, capped by landlockAbi),
+ * whether stockade-init is there to use it, and with --profile what that
+ * profile's containers get. */
+static void check_landlock(struct verify *vr, const char *profile_name) {
   static const char *const what[] = {"",
                                      "file access",
                                      "rename/link across dirs",
@@ -480,20 +478,50 @@ static void check_landlock(struct verify *vr) {
                                      "device ioctl",
                                      "signal and abstract socket scoping",
                                      "audit"};
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  const char *why = NULL;
+  int kabi, abi = landlock_abi(vr->cfg, &kabi, &why);
+  cleanup_free char *init = NULL;
+  cleanup_error struct sk_error *err = NULL;
   char value[24];
   struct vitem *it;
+
   if (abi > 0) {
-    snprintf(value, sizeof(value), "%ld", abi);
-    add(vr, "landlock", V_OK, value, "ABI %ld (newest addition: %s); not used by stockade yet", abi,
-        abi < (long)(sizeof(what) / sizeof(what[0])) ? what[abi] : "newer than this stockade knows");
-    return;
+    snprintf(value, sizeof(value), "%d", abi);
+    it = add(vr, "landlock", V_OK, value, "ABI %d%s (newest addition: %s)", abi,
+             abi < kabi ? " (capped by landlockAbi)" : "",
+             abi < (int)(sizeof(what) / sizeof(what[0])) ? what[abi] : "newer than this stockade knows");
+    if (vr->cfg && landlock_init_path(vr->cfg, &init, &err) < 0) {
+      it->status = V_WARN;
+      lost(it, "no Landlock confinement: stockade-init is missing (profiles with \"landlock\": \"required\" are "
+               "refused)");
+    }
+  } else {
+    it = add(vr, "landlock", V_WARN, "unavailable", "%s", why ? why : "unavailable");
+    lost(it, "no Landlock confinement of writes, execs and TCP ports; profiles with \"landlock\": \"required\" "
+             "are refused");
   }
-  it = add(vr, "landlock", V_WARN, "unavailable", "%s",
-           errno == EOPNOTSUPP ? "built in but not active (not in lsm= at boot)"
-           : errno == ENOSYS   ? "not built into this kernel"
-                               : strerror(errno));
-  lost(it, "nothing stockade enforces today");
+  if (profile_name && vr->cfg) {
+    cleanup_profile struct profile *p = NULL;
+    struct landlock_report r;
+    cleanup_error struct sk_error *perr = NULL;
+    if (profile_load_named(vr->cfg->profile_dir, profile_name, &p, &perr) < 0) {
+      add(vr, "landlock-profile", V_FAIL, profile_name, "%s", perr->msg);
+      return;
+    }
+    landlock_describe(p, abi, &r);
+    if (p->landlock == PROFILE_NEED_OFF) {
+      add(vr, "landlock-profile", V_OK, "off", "profile \"%s\": \"landlock\": \"off\"", p->name);
+      return;
+    }
+    it = add(vr, "landlock-profile", V_OK, r.applied[0] ? r.applied : "none", "profile \"%s\" (%s) gets %s%s%s",
+             p->name, profile_need_name(p->landlock), r.applied[0] ? r.applied : "nothing",
+             r.missing[0] ? "; not on this host: " : "", r.missing);
+    if (r.missing[0]) {
+      it->status = r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? V_FAIL : V_WARN;
+      lost(it, r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? "its containers are refused"
+                                                                   : "what this ABI lacks is not enforced");
+    }
+  }
 }
 
 static void check_cgroup(struct verify *vr) {
@@ -557,7 +585,11 @@ static int print_json_report(const struct verify *vr, const char *release, bool 
 
 int ctl_verify(int argc, char **argv) {
   static const struct option opts[] = {
-      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+      {"json", no_argument, NULL, 'j'},
+      {"profile", required_argument, NULL, 'p'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *profile_name = NULL;
   struct verify vr = {0};
   cleanup_config struct sk_config *cfg = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -567,14 +599,17 @@ int ctl_verify(int argc, char **argv) {
   int c;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "jp:h", opts, NULL)) != -1) {
     if (c == 'j') {
       as_json = true;
+    } else if (c == 'p') {
+      profile_name = optarg;
     } else if (c == 'h') {
-      printf("usage: stockadectl verify [--json]\n"
+      printf("usage: stockadectl verify [--json] [--profile NAME]\n"
              "  can this host enforce each protection? one line per item: ok, warn or fail, and what\n"
              "  is lost where it cannot; exit 0 when nothing fails, 1 otherwise. Run it as root, with\n"
-             "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n");
+             "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n"
+             "  --profile NAME also says what that profile's containers get from Landlock here.\n");
       return 0;
     } else {
       return CTL_EXIT_BADINPUT;
@@ -601,7 +636,7 @@ int ctl_verify(int argc, char **argv) {
   check_memfd(&vr);
   check_runtime(&vr);
   check_lsms(&vr);
-  check_landlock(&vr);
+  check_landlock(&vr, profile_name);
   check_cgroup(&vr);
   check_paths(&vr);
 
