@@ -274,6 +274,28 @@ int landlock_harden(struct json *spec, const struct profile *p, int abi, const c
   return 0;
 }
 
+bool landlock_filter_allows(const struct json *spec, const char *name) {
+  const struct json *sc = json_get_path(spec, "linux", "seccomp", NULL);
+  const struct json *rules = json_get(sc, "syscalls");
+  const char *def;
+  size_t i;
+
+  if (sc == NULL || sc->type == JSON_NULL)
+    return true;
+  for (i = 0; json_is(rules, JSON_ARRAY) && i < rules->n; i++) {
+    const struct json *r = rules->items[i];
+    const struct json *args = json_get(r, "args");
+    const char *action = json_string(json_get(r, "action"));
+    if (!json_array_has_string(json_get(r, "names"), name))
+      continue;
+    if (json_is(args, JSON_ARRAY) && args->n > 0)
+      continue; /* conditional: not for the init's arguments to rely on */
+    return action && (strcmp(action, "SCMP_ACT_ALLOW") == 0 || strcmp(action, "SCMP_ACT_LOG") == 0);
+  }
+  def = json_string(json_get(sc, "defaultAction"));
+  return def && (strcmp(def, "SCMP_ACT_ALLOW") == 0 || strcmp(def, "SCMP_ACT_LOG") == 0);
+}
+
 static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, int kernel_abi,
                  const struct landlock_report *r, const char *decision, const char *message) {
   struct json *ev = event_new("landlock");
@@ -298,6 +320,7 @@ static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct
 
 int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, dev_t *init_dev,
                     ino_t *init_ino, struct sk_error **err) {
+  static const char *const init_calls[] = {"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"};
   struct landlock_report r;
   const char *why = NULL;
   cleanup_free char *init = NULL;
@@ -331,6 +354,21 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
             ctx->cli.id, message, p->name);
     return 0;
   }
+  for (size_t i = 0; i < sizeof(init_calls) / sizeof(init_calls[0]); i++)
+    if (!landlock_filter_allows(spec, init_calls[i])) {
+      snprintf(message, sizeof(message),
+               "profile \"%s\"'s seccomp filter (intersected with the spec's) does not allow %s, which "
+               "stockade-init needs; add the landlock_* syscalls to it",
+               p->name, init_calls[i]);
+      if (p->landlock == PROFILE_NEED_REQUIRED) {
+        emit(ctx, spec, p, kabi, &r, "refuse", message);
+        return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s",
+                            ctx->cli.id, p->name, message);
+      }
+      emit(ctx, spec, p, kabi, &r, "none", message);
+      log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
+      return 0;
+    }
   if (landlock_init_path(ctx->cfg, &init, &perr) < 0 || stat(init, &st) < 0) {
     snprintf(message, sizeof(message), "%s", perr ? perr->msg : strerror(errno));
     if (p->landlock == PROFILE_NEED_REQUIRED) {

@@ -55,6 +55,10 @@ int landlock_init_path(const struct sk_config *cfg, char **out, struct sk_error 
 int landlock_harden(struct json *spec, const struct profile *p, int abi, const char *init_path,
                     struct sk_error **err);
 
+/* Does the spec's seccomp filter let a process call name (a rule without
+ * argument conditions that allows it, else an allowing default)? */
+bool landlock_filter_allows(const struct json *spec, const char *name);
+
 /* create/run/restore in enforce mode: decide, refuse or harden, and
  * write the "landlock" event. On success *init_dev and *init_ino name
  * the init file on the host (the supervisor lets that one file run),

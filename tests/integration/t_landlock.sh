@@ -184,7 +184,29 @@ t_abi_cap() {
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none")' "a none event"
 }
 
-# 5. With the supervisor (the default config) and an allow-list: the init,
+# 5. A profile whose seccomp filter denies the landlock_* syscalls: the
+# init could not confine anything, so stockade does not claim it would:
+# optional runs without the init (event "none"), required is refused.
+t_seccomp_blocks() {
+  ll_require_landlock 1
+  ll_init
+  ll_profile lsc '.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
+  ll_run opt lsc 'echo "mem-$(probe openrw /proc/self/mem)"'
+  sk_assert_rc 0 "optional: runs"
+  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" sh "optional: no stockade-init"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("does not allow landlock_create_ruleset")))' \
+    "the event says the filter is why"
+  ll_profile lscr '.landlock = "required" | .seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
+  LL_B=$(sk_bundle b-req '.annotations["stockade.io/profile"] = "lscr"') || sk_fail bundle
+  cp "$LL_B/config.json" "$CASE/req.json"
+  sk_new_id req
+  sk_run req sk_sk create --bundle "$LL_B" "$SK_ID"
+  sk_assert_rc_nonzero "required: refused"
+  sk_assert_grep "$CASE/req.err" 'requires Landlock and .*does not allow landlock_create_ruleset' "the refusal names the syscall"
+  sk_assert_same "$LL_B/config.json" "$CASE/req.json" "the refused bundle's config.json"
+}
+
+# 6. With the supervisor (the default config) and an allow-list: the init,
 # a host file outside the image and the list, is let run; nothing else is.
 t_supervised() {
   ll_require_landlock 1
@@ -201,4 +223,5 @@ sk_for_runtimes "landlock: entrypoint is PID 1, writes only beneath writable pla
 sk_for_runtimes "landlock: exec only beneath exec.allow directories (EACCES, writable exec root)" t_exec
 sk_for_runtimes "landlock: TCP bind/connect only to the profile's ports" t_network
 sk_for_runtimes "landlock: landlockAbi caps the ABI; required is refused at create" t_abi_cap
+sk_for_runtimes "landlock: a seccomp filter without the landlock syscalls: no init (optional), refused (required)" t_seccomp_blocks
 sk_for_runtimes "landlock: the supervisor lets stockade-init run, allow-list and all" t_supervised
