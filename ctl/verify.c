@@ -519,7 +519,7 @@ static void check_landlock(struct verify *vr, const char *profile_name) {
     if (r.missing[0]) {
       it->status = r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? V_FAIL : V_WARN;
       lost(it, r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? "its containers are refused"
-                                                                   : "what this ABI lacks is not enforced");
+                                                                  : "what this ABI lacks is not enforced");
     }
   }
 }
@@ -584,11 +584,10 @@ static int print_json_report(const struct verify *vr, const char *release, bool 
 }
 
 int ctl_verify(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"json", no_argument, NULL, 'j'},
-      {"profile", required_argument, NULL, 'p'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                       {"profile", required_argument, NULL, 'p'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *profile_name = NULL;
   struct verify vr = {0};
   cleanup_config struct sk_config *cfg = NULL;

@@ -95,10 +95,9 @@ static int number_field(const char *path, const struct json *doc, const char *fi
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir", "defaultProfile",  "defaultMode",
-                                      "stateDir",  "eventFile",  "annotationModes", "blockHashes",
-                                      "eventRate", "eventBurst", "syslog",          "initPath",
-                                      "landlockAbi", "supervisor", NULL};
+  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
+                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
+                                      "syslog",    "initPath",        "landlockAbi",    "supervisor",  NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;

@@ -222,8 +222,7 @@ static int init_args(const struct json *spec, const struct profile *p, int abi, 
   return push(out, "--", NULL);
 }
 
-int landlock_harden(struct json *spec, const struct profile *p, int abi, const char *init_path,
-                    struct sk_error **err) {
+int landlock_harden(struct json *spec, const struct profile *p, int abi, const char *init_path, struct sk_error **err) {
   struct json *process = json_get(spec, "process");
   struct json *args = json_get(process, "args");
   struct json *mounts = json_ensure(spec, "mounts", JSON_ARRAY);
@@ -362,8 +361,8 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
                p->name, init_calls[i]);
       if (p->landlock == PROFILE_NEED_REQUIRED) {
         emit(ctx, spec, p, kabi, &r, "refuse", message);
-        return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s",
-                            ctx->cli.id, p->name, message);
+        return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
+                            p->name, message);
       }
       emit(ctx, spec, p, kabi, &r, "none", message);
       log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);

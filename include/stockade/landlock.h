@@ -52,8 +52,7 @@ int landlock_init_path(const struct sk_config *cfg, char **out, struct sk_error 
 /* Mount init_path read-only at SK_INIT_DEST and rewrite process.args to
  * [SK_INIT_DEST, rules..., "--", original args...]. Idempotent: a spec
  * hardened before gets its original args back first. */
-int landlock_harden(struct json *spec, const struct profile *p, int abi, const char *init_path,
-                    struct sk_error **err);
+int landlock_harden(struct json *spec, const struct profile *p, int abi, const char *init_path, struct sk_error **err);
 
 /* Does the spec's seccomp filter let a process call name (a rule without
  * argument conditions that allows it, else an allowing default)? */

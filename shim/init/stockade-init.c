@@ -143,7 +143,8 @@ static int parse(int argc, char **argv, struct init_args *a) {
 }
 
 /* Rights that apply to a file that is not a directory. */
-#define FILE_RIGHTS (SK_LL_FS_EXECUTE | SK_LL_FS_WRITE_FILE | SK_LL_FS_READ_FILE | SK_LL_FS_TRUNCATE | SK_LL_FS_IOCTL_DEV)
+#define FILE_RIGHTS                                                                                                    \
+  (SK_LL_FS_EXECUTE | SK_LL_FS_WRITE_FILE | SK_LL_FS_READ_FILE | SK_LL_FS_TRUNCATE | SK_LL_FS_IOCTL_DEV)
 
 /* One path-beneath rule on an open O_PATH fd; rights outside what the
  * ruleset handles are dropped (an older ABI), and a file gets only file

@@ -1572,9 +1572,17 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
    * (the Landlock layer, enforce mode only, so never recorded): without
    * them a learned profile would leave its containers unconfined, or
    * refused when "landlock" is "required". */
-  static const char *const always[] = {"execve",     "execveat",    "landlock_create_ruleset", "landlock_add_rule",
-                                       "landlock_restrict_self", "openat", "newfstatat", "fstat", "getdents64",
-                                       "prctl",      NULL};
+  static const char *const always[] = {"execve",
+                                       "execveat",
+                                       "landlock_create_ruleset",
+                                       "landlock_add_rule",
+                                       "landlock_restrict_self",
+                                       "openat",
+                                       "newfstatat",
+                                       "fstat",
+                                       "getdents64",
+                                       "prctl",
+                                       NULL};
   static const char *const clone_names[] = {"clone", NULL};
   static const char *const clone3_names[] = {"clone3", NULL};
   cleanup_json struct json *doc = json_new(JSON_OBJECT);

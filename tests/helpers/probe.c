@@ -430,7 +430,8 @@ static int do_openrw(const char *path) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: probe [status|syscalls|all|write PATH|exec PATH [ARG...]|copy SRC DST|bind PORT|connect PORT|listen PORT|openrw PATH]\n");
+  fprintf(stderr, "usage: probe [status|syscalls|all|write PATH|exec PATH [ARG...]|copy SRC DST|bind PORT|connect "
+                  "PORT|listen PORT|openrw PATH]\n");
   return 2;
 }
 

@@ -151,6 +151,12 @@ t_abi_cap() {
   sk_assert_kv "$LL_OUT" connect ECONNREFUSED "ABI 3: TCP is not restricted" other-
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .abi == 3 and .decision == "apply" and (.missing | test("tcp")))' \
     "the event says tcp is missing at ABI 3"
+  # stockadectl verify says the same before any container runs.
+  STOCKADE_CONFIG=$CASE/stockade.json sk_run verify "$SK_BUILD/stockadectl" verify --json --profile ln
+  sk_assert_eq "$(jq -r '.checks[] | select(.id == "landlock") | .value' "$CASE/verify.out")" 3 "verify: the capped ABI"
+  sk_assert_eq "$(jq -r '.checks[] | select(.id == "landlock-profile") | .status + " " + .detail' "$CASE/verify.out")" \
+    'warn profile "ln" (optional) gets filesystem, refer, truncate; not on this host: tcp, ioctl-dev, scope' \
+    "verify --profile: what the profile gets and what it misses"
 
   ll_profile lnreq '.network = {bind: [8080], connect: [8080]} | .landlock = "required"'
   LL_B=$(sk_bundle b-req3 '.annotations["stockade.io/profile"] = "lnreq"') || sk_fail bundle

@@ -189,9 +189,12 @@ static void test_default_seccomp_allows_init(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_args_default),   cmocka_unit_test(test_idempotent),
-      cmocka_unit_test(test_args_exec_net_required), cmocka_unit_test(test_bad_args),
-      cmocka_unit_test(test_describe),       cmocka_unit_test(test_filter_allows),
+      cmocka_unit_test(test_args_default),
+      cmocka_unit_test(test_idempotent),
+      cmocka_unit_test(test_args_exec_net_required),
+      cmocka_unit_test(test_bad_args),
+      cmocka_unit_test(test_describe),
+      cmocka_unit_test(test_filter_allows),
       cmocka_unit_test(test_default_seccomp_allows_init),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
