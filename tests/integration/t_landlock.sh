@@ -212,7 +212,41 @@ t_seccomp_blocks() {
   sk_assert_same "$LL_B/config.json" "$CASE/req.json" "the refused bundle's config.json"
 }
 
-# 6. With the supervisor (the default config) and an allow-list: the init,
+# 6. Where stockade-init is found: beside the binary, else
+# ../libexec/stockade/ (the installed layout), else the config's initPath;
+# nowhere: optional runs without it, required is refused.
+t_init_path() {
+  local x=$CASE/inst
+  ll_require_landlock 1
+  ll_init
+  mkdir -p "$x/bin" "$x/libexec/stockade"
+  cp "$SK_BIN" "$x/bin/stockade"
+  cp "$SK_BUILD/stockade-init" "$x/libexec/stockade/stockade-init"
+  SK_BIN=$x/bin/stockade ll_run inst default 'echo "mem-$(probe openrw /proc/self/mem)"'
+  sk_assert_rc 0 "the installed layout runs"
+  sk_assert_kv "$LL_OUT" openrw EACCES "confined by the init from ../libexec/stockade" mem-
+  sk_assert_eq "$(jq -r '.mounts[] | select(.destination == "/dev/.stockade-init") | .source' "$LL_B/config.json")" \
+    "$x/libexec/stockade/stockade-init" "the mount's source"
+  rm "$x/libexec/stockade/stockade-init"
+  SK_BIN=$x/bin/stockade ll_run none default 'echo "mem-$(probe openrw /proc/self/mem)"'
+  sk_assert_rc 0 "optional without stockade-init runs"
+  sk_assert_kv "$LL_OUT" openrw OK "unconfined without stockade-init" mem-
+  sk_assert_grep "$CASE/run-none.err" 'no Landlock: cannot find stockade-init' "the warning says why"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("cannot find stockade-init")))' \
+    "a none event"
+  sk_config_edit '.initPath = $p' --arg p "$SK_BUILD/stockade-init"
+  SK_BIN=$x/bin/stockade ll_run cfg default 'echo "mem-$(probe openrw /proc/self/mem)"'
+  sk_assert_kv "$LL_OUT" openrw EACCES "confined by the config's initPath" mem-
+  sk_config_edit '.initPath = "/nonexistent/stockade-init"'
+  ll_profile lreq '.landlock = "required"'
+  LL_B=$(sk_bundle b-req '.annotations["stockade.io/profile"] = "lreq"') || sk_fail bundle
+  sk_new_id req
+  sk_run req sk_sk create --bundle "$LL_B" "$SK_ID"
+  sk_assert_rc_nonzero "required without stockade-init"
+  sk_assert_grep "$CASE/req.err" 'requires Landlock and .*initPath /nonexistent/stockade-init' "the refusal names the path"
+}
+
+# 7. With the supervisor (the default config) and an allow-list: the init,
 # a host file outside the image and the list, is let run; nothing else is.
 t_supervised() {
   ll_require_landlock 1
@@ -230,4 +264,5 @@ sk_for_runtimes "landlock: exec only beneath exec.allow directories (EACCES, wri
 sk_for_runtimes "landlock: TCP bind/connect only to the profile's ports" t_network
 sk_for_runtimes "landlock: landlockAbi caps the ABI; required is refused at create" t_abi_cap
 sk_for_runtimes "landlock: a seccomp filter without the landlock syscalls: no init (optional), refused (required)" t_seccomp_blocks
+sk_for_runtimes "landlock: stockade-init found beside, in ../libexec/stockade or by initPath; missing" t_init_path
 sk_for_runtimes "landlock: the supervisor lets stockade-init run, allow-list and all" t_supervised
