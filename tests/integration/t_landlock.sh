@@ -212,6 +212,29 @@ t_seccomp_blocks() {
   sk_assert_same "$LL_B/config.json" "$CASE/req.json" "the refused bundle's config.json"
 }
 
+# 5b. What only the init can see: a filter rule with argument conditions
+# (create does not evaluate those) that lets the ABI query through but
+# fails the ruleset itself. required: the init exits 126 before the
+# entrypoint runs; optional: a warning, and the entrypoint runs.
+t_init_fails() {
+  local sc='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO",
+    args: [{index: 2, value: 0, op: "SCMP_CMP_EQ"}]}]}'
+  ll_require_landlock 1
+  ll_init
+  ll_profile lfr ".landlock = \"required\" | .seccomp = $sc"
+  ll_run req lfr 'echo entrypoint-ran'
+  sk_assert_rc 126 "required: the init refuses to start the entrypoint"
+  sk_assert_no_grep "$LL_OUT" entrypoint-ran "the entrypoint did not run"
+  sk_assert_grep "$CASE/run-req.err" 'stockade-init: landlock_create_ruleset: Operation not permitted' "the init says what failed"
+  sk_assert_grep "$CASE/run-req.err" 'stockade-init: landlock is required by the profile and could not be applied' "and that it is required"
+  ll_profile lfo ".seccomp = $sc"
+  ll_run opt lfo 'echo entrypoint-ran; echo "mem-$(probe openrw /proc/self/mem)"'
+  sk_assert_rc 0 "optional: runs"
+  sk_assert_grep "$LL_OUT" '^entrypoint-ran$' "the entrypoint ran"
+  sk_assert_kv "$LL_OUT" openrw OK "unconfined" mem-
+  sk_assert_grep "$CASE/run-opt.err" 'stockade-init: warning: landlock could not be applied' "the warning"
+}
+
 # 6. Where stockade-init is found: beside the binary, else
 # ../libexec/stockade/ (the installed layout), else the config's initPath;
 # nowhere: optional runs without it, required is refused.
@@ -264,5 +287,6 @@ sk_for_runtimes "landlock: exec only beneath exec.allow directories (EACCES, wri
 sk_for_runtimes "landlock: TCP bind/connect only to the profile's ports" t_network
 sk_for_runtimes "landlock: landlockAbi caps the ABI; required is refused at create" t_abi_cap
 sk_for_runtimes "landlock: a seccomp filter without the landlock syscalls: no init (optional), refused (required)" t_seccomp_blocks
+sk_for_runtimes "landlock: the init fails closed when required and it cannot confine (exit 126)" t_init_fails
 sk_for_runtimes "landlock: stockade-init found beside, in ../libexec/stockade or by initPath; missing" t_init_path
 sk_for_runtimes "landlock: the supervisor lets stockade-init run, allow-list and all" t_supervised
