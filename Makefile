@@ -22,6 +22,7 @@
 # Where things are installed. DESTDIR is prepended for packaging.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/stockade
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
@@ -82,7 +83,7 @@ GEN_HDRS := $(B)/seccomp_default.h
 
 .PHONY: all check unit integration demo bench stress install deb lint format clean deps deps-check helpers fuzz fuzz-smoke
 
-all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook
+all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
 # Fail early, with the fix, when a build dependency is missing.
 deps-check:
@@ -115,6 +116,13 @@ $(B)/stockadectl: $(CTL_OBJS) $(B)/libstockade.a
 # nodes where the runtime cannot be replaced.
 $(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# stockade-init runs inside containers (the Landlock layer): static, libc
+# only, no sanitizers (their runtimes need what an image may not have).
+# stockade finds it beside itself or in ../libexec/stockade/.
+$(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
+	@mkdir -p $(B)
+	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(B)/libstockade.a
 	@mkdir -p $(dir $@)
@@ -154,12 +162,15 @@ stress: deps
 	@$(MAKE) --no-print-directory all helpers
 	@B=$(B) scripts/stress.sh
 
-# Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, profiles, the config (kept when present),
+# Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
+# profiles, the config (kept when present),
 # the manual pages (packaging/man/: man5, man8) and stockadectl's bash
 # completion (packaging/bash-completion/).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(B)/stockade-init $(DESTDIR)$(LIBEXECDIR)/
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-complain
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-off
 	ln -sf stockade $(DESTDIR)$(BINDIR)/stockade-learn

@@ -40,16 +40,11 @@
 #include "stockade/fan.h"
 #include "stockade/json.h"
 #include "stockade/lsm.h"
+#include "stockade/landlock.h"
 #include "stockade/profile.h"
 #include "stockade/runtime.h"
 
 /* The build headers are Linux 6.1: what came later is defined here. */
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444 /* the same on every architecture */
-#endif
-#ifndef LANDLOCK_CREATE_RULESET_VERSION
-#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
-#endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -472,8 +467,10 @@ static void check_lsms(struct verify *vr) {
   }
 }
 
-/* Landlock is not used by stockade yet: reported for what it could give. */
-static void check_landlock(struct verify *vr) {
+/* Landlock: the ABI stockade uses (the kernel's, capped by landlockAbi),
+ * whether stockade-init is there to use it, and with --profile what that
+ * profile's containers get. */
+static void check_landlock(struct verify *vr, const char *profile_name) {
   static const char *const what[] = {"",
                                      "file access",
                                      "rename/link across dirs",
@@ -482,20 +479,53 @@ static void check_landlock(struct verify *vr) {
                                      "device ioctl",
                                      "signal and abstract socket scoping",
                                      "audit"};
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  const char *why = NULL;
+  int kabi, abi = landlock_abi(vr->cfg, &kabi, &why);
+  cleanup_free char *init = NULL;
+  cleanup_error struct sk_error *err = NULL;
   char value[24];
   struct vitem *it;
+
   if (abi > 0) {
-    snprintf(value, sizeof(value), "%ld", abi);
-    add(vr, "landlock", V_OK, value, "ABI %ld (newest addition: %s); not used by stockade yet", abi,
-        abi < (long)(sizeof(what) / sizeof(what[0])) ? what[abi] : "newer than this stockade knows");
-    return;
+    snprintf(value, sizeof(value), "%d", abi);
+    it = add(vr, "landlock", V_OK, value, "ABI %d%s (newest addition: %s)", abi,
+             abi < kabi ? " (capped by landlockAbi)" : "",
+             abi < (int)(sizeof(what) / sizeof(what[0])) ? what[abi] : "newer than this stockade knows");
+    if (vr->cfg && landlock_init_path(vr->cfg, &init, &err) < 0) {
+      it->status = V_WARN;
+      lost(it, "no Landlock confinement: stockade-init is missing (profiles with \"landlock\": \"required\" are "
+               "refused)");
+    }
+  } else {
+    it = add(vr, "landlock", V_WARN, "unavailable", "%s", why ? why : "unavailable");
+    lost(it, "no Landlock confinement of writes, execs and TCP ports; profiles with \"landlock\": \"required\" "
+             "are refused");
   }
-  it = add(vr, "landlock", V_WARN, "unavailable", "%s",
-           errno == EOPNOTSUPP ? "built in but not active (not in lsm= at boot)"
-           : errno == ENOSYS   ? "not built into this kernel"
-                               : strerror(errno));
-  lost(it, "nothing stockade enforces today");
+  if (profile_name && vr->cfg) {
+    cleanup_profile struct profile *p = NULL;
+    struct landlock_report r;
+    cleanup_error struct sk_error *perr = NULL;
+    int lr = strchr(profile_name, '/') || strstr(profile_name, ".json")
+                 ? profile_load_file(profile_name, &p, &perr)
+                 : profile_load_named(vr->cfg->profile_dir, profile_name, &p, &perr);
+    if (lr < 0) {
+      add(vr, "landlock-profile", V_FAIL, profile_name, "%s", perr->msg);
+      return;
+    }
+    landlock_describe(p, abi, &r);
+    if (p->landlock == PROFILE_NEED_OFF) {
+      add(vr, "landlock-profile", V_OK, "off", "profile \"%s\": \"landlock\": \"off\"", p->name);
+      return;
+    }
+    it = add(vr, "landlock-profile", V_OK, r.applied[0] ? r.applied : "none", "profile \"%s\" (%s) gets %s%s%s",
+             p->name, profile_need_name(p->landlock), r.applied[0] ? r.applied : "nothing",
+             r.missing[0] ? "; not on this host: " : "", r.missing);
+    if (r.missing[0]) {
+      it->status = r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? V_FAIL : V_WARN;
+      lost(it, r.blocking && p->landlock == PROFILE_NEED_REQUIRED ? "its containers are refused"
+                                                                  : "what this ABI lacks is not enforced");
+    }
+  }
 }
 
 /* LSM layer: what containers under one profile get here (--profile). A
@@ -622,7 +652,8 @@ int ctl_verify(int argc, char **argv) {
              "  is lost where it cannot; exit 0 when nothing fails, 1 otherwise. Run it as root, with\n"
              "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n"
              "  --profile: also which LSM layer (AppArmor, SELinux, none) that profile's containers get\n"
-             "  here, and whether its \"lsm\": \"required\" makes enforce mode refuse them.\n");
+             "  here, and whether its \"lsm\": \"required\" makes enforce mode refuse them; and what\n"
+             "  it gets from Landlock here.\n");
       return 0;
     } else {
       return CTL_EXIT_BADINPUT;
@@ -649,7 +680,7 @@ int ctl_verify(int argc, char **argv) {
   check_memfd(&vr);
   check_runtime(&vr);
   check_lsms(&vr);
-  check_landlock(&vr);
+  check_landlock(&vr, profile);
   if (profile)
     check_lsm_layer(&vr, profile);
   check_cgroup(&vr);

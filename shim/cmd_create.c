@@ -12,6 +12,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
 #include "stockade/harden.h"
+#include "stockade/landlock.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/lsm.h"
@@ -147,6 +148,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
+  dev_t init_dev = 0;
+  ino_t init_ino = 0;
 
   if (ctx->cli.id == NULL)
     return sk_error_set(err, 0, "%s: missing the container id; usage: stockade %s [flags] ID", ctx->cli.cmd,
@@ -192,6 +195,15 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * it only reports on, unless another agent holds the spec's listener
    * (refused in enforce mode above; left alone in complain mode). */
   supervise = mode == SK_MODE_ENFORCE || json_get_path(spec, "linux", "seccomp", "listenerPath", NULL) == NULL;
+  /* The node's config may turn the supervisor off (docs/operations.md). */
+  if (!ctx->cfg->supervisor && mode != SK_MODE_LEARN) {
+    if (supervise)
+      log_msg(LOG_WARNING,
+              "container \"%s\": no supervisor (%s sets \"supervisor\": false): execs are not judged, drift is not "
+              "detected",
+              ctx->cli.id, ctx->cfg->path);
+    supervise = false;
+  }
   if (!supervise && mode == SK_MODE_LEARN)
     return sk_error_set(err, 0,
                         "%s: cannot learn container \"%s\": linux.seccomp.listenerPath belongs to another agent, "
@@ -202,6 +214,9 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
             ctx->cli.id);
   if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
     return sk_error_wrap(err, "%s", specfile);
+  /* Landlock (enforce only: it changes what the workload can do). */
+  if (mode == SK_MODE_ENFORCE && landlock_create(ctx, spec, p, &init_dev, &init_ino, err) < 0)
+    return -1;
   if (mode == SK_MODE_LEARN) {
     /* Syscalls earlier runs of this profile recorded are allowed without a
      * round trip: each learning run is cheaper than the last. */
@@ -244,6 +259,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .state_dir = dir,
         .spec = spec,
         .runtime_root = (char *)ctx->cli.root,
+        .init_dev = init_dev,
+        .init_ino = init_ino,
     };
     pid_t sup_pid;
     if (sup_spawn(&sc, &sup_pid, err) < 0) {

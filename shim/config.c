@@ -44,6 +44,7 @@ void config_free(struct sk_config *c) {
   free(c->state_dir);
   free(c->event_file);
   free(c->syslog);
+  free(c->init_path);
   for (size_t i = 0; i < c->n_block_hashes; i++)
     free(c->block_hashes[i]);
   free(c->block_hashes);
@@ -94,9 +95,9 @@ static int number_field(const char *path, const struct json *doc, const char *fi
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir", "defaultProfile",  "defaultMode",
-                                      "stateDir",  "eventFile",  "annotationModes", "blockHashes",
-                                      "eventRate", "eventBurst", "syslog",          NULL};
+  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
+                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
+                                      "syslog",    "initPath",        "landlockAbi",    "supervisor",  NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -113,7 +114,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     if (known[k] == NULL)
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
-                          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst or syslog",
+                          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
+                          "landlockAbi or supervisor",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -131,6 +133,28 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     goto fail;
   if (json_get(doc, "syslog") && abs_path_field(path, doc, "syslog", NULL, &c->syslog, err) < 0)
     goto fail;
+  if (json_get(doc, "initPath") && abs_path_field(path, doc, "initPath", NULL, &c->init_path, err) < 0)
+    goto fail;
+  c->landlock_abi = -1;
+  v = json_get(doc, "landlockAbi");
+  if (v) {
+    uint64_t n;
+    if (!json_uint64(v, &n) || n > 1000) {
+      field_error(err, path, v, "landlockAbi",
+                  "must be a whole number: the highest Landlock ABI to use (0 turns Landlock off on this node)");
+      goto fail;
+    }
+    c->landlock_abi = (int)n;
+  }
+  c->supervisor = true;
+  v = json_get(doc, "supervisor");
+  if (v) {
+    if (!json_is(v, JSON_TRUE) && !json_is(v, JSON_FALSE)) {
+      field_error(err, path, v, "supervisor", "must be true or false");
+      goto fail;
+    }
+    c->supervisor = json_is(v, JSON_TRUE);
+  }
 
   v = json_get(doc, "defaultProfile");
   if (v && (!json_is(v, JSON_STRING) || v->str[0] == '\0')) {

@@ -34,6 +34,13 @@ struct sk_config {
   /* Modes a workload may pick with the stockade.io/mode annotation.
    * "enforce" is always allowed: it can only tighten. */
   bool annotation_mode[SK_N_MODES];
+  /* Landlock layer (docs/security.md). */
+  char *init_path;  /* "initPath": stockade-init; NULL: found beside the binary */
+  int landlock_abi; /* "landlockAbi": the highest ABI used (0: none); -1: the kernel's */
+  /* "supervisor": false runs enforce mode without the supervisor (no
+   * exec decisions, no drift detection): for hosts that cannot run it
+   * and for testing the other layers alone. Default true. */
+  bool supervisor;
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */

@@ -40,6 +40,10 @@ struct sup_ctx {
   const struct json *spec; /* the spec as it will run (annotations for events) */
   struct timespec started; /* CLOCK_REALTIME when supervision began */
   char *runtime_root;      /* the runtime's --root (or its default) */
+  /* stockade-init on the host (0, 0: not used): the one file outside
+   * the image the container may run, recognised by device and inode. */
+  dev_t init_dev;
+  ino_t init_ino;
 
   /* Inside the supervisor. */
   struct fan *fan;         /* fanotify, opened before fork so failure is reported */
@@ -106,5 +110,9 @@ void sup_note(struct sup_ctx *ctx, const char *what, const char *message);
  * argv NULL, the argv remembered for pid (if any) is used. */
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken);
+
+/* Is fd (open or O_PATH) the host's stockade-init that create mounted
+ * into this container? (shim/supervisor/init_exec.c) */
+bool sup_is_init(const struct sup_ctx *ctx, int fd);
 
 #endif

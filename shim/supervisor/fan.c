@@ -26,6 +26,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
+#include "stockade/landlock.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
@@ -458,7 +459,11 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
 
   memset(&d, 0, sizeof(d));
   f->stats.events++;
-  if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
+  if (sup_is_init(ctx, m->fd)) {
+    d.kind = DECIDE_ALLOW; /* stockade-init, the host's file (init_exec.c) */
+    d.type = "exec";
+    fact.path = SK_INIT_DEST;
+  } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
     decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
   } else {
     /* Fail closed: a file we cannot examine is not let run in enforce mode. */

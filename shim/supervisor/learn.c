@@ -1568,7 +1568,21 @@ static struct json *names_json(const char *const *names) {
  *               clone without namespace flags, clone3 -> ENOSYS]} */
 static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, struct json **out,
                          struct sk_error **err) {
-  static const char *const always[] = {"execve", "execveat", NULL};
+  /* execve: every program starts with one. The rest are stockade-init's
+   * (the Landlock layer, enforce mode only, so never recorded): without
+   * them a learned profile would leave its containers unconfined, or
+   * refused when "landlock" is "required". */
+  static const char *const always[] = {"execve",
+                                       "execveat",
+                                       "landlock_create_ruleset",
+                                       "landlock_add_rule",
+                                       "landlock_restrict_self",
+                                       "openat",
+                                       "newfstatat",
+                                       "fstat",
+                                       "getdents64",
+                                       "prctl",
+                                       NULL};
   static const char *const clone_names[] = {"clone", NULL};
   static const char *const clone3_names[] = {"clone3", NULL};
   cleanup_json struct json *doc = json_new(JSON_OBJECT);
@@ -1595,7 +1609,6 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
     if (added < 0 || (added > 0 && strset_add(&s->baseline, learn_runtime_baseline[i]) < 0))
       goto oom;
   }
-  /* The container's first program starts with an execve, every other one too. */
   for (i = 0; always[i]; i++)
     if (on_any_arch(s, always[i]) && strset_add(&s->allow, always[i]) < 0)
       goto oom;

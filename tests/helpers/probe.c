@@ -23,6 +23,11 @@
  *                         name of the failed execve
  *   probe copy SRC DST    copy SRC to DST with mode 0755: copy=OK or errno name
  *   probe bind PORT       bind a TCP socket to 0.0.0.0:PORT: bind=OK or errno
+ *   probe connect PORT    TCP connect to 127.0.0.1:PORT: connect=OK or errno
+ *   probe listen PORT     listen on 127.0.0.1:PORT (listen=OK or errno), then
+ *                         accept and close connections until killed
+ *   probe openrw PATH     open an existing PATH for writing, no create, no
+ *                         truncate (/proc/self/mem): openrw=OK or errno
  *
  * Exit status: 0 when the probe ran (whatever it found; a denied syscall is a
  * finding, not an error), 1 when the probe itself could not work (cannot read
@@ -111,6 +116,12 @@ static const char *errno_name(int e) {
     return "EKEYREVOKED";
   case EDQUOT:
     return "EDQUOT";
+  case ECONNREFUSED:
+    return "ECONNREFUSED";
+  case ETIMEDOUT:
+    return "ETIMEDOUT";
+  case ENETUNREACH:
+    return "ENETUNREACH";
   default: {
     static char buf[32];
     snprintf(buf, sizeof buf, "E%d", e);
@@ -343,8 +354,84 @@ static int do_bind(const char *port_s) {
   return 0;
 }
 
+static int parse_port(const char *port_s, const char *what, unsigned short *out) {
+  char *end;
+  long port = strtol(port_s, &end, 10);
+  if (*port_s == '\0' || *end != '\0' || port < 0 || port > 65535) {
+    fprintf(stderr, "probe: %s: bad port \"%s\"\n", what, port_s);
+    return 2;
+  }
+  *out = (unsigned short)port;
+  return 0;
+}
+
+static void loopback(struct sockaddr_in *sa, unsigned short port) {
+  memset(sa, 0, sizeof(*sa));
+  sa->sin_family = AF_INET;
+  sa->sin_port = htons(port);
+  sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+static int do_connect(const char *port_s) {
+  struct sockaddr_in sa;
+  unsigned short port;
+  int fd, e = 0;
+  if (parse_port(port_s, "connect", &port))
+    return 2;
+  fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    printf("connect=%s\n", errno_name(errno));
+    return 0;
+  }
+  loopback(&sa, port);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+    e = errno;
+  close(fd);
+  printf("connect=%s\n", errno_name(e));
+  return 0;
+}
+
+static int do_listen(const char *port_s) {
+  struct sockaddr_in sa;
+  unsigned short port;
+  int fd, one = 1;
+  if (parse_port(port_s, "listen", &port))
+    return 2;
+  fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    printf("listen=%s\n", errno_name(errno));
+    return 0;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  loopback(&sa, port);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
+    printf("listen=%s\n", errno_name(errno));
+    close(fd);
+    return 0;
+  }
+  printf("listen=OK\n");
+  fflush(stdout);
+  for (;;) {
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0)
+      close(c);
+    else if (errno != EINTR && errno != ECONNABORTED)
+      return 1;
+  }
+}
+
+static int do_openrw(const char *path) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int e = fd < 0 ? errno : 0;
+  if (fd >= 0)
+    close(fd);
+  printf("openrw=%s\n", errno_name(e));
+  return 0;
+}
+
 static int usage(void) {
-  fprintf(stderr, "usage: probe [status|syscalls|all|write PATH|exec PATH [ARG...]|copy SRC DST|bind PORT]\n");
+  fprintf(stderr, "usage: probe [status|syscalls|all|write PATH|exec PATH [ARG...]|copy SRC DST|bind PORT|connect "
+                  "PORT|listen PORT|openrw PATH]\n");
   return 2;
 }
 
@@ -368,6 +455,12 @@ int main(int argc, char **argv) {
     rc = do_exec(argv + 2);
   else if (strcmp(cmd, "bind") == 0 && argc == 3)
     rc = do_bind(argv[2]);
+  else if (strcmp(cmd, "connect") == 0 && argc == 3)
+    rc = do_connect(argv[2]);
+  else if (strcmp(cmd, "listen") == 0 && argc == 3)
+    rc = do_listen(argv[2]);
+  else if (strcmp(cmd, "openrw") == 0 && argc == 3)
+    rc = do_openrw(argv[2]);
   else
     return usage();
   fflush(stdout);

@@ -205,7 +205,9 @@ t_fileless() {
 t_race() {
   local b o v n_fan n_sec
   sv_init
-  sv_profile race '.exec = {allow: ["/bin/*", "/opt/race/g"]}'
+  # Landlock off: its exec rules (beneath /bin and /opt/race) would stop
+  # nothing here, but the case is about the supervisor's own decision.
+  sv_profile race '.landlock = "off" | .exec = {allow: ["/bin/*", "/opt/race/g"]}'
   b=$(sv_bundle b race "$(jq -nc --arg n "$SV_RACE_N" '["exectest", "race", $n, "/opt/race/g", "/opt/race/b", "/tmp/race.marker"]')") ||
     sk_fail "bundle"
   # GOOD and BAD differ in one byte, so every read of the buffer is one of
@@ -263,7 +265,9 @@ echo done=1; exec sleep 300')") || sk_fail "bundle"
   bb=$(sha256sum <"$SK_BUSYBOX" | cut -d' ' -f1)
   blk1=$(sha256sum <"$b/rootfs/opt/allowed/blocked" | cut -d' ' -f1)
   blk2=$(sha256sum <"$b/rootfs/opt/allowed/blocked2" | cut -d' ' -f1)
-  sv_profile allow '.exec = {allow: [{path: "/bin/busybox", sha256: $bb}, "/bin/sh", "/bin/probe", "/bin/exectest",
+  # Landlock off: it would deny /opt/tools/* (beneath no exec.allow
+  # directory) itself, with EACCES, before the supervisor is asked.
+  sv_profile allow '.landlock = "off" | .exec = {allow: [{path: "/bin/busybox", sha256: $bb}, "/bin/sh", "/bin/probe", "/bin/exectest",
       "/bin/sktrue", "/bin/sleep", "/opt/allowed/*", {path: "/opt/tools/wrong", sha256: $bb}]} | .blockHashes = [$blk]' \
     --arg bb "$bb" --arg blk "$blk1"
   sk_config_edit '.blockHashes = [$h]' --arg h "$blk2"

@@ -358,9 +358,34 @@ static void test_config_load_file(void **state) {
   assert_int_equal(rmdir(dir), 0);
 }
 
+/* The Landlock layer's fields: initPath, landlockAbi, supervisor. */
+static void test_landlock_fields(void **state) {
+  cleanup_config struct sk_config *d = parse_ok("{\"runtime\": \"/usr/sbin/runc\"}");
+  cleanup_config struct sk_config *c = parse_ok("{\"runtime\": \"/usr/sbin/runc\", \"initPath\": \"/opt/si\", "
+                                                "\"landlockAbi\": 3, \"supervisor\": false}");
+  char *m;
+  (void)state;
+  assert_null(d->init_path);
+  assert_int_equal(d->landlock_abi, -1);
+  assert_true(d->supervisor);
+  assert_string_equal(c->init_path, "/opt/si");
+  assert_int_equal(c->landlock_abi, 3);
+  assert_false(c->supervisor);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"initPath\": \"si\"}");
+  assert_contains(m, CFG_PATH ":1:43: initPath: must be an absolute path");
+  free(m);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\",\n \"landlockAbi\": -1}");
+  assert_contains(m, CFG_PATH ":2:17: landlockAbi: must be a whole number");
+  free(m);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"supervisor\": \"no\"}");
+  assert_contains(m, "supervisor: must be true or false");
+  free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_landlock_fields),
       cmocka_unit_test(test_every_field),
       cmocka_unit_test(test_default_mode_values),
       cmocka_unit_test(test_runtime_required),
