@@ -76,11 +76,14 @@ deb_expected() {
   {
     for d in etc etc/stockade etc/stockade/profiles etc/stockade/profiles/seccomp usr usr/bin usr/share \
       usr/share/bash-completion usr/share/bash-completion/completions usr/share/doc usr/share/doc/stockade \
-      usr/share/doc/stockade/examples usr/share/man usr/share/man/man5 usr/share/man/man8 var var/log var/log/stockade; do
+      usr/share/doc/stockade/examples usr/share/man usr/share/man/man5 usr/share/man/man8 usr/libexec usr/libexec/stockade \
+      var var/log var/log/stockade; do
       echo "drwxr-xr-x root:root $d"
     done
     echo "-rwxr-xr-x root:root usr/bin/stockade"
     echo "-rwxr-xr-x root:root usr/bin/stockadectl"
+    echo "-rwxr-xr-x root:root usr/bin/stockade-hook"
+    echo "-rwxr-xr-x root:root usr/libexec/stockade/stockade-init"
     for p in stockade-complain stockade-learn stockade-off; do
       echo "lrwxrwxrwx root:root usr/bin/$p -> stockade"
     done
@@ -93,7 +96,8 @@ deb_expected() {
     done
     echo "-rw-r--r-- root:root usr/share/bash-completion/completions/stockadectl"
     for f in README.md.gz changelog.gz copyright operations.md.gz security.md.gz \
-      examples/10-stockade.conf examples/runtimeclass.yaml examples/stockade.toml; do
+      examples/10-stockade.conf examples/runtimeclass.yaml examples/stockade.toml \
+      examples/stockade-createRuntime.json examples/stockade-poststop.json; do
       echo "-rw-r--r-- root:root usr/share/doc/stockade/$f"
     done
   } | sort
