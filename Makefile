@@ -111,7 +111,19 @@ $(B)/tests/%: tests/unit/%.c $(B)/libstockade.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libstockade.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
-# Static helper programs that run inside test containers.
+# A test build of stockade, never installed: shim/supervisor/sup.c again
+# with -DSTOCKADE_TEST_HOOKS, whose supervisor, on SIGUSR2, makes a syscall
+# its own filter forbids (tests/integration/t_confine.sh watches the filter
+# kill it). The other objects are the production ones.
+$(B)/th/shim/supervisor/sup.o: shim/supervisor/sup.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSTOCKADE_TEST_HOOKS -c -o $@ $<
+
+$(B)/stockade-testhooks: $(B)/shim/main.o $(B)/th/shim/supervisor/sup.o $(B)/libstockade.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Static helper programs that run inside test containers (and subreaper,
+# which the tests run on the host).
 $(B)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
@@ -121,7 +133,7 @@ helpers: $(HELPER_BINS)
 unit: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-integration: all helpers
+integration: all helpers $(B)/stockade-testhooks
 	@B=$(B) tests/integration/run.sh
 
 # Every suite runs even when one fails, so one report shows everything.

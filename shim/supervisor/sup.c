@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/confine.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
@@ -355,21 +356,72 @@ static void stop_message(struct sup_ctx *ctx, char *msg, size_t size) {
            ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied);
 }
 
-static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
+/* Tell `stockade create` how the start went: "ok", or why not. The pipe
+ * is create's; closing it ends create's wait. */
+static void report_start(int *report, const char *what) {
+  char line[600];
+  int n = snprintf(line, sizeof(line), "%d\n%s", (int)getpid(), what);
+  if (*report < 0)
+    return;
+  if (n < 0 || (size_t)n >= sizeof(line) || write(*report, line, (size_t)n) != n)
+    log_msg(LOG_WARNING, "cannot tell stockade create how the supervisor started");
+  close(*report);
+  *report = -1;
+}
+
+#ifdef STOCKADE_TEST_HOOKS
+/* Test builds only (make: $(B)/stockade-testhooks; never installed): on
+ * SIGUSR2 the supervisor makes a syscall its own filter forbids, so a test
+ * can watch the filter kill it. The production build has no SIGUSR2 in its
+ * signalfd and no code here. */
+static void test_hook_forbidden(struct sup_ctx *ctx) {
+  static char *const argv[] = {"/bin/true", NULL};
+  log_msg(LOG_WARNING, "container \"%s\": test hook: the supervisor calls execve, which its filter forbids", ctx->id);
+  execve(argv[0], argv, argv + 1);
+  log_msg(LOG_ERROR, "container \"%s\": test hook: execve returned: %s", ctx->id, strerror(errno));
+}
+#endif
+
+/* A signal arrived: true when it ends the supervisor. */
+static bool on_signal(struct sup_ctx *ctx, int sfd) {
+  struct signalfd_siginfo si;
+  ssize_t r;
+  (void)ctx;
+  do
+    r = read(sfd, &si, sizeof(si));
+  while (r < 0 && errno == EINTR);
+  if (r != (ssize_t)sizeof(si))
+    return r < 0 && errno == EAGAIN ? false : true;
+#ifdef STOCKADE_TEST_HOOKS
+  if (si.ssi_signo == SIGUSR2) {
+    test_hook_forbidden(ctx);
+    return false;
+  }
+#endif
+  return true;
+}
+
+static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
   char msg[160];
+  cleanup_error struct sk_error *cerr = NULL;
 
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGHUP);
+#ifdef STOCKADE_TEST_HOOKS
+  sigaddset(&mask, SIGUSR2);
+#endif
   sigprocmask(SIG_BLOCK, &mask, NULL);
   sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   l.ep = epoll_create1(EPOLL_CLOEXEC);
-  if (l.ep < 0 || sfd < 0)
+  if (l.ep < 0 || sfd < 0) {
+    report_start(&report, "error: cannot create its epoll or signalfd");
     return 1;
+  }
   event_limiter_init(&ctx->limiter, ctx->cfg->event_rate, ctx->cfg->event_burst);
   add_fd(&l, lfd, TAG_LISTEN);
   add_fd(&l, fan_fd(ctx->fan), TAG_FAN);
@@ -378,6 +430,16 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
     add_fd(&l, runtime_pidfd, TAG_RUNTIME);
   else
     l.runtime_done = true;
+  /* Everything opened once is open: from here on, only the loop's
+   * syscalls and capabilities (shim/supervisor/confine.c). */
+  if (confine_self(&cerr) < 0) {
+    char why[512];
+    snprintf(why, sizeof(why), "error: cannot confine itself: %s", cerr->msg);
+    log_msg(LOG_ERROR, "container \"%s\": the supervisor %s", ctx->id, why + 7);
+    report_start(&report, why);
+    return 1;
+  }
+  report_start(&report, "ok");
   snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s)",
            profile_action_name(ctx->profile->action));
   sup_note(ctx, "started", msg);
@@ -429,7 +491,9 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
         epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
         break;
       case TAG_SIGNAL:
-        goto out;
+        if (on_signal(ctx, fd))
+          goto out;
+        break;
       }
     }
   }
@@ -520,7 +584,8 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   cleanup_close int self_pidfd = -1;
   int p[2];
   pid_t a, sup = 0;
-  char buf[32];
+  char buf[700], *nl;
+  size_t len;
   ssize_t r;
   int status;
 
@@ -562,20 +627,16 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
     b = fork();
     if (b < 0)
       _exit(1);
-    if (b > 0) {
-      char out[32];
-      int n = snprintf(out, sizeof(out), "%d", (int)b);
-      if (write(p[1], out, (size_t)n) != n)
-        _exit(1);
+    if (b > 0)
       _exit(0);
-    }
     {
-      int keep[3] = {lfd, self_pidfd, fan_fd(ctx->fan)};
-      close(p[1]);
+      /* p[1] stays open until the supervisor has confined itself: create
+       * reads its "ok" (or why not) after the pid, up to end of file. */
+      int keep[4] = {lfd, self_pidfd, fan_fd(ctx->fan), p[1]};
       if (chdir("/") < 0)
         _exit(1);
       prctl(PR_SET_NAME, "stockade-sup");
-      close_others(keep, 3);
+      close_others(keep, 4);
       {
         /* Its stderr is /dev/null: what goes wrong is written beside its
          * state, in runc's JSON log format, and as events. */
@@ -583,20 +644,38 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
         snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
         log_init(logf, "json", false);
       }
-      _exit(sup_main(ctx, lfd, self_pidfd));
+      _exit(sup_main(ctx, lfd, self_pidfd, p[1]));
     }
   }
   close(p[1]);
   while (waitpid(a, &status, 0) < 0 && errno == EINTR)
     ;
-  do
-    r = read(p[0], buf, sizeof(buf) - 1);
-  while (r < 0 && errno == EINTR);
+  /* "<pid>\n" and then "ok" or "error: why" from the supervisor (the
+   * first child only forks it and exits), then end of file when it closes
+   * its end. */
+  len = 0;
+  for (;;) {
+    r = read(p[0], buf + len, sizeof(buf) - 1 - len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    len += (size_t)r;
+    if (len == sizeof(buf) - 1)
+      break;
+  }
   close(p[0]);
-  if (r <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  buf[len] = '\0';
+  nl = strchr(buf, '\n');
+  if (nl == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return sk_error_set(err, 0, "the supervisor did not start");
-  buf[r] = '\0';
   sup = (pid_t)atoi(buf);
+  if (strcmp(nl + 1, "ok") != 0) {
+    if (sup > 0)
+      kill(sup, SIGKILL);
+    return sk_error_set(err, 0, "the supervisor did not start: %s",
+                        strncmp(nl + 1, "error: ", 7) == 0 ? nl + 8 : "it ended before confining itself");
+  }
   {
     char txt[32];
     int n = snprintf(txt, sizeof(txt), "%d\n", (int)sup);
