@@ -36,8 +36,7 @@ extern const char *const confine_syscalls_conditional[];
 extern const size_t confine_n_syscalls_conditional;
 
 struct confine_opts {
-  pid_t self;    /* the supervisor's pid: tgkill (abort) only to itself */
-  bool valgrind; /* also what valgrind's core needs (the process runs under it) */
+  pid_t self; /* the supervisor's pid: tgkill (abort) only to itself */
 };
 
 /* Build the supervisor's filter (not loaded). *out is the caller's to
@@ -47,8 +46,9 @@ int confine_filter(const struct confine_opts *o, scmp_filter_ctx *out, struct sk
 /* Cut this process's capabilities to confine_caps[] (every set). */
 int confine_caps_apply(struct sk_error **err);
 
-/* Everything: capabilities, no_new_privs, the filter loaded. Irreversible;
- * on failure the process may be half confined and must not go on. */
+/* Everything: capabilities, no_new_privs, the filter loaded (not under
+ * valgrind, which cannot load one). Irreversible; on failure the process
+ * may be half confined and must not go on. */
 int confine_self(struct sk_error **err);
 
 /* Is this process running under valgrind? (A client request: false on a

@@ -123,20 +123,31 @@ static bool covered(const struct mount_table *t, size_t i) {
 }
 
 /* The mount point inside the container's root, O_PATH (no open event, no
- * device opened). openat2 RESOLVE_IN_ROOT keeps the container's symlinks
- * (a mount target that is a link to a host path) inside its root. There is
- * no fallback: a walk through /proc/<pid>/root would resolve an absolute
- * link against the supervisor's root, the host's; without openat2 (before
- * Linux 5.6, which stockadectl verify reports) marking fails, and with it
- * the container's first exec in enforce mode. */
-static int open_mountpoint(int rootfd, const char *mountpoint) {
+ * device opened, nothing read). openat2 RESOLVE_IN_ROOT keeps the
+ * container's symlinks (a mount target that is a link to a host path)
+ * inside its root. Without openat2 (before Linux 5.6, or under valgrind,
+ * which does not emulate it) the path goes through /proc/<pid>/root, where
+ * an absolute link resolves against the host's root: the mount id check in
+ * mark_one then refuses whatever mount that reaches, as it is not the
+ * container's (mount ids are unique across namespaces). */
+static int open_mountpoint(int rootfd, pid_t pid, const char *mountpoint) {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  return (int)syscall(SYS_openat2, rootfd, mountpoint, &how, sizeof(how));
+  char path[PATH_MAX];
+  int fd;
+
+  fd = (int)syscall(SYS_openat2, rootfd, mountpoint, &how, sizeof(how));
+  if (fd >= 0 || errno != ENOSYS)
+    return fd;
+  if (snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, mountpoint) >= (int)sizeof(path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return open(path, O_PATH | O_CLOEXEC);
 }
 
 /* Mark mount i of t. 0: marked; 1: skipped by design (why says why); -1:
  * failed (why says why). */
-static int mark_one(struct fan *f, int rootfd, const struct mount_table *t, size_t i, char *why,
+static int mark_one(struct fan *f, int rootfd, pid_t pid, const struct mount_table *t, size_t i, char *why,
                     size_t size) {
   const struct mount_entry *m = &t->v[i];
   cleanup_close int fd = -1;
@@ -151,7 +162,7 @@ static int mark_one(struct fan *f, int rootfd, const struct mount_table *t, size
     snprintf(why, size, "proc: the kernel allows no permission events there, and it holds no programs");
     return 1;
   }
-  fd = open_mountpoint(rootfd, m->mountpoint);
+  fd = open_mountpoint(rootfd, pid, m->mountpoint);
   if (fd < 0) {
     e = errno;
     if ((e == ENOENT || e == ENOTDIR) && covered(t, i)) {
@@ -232,7 +243,7 @@ int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
   for (i = 0; i < t.n; i++) {
     const struct mount_entry *m = &t.v[i];
     char why[256];
-    int r = mark_one(f, rootfd, &t, i, why, sizeof(why));
+    int r = mark_one(f, rootfd, pid, &t, i, why, sizeof(why));
 
     if (r < 0 && mounts_pseudo_fs(m->fstype)) {
       log_msg(LOG_DEBUG, "fanotify: mount %d %s (%s) not marked: %s; no program can be there", m->id, m->mountpoint,

@@ -263,6 +263,9 @@ struct loop {
   int n_notify;
   bool runtime_done;
   bool init_gone;
+  /* Without pidfds (pidfd_open is Linux 5.3; valgrind 3.19 does not
+   * emulate it): these pids are looked at in /proc once a second. */
+  pid_t runtime_poll, init_poll;
   bool connected;
 };
 
@@ -324,6 +327,8 @@ static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
     ctx->init_pidfd = pidfd_open((pid_t)pid, 0);
     if (ctx->init_pidfd >= 0)
       add_fd(l, ctx->init_pidfd, TAG_INIT);
+    else if (errno == ENOSYS)
+      l->init_poll = (pid_t)pid;
   }
   return;
 close_fds:
@@ -401,7 +406,24 @@ static bool on_signal(struct sup_ctx *ctx, int sfd) {
   return true;
 }
 
-static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, int report) {
+/* A pid polled for lack of a pidfd: gone, or a zombie waiting for its reaper. */
+static bool pid_gone(pid_t pid) {
+  char p[64], buf[256], *rp;
+  cleanup_close int fd = -1;
+  ssize_t n;
+  snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+  fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return true;
+  buf[n] = '\0';
+  rp = strrchr(buf, ')');
+  return rp == NULL || rp[1] == '\0' || rp[2] == 'Z';
+}
+
+static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runtime_pid, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
@@ -428,6 +450,8 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, int report)
   add_fd(&l, sfd, TAG_SIGNAL);
   if (runtime_pidfd >= 0)
     add_fd(&l, runtime_pidfd, TAG_RUNTIME);
+  else if (runtime_pid > 0)
+    l.runtime_poll = runtime_pid;
   else
     l.runtime_done = true;
   /* Everything opened once is open: from here on, only the loop's
@@ -455,7 +479,17 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, int report)
     if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
       break;
     learn_save(ctx, false);
-    n = epoll_wait(l.ep, evs, 16, ctx->learn ? 1000 : -1);
+    if (l.runtime_poll && pid_gone(l.runtime_poll)) {
+      l.runtime_done = true;
+      l.runtime_poll = 0;
+      continue;
+    }
+    if (l.init_poll && pid_gone(l.init_poll)) {
+      l.init_gone = true;
+      l.init_poll = 0;
+      continue;
+    }
+    n = epoll_wait(l.ep, evs, 16, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -582,6 +616,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   cleanup_free char *pidfile = NULL;
   cleanup_close int lfd = -1;
   cleanup_close int self_pidfd = -1;
+  pid_t self;
   int p[2];
   pid_t a, sup = 0;
   char buf[700], *nl;
@@ -607,6 +642,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   /* This process becomes the runtime (execv keeps the pid): its pidfd
    * tells the supervisor when the runtime's command is over. */
   self_pidfd = pidfd_open(getpid(), 0);
+  self = getpid();
   /* File systems stamp ctime from the coarse clock, up to a tick behind
    * CLOCK_REALTIME: a file written just after this must not look older. */
   clock_gettime(CLOCK_REALTIME_COARSE, &ctx->started);
@@ -644,7 +680,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
         snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
         log_init(logf, "json", false);
       }
-      _exit(sup_main(ctx, lfd, self_pidfd, p[1]));
+      _exit(sup_main(ctx, lfd, self_pidfd, self_pidfd < 0 ? self : 0, p[1]));
     }
   }
   close(p[1]);
