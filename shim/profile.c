@@ -741,9 +741,7 @@ static int parse_need(const struct parse_ctx *c, const struct json *v, const cha
   return perr(c, v, field, "\"%s\" is not a setting; " NEED_EXPECTED, v->str);
 }
 
-static int cmp_u16(const void *a, const void *b) {
-  return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
+static int cmp_u16(const void *a, const void *b) { return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b; }
 
 /* "bind" or "connect": an array of TCP ports, stored sorted and unique. */
 static int parse_ports(const struct parse_ctx *c, const struct json *v, const char *field, uint16_t **out,

@@ -52,8 +52,8 @@ const size_t confine_n_caps = sizeof(confine_caps) / sizeof(confine_caps[0]);
 /* The event loop's syscalls, by what needs them. */
 const char *const confine_syscalls[] = {
     /* the loop: epoll over the socket, listeners, fanotify, pidfds, signalfd */
-    "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "accept4", "recvmsg", "recvfrom", "poll", "ppoll",
-    "read", "readv", "write", "writev", "pread64", "lseek", "close",
+    "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "accept4", "recvmsg", "recvfrom", "poll", "ppoll", "read",
+    "readv", "write", "writev", "pread64", "lseek", "close",
     /* seccomp notifications: the target's memory (path, argv, arguments) */
     "process_vm_readv",
     /* files: /proc/<pid>/..., the container's files through openat2
@@ -71,8 +71,8 @@ const char *const confine_syscalls[] = {
     "brk", "munmap", "mremap", "madvise",
     /* time, ids, randomness (mkostemp's names) */
     "clock_gettime", "gettimeofday", "time", "getpid", "gettid", "getrandom",
-    /* signals and the end */
-    "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "futex", "exit", "exit_group"};
+    /* signals and the end (sigaltstack: the sanitizers, at exit) */
+    "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall", "futex", "exit", "exit_group"};
 const size_t confine_n_syscalls = sizeof(confine_syscalls) / sizeof(confine_syscalls[0]);
 
 const char *const confine_syscalls_conditional[] = {"ioctl", "socket", "mmap", "mprotect", "tgkill"};
@@ -149,7 +149,8 @@ int confine_caps_apply(struct sk_error **err) {
   capng_clear(CAPNG_SELECT_ALL);
   for (i = 0; i < confine_n_caps; i++)
     if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, (unsigned)confine_caps[i]) < 0)
-      return sk_error_set(err, EINVAL, "supervisor capabilities: cannot keep %s", capng_capability_to_name(confine_caps[i]));
+      return sk_error_set(err, EINVAL, "supervisor capabilities: cannot keep %s",
+                          capng_capability_to_name(confine_caps[i]));
   /* Bounding and ambient too: nothing dropped here can come back. */
   if (capng_apply(CAPNG_SELECT_ALL) < 0)
     return sk_error_set(err, errno ? errno : EPERM, "supervisor capabilities: cannot drop the others");

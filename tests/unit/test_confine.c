@@ -47,16 +47,60 @@ static bool listed(const char *name) {
  * mounts and namespaces, file handles (open_by_handle_at escapes a mount
  * namespace), kernel code and bpf, writing another process's memory,
  * taking fds from others, changing ids or capabilities, new filters. */
-static const char *const forbidden[] = {
-    "execve",        "execveat",          "ptrace",         "mount",         "umount2",      "open_by_handle_at",
-    "name_to_handle_at", "init_module",   "finit_module",   "delete_module", "bpf",          "kexec_load",
-    "kexec_file_load", "setns",           "unshare",        "clone",         "clone3",       "fork",
-    "vfork",         "pivot_root",        "chroot",         "setuid",        "setgid",       "setresuid",
-    "capset",        "prctl",             "seccomp",        "keyctl",        "add_key",      "userfaultfd",
-    "perf_event_open", "process_vm_writev", "pidfd_getfd",  "memfd_create",  "connect",      "bind",
-    "listen",        "kill",              "reboot",         "swapon",        "mknodat",      "chmod",
-    "chown",         "fchownat",          "symlinkat",      "linkat",        "io_uring_setup", "fsopen",
-    "move_mount",    "open_tree",         "mount_setattr",  "iopl",          "ioperm",       "personality"};
+static const char *const forbidden[] = {"execve",
+                                        "execveat",
+                                        "ptrace",
+                                        "mount",
+                                        "umount2",
+                                        "open_by_handle_at",
+                                        "name_to_handle_at",
+                                        "init_module",
+                                        "finit_module",
+                                        "delete_module",
+                                        "bpf",
+                                        "kexec_load",
+                                        "kexec_file_load",
+                                        "setns",
+                                        "unshare",
+                                        "clone",
+                                        "clone3",
+                                        "fork",
+                                        "vfork",
+                                        "pivot_root",
+                                        "chroot",
+                                        "setuid",
+                                        "setgid",
+                                        "setresuid",
+                                        "capset",
+                                        "prctl",
+                                        "seccomp",
+                                        "keyctl",
+                                        "add_key",
+                                        "userfaultfd",
+                                        "perf_event_open",
+                                        "process_vm_writev",
+                                        "pidfd_getfd",
+                                        "memfd_create",
+                                        "connect",
+                                        "bind",
+                                        "listen",
+                                        "kill",
+                                        "reboot",
+                                        "swapon",
+                                        "mknodat",
+                                        "chmod",
+                                        "chown",
+                                        "fchownat",
+                                        "symlinkat",
+                                        "linkat",
+                                        "io_uring_setup",
+                                        "fsopen",
+                                        "move_mount",
+                                        "open_tree",
+                                        "mount_setattr",
+                                        "iopl",
+                                        "ioperm",
+                                        "personality"};
 
 static void test_filter_builds(void **state) {
   struct confine_opts o = {.self = getpid()};
@@ -70,10 +114,10 @@ static void test_filter_builds(void **state) {
 }
 
 static void test_lists(void **state) {
-  static const char *const needed[] = {"epoll_wait", "epoll_ctl",    "accept4",      "recvmsg",   "ioctl",
-                                       "read",       "write",        "openat2",      "openat",    "readlink",
-                                       "process_vm_readv", "fanotify_mark", "pidfd_open", "pidfd_send_signal",
-                                       "sendto",     "socket",       "rename",       "exit_group", "mmap"};
+  static const char *const needed[] = {
+      "epoll_wait", "epoll_ctl", "accept4",  "recvmsg",          "ioctl",         "read",       "write",
+      "openat2",    "openat",    "readlink", "process_vm_readv", "fanotify_mark", "pidfd_open", "pidfd_send_signal",
+      "sendto",     "socket",    "rename",   "exit_group",       "mmap"};
   size_t i;
   (void)state;
   for (i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
@@ -122,8 +166,8 @@ static void assert_killed(int status, const char *what) {
 
 static void assert_survived(int status, const char *what) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail_msg("%s under the supervisor's filter: %s %d, expected exit 0", what,
-             WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    fail_msg("%s under the supervisor's filter: %s %d, expected exit 0", what, WIFSIGNALED(status) ? "signal" : "exit",
+             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 static void test_forbidden_kill(void **state) {
@@ -271,7 +315,7 @@ static void test_confine_self(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_filter_builds), cmocka_unit_test(test_lists),       cmocka_unit_test(test_forbidden_kill),
+      cmocka_unit_test(test_filter_builds), cmocka_unit_test(test_lists),        cmocka_unit_test(test_forbidden_kill),
       cmocka_unit_test(test_conditions),    cmocka_unit_test(test_confine_self),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,13 +205,15 @@ static void test_error_root(void **state) {
 
 static void test_error_unknown_field(void **state) {
   (void)state;
-  expect_parse_error("{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
-                     "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
-                     "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
+  expect_parse_error(
+      "{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
+      "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
+      "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
   /* Field names are case-sensitive, as in the OCI spec. */
   expect_parse_error("{\"name\": \"x\", \"AllowRoot\": true}",
                      "t.json:1:28: AllowRoot: unknown field \"AllowRoot\"; expected one of name, description, user, "
-                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
+                     "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, "
+                     "landlock, network");
 }
 
 /* lsm and landlock: optional (the default), required or off. */
