@@ -39,11 +39,10 @@
  *   not dumpable): /proc/<pid>/root, cwd, fd/N and ns/pid, and
  *   process_vm_readv of the exec's path and argv (and, learning, of
  *   syscall arguments) need ptrace access to them.
- * - CAP_DAC_READ_SEARCH: the kernel opens the file of a FAN_OPEN_EXEC_PERM
- *   event with the reader's credentials; an execute-only program (mode
- *   0111, or 0700 of the container's user) must still open and hash, or
- *   the exec is denied for want of a look at it. Reading only: it grants
- *   no write anywhere.
+ * - CAP_DAC_READ_SEARCH: /proc/<pid>/fd of a container process is a
+ *   directory of mode 0500 owned by that process's user; the fileless
+ *   check reads its links (without it, execveat of a memfd is no longer
+ *   recognised as one). It grants reading and searching, no write.
  * - CAP_KILL: the "kill" action and "freeze" falling back to it signal the
  *   container's init, which belongs to another user. */
 const int confine_caps[] = {CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL};

@@ -31,8 +31,9 @@ t_status() {
   cf_init
   [ "$(grep -c 'test hook' "$SK_BIN")" = 0 ] || sk_fail "the production binary $SK_BIN carries the test hook"
   b=$(sk_bundle b '.process.args = ["sleep", "300"]') || sk_fail "bundle"
-  # An execute-only program: fanotify opens it for the supervisor with the
-  # supervisor's credentials (CAP_DAC_READ_SEARCH is why that works).
+  # An execute-only program: the supervisor, without CAP_DAC_OVERRIDE,
+  # still gets it from fanotify to judge (the kernel opens it for the
+  # fanotify group, whose credentials are create's).
   cp "$SK_HELPERS/sktrue" "$b/rootfs/bin/xonly" && chmod 0111 "$b/rootfs/bin/xonly"
   sk_new_id status
   sk_run run sk_sk run -d --bundle "$b" "$SK_ID"
