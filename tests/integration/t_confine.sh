@@ -35,6 +35,9 @@ t_status() {
   # still gets it from fanotify to judge (the kernel opens it for the
   # fanotify group, whose credentials are create's).
   cp "$SK_HELPERS/sktrue" "$b/rootfs/bin/xonly" && chmod 0111 "$b/rootfs/bin/xonly"
+  # Its ctime must be before the container's start (coarse clock ticks are
+  # a few ms), or it is drift, written after the start.
+  sleep 0.1
   sk_new_id status
   sk_run run sk_sk run -d --bundle "$b" "$SK_ID"
   sk_assert_rc 0 "stockade run -d"
