@@ -7,7 +7,8 @@
 # default 120) and prints one line: "ok - NAME (N tests)" or "not ok - NAME"
 # followed by its whole output as "# " lines. The last line is
 #   N passed, N failed
-# counting programs; exit status 1 if any program failed (a non-zero exit,
+# counting programs; UNIT_WRAP, when set, is a command each program runs
+# under (make valgrind). Exit status 1 if any program failed (a non-zero exit,
 # a crash, a time-out, or cmocka reporting a failed test), 0 otherwise.
 set -uo pipefail
 
@@ -33,7 +34,8 @@ for prog in "$@"; do
     continue
   fi
   # cmocka writes its report to stdout and assertion messages to stderr.
-  timeout -k 5 "$timeout_s" "$prog" </dev/null >"$log" 2>&1
+  # shellcheck disable=SC2086 # UNIT_WRAP is a command line (make valgrind)
+  timeout -k 5 "$timeout_s" ${UNIT_WRAP:-} "$prog" </dev/null >"$log" 2>&1
   rc=$?
   n=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
   nfail=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)

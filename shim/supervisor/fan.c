@@ -124,9 +124,13 @@ static bool covered(const struct mount_table *t, size_t i) {
 }
 
 /* The mount point inside the container's root, O_PATH (no open event, no
- * device opened). openat2 RESOLVE_IN_ROOT keeps the container's symlinks
- * inside its root; without openat2 (before Linux 5.6), the path through
- * /proc/<pid>/root, which the mount id check below guards. */
+ * device opened, nothing read). openat2 RESOLVE_IN_ROOT keeps the
+ * container's symlinks (a mount target that is a link to a host path)
+ * inside its root. Without openat2 (before Linux 5.6, or under valgrind,
+ * which does not emulate it) the path goes through /proc/<pid>/root, where
+ * an absolute link resolves against the host's root: the mount id check in
+ * mark_one then refuses whatever mount that reaches, as it is not the
+ * container's (mount ids are unique across namespaces). */
 static int open_mountpoint(int rootfd, pid_t pid, const char *mountpoint) {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
   char path[PATH_MAX];

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/confine.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
@@ -276,6 +277,9 @@ struct loop {
   int n_notify;
   bool runtime_done;
   bool init_gone;
+  /* Without pidfds (pidfd_open is Linux 5.3; valgrind 3.19 does not
+   * emulate it): these pids are looked at in /proc once a second. */
+  pid_t runtime_poll, init_poll;
   bool connected;
 };
 
@@ -337,6 +341,8 @@ static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
     ctx->init_pidfd = pidfd_open((pid_t)pid, 0);
     if (ctx->init_pidfd >= 0)
       add_fd(l, ctx->init_pidfd, TAG_INIT);
+    else if (errno == ENOSYS)
+      l->init_poll = (pid_t)pid;
   }
   return;
 close_fds:
@@ -372,29 +378,109 @@ static void stop_message(struct sup_ctx *ctx, char *msg, size_t size) {
            ctx->n_event_lost_total);
 }
 
-static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
+/* Tell `stockade create` how the start went: "ok", or why not. The pipe
+ * is create's; closing it ends create's wait. */
+static void report_start(int *report, const char *what) {
+  char line[600];
+  int n = snprintf(line, sizeof(line), "%d\n%s", (int)getpid(), what);
+  if (*report < 0)
+    return;
+  if (n < 0 || (size_t)n >= sizeof(line) || write(*report, line, (size_t)n) != n)
+    log_msg(LOG_WARNING, "cannot tell stockade create how the supervisor started");
+  close(*report);
+  *report = -1;
+}
+
+#ifdef STOCKADE_TEST_HOOKS
+/* Test builds only (make: $(B)/stockade-testhooks; never installed): on
+ * SIGUSR2 the supervisor makes a syscall its own filter forbids, so a test
+ * can watch the filter kill it. The production build has no SIGUSR2 in its
+ * signalfd and no code here. */
+static void test_hook_forbidden(struct sup_ctx *ctx) {
+  static char *const argv[] = {"/bin/true", NULL};
+  log_msg(LOG_WARNING, "container \"%s\": test hook: the supervisor calls execve, which its filter forbids", ctx->id);
+  execve(argv[0], argv, argv + 1);
+  log_msg(LOG_ERROR, "container \"%s\": test hook: execve returned: %s", ctx->id, strerror(errno));
+}
+#endif
+
+/* A signal arrived: true when it ends the supervisor. */
+static bool on_signal(struct sup_ctx *ctx, int sfd) {
+  struct signalfd_siginfo si;
+  ssize_t r;
+  (void)ctx;
+  do
+    r = read(sfd, &si, sizeof(si));
+  while (r < 0 && errno == EINTR);
+  if (r != (ssize_t)sizeof(si))
+    return r < 0 && errno == EAGAIN ? false : true;
+#ifdef STOCKADE_TEST_HOOKS
+  if (si.ssi_signo == SIGUSR2) {
+    test_hook_forbidden(ctx);
+    return false;
+  }
+#endif
+  return true;
+}
+
+/* A pid polled for lack of a pidfd: gone, or a zombie waiting for its reaper. */
+static bool pid_gone(pid_t pid) {
+  char p[64], buf[256], *rp;
+  cleanup_close int fd = -1;
+  ssize_t n;
+  snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+  fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  n = read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return true;
+  buf[n] = '\0';
+  rp = strrchr(buf, ')');
+  return rp == NULL || rp[1] == '\0' || rp[2] == 'Z';
+}
+
+static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runtime_pid, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
   char msg[256];
+  cleanup_error struct sk_error *cerr = NULL;
 
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGHUP);
+#ifdef STOCKADE_TEST_HOOKS
+  sigaddset(&mask, SIGUSR2);
+#endif
   sigprocmask(SIG_BLOCK, &mask, NULL);
   sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   l.ep = epoll_create1(EPOLL_CLOEXEC);
-  if (l.ep < 0 || sfd < 0)
+  if (l.ep < 0 || sfd < 0) {
+    report_start(&report, "error: cannot create its epoll or signalfd");
     return 1;
+  }
   event_limiter_init(&ctx->limiter, ctx->cfg->event_rate, ctx->cfg->event_burst);
   add_fd(&l, lfd, TAG_LISTEN);
   add_fd(&l, fan_fd(ctx->fan), TAG_FAN);
   add_fd(&l, sfd, TAG_SIGNAL);
   if (runtime_pidfd >= 0)
     add_fd(&l, runtime_pidfd, TAG_RUNTIME);
+  else if (runtime_pid > 0)
+    l.runtime_poll = runtime_pid;
   else
     l.runtime_done = true;
+  /* Everything opened once is open: from here on, only the loop's
+   * syscalls and capabilities (shim/supervisor/confine.c). */
+  if (confine_self(&cerr) < 0) {
+    char why[512];
+    snprintf(why, sizeof(why), "error: cannot confine itself: %s", cerr->msg);
+    log_msg(LOG_ERROR, "container \"%s\": the supervisor %s", ctx->id, why + 7);
+    report_start(&report, why);
+    return 1;
+  }
+  report_start(&report, "ok");
   snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s)",
            profile_action_name(ctx->profile->action));
   sup_note(ctx, "started", msg);
@@ -410,7 +496,17 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
     if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
       break;
     learn_save(ctx, false);
-    n = epoll_wait(l.ep, evs, 16, ctx->learn ? 1000 : -1);
+    if (l.runtime_poll && pid_gone(l.runtime_poll)) {
+      l.runtime_done = true;
+      l.runtime_poll = 0;
+      continue;
+    }
+    if (l.init_poll && pid_gone(l.init_poll)) {
+      l.init_gone = true;
+      l.init_poll = 0;
+      continue;
+    }
+    n = epoll_wait(l.ep, evs, 16, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -446,7 +542,9 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd) {
         epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
         break;
       case TAG_SIGNAL:
-        goto out;
+        if (on_signal(ctx, fd))
+          goto out;
+        break;
       }
     }
   }
@@ -538,9 +636,11 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   cleanup_free char *pidfile = NULL;
   cleanup_close int lfd = -1;
   cleanup_close int self_pidfd = -1;
+  pid_t self;
   int p[2];
   pid_t a, sup = 0;
-  char buf[32];
+  char buf[700], *nl;
+  size_t len;
   ssize_t r;
   int status;
 
@@ -562,6 +662,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   /* This process becomes the runtime (execv keeps the pid): its pidfd
    * tells the supervisor when the runtime's command is over. */
   self_pidfd = pidfd_open(getpid(), 0);
+  self = getpid();
   /* File systems stamp ctime from the coarse clock, up to a tick behind
    * CLOCK_REALTIME: a file written just after this must not look older. */
   clock_gettime(CLOCK_REALTIME_COARSE, &ctx->started);
@@ -582,20 +683,16 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
     b = fork();
     if (b < 0)
       _exit(1);
-    if (b > 0) {
-      char out[32];
-      int n = snprintf(out, sizeof(out), "%d", (int)b);
-      if (write(p[1], out, (size_t)n) != n)
-        _exit(1);
+    if (b > 0)
       _exit(0);
-    }
     {
-      int keep[3] = {lfd, self_pidfd, fan_fd(ctx->fan)};
-      close(p[1]);
+      /* p[1] stays open until the supervisor has confined itself: create
+       * reads its "ok" (or why not) after the pid, up to end of file. */
+      int keep[4] = {lfd, self_pidfd, fan_fd(ctx->fan), p[1]};
       if (chdir("/") < 0)
         _exit(1);
       prctl(PR_SET_NAME, "stockade-sup");
-      close_others(keep, 3);
+      close_others(keep, 4);
       {
         /* Its stderr is /dev/null: what goes wrong is written beside its
          * state, in runc's JSON log format, and as events. */
@@ -603,20 +700,38 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
         snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
         log_init(logf, "json", false);
       }
-      _exit(sup_main(ctx, lfd, self_pidfd));
+      _exit(sup_main(ctx, lfd, self_pidfd, self_pidfd < 0 ? self : 0, p[1]));
     }
   }
   close(p[1]);
   while (waitpid(a, &status, 0) < 0 && errno == EINTR)
     ;
-  do
-    r = read(p[0], buf, sizeof(buf) - 1);
-  while (r < 0 && errno == EINTR);
+  /* "<pid>\n" and then "ok" or "error: why" from the supervisor (the
+   * first child only forks it and exits), then end of file when it closes
+   * its end. */
+  len = 0;
+  for (;;) {
+    r = read(p[0], buf + len, sizeof(buf) - 1 - len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    len += (size_t)r;
+    if (len == sizeof(buf) - 1)
+      break;
+  }
   close(p[0]);
-  if (r <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  buf[len] = '\0';
+  nl = strchr(buf, '\n');
+  if (nl == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return sk_error_set(err, 0, "the supervisor did not start");
-  buf[r] = '\0';
   sup = (pid_t)atoi(buf);
+  if (strcmp(nl + 1, "ok") != 0) {
+    if (sup > 0)
+      kill(sup, SIGKILL);
+    return sk_error_set(err, 0, "the supervisor did not start: %s",
+                        strncmp(nl + 1, "error: ", 7) == 0 ? nl + 8 : "it ended before confining itself");
+  }
   {
     char txt[32];
     int n = snprintf(txt, sizeof(txt), "%d\n", (int)sup);

@@ -17,6 +17,7 @@
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
 #include "stockade/spec.h"
+#include "valgrind.h"
 
 /* What `runc spec` writes, trimmed: root, caps, writable /proc and /dev. */
 static const char *engine_spec =

@@ -66,7 +66,7 @@ static char tmpdir[] = "/tmp/stockade-test-mounts.XXXXXX";
  * tmpfs they mount is never seen by the host, even if a test dies. */
 static int group_setup(void **state) {
   (void)state;
-  if (geteuid() == 0 && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0))
+  if (geteuid() == 0 && (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0))
     return -1;
   return mkdtemp(tmpdir) ? 0 : -1;
 }

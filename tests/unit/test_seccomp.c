@@ -28,6 +28,7 @@
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
 #include "stockade/util.h"
+#include "valgrind.h"
 
 #include "seccomp_default.h"
 
@@ -582,10 +583,12 @@ static void test_default_filter_in_kernel(void **state) {
                                      "personality(ADDR_NO_RANDOMIZE) was not denied",
                                      "socket(AF_VSOCK) was not denied",
                                      "socket(AF_UNIX) failed"};
-  cleanup_json struct json *doc = default_doc();
+  cleanup_json struct json *doc = NULL;
   int st;
   pid_t pid;
   (void)state;
+  SKIP_UNDER_VALGRIND("seccomp(2)");
+  doc = default_doc();
   assert_int_equal(json_set(doc, "defaultErrnoRet", json_new_int(DENIED)), 0);
   fflush(NULL);
   pid = fork();

@@ -1,0 +1,122 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # jq filters and in-container scripts are single-quoted on purpose
+# The supervisor confines itself (docs/security.md, "The supervisor
+# confines itself"): from outside, its /proc/<pid>/status shows
+# no_new_privs, a seccomp filter and only the capabilities it keeps; and a
+# syscall its filter forbids kills it (SIGSYS), after which the container
+# fails closed. The forbidden syscall is made on demand by the test build
+# $(B)/stockade-testhooks only (SIGUSR2; see the Makefile): the production
+# binary has no such code, which the first case checks too.
+. "$(dirname "$0")/lib.sh"
+
+# CAP_DAC_READ_SEARCH (2), CAP_KILL (5), CAP_SYS_PTRACE (19), CAP_SYS_ADMIN (21)
+CF_CAPS=0000000000280024
+
+cf_init() {
+  trap 'sk_cleanup_containers; sk_cleanup_supervisors; SK_BIN=$SK_BUILD/stockade-testhooks sk_cleanup_supervisors; cf_end_reaper' EXIT
+  sk_config '.eventRate=100000 | .eventBurst=100000'
+}
+
+CF_REAPER=
+cf_end_reaper() {
+  [ -n "$CF_REAPER" ] && kill "$CF_REAPER" 2>/dev/null
+  return 0
+}
+
+# cf_status_field PID KEY: a field of /proc/PID/status.
+cf_status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+t_status() {
+  local b
+  cf_init
+  [ "$(grep -c 'test hook' "$SK_BIN")" = 0 ] || sk_fail "the production binary $SK_BIN carries the test hook"
+  b=$(sk_bundle b '.process.args = ["sleep", "300"]') || sk_fail "bundle"
+  # An execute-only program: the supervisor, without CAP_DAC_OVERRIDE,
+  # still gets it from fanotify to judge (the kernel opens it for the
+  # fanotify group, whose credentials are create's).
+  cp "$SK_HELPERS/sktrue" "$b/rootfs/bin/xonly" && chmod 0111 "$b/rootfs/bin/xonly"
+  # Its ctime must be before the container's start (coarse clock ticks are
+  # a few ms), or it is drift, written after the start.
+  sleep 0.1
+  sk_new_id status
+  sk_run run sk_sk run -d --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run -d"
+  sk_assert_supervised "$SK_ID" "$b"
+  # Confined, it still does its work.
+  sk_run exec-ok sk_sk exec "$SK_ID" probe exec /bin/sktrue
+  sk_assert_kv "$CASE/exec-ok.out" exec OK "an allowed exec under the confined supervisor"
+  sk_run exec-xonly sk_sk exec "$SK_ID" probe exec /bin/xonly
+  sk_assert_kv "$CASE/exec-xonly.out" exec OK "an execute-only program (mode 0111) under the confined supervisor"
+  sk_log "supervisor $SK_SUP_PID: $(grep -E '^(NoNewPrivs|Seccomp|Cap)' "/proc/$SK_SUP_PID/status" | tr '\n\t' '  ')"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" NoNewPrivs)" 1 "supervisor NoNewPrivs"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" Seccomp)" 2 "supervisor Seccomp (2: filter)"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" CapEff)" "$CF_CAPS" "supervisor CapEff"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" CapPrm)" "$CF_CAPS" "supervisor CapPrm"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" CapBnd)" "$CF_CAPS" "supervisor CapBnd"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" CapInh)" 0000000000000000 "supervisor CapInh"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" CapAmb)" 0000000000000000 "supervisor CapAmb"
+}
+
+t_forbidden() {
+  local b pid tick reaped
+  cf_init
+  [ -x "$SK_BUILD/stockade-testhooks" ] || sk_fail "$SK_BUILD/stockade-testhooks missing (make $SK_BUILD/stockade-testhooks)"
+  [ -x "$SK_HELPERS/subreaper" ] || sk_fail "$SK_HELPERS/subreaper missing (make helpers)"
+  b=$(sk_bundle b '.process.args = ["exectest", "tick", "/tmp/tick", "/bin/sktrue"]') || sk_fail "bundle"
+  sk_new_id forbidden
+  reaped=$CASE/reaped
+  # Under a subreaper, which reaps the double-forked supervisor and says
+  # how it ended.
+  export CASE RT
+  "$SK_HELPERS/subreaper" "$reaped" bash -c '. "$1"; SK_BIN=$2; shift 2; sk_sk "$@"' _ \
+    "$SK_REPO/tests/integration/lib.sh" "$SK_BUILD/stockade-testhooks" run -d --bundle "$b" "$SK_ID" \
+    >"$CASE/run.out" 2>"$CASE/run.err" </dev/null &
+  CF_REAPER=$!
+  sk_wait_status "$SK_ID" running 20 || sk_fail "the container did not start: $(cat "$CASE/run.err")"
+  sk_assert_supervised "$SK_ID" "$b"
+  pid=$(sk_rt state "$SK_ID" | jq -r .pid)
+  tick=/proc/$pid/root/tmp/tick
+  sk_wait_grep "$tick" '^exec=OK$' 10 || sk_fail "the ticking process cannot exec while supervised: $(cat "$tick" 2>&1)"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" Seccomp)" 2 "the test build's supervisor is confined too"
+  kill -USR2 "$SK_SUP_PID"
+  sk_wait_gone "$SK_SUP_IDENT" 5 || sk_fail "supervisor $SK_SUP_PID survived its forbidden execve"
+  sk_wait_grep "$reaped" "^pid=$SK_SUP_PID " 5 || sk_fail "the subreaper did not reap supervisor $SK_SUP_PID: $(cat "$reaped")"
+  sk_log "reaped: $(tr '\n' ' ' <"$reaped")"
+  sk_assert_grep "$reaped" "^pid=$SK_SUP_PID signal=31\$" "the supervisor died of SIGSYS (31)"
+  sk_assert_grep "$SK_SUP_DIR/supervisor.log" 'test hook: the supervisor calls execve' "the hook ran"
+  sk_assert_no_grep "$SK_SUP_DIR/supervisor.log" 'execve returned' "execve came back to the supervisor"
+  # Fail closed: a running process can no longer exec, and neither can a
+  # new one through the runtime.
+  sk_wait_grep "$tick" '^exec=ENOSYS$' 10 ||
+    sk_fail "after the supervisor died, a new exec got \"$(sk_kv "$tick" exec)\", expected ENOSYS"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" running "the container after its supervisor died"
+  sk_run exec-after sk_sk exec "$SK_ID" probe exec /bin/sktrue
+  sk_assert_rc_nonzero "stockade exec into the container whose supervisor is gone"
+  sk_assert_no_grep "$CASE/exec-after.out" '^exec=OK$' "stockade exec without a supervisor ran a program"
+  sk_assert_grep "$CASE/exec-after.err" "^stockade: exec in \"$SK_ID\": its supervisor \(pid $SK_SUP_PID\) is gone" \
+    "stockade exec says the supervisor is gone"
+}
+
+# Events to syslog from the confined supervisor (socket(AF_UNIX) and
+# sendto are on its list; a syslog daemon stand-in receives them).
+t_syslog() {
+  local b sink
+  cf_init
+  sink=$CASE/syslog.sock
+  "$SK_HELPERS/dgramsink" "$sink" "$CASE/syslog.out" 30 &
+  CF_REAPER=$!
+  sk_config_edit '.syslog = $s' --arg s "$sink"
+  b=$(sk_bundle b '.process.args = ["sh", "-c", "exectest memfd /bin/sktrue; echo done=1; exec sleep 300"]') || sk_fail "bundle"
+  sk_new_id syslog
+  sk_run run sk_sk run -d --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run -d"
+  sk_assert_supervised "$SK_ID" "$b"
+  sk_wait_grep "$CASE/syslog.out" '"type":"fileless"' 10 ||
+    sk_fail "no fileless event reached syslog from the confined supervisor: $(head -c 600 "$CASE/syslog.out" 2>&1)"
+  sk_assert_eq "$(cf_status_field "$SK_SUP_PID" Seccomp)" 2 "the supervisor that sent it is confined"
+  sk_assert_grep "$CASE/syslog.out" '^<[0-9]+>1 ' "RFC 5424 syslog lines"
+}
+
+sk_for_runtimes "confine: the supervisor runs with no_new_privs, its own filter and four capabilities" t_status
+sk_for_runtimes "confine: the confined supervisor sends events to syslog" t_syslog
+sk_for_runtimes "confine: a syscall its filter forbids kills the supervisor (SIGSYS); execs fail closed" t_forbidden
