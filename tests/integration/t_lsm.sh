@@ -65,7 +65,7 @@ t_apparmor_load() {
   local b active name
   active=$(lsm_active)
   [ "$active" = apparmor ] ||
-    sk_skip "AppArmor is not active on this host (stockadectl verify: $(STOCKADE_CONFIG=/nonexistent "$CTL" verify 2>/dev/null | sed -n 's/^[a-z]* *apparmor *//p' | sed 's/; lost:.*//')): loading with apparmor_parser -r, process.apparmorProfile and the unload at delete cannot be tested here"
+    sk_skip_kernel "AppArmor is not active on this host (stockadectl verify: $(STOCKADE_CONFIG=/nonexistent "$CTL" verify 2>/dev/null | sed -n 's/^[a-z]* *apparmor *//p' | sed 's/; lost:.*//')): loading with apparmor_parser -r, process.apparmorProfile and the unload at delete cannot be tested here"
   sk_config
   b=$(sk_bundle b '.process.args=["cat", "/proc/self/attr/current"]') || sk_fail bundle
   sk_new_id aa
