@@ -126,7 +126,7 @@ $(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
 	@mkdir -p $(B)
 	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(B)/libstockade.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libstockade.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libstockade.a $(PKG_LIBS) $(CMOCKA_LIBS)
 

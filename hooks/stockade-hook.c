@@ -27,7 +27,6 @@
  * The supervisor is double-forked (reparented to init or the engine's
  * subreaper, which reaps it) and has no children. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -319,30 +318,6 @@ static void remark(struct hook_sup *h) {
   h->unwatched = true;
 }
 
-/* stdio to /dev/null and every other descriptor closed but keep[]: the
- * runtime waits for the hook's stdout and stderr to close. */
-static void close_others(const int *keep, int n_keep) {
-  DIR *d = opendir("/proc/self/fd");
-  struct dirent *de;
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), i;
-  if (devnull >= 0) {
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-  }
-  if (d == NULL)
-    return;
-  while ((de = readdir(d))) {
-    int fd = atoi(de->d_name);
-    bool k = fd <= 2 || fd == dirfd(d) || de->d_name[0] == '.';
-    for (i = 0; i < n_keep; i++)
-      k = k || fd == keep[i];
-    if (!k)
-      close(fd);
-  }
-  closedir(d);
-}
-
 static int sup_loop(struct hook_sup *h, int report_fd) {
   struct sup_ctx *ctx = h->ctx;
   struct epoll_event ev;
@@ -460,7 +435,7 @@ static pid_t spawn(struct hook_sup *h, struct sk_error **err) {
       if (chdir("/") < 0)
         _exit(1);
       prctl(PR_SET_NAME, "stockade-hook");
-      close_others(keep, 4);
+      sup_close_others(keep, 4);
       /* stderr is /dev/null: what goes wrong is written beside the state
        * (runc's JSON log format) and as events. */
       snprintf(logf, sizeof(logf), "%s/supervisor.log", h->dir);

@@ -235,6 +235,19 @@ static int quote_tree(const char *dir, char **out, struct sk_error **err) {
   return 0;
 }
 
+/* One rule "  <qualifier><writable path's tree> <perms>," per writable path. */
+static int put_writable_rules(FILE *f, const struct profile *p, const char *qualifier, const char *perms,
+                              struct sk_error **err) {
+  size_t i;
+  for (i = 0; i < p->n_writable_paths; i++) {
+    cleanup_free char *q = NULL;
+    if (quote_tree(p->writable_paths[i].path, &q, err) < 0)
+      return -1;
+    fprintf(f, "  %s%s %s,\n", qualifier, q, perms);
+  }
+  return 0;
+}
+
 int aa_profile_generate(const struct profile *p, char **text, struct sk_error **err) {
   char name[AA_NAME_MAX], cap[64];
   char *buf = NULL;
@@ -280,14 +293,10 @@ int aa_profile_generate(const struct profile *p, char **text, struct sk_error **
         "  \"/dev/shm/{,**}\" rwkl,\n"
         "  deny \"/dev/shm/{,**}\" mx,\n",
         f);
-  for (i = 0; i < p->n_writable_paths; i++) {
-    cleanup_free char *q = NULL;
-    if (quote_tree(p->writable_paths[i].path, &q, err) < 0) {
-      fclose(f);
-      free(buf);
-      return -1;
-    }
-    fprintf(f, "  %s rwkl,\n", q);
+  if (put_writable_rules(f, p, "", "rwkl", err) < 0) {
+    fclose(f);
+    free(buf);
+    return -1;
   }
 
   fputs("\n  # execution\n", f);
@@ -312,14 +321,10 @@ int aa_profile_generate(const struct profile *p, char **text, struct sk_error **
   } else {
     fputs("  # no allow-list: anything of the image, nothing from a writable path\n  \"/{,**}\" ix,\n", f);
   }
-  for (i = 0; i < p->n_writable_paths; i++) {
-    cleanup_free char *q = NULL;
-    if (quote_tree(p->writable_paths[i].path, &q, err) < 0) {
-      fclose(f);
-      free(buf);
-      return -1;
-    }
-    fprintf(f, "  deny %s mx,\n", q);
+  if (put_writable_rules(f, p, "deny ", "mx", err) < 0) {
+    fclose(f);
+    free(buf);
+    return -1;
   }
 
   fprintf(f,

@@ -317,6 +317,21 @@ static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct
   json_free(ev);
 }
 
+/* The layer cannot be had for this container (message says why): refuse
+ * a profile that requires it, else say so in an event and the log and run
+ * without it. */
+static int without_landlock(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, int kabi,
+                            const struct landlock_report *r, const char *message, struct sk_error **err) {
+  if (p->landlock == PROFILE_NEED_REQUIRED) {
+    emit(ctx, spec, p, kabi, r, "refuse", message);
+    return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
+                        p->name, message);
+  }
+  emit(ctx, spec, p, kabi, r, "none", message);
+  log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
+  return 0;
+}
+
 int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, dev_t *init_dev,
                     ino_t *init_ino, struct sk_error **err) {
   static const char *const init_calls[] = {"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"};
@@ -359,25 +374,11 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
                "profile \"%s\"'s seccomp filter (intersected with the spec's) does not allow %s, which "
                "stockade-init needs; add the landlock_* syscalls to it",
                p->name, init_calls[i]);
-      if (p->landlock == PROFILE_NEED_REQUIRED) {
-        emit(ctx, spec, p, kabi, &r, "refuse", message);
-        return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
-                            p->name, message);
-      }
-      emit(ctx, spec, p, kabi, &r, "none", message);
-      log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
-      return 0;
+      return without_landlock(ctx, spec, p, kabi, &r, message, err);
     }
   if (landlock_init_path(ctx->cfg, &init, &perr) < 0 || stat(init, &st) < 0) {
     snprintf(message, sizeof(message), "%s", perr ? perr->msg : strerror(errno));
-    if (p->landlock == PROFILE_NEED_REQUIRED) {
-      emit(ctx, spec, p, kabi, &r, "refuse", message);
-      return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
-                          p->name, message);
-    }
-    emit(ctx, spec, p, kabi, &r, "none", message);
-    log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
-    return 0;
+    return without_landlock(ctx, spec, p, kabi, &r, message, err);
   }
   if (landlock_harden(spec, p, abi, init, err) < 0)
     return -1;

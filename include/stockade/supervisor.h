@@ -71,6 +71,11 @@ struct sup_ctx {
 /* Start the supervisor for a container: bind the socket, fork, detach.
  * Returns in the caller once the supervisor is listening (the socket is
  * bound and listening before fork). *pid is the supervisor's pid. */
+/* stdio to /dev/null and every other descriptor closed but keep[]: a
+ * long-lived process must not hold the runtime's output pipes open
+ * (containerd and the hook's runtime wait for them to close). */
+void sup_close_others(const int *keep, int n_keep);
+
 int sup_spawn(struct sup_ctx *ctx, pid_t *pid, struct sk_error **err);
 
 /* The notification fd's handler (shim/supervisor/notify.c): receive one

@@ -561,7 +561,7 @@ out:
 /* Close every descriptor but the ones we keep: the runtime's stdio and
  * whatever create had open must not stay open in a long-lived process
  * (containerd waits for the runtime's output pipes to close). */
-static void close_others(const int *keep, int n_keep) {
+void sup_close_others(const int *keep, int n_keep) {
   DIR *d = opendir("/proc/self/fd");
   struct dirent *de;
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -692,7 +692,7 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
       if (chdir("/") < 0)
         _exit(1);
       prctl(PR_SET_NAME, "stockade-sup");
-      close_others(keep, 4);
+      sup_close_others(keep, 4);
       {
         /* Its stderr is /dev/null: what goes wrong is written beside its
          * state, in runc's JSON log format, and as events. */

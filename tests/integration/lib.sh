@@ -294,6 +294,22 @@ sk_skip() {
   exit 77
 }
 
+# sk_cleanup_hook_sups: kill (by the pids in their pid files) the
+# stockade-hook supervisors a case's hooks started and left running.
+sk_cleanup_hook_sups() {
+  local f pid
+  [ -d "$CASE/state/hook" ] || return 0
+  for f in "$CASE"/state/hook/*/sup.pid; do
+    [ -f "$f" ] || continue
+    pid=$(tr -dc '0-9' <"$f")
+    [ -n "$pid" ] || continue
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = stockade-hook ] || continue
+    sk_log "cleanup: hook supervisor pid $pid ($f) still running; killed"
+    kill -KILL "$pid" 2>/dev/null
+  done
+  return 0
+}
+
 # sk_skip_kernel REASON: skip because the running kernel lacks a feature
 # (not built in, or not active since boot). Unlike sk_skip, this stays a
 # skip under SK_STRICT=1: CI installs every package the tests need, but no

@@ -12,22 +12,8 @@ SK_HOOK=$SK_BUILD/stockade-hook
 # hk_init: the case's config and a cleanup that also ends hook supervisors.
 hk_init() {
   [ -x "$SK_HOOK" ] || sk_fail "stockade-hook binary $SK_HOOK missing (run make B=${B} all)"
-  trap 'sk_cleanup_containers; hk_cleanup_hooks' EXIT
+  trap 'sk_cleanup_containers; sk_cleanup_hook_sups' EXIT
   sk_config '.eventRate=100000 | .eventBurst=100000'
-}
-
-hk_cleanup_hooks() {
-  local f pid
-  [ -d "$CASE/state/hook" ] || return 0
-  for f in "$CASE"/state/hook/*/sup.pid; do
-    [ -f "$f" ] || continue
-    pid=$(tr -dc '0-9' <"$f")
-    [ -n "$pid" ] || continue
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = stockade-hook ] || continue
-    sk_log "cleanup: hook supervisor pid $pid ($f) still running; killed"
-    kill -KILL "$pid" 2>/dev/null
-  done
-  return 0
 }
 
 # hk_bundle NAME SCRIPT [JQ-FILTER [JQ-ARGS...]]: a bundle running the

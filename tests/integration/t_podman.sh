@@ -102,7 +102,7 @@ pm_cleanup() {
     done <"$CASE/runc-ids"
   fi
   sk_cleanup_supervisors
-  pm_cleanup_hooks
+  sk_cleanup_hook_sups
   for pid in $(pm_case_pids); do
     sk_log "cleanup: pid $pid still running: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null); killed"
     kill -KILL "$pid" 2>/dev/null
@@ -115,22 +115,7 @@ pm_cleanup() {
   return 0
 }
 
-# Hook supervisors of this case (pid files under the case's state dir).
-pm_cleanup_hooks() {
-  local f pid
-  [ -d "$CASE/state" ] || return 0
-  for f in "$CASE"/state/hook/*/sup.pid; do
-    [ -f "$f" ] || continue
-    pid=$(tr -dc '0-9' <"$f")
-    [ -n "$pid" ] || continue
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = stockade-hook ] || continue
-    sk_log "cleanup: hook supervisor pid $pid ($f) still running; killed"
-    kill -KILL "$pid" 2>/dev/null
-  done
-  return 0
-}
-
-# pm_sup_ident ID: SK_SUP_* of podman container ID's stockade supervisor.
+# pm_supervised ID: SK_SUP_* of podman container ID's stockade supervisor.
 pm_supervised() {
   local id=$1
   SK_SUP_DIR=$(sk_sup_dir "$id")

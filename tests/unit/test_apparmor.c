@@ -18,18 +18,12 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/apparmor.h"
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
 #include "stockade/util.h"
-
-static struct profile *profile(const char *text) {
-  struct profile *p = NULL;
-  struct sk_error *err = NULL;
-  if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
-    fail_msg("profile: %s", err->msg);
-  return p;
-}
 
 static char *generate(const char *json) {
   struct profile *p = profile(json);
@@ -422,14 +416,6 @@ static void test_missing_parser_is_named(void **state) {
 }
 
 /* ---- harden_lsm with AppArmor "active" and the stand-in parser */
-
-static struct json *parse(const char *s) {
-  struct json *j = NULL;
-  struct sk_error *err = NULL;
-  if (json_parse(s, strlen(s), &j, &err) < 0)
-    fail_msg("parse: %s", err->msg);
-  return j;
-}
 
 static void test_harden_sets_and_keeps_profile(void **state) {
   struct fake f;

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/harden.h"
 #include "stockade/json.h"
 #include "stockade/judge.h"
@@ -36,22 +38,6 @@ static const char *engine_spec =
     "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/srv/hosts\",\"options\":[\"rbind\",\"ro\"]}],"
     "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"network\"},{\"type\":\"mount\"}],"
     "\"maskedPaths\":[\"/proc/kcore\",\"/custom\"]}}";
-
-static struct json *parse(const char *s) {
-  struct json *j = NULL;
-  struct sk_error *err = NULL;
-  if (json_parse(s, strlen(s), &j, &err) < 0)
-    fail_msg("parse: %s", err->msg);
-  return j;
-}
-
-static struct profile *profile(const char *text) {
-  struct profile *p = NULL;
-  struct sk_error *err = NULL;
-  if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
-    fail_msg("profile: %s", err->msg);
-  return p;
-}
 
 static void harden(struct json *spec, struct profile *p) {
   struct sk_error *err = NULL;

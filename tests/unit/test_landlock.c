@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/landlock.h"
@@ -24,22 +26,6 @@ static const char *spec_text =
     "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"ro\"]},"
     "{\"destination\":\"/data/\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\",\"rw\"]},"
     "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/srv/hosts\",\"options\":[\"rbind\",\"ro\"]}]}";
-
-static struct json *parse(const char *s) {
-  struct json *j = NULL;
-  struct sk_error *err = NULL;
-  if (json_parse(s, strlen(s), &j, &err) < 0)
-    fail_msg("parse: %s", err->msg);
-  return j;
-}
-
-static struct profile *profile(const char *text) {
-  struct profile *p = NULL;
-  struct sk_error *err = NULL;
-  if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
-    fail_msg("profile: %s", err->msg);
-  return p;
-}
 
 /* process.args as one string, words joined by spaces. */
 static char *args_line(const struct json *spec) {

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/judge.h"
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
@@ -64,22 +66,6 @@ static void write_text(const char *path, const char *text) {
   assert_non_null(f);
   fputs(text, f);
   assert_int_equal(fclose(f), 0);
-}
-
-static struct profile *profile(const char *text) {
-  struct profile *p = NULL;
-  struct sk_error *err = NULL;
-  if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
-    fail_msg("profile: %s", err->msg);
-  return p;
-}
-
-static struct json *parse(const char *s) {
-  struct json *j = NULL;
-  struct sk_error *err = NULL;
-  if (json_parse(s, strlen(s), &j, &err) < 0)
-    fail_msg("parse: %s", err->msg);
-  return j;
 }
 
 static void test_contexts_parse(void **state) {
