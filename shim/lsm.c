@@ -170,7 +170,8 @@ static int apply_selinux(struct json *spec, const struct lsm_host *h, const char
     return out->engine_value ? 0 : sk_error_set(err, ENOMEM, "lsm");
   }
   if (h->selinux.contexts_path == NULL)
-    return sk_error_set(err, 0, "SELinux is enabled but libselinux names no lxc_contexts file");
+    return sk_error_set(
+        err, 0, "SELinux is enabled but libselinux (libselinux.so.1) cannot be loaded or names no lxc_contexts file");
   if (read_file(h->selinux.contexts_path, &buf, &len, err) < 0 ||
       sel_contexts_parse(h->selinux.contexts_path, buf, &pctx, &fctx, err) < 0)
     return sk_error_wrap(err, "SELinux container contexts");

@@ -3,6 +3,7 @@
  * MCS category pair per container allocated under the state directory. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <selinux/selinux.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -18,9 +20,33 @@
 #include "stockade/selinux.h"
 #include "stockade/util.h"
 
+#define SELINUX_FS_MAGIC 0xf97cff8c /* linux/magic.h SELINUX_MAGIC */
+
+/* libselinux is opened only where selinuxfs is mounted (SELinux enabled):
+ * linked, it and its libpcre2 would be mapped into every stockade process
+ * and supervisor, and its constructor would read /proc/mounts at each
+ * start. */
 void sel_env_host(struct sel_env *env) {
-  env->enabled = is_selinux_enabled() == 1;
-  env->contexts_path = selinux_lxc_contexts_path();
+  __typeof__(is_selinux_enabled) *enabled;
+  __typeof__(selinux_lxc_contexts_path) *contexts;
+  struct statfs sfs;
+  void *lib;
+
+  env->enabled = false;
+  env->contexts_path = NULL;
+  if (statfs("/sys/fs/selinux", &sfs) < 0 || sfs.f_type != SELINUX_FS_MAGIC)
+    return;
+  lib = dlopen("libselinux.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL) {
+    /* Enabled, and no library to name the contexts: labelling fails
+     * (lsm.c says so) rather than a label being silently skipped. */
+    env->enabled = true;
+    return;
+  }
+  enabled = (__typeof__(is_selinux_enabled) *)dlsym(lib, "is_selinux_enabled");
+  contexts = (__typeof__(selinux_lxc_contexts_path) *)dlsym(lib, "selinux_lxc_contexts_path");
+  env->enabled = enabled == NULL || enabled() == 1;
+  env->contexts_path = contexts ? contexts() : NULL;
 }
 
 static char *trim(char *s) {
