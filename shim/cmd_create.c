@@ -118,6 +118,15 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
+/* On a failure path after sup_spawn: wait for the supervisor so that its
+ * pid is in the state and undo can stop it. */
+static void supervisor_ready(const char *dir, int ready_fd) {
+  cleanup_error struct sk_error *e2 = NULL;
+  pid_t pid;
+  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &pid, &e2) < 0)
+    log_msg(LOG_WARNING, "%s", e2->msg);
+}
+
 static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir, bool wait) {
   cleanup_error struct sk_error *e2 = NULL;
   if (sup_stop(dir, wait, &e2) < 0) {
@@ -144,6 +153,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   struct lsm_host lsmh;                             /* LSM layer */
   cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
+  int ready_fd = -1; /* the supervisor's start report (sup_ready) */
+  pid_t sup_pid;
   cleanup_free char *listener = NULL;
   size_t raw_len, out_len;
   int status;
@@ -262,24 +273,31 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .init_dev = init_dev,
         .init_ino = init_ino,
     };
-    pid_t sup_pid;
-    if (sup_spawn(&sc, &sup_pid, err) < 0) {
+    if (sup_spawn(&sc, &ready_fd, err) < 0) {
       undo(specfile, NULL, 0, dir, true);
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
     }
   }
+  /* The supervisor sets itself up while the spec is written; it is waited
+   * for (sup_ready) before anything runs or is undone. */
   if (out) {
     /* delete puts the original back only over this exact spec. */
     char hex[65];
     sha256_hex(out, out_len, hex);
     if (state_write(dir, "config.hardened.sha256", hex, 64, err) < 0) {
+      supervisor_ready(dir, ready_fd);
       undo(specfile, NULL, 0, dir, true);
       return -1;
     }
   }
   if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
+    supervisor_ready(dir, ready_fd);
     undo(specfile, NULL, 0, dir, true);
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
+  }
+  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &sup_pid, err) < 0) {
+    undo(specfile, out ? raw : NULL, raw_len, dir, true);
+    return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
   }
   log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
           mode_name(mode));

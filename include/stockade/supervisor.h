@@ -70,13 +70,21 @@ struct sup_ctx {
 
 /* Start the supervisor for a container: bind the socket, fork, detach.
  * Returns in the caller once the supervisor is listening (the socket is
- * bound and listening before fork). *pid is the supervisor's pid. */
+ * bound and listening before fork), while it still sets itself up;
+ * *ready_fd is for sup_ready. */
+int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err);
+
+/* Wait for the supervisor sup_spawn started to set itself up and confine
+ * itself (it says "ok" or why not over ready_fd, which this closes), and
+ * write its pid to sup.pid. Split from sup_spawn so that create writes the
+ * spec while the supervisor sets up; it must be called, even on a failure
+ * path, before the runtime runs or the state is undone. */
+int sup_ready(const char *state_dir, int ready_fd, pid_t *pid, struct sk_error **err);
+
 /* stdio to /dev/null and every other descriptor closed but keep[]: a
  * long-lived process must not hold the runtime's output pipes open
  * (containerd and the hook's runtime wait for them to close). */
 void sup_close_others(const int *keep, int n_keep);
-
-int sup_spawn(struct sup_ctx *ctx, pid_t *pid, struct sk_error **err);
 
 /* The notification fd's handler (shim/supervisor/notify.c): receive one
  * notification, decide, answer. Returns -1 on an error that ends this fd

@@ -631,21 +631,17 @@ static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
   return 0;
 }
 
-int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
+int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   cleanup_free char *sock = NULL;
-  cleanup_free char *pidfile = NULL;
   cleanup_close int lfd = -1;
   cleanup_close int self_pidfd = -1;
   pid_t self;
   int p[2];
-  pid_t a, sup = 0;
-  char buf[700], *nl;
-  size_t len;
-  ssize_t r;
+  pid_t a;
   int status;
 
-  if (asprintf(&sock, "%s/%s", ctx->state_dir, SUP_SOCKET_NAME) < 0 ||
-      asprintf(&pidfile, "%s/%s", ctx->state_dir, SUP_PID_NAME) < 0)
+  *ready_fd = -1;
+  if (asprintf(&sock, "%s/%s", ctx->state_dir, SUP_SOCKET_NAME) < 0)
     return sk_error_set(err, ENOMEM, "supervisor");
   /* fanotify is opened here, in create, so that a kernel without it is a
    * refusal with a reason rather than a supervisor that dies later. */
@@ -706,12 +702,40 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
   close(p[1]);
   while (waitpid(a, &status, 0) < 0 && errno == EINTR)
     ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    close(p[0]);
+    return sk_error_set(err, 0, "the supervisor did not start");
+  }
+  /* Our copies of the socket and fanotify fd go with this process into the
+   * runtime otherwise (they are close-on-exec; close them now anyway). */
+  fan_close(ctx->fan);
+  ctx->fan = NULL;
+  /* The recording is the supervisor's; this process only set it up. */
+  learn_free(ctx->learn);
+  ctx->learn = NULL;
+  free(ctx->learn_path);
+  ctx->learn_path = NULL;
+  *ready_fd = p[0];
+  return 0;
+}
+
+int sup_ready(const char *state_dir, int ready_fd, pid_t *pid_out, struct sk_error **err) {
+  cleanup_free char *pidfile = NULL;
+  pid_t sup = 0;
+  char buf[700], *nl;
+  size_t len;
+  ssize_t r;
+
+  if (asprintf(&pidfile, "%s/%s", state_dir, SUP_PID_NAME) < 0) {
+    close(ready_fd);
+    return sk_error_set(err, ENOMEM, "supervisor");
+  }
   /* "<pid>\n" and then "ok" or "error: why" from the supervisor (the
    * first child only forks it and exits), then end of file when it closes
    * its end. */
   len = 0;
   for (;;) {
-    r = read(p[0], buf + len, sizeof(buf) - 1 - len);
+    r = read(ready_fd, buf + len, sizeof(buf) - 1 - len);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
@@ -720,10 +744,10 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
     if (len == sizeof(buf) - 1)
       break;
   }
-  close(p[0]);
+  close(ready_fd);
   buf[len] = '\0';
   nl = strchr(buf, '\n');
-  if (nl == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  if (nl == NULL)
     return sk_error_set(err, 0, "the supervisor did not start");
   sup = (pid_t)atoi(buf);
   if (strcmp(nl + 1, "ok") != 0) {
@@ -740,15 +764,6 @@ int sup_spawn(struct sup_ctx *ctx, pid_t *pid_out, struct sk_error **err) {
       return -1;
     }
   }
-  /* Our copies of the socket and fanotify fd go with this process into the
-   * runtime otherwise (they are close-on-exec; close them now anyway). */
-  fan_close(ctx->fan);
-  ctx->fan = NULL;
-  /* The recording is the supervisor's; this process only set it up. */
-  learn_free(ctx->learn);
-  ctx->learn = NULL;
-  free(ctx->learn_path);
-  ctx->learn_path = NULL;
   *pid_out = sup;
   return 0;
 }
