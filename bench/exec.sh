@@ -59,15 +59,7 @@ for v in ROUNDS NEXEC NPPID MEMEXECS; do
   [ "${!v}" -ge 1 ] 2>/dev/null || die "$v must be a positive number"
 done
 
-rts=()
-for rt in $SK_RUNTIMES; do
-  why=$(sk_rt_missing "$rt")
-  if [ -n "$why" ]; then
-    echo "bench/exec: skipping $rt: $why" >&2
-  else
-    rts+=("$rt")
-  fi
-done
+mapfile -t rts < <(sk_usable_runtimes bench/exec)
 [ ${#rts[@]} -gt 0 ] || die "no runtime to measure"
 
 CASE=$(mktemp -d /tmp/stockade-bench-exec.XXXXXX) || die "cannot make a temp dir"

@@ -32,15 +32,7 @@ command -v jq >/dev/null || die "jq not installed: run make deps"
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
 [ "$N" -ge 1 ] 2>/dev/null || die "BENCH_N must be a positive number"
 
-rts=()
-for rt in $SK_RUNTIMES; do
-  why=$(sk_rt_missing "$rt")
-  if [ -n "$why" ]; then
-    echo "bench: skipping $rt: $why" >&2
-  else
-    rts+=("$rt")
-  fi
-done
+mapfile -t rts < <(sk_usable_runtimes bench)
 [ ${#rts[@]} -gt 0 ] || die "no runtime to measure"
 
 CASE=$(mktemp -d /tmp/stockade-bench.XXXXXX) || die "cannot make a temp dir"

@@ -470,7 +470,7 @@ static void check_lsms(struct verify *vr) {
 /* Landlock: the ABI stockade uses (the kernel's, capped by landlockAbi),
  * whether stockade-init is there to use it, and with --profile what that
  * profile's containers get. */
-static void check_landlock(struct verify *vr, const char *profile_name) {
+static void check_landlock(struct verify *vr, const struct profile *p) {
   static const char *const what[] = {"",
                                      "file access",
                                      "rename/link across dirs",
@@ -501,17 +501,8 @@ static void check_landlock(struct verify *vr, const char *profile_name) {
     lost(it, "no Landlock confinement of writes, execs and TCP ports; profiles with \"landlock\": \"required\" "
              "are refused");
   }
-  if (profile_name && vr->cfg) {
-    cleanup_profile struct profile *p = NULL;
+  if (p) {
     struct landlock_report r;
-    cleanup_error struct sk_error *perr = NULL;
-    int lr = strchr(profile_name, '/') || strstr(profile_name, ".json")
-                 ? profile_load_file(profile_name, &p, &perr)
-                 : profile_load_named(vr->cfg->profile_dir, profile_name, &p, &perr);
-    if (lr < 0) {
-      add(vr, "landlock-profile", V_FAIL, profile_name, "%s", perr->msg);
-      return;
-    }
     landlock_describe(p, abi, &r);
     if (p->landlock == PROFILE_NEED_OFF) {
       add(vr, "landlock-profile", V_OK, "off", "profile \"%s\": \"landlock\": \"off\"", p->name);
@@ -531,12 +522,11 @@ static void check_landlock(struct verify *vr, const char *profile_name) {
 /* LSM layer: what containers under one profile get here (--profile). A
  * profile that requires an LSM on a host without one fails: enforce mode
  * refuses every container of it. */
-static void check_lsm_layer(struct verify *vr, const char *what) {
-  cleanup_profile struct profile *p = NULL;
+/* --profile NAME|FILE: a file when it looks like a path, else a name in
+ * the config's profileDir. Loaded once for every per-profile item. */
+static struct profile *load_profile(struct verify *vr, const char *what) {
+  struct profile *p = NULL;
   cleanup_error struct sk_error *err = NULL;
-  struct lsm_host h;
-  enum lsm_layer l;
-  char why[512];
   int r;
 
   if (strchr(what, '/') || strstr(what, ".json"))
@@ -546,9 +536,17 @@ static void check_lsm_layer(struct verify *vr, const char *what) {
   else
     r = sk_error_set(&err, 0, "profile \"%s\": no config to find its directory in", what);
   if (r < 0) {
-    lost(add(vr, "lsm-layer", V_FAIL, "unknown", "%s", err->msg), "cannot tell what the profile gets here");
-    return;
+    lost(add(vr, "profile", V_FAIL, what, "%s", err->msg), "cannot tell what the profile gets here");
+    return NULL;
   }
+  return p;
+}
+
+static void check_lsm_layer(struct verify *vr, const struct profile *p) {
+  struct lsm_host h;
+  enum lsm_layer l;
+  char why[512];
+
   lsm_host_probe(&h);
   l = lsm_layer_for(p, &h);
   if (p->lsm == PROFILE_NEED_OFF) {
@@ -632,6 +630,7 @@ int ctl_verify(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *profile = NULL;
+  cleanup_profile struct profile *prof = NULL;
   struct verify vr = {0};
   cleanup_config struct sk_config *cfg = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -680,9 +679,11 @@ int ctl_verify(int argc, char **argv) {
   check_memfd(&vr);
   check_runtime(&vr);
   check_lsms(&vr);
-  check_landlock(&vr, profile);
   if (profile)
-    check_lsm_layer(&vr, profile);
+    prof = load_profile(&vr, profile);
+  check_landlock(&vr, prof);
+  if (prof)
+    check_lsm_layer(&vr, prof);
   check_cgroup(&vr);
   check_paths(&vr);
 

@@ -200,43 +200,6 @@ static int bundle_root(const struct hook_state *s, struct json **spec, char **ro
   return 0;
 }
 
-/* The profile and mode, as stockade's create chooses them: annotation
- * stockade.io/mode where the config's annotationModes allows it (enforce
- * always), else the invoked name's mode, else defaultMode; annotation
- * stockade.io/profile, else defaultProfile. */
-static int choose(const struct sk_config *cfg, const char *argv0, const struct json *ann, const char *specfile,
-                  struct profile **p, enum sk_mode *mode, struct sk_error **err) {
-  const char *want_mode = json_string(json_get(ann, SK_ANN_MODE));
-  const char *name = json_string(json_get(ann, SK_ANN_PROFILE));
-  const char *from = name ? "annotation " SK_ANN_PROFILE : "config field defaultProfile";
-  int m = mode_from_argv0(argv0);
-
-  *mode = m >= 0 ? (enum sk_mode)m : cfg->default_mode;
-  if (want_mode) {
-    m = mode_parse(want_mode);
-    if (m < 0)
-      return sk_error_set(err, 0, "%s: annotation %s=\"%s\" is not a mode; use enforce, complain or off", specfile,
-                          SK_ANN_MODE, want_mode);
-    if (m != SK_MODE_ENFORCE && !cfg->annotation_mode[m])
-      return sk_error_set(err, 0,
-                          "%s: annotation %s=\"%s\" is not allowed on this node: %s field annotationModes does not "
-                          "list it; remove the annotation or ask the node operator",
-                          specfile, SK_ANN_MODE, want_mode, cfg->path);
-    *mode = (enum sk_mode)m;
-  }
-  if (*mode == SK_MODE_OFF)
-    return 0;
-  if (*mode == SK_MODE_LEARN)
-    return sk_error_set(err, 0,
-                        "mode learn: stockade-hook cannot learn (it sees no system calls, only exec opens); use "
-                        "the runtime stockade-learn, or mode enforce or complain for the hook");
-  if (name == NULL)
-    name = cfg->default_profile;
-  if (profile_load_named(cfg->profile_dir, name, p, err) < 0)
-    return sk_error_wrap(err, "%s names a profile that cannot be used", from);
-  return 0;
-}
-
 static int write_meta(const char *dir, const struct hook_state *s, const char *root, const struct profile *p,
                       enum sk_mode mode, struct sk_error **err) {
   cleanup_json struct json *m = json_new(JSON_OBJECT);
@@ -474,7 +437,7 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
   pid_t sup = -1, old;
   char path[64], txt[32];
   size_t i;
-  int n;
+  int n, name_mode;
 
   if (s->pid <= 0)
     return sk_error_set(err, 0,
@@ -492,10 +455,16 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
     return sk_error_set(err, ENOMEM, "annotations");
   if (asprintf(&specfile, "%s/config.json", s->bundle) < 0)
     return sk_error_set(err, ENOMEM, "spec");
-  if (choose(cfg, argv0, ann, specfile, &p, &mode, err) < 0)
+  name_mode = mode_from_argv0(argv0);
+  if (config_choose(cfg, name_mode >= 0 ? (enum sk_mode)name_mode : cfg->default_mode, ann, specfile, &p, &mode, err) <
+      0)
     return -1;
   if (mode == SK_MODE_OFF)
     return 0;
+  if (mode == SK_MODE_LEARN)
+    return sk_error_set(err, 0,
+                        "mode learn: stockade-hook cannot learn (it sees no system calls, only exec opens); use "
+                        "the runtime stockade-learn, or mode enforce or complain for the hook");
   if (hook_dir(cfg, s, &dir, err) < 0)
     return -1;
   if (sup_alive(dir, &old) == 1)

@@ -32,36 +32,6 @@ static char *spec_path(const struct cli *c) {
   return p;
 }
 
-/* Profile and mode for this container: the annotations where allowed,
- * else the handler's mode and the config's default profile. */
-static int choose(const struct sk_ctx *ctx, const struct json *spec, const char *specfile, struct profile **p,
-                  enum sk_mode *mode, struct sk_error **err) {
-  const char *want_mode = spec_annotation(spec, SK_ANN_MODE);
-  const char *name = spec_annotation(spec, SK_ANN_PROFILE);
-  const char *from = name ? "annotation " SK_ANN_PROFILE : "config field defaultProfile";
-
-  *mode = ctx->mode;
-  if (want_mode) {
-    int m = mode_parse(want_mode);
-    if (m < 0)
-      return sk_error_set(err, 0, "%s: annotation %s=\"%s\" is not a mode; use enforce, complain or off", specfile,
-                          SK_ANN_MODE, want_mode);
-    if (!ctx->cfg->annotation_mode[m])
-      return sk_error_set(err, 0,
-                          "%s: annotation %s=\"%s\" is not allowed on this node: %s field annotationModes does not "
-                          "list it; remove the annotation or ask the node operator",
-                          specfile, SK_ANN_MODE, want_mode, ctx->cfg->path);
-    *mode = (enum sk_mode)m;
-  }
-  if (*mode == SK_MODE_OFF)
-    return 0;
-  if (name == NULL)
-    name = ctx->cfg->default_profile;
-  if (profile_load_named(ctx->cfg->profile_dir, name, p, err) < 0)
-    return sk_error_wrap(err, "%s names a profile that cannot be used", from);
-  return 0;
-}
-
 static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *specfile, const struct json *spec,
                       const struct profile *p, enum sk_mode mode, struct sk_error **err) {
   uint64_t uid = 0, gid = 0;
@@ -95,17 +65,13 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
 }
 
 /* Keep what exec and delete need: the original spec, the profile's exact
- * bytes (so a later edit or removal of the profile file cannot change
- * what exec enforces), and the metadata. */
+ * bytes as parsed (so a later edit or removal of the profile file cannot
+ * change what exec enforces, and the saved bytes are the ones whose
+ * SHA-256 the container carries), and the metadata. */
 static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw, size_t raw_len,
                       const struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
-  cleanup_free char *pbuf = NULL;
-  size_t plen = 0;
-
-  if (p->file && read_file(p->file, &pbuf, &plen, err) < 0)
-    return -1;
   if (state_prepare(dir, err) < 0 || state_write(dir, "config.orig.json", raw, raw_len, err) < 0 ||
-      (pbuf && state_write(dir, "profile.json", pbuf, plen, err) < 0) ||
+      (p->file && state_write(dir, "profile.json", p->raw, p->raw_len, err) < 0) ||
       write_meta(dir, ctx, specfile, spec, p, mode, err) < 0)
     return -1;
   return 0;
@@ -171,7 +137,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     return -1;
   if (spec_check(spec, specfile, err) < 0)
     return -1;
-  if (choose(ctx, spec, specfile, &p, &mode, err) < 0)
+  if (config_choose(ctx->cfg, ctx->mode, json_get(spec, "annotations"), specfile, &p, &mode, err) < 0)
     return -1;
   if (mode == SK_MODE_OFF)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);

@@ -7,6 +7,8 @@
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/json.h"
+#include "stockade/profile.h"
+#include "stockade/harden.h"
 #include "stockade/util.h"
 
 static const char *const mode_names[SK_N_MODES] = {"enforce", "complain", "off", "learn"};
@@ -236,4 +238,32 @@ int config_load(const char *path, struct sk_config **out, struct sk_error **err)
   if (read_file(path, &buf, &len, err) < 0)
     return sk_error_wrap(err, "cannot read the stockade config (set STOCKADE_CONFIG to use another file)");
   return config_parse(path, buf, len, out, err);
+}
+
+int config_choose(const struct sk_config *cfg, enum sk_mode base, const struct json *annotations, const char *specfile,
+                  struct profile **p, enum sk_mode *mode, struct sk_error **err) {
+  const char *want_mode = json_string(json_get(annotations, SK_ANN_MODE));
+  const char *name = json_string(json_get(annotations, SK_ANN_PROFILE));
+  const char *from = name ? "annotation " SK_ANN_PROFILE : "config field defaultProfile";
+
+  *mode = base;
+  if (want_mode) {
+    int m = mode_parse(want_mode);
+    if (m < 0)
+      return sk_error_set(err, 0, "%s: annotation %s=\"%s\" is not a mode; use enforce, complain or off", specfile,
+                          SK_ANN_MODE, want_mode);
+    if (!cfg->annotation_mode[m])
+      return sk_error_set(err, 0,
+                          "%s: annotation %s=\"%s\" is not allowed on this node: %s field annotationModes does not "
+                          "list it; remove the annotation or ask the node operator",
+                          specfile, SK_ANN_MODE, want_mode, cfg->path);
+    *mode = (enum sk_mode)m;
+  }
+  if (*mode == SK_MODE_OFF)
+    return 0;
+  if (name == NULL)
+    name = cfg->default_profile;
+  if (profile_load_named(cfg->profile_dir, name, p, err) < 0)
+    return sk_error_wrap(err, "%s names a profile that cannot be used", from);
+  return 0;
 }

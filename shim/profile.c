@@ -879,6 +879,11 @@ static int parse_with(const struct parse_ctx *c, const char *file, const char *b
   if (p == NULL)
     return sk_error_set(c->err, ENOMEM, "%s", c->origin);
   sha256_hex(buf, len, p->sha256);
+  if ((p->raw = malloc(len + 1)) == NULL)
+    return sk_error_set(c->err, ENOMEM, "%s", c->origin);
+  memcpy(p->raw, buf, len);
+  p->raw[len] = '\0';
+  p->raw_len = len;
   if (file && (p->file = strdup(file)) == NULL)
     return sk_error_set(c->err, ENOMEM, "%s", c->origin);
   if (parse_root(c, root, p) < 0)
@@ -1063,6 +1068,7 @@ void profile_free(struct profile *p) {
   if (p == NULL)
     return;
   free(p->name);
+  free(p->raw);
   free(p->file);
   free(p->description);
   for (i = 0; i < p->n_capabilities; i++)

@@ -61,4 +61,16 @@ int mode_parse(const char *s);
  * or -1 when the name carries none. */
 int mode_from_argv0(const char *argv0);
 
+struct json;
+struct profile;
+
+/* A container's mode and profile: annotation stockade.io/mode where the
+ * config's annotationModes allows it (enforce always), else base (the
+ * invoked name's mode or defaultMode); annotation stockade.io/profile,
+ * else defaultProfile, loaded from profileDir. annotations is the spec's
+ * (or the OCI state's) "annotations" object, or NULL; specfile names it in
+ * messages. *p stays NULL in mode off. */
+int config_choose(const struct sk_config *cfg, enum sk_mode base, const struct json *annotations, const char *specfile,
+                  struct profile **p, enum sk_mode *mode, struct sk_error **err);
+
 #endif

@@ -45,6 +45,8 @@ struct profile {
   char *file;        /* the file it was read from, or NULL if built */
   char *description; /* or NULL */
   char sha256[65];   /* hex SHA-256 of the file's bytes */
+  char *raw;         /* those bytes, as parsed (saved with a container's state) */
+  size_t raw_len;
 
   bool has_user; /* run images that would run as root as this user */
   uint32_t uid, gid;

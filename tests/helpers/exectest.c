@@ -74,49 +74,12 @@
 extern char **environ;
 
 static const char *errno_name(int e) {
-  switch (e) {
-  case 0:
-    return "OK";
-  case EPERM:
-    return "EPERM";
-  case ENOENT:
-    return "ENOENT";
-  case EINTR:
-    return "EINTR";
-  case E2BIG:
-    return "E2BIG";
-  case ENOEXEC:
-    return "ENOEXEC";
-  case EBADF:
-    return "EBADF";
-  case EAGAIN:
-    return "EAGAIN";
-  case ENOMEM:
-    return "ENOMEM";
-  case EACCES:
-    return "EACCES";
-  case EFAULT:
-    return "EFAULT";
-  case ENOTDIR:
-    return "ENOTDIR";
-  case EINVAL:
-    return "EINVAL";
-  case EMFILE:
-    return "EMFILE";
-  case ETXTBSY:
-    return "ETXTBSY";
-  case ENOSPC:
-    return "ENOSPC";
-  case EROFS:
-    return "EROFS";
-  case ENOSYS:
-    return "ENOSYS";
-  default: {
-    static char buf[32];
-    snprintf(buf, sizeof buf, "E%d", e);
-    return buf;
-  }
-  }
+  static char buf[32];
+  const char *n = e ? strerrorname_np(e) : "OK";
+  if (n)
+    return n;
+  snprintf(buf, sizeof buf, "E%d", e);
+  return buf;
 }
 
 static uint64_t now_ns(void) {

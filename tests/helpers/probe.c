@@ -53,81 +53,12 @@
 #define KEY_SPEC_SESSION_KEYRING_ -3
 
 static const char *errno_name(int e) {
-  switch (e) {
-  case 0:
-    return "OK";
-  case EPERM:
-    return "EPERM";
-  case ENOENT:
-    return "ENOENT";
-  case EINTR:
-    return "EINTR";
-  case EIO:
-    return "EIO";
-  case E2BIG:
-    return "E2BIG";
-  case ENOEXEC:
-    return "ENOEXEC";
-  case EBADF:
-    return "EBADF";
-  case EAGAIN:
-    return "EAGAIN";
-  case ENOMEM:
-    return "ENOMEM";
-  case EACCES:
-    return "EACCES";
-  case EFAULT:
-    return "EFAULT";
-  case EBUSY:
-    return "EBUSY";
-  case EEXIST:
-    return "EEXIST";
-  case ENOTDIR:
-    return "ENOTDIR";
-  case EISDIR:
-    return "EISDIR";
-  case EINVAL:
-    return "EINVAL";
-  case ENFILE:
-    return "ENFILE";
-  case EMFILE:
-    return "EMFILE";
-  case ETXTBSY:
-    return "ETXTBSY";
-  case ENOSPC:
-    return "ENOSPC";
-  case EROFS:
-    return "EROFS";
-  case ENOSYS:
-    return "ENOSYS";
-  case EOPNOTSUPP:
-    return "EOPNOTSUPP";
-  case EADDRINUSE:
-    return "EADDRINUSE";
-  case EADDRNOTAVAIL:
-    return "EADDRNOTAVAIL";
-  case EUSERS:
-    return "EUSERS";
-  case ENODEV:
-    return "ENODEV";
-  case ENOKEY:
-    return "ENOKEY";
-  case EKEYREVOKED:
-    return "EKEYREVOKED";
-  case EDQUOT:
-    return "EDQUOT";
-  case ECONNREFUSED:
-    return "ECONNREFUSED";
-  case ETIMEDOUT:
-    return "ETIMEDOUT";
-  case ENETUNREACH:
-    return "ENETUNREACH";
-  default: {
-    static char buf[32];
-    snprintf(buf, sizeof buf, "E%d", e);
-    return buf;
-  }
-  }
+  static char buf[32];
+  const char *n = e ? strerrorname_np(e) : "OK";
+  if (n)
+    return n;
+  snprintf(buf, sizeof buf, "E%d", e);
+  return buf;
 }
 
 static int print_status(void) {

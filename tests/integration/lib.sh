@@ -70,6 +70,20 @@ sk_rt_missing() {
   fi
 }
 
+# sk_usable_runtimes WHO: the runtimes of SK_RUNTIMES this host can run,
+# one a line; each other is named on stderr, with why, after "WHO: ".
+sk_usable_runtimes() {
+  local rt why
+  for rt in $SK_RUNTIMES; do
+    why=$(sk_rt_missing "$rt")
+    if [ -n "$why" ]; then
+      echo "$1: skipping $rt: $why" >&2
+    else
+      echo "$rt"
+    fi
+  done
+}
+
 # ---------------------------------------------------------------------------
 # Running runtimes
 #

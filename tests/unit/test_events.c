@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,34 +29,6 @@
 static void assert_contains(const char *hay, const char *needle) {
   if (hay == NULL || strstr(hay, needle) == NULL)
     fail_msg("\"%s\" does not contain \"%s\"", hay ? hay : "(null)", needle);
-}
-
-static struct json *parse(const char *text) {
-  struct sk_error *err = NULL;
-  struct json *j = NULL;
-  if (json_parse(text, strlen(text), &j, &err) < 0)
-    fail_msg("test JSON does not parse: %s", err->msg);
-  return j;
-}
-
-static int setup_tmp(void **state) {
-  char *d = strdup("/tmp/stockade-test-events.XXXXXX");
-  if (d == NULL || mkdtemp(d) == NULL)
-    return -1;
-  *state = d;
-  return 0;
-}
-
-static int teardown_tmp(void **state) {
-  char *d = *state;
-  char *cmd = NULL;
-  int r;
-  if (asprintf(&cmd, "rm -rf '%s'", d) < 0)
-    return -1;
-  r = system(cmd);
-  free(cmd);
-  free(d);
-  return r == 0 ? 0 : -1;
 }
 
 static char *join(const char *dir, const char *name) {
@@ -543,11 +517,11 @@ int main(void) {
       cmocka_unit_test(test_workload_absent_or_partial),
       cmocka_unit_test(test_workload_keeps_existing),
       cmocka_unit_test(test_set_str),
-      cmocka_unit_test_setup_teardown(test_write_one_line_per_call, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_appends_to_existing, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_escapes_strings, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_invalid_utf8_never_breaks_a_line, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_errors_name_the_file, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_write_one_line_per_call, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_appends_to_existing, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_escapes_strings, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_invalid_utf8_never_breaks_a_line, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_errors_name_the_file, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test(test_limiter_burst_then_drops),
       cmocka_unit_test(test_limiter_refill),
       cmocka_unit_test(test_limiter_first_take_any_clock),

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/judge.h"
 #include "stockade/json.h"
 #include "stockade/profile.h"
@@ -45,13 +47,6 @@ static struct profile *make_profile(bool has_user, bool allow_root) {
 static void add_cap(struct profile *p, const char *c) {
   p->capabilities = realloc(p->capabilities, sizeof(char *) * (p->n_capabilities + 1));
   p->capabilities[p->n_capabilities++] = strdup(c);
-}
-
-static struct json *parse(const char *s) {
-  struct json *j = NULL;
-  struct sk_error *err = NULL;
-  assert_int_equal(json_parse(s, strlen(s), &j, &err), 0);
-  return j;
 }
 
 static void judge(struct json *spec, struct profile *p, struct findings *f) {

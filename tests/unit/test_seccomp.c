@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
@@ -33,14 +35,6 @@
 #include "seccomp_default.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static struct json *parse(const char *text) {
-  struct sk_error *err = NULL;
-  struct json *j = NULL;
-  if (json_parse(text, strlen(text), &j, &err) < 0)
-    fail_msg("cannot parse test JSON: %s\n%s", err->msg, text);
-  return j;
-}
 
 static struct json *default_doc(void) {
   cleanup_error struct sk_error *err = NULL;

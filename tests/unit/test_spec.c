@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +28,6 @@
 static void assert_contains(const char *hay, const char *needle) {
   if (hay == NULL || strstr(hay, needle) == NULL)
     fail_msg("\"%s\" does not contain \"%s\"", hay ? hay : "(null)", needle);
-}
-
-static struct json *parse(const char *text) {
-  struct sk_error *err = NULL;
-  struct json *j = NULL;
-  if (json_parse(text, strlen(text), &j, &err) < 0)
-    fail_msg("test JSON does not parse: %s: %s", err->msg, text);
-  return j;
 }
 
 static void check_ok(const char *text) {

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,28 +27,6 @@
 static void assert_contains(const char *hay, const char *needle) {
   if (hay == NULL || strstr(hay, needle) == NULL)
     fail_msg("\"%s\" does not contain \"%s\"", hay ? hay : "(null)", needle);
-}
-
-/* Each test gets its own directory under /tmp, removed afterwards with
- * rm -rf (not with the remove_tree under test). */
-static int setup_tmp(void **state) {
-  char *d = strdup("/tmp/stockade-test-util.XXXXXX");
-  if (d == NULL || mkdtemp(d) == NULL)
-    return -1;
-  *state = d;
-  return 0;
-}
-
-static int teardown_tmp(void **state) {
-  char *d = *state;
-  char *cmd = NULL;
-  int r;
-  if (asprintf(&cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", d, d) < 0)
-    return -1;
-  r = system(cmd);
-  free(cmd);
-  free(d);
-  return r == 0 ? 0 : -1;
 }
 
 static char *join(const char *dir, const char *name) {
@@ -595,21 +575,21 @@ int main(void) {
       cmocka_unit_test(test_sha256_million_a),
       cmocka_unit_test(test_sha256_padding_boundaries),
       cmocka_unit_test(test_sha256_incremental),
-      cmocka_unit_test_setup_teardown(test_read_file_content, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_read_file_missing, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_read_file_directory_refused, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_read_file_size_limit, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_read_file_exactly_at_limit, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_atomic_content_and_mode, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_atomic_rename_failure, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_atomic_write_failure_keeps_original, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_write_atomic_missing_dir, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_mkdir_p, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_mkdir_p_file_in_the_way, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_mkdir_p_existing_file_refused, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_remove_tree_nested, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_remove_tree_missing_and_file, setup_tmp, teardown_tmp),
-      cmocka_unit_test_setup_teardown(test_remove_tree_symlink_not_followed, setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_read_file_content, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_read_file_missing, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_read_file_directory_refused, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_read_file_size_limit, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_read_file_exactly_at_limit, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_atomic_content_and_mode, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_atomic_rename_failure, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_atomic_write_failure_keeps_original, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_write_atomic_missing_dir, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_mkdir_p, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_mkdir_p_file_in_the_way, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_mkdir_p_existing_file_refused, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_remove_tree_nested, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_remove_tree_missing_and_file, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_remove_tree_symlink_not_followed, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_path_is_under),
       cmocka_unit_test(test_str_prefix_suffix),

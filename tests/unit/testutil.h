@@ -5,6 +5,8 @@
 #ifndef STOCKADE_TESTUTIL_H
 #define STOCKADE_TESTUTIL_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stockade/error.h"
@@ -25,6 +27,31 @@ static inline struct profile *profile(const char *text) {
   if (profile_parse("test.json", text, strlen(text), &p, &err) < 0)
     fail_msg("profile: %s", err->msg);
   return p;
+}
+
+/* cmocka setup and teardown: *state is a fresh directory under /tmp,
+ * removed afterwards with rm -rf (not with the code under test), modes
+ * restored first so a test may leave unreadable entries. */
+static inline int tmpdir_setup(void **state) {
+  char *d = strdup("/tmp/stockade-test.XXXXXX");
+  if (d == NULL || mkdtemp(d) == NULL) {
+    free(d);
+    return -1;
+  }
+  *state = d;
+  return 0;
+}
+
+static inline int tmpdir_teardown(void **state) {
+  char *d = *state;
+  char *cmd = NULL;
+  int r;
+  if (asprintf(&cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", d, d) < 0)
+    return -1;
+  r = system(cmd);
+  free(cmd);
+  free(d);
+  return r == 0 ? 0 : -1;
 }
 
 #endif
