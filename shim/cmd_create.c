@@ -33,7 +33,7 @@ static char *spec_path(const struct cli *c) {
 }
 
 static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *specfile, const struct json *spec,
-                      const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+                      const struct profile *p, enum sk_mode mode, const char *spec_sha256, struct sk_error **err) {
   uint64_t uid = 0, gid = 0;
   cleanup_json struct json *m = json_new(JSON_OBJECT);
   cleanup_free char *txt = NULL;
@@ -59,6 +59,9 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
       json_set(m, "profileSha256", json_new_string(p->sha256)) < 0 ||
       json_set(m, "mode", json_new_string(mode_name(mode))) < 0 || json_set(m, "created", json_new_string(ts)) < 0)
     return sk_error_set(err, ENOMEM, "state");
+  /* delete puts the original spec back only over this exact one. */
+  if (spec_sha256 && json_set(m, "configSha256", json_new_string(spec_sha256)) < 0)
+    return sk_error_set(err, ENOMEM, "state");
   if (json_gen(m, &txt, &len, err) < 0)
     return -1;
   return state_write(dir, "meta.json", txt, len, err);
@@ -69,10 +72,11 @@ static int write_meta(const char *dir, const struct sk_ctx *ctx, const char *spe
  * change what exec enforces, and the saved bytes are the ones whose
  * SHA-256 the container carries), and the metadata. */
 static int save_state(const char *dir, const struct sk_ctx *ctx, const char *specfile, const char *raw, size_t raw_len,
-                      const struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err) {
+                      const struct json *spec, const struct profile *p, enum sk_mode mode, const char *spec_sha256,
+                      struct sk_error **err) {
   if (state_prepare(dir, err) < 0 || state_write(dir, "config.orig.json", raw, raw_len, err) < 0 ||
       (p->file && state_write(dir, "profile.json", p->raw, p->raw_len, err) < 0) ||
-      write_meta(dir, ctx, specfile, spec, p, mode, err) < 0)
+      write_meta(dir, ctx, specfile, spec, p, mode, spec_sha256, err) < 0)
     return -1;
   return 0;
 }
@@ -120,6 +124,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
   int ready_fd = -1; /* the supervisor's start report (sup_ready) */
+  char out_sha256[65];
   pid_t sup_pid;
   cleanup_free char *listener = NULL;
   size_t raw_len, out_len;
@@ -220,7 +225,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
-  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, err) < 0 || lsm_save_state(dir, &lsm, err) < 0) {
+  if (out)
+    sha256_hex(out, out_len, out_sha256);
+  if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, out ? out_sha256 : NULL, err) < 0 ||
+      lsm_save_state(dir, &lsm, err) < 0) {
     cleanup_error struct sk_error *e2 = NULL;
     state_remove(dir, &e2);
     lsm_release(dir);
@@ -246,16 +254,6 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   }
   /* The supervisor sets itself up while the spec is written; it is waited
    * for (sup_ready) before anything runs or is undone. */
-  if (out) {
-    /* delete puts the original back only over this exact spec. */
-    char hex[65];
-    sha256_hex(out, out_len, hex);
-    if (state_write(dir, "config.hardened.sha256", hex, 64, err) < 0) {
-      supervisor_ready(dir, ready_fd);
-      undo(specfile, NULL, 0, dir, true);
-      return -1;
-    }
-  }
   if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
     supervisor_ready(dir, ready_fd);
     undo(specfile, NULL, 0, dir, true);

@@ -109,24 +109,23 @@ static void tidy_aborted_cgroups(const char *dir, const char *id) {
  * in it. A spec someone has changed since is left alone. */
 static void restore_spec(const char *dir, const char *id) {
   cleanup_free char *meta_txt = NULL;
-  cleanup_free char *want = NULL;
   cleanup_free char *orig = NULL;
   cleanup_free char *cur = NULL;
   cleanup_json struct json *meta = NULL;
   cleanup_error struct sk_error *e = NULL;
-  const char *specfile;
+  const char *specfile, *want;
   size_t len, olen, clen;
   char hex[65];
 
-  if (state_read(dir, "meta.json", &meta_txt, &len, &e) < 0 || json_parse(meta_txt, len, &meta, &e) < 0 ||
-      state_read(dir, "config.hardened.sha256", &want, &len, &e) < 0 ||
-      state_read(dir, "config.orig.json", &orig, &olen, &e) < 0)
+  if (state_read(dir, "meta.json", &meta_txt, &len, &e) < 0 || json_parse(meta_txt, len, &meta, &e) < 0)
     return;
   specfile = json_string(json_get(meta, "config"));
-  if (specfile == NULL || read_file(specfile, &cur, &clen, &e) < 0)
+  want = json_string(json_get(meta, "configSha256"));
+  if (specfile == NULL || want == NULL || state_read(dir, "config.orig.json", &orig, &olen, &e) < 0 ||
+      read_file(specfile, &cur, &clen, &e) < 0)
     return;
   sha256_hex(cur, clen, hex);
-  if (len < 64 || strncmp(want, hex, 64) != 0)
+  if (strcmp(want, hex) != 0)
     return;
   if (write_file_atomic(specfile, orig, olen, 0644, &e) < 0)
     log_msg(LOG_WARNING, "container \"%s\": %s still holds the hardened spec: %s", id, specfile, e->msg);
