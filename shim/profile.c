@@ -24,7 +24,9 @@
   "action, lsm, landlock, network"
 #define NEED_EXPECTED "expected \"optional\", \"required\" or \"off\""
 #define NETWORK_EXPECTED "expected an object such as {\"bind\": [8080], \"connect\": [443, 5432]}"
-#define EXEC_EXPECTED "expected an object such as {\"allow\": [\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"]}"
+#define EXEC_EXPECTED                                                                                                  \
+  "expected an object such as {\"allow\": [\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"], \"fdExec\": false, " \
+  "\"memfdExec\": false}"
 #define GLOB_EXPECTED "expected an absolute path or glob such as \"/usr/bin/*\""
 #define SHA256_EXPECTED "expected 64 lowercase hex digits (as sha256sum prints them)"
 #define ACTION_EXPECTED "expected \"deny\", \"kill\" or \"freeze\""
@@ -540,8 +542,12 @@ static int parse_exec(const struct parse_ctx *c, const struct json *v, struct pr
       r = parse_exec_allow(c, v->items[i], p);
     else if (strcmp(v->keys[i], "allowWritable") == 0)
       r = parse_exec_writable(c, v->items[i], p);
+    else if (strcmp(v->keys[i], "fdExec") == 0)
+      r = parse_bool(c, v->items[i], "exec.fdExec", &p->exec_fd);
+    else if (strcmp(v->keys[i], "memfdExec") == 0)
+      r = parse_bool(c, v->items[i], "exec.memfdExec", &p->exec_memfd);
     else
-      r = unknown_key(c, v->items[i], "exec", v->keys[i], "allow, allowWritable");
+      r = unknown_key(c, v->items[i], "exec", v->keys[i], "allow, allowWritable, fdExec, memfdExec");
     if (r < 0)
       return -1;
   }

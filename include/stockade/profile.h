@@ -68,6 +68,12 @@ struct profile {
   size_t n_exec_allow;
   char **exec_writable; /* globs where programs written after start may run */
   size_t n_exec_writable;
+  /* "exec.fdExec": execveat of a descriptor (fexecve) may run a file of
+   * the image; /proc and /dev/fd links stay denied. Default false. */
+  bool exec_fd;
+  /* "exec.memfdExec": memfds may be executable (vm.memfd_noexec is not
+   * raised, memfd_create(MFD_EXEC) is not refused). Default false. */
+  bool exec_memfd;
   char **block_hashes; /* "blockHashes": SHA-256 hex of known-bad programs */
   size_t n_block_hashes;
   enum profile_action action; /* "action": "deny" (default), "kill", "freeze" */

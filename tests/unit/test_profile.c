@@ -494,6 +494,20 @@ static void test_exec_defaults(void **state) {
   assert_false(d->has_exec_allow);
   assert_int_equal(d->n_exec_writable, 0);
   assert_int_equal(d->action, PROFILE_ACTION_DENY);
+  /* fd and memfd execs are refused unless a profile says otherwise */
+  assert_false(p->exec_fd);
+  assert_false(p->exec_memfd);
+}
+
+static void test_exec_fd_memfd(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"x\", \"exec\": {\"fdExec\": true, \"memfdExec\": true}}");
+  cleanup_profile struct profile *q = parse_ok("{\"name\": \"x\", \"exec\": {\"fdExec\": false, \"memfdExec\": true}}");
+  (void)state;
+  assert_true(p->exec_fd);
+  assert_true(p->exec_memfd);
+  assert_false(p->has_exec_allow);
+  assert_false(q->exec_fd);
+  assert_true(q->exec_memfd);
 }
 
 static void test_action_name(void **state) {
@@ -515,11 +529,15 @@ static void expect_exec_error(const char *exec, const char *want) {
 static void test_error_exec(void **state) {
   (void)state;
   expect_exec_error("[\"/usr/bin/*\"]", "t.json:2:10: exec: got an array; expected an object such as {\"allow\": "
-                                        "[\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"]}");
-  expect_exec_error("{\"allow\": [\"/bin/*\"], \"deny\": []}",
-                    "t.json:2:40: exec.deny: unknown field \"deny\"; expected one of allow, allowWritable");
-  expect_exec_error("{\"Allow\": []}",
-                    "t.json:2:20: exec.Allow: unknown field \"Allow\"; expected one of allow, allowWritable");
+                                        "[\"/usr/bin/*\"], \"allowWritable\": [\"/work/bin/*\"], \"fdExec\": false, "
+                                        "\"memfdExec\": false}");
+  expect_exec_error("{\"fdExec\": 1}", "t.json:2:21: exec.fdExec: got a number; expected true or false");
+  expect_exec_error(
+      "{\"allow\": [\"/bin/*\"], \"deny\": []}",
+      "t.json:2:40: exec.deny: unknown field \"deny\"; expected one of allow, allowWritable, fdExec, memfdExec");
+  expect_exec_error(
+      "{\"Allow\": []}",
+      "t.json:2:20: exec.Allow: unknown field \"Allow\"; expected one of allow, allowWritable, fdExec, memfdExec");
   expect_exec_error("{\"allow\": \"/usr/bin/*\"}",
                     "t.json:2:20: exec.allow: got a string; expected an array of paths or globs such as "
                     "[\"/usr/bin/*\"]");
@@ -1198,6 +1216,7 @@ int main(void) {
       cmocka_unit_test(test_error_seccomp_value),
       cmocka_unit_test(test_exec_fields),
       cmocka_unit_test(test_exec_defaults),
+      cmocka_unit_test(test_exec_fd_memfd),
       cmocka_unit_test(test_action_name),
       cmocka_unit_test(test_error_exec),
       cmocka_unit_test(test_error_exec_globs),
