@@ -421,6 +421,26 @@ static pid_t spawn(struct hook_sup *h, struct sk_error **err) {
 
 /* ---------------------------------------------------------------- stages */
 
+/* The reference for drift (mounts.h, mounts_clock_stamp): a ctime the
+ * kernel stamps on a file of the hook's state, then a wait until the
+ * clock has passed it, so that nothing the container writes once it runs
+ * carries the same ctime. The container runs nothing before this hook
+ * returns. */
+static int stamp_start(const char *dir, struct timespec *started, struct sk_error **err) {
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+  if (asprintf(&path, "%s/clock", dir) < 0)
+    return sk_error_set(err, ENOMEM, "hook state");
+  fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot create %s", path);
+  if (mounts_clock_stamp(fd, started, err) < 0)
+    return sk_error_wrap(err, "%s", path);
+  if (!mounts_clock_settle(started, 100))
+    log_msg(LOG_WARNING, "the clock did not pass the start reference within 100 ms (was it set back?)");
+  return 0;
+}
+
 static int attach(const struct sk_config *cfg, const char *argv0, struct hook_state *s, struct sk_error **err) {
   cleanup_json struct json *spec = NULL;
   cleanup_json struct json *ann_holder = NULL;
@@ -482,14 +502,13 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
   ctx.spec = ann_holder;
   ctx.init_pid = s->pid;
   ctx.init_pidfd = -1;
-  /* File systems stamp ctime from the coarse clock (see mounts.h). */
-  clock_gettime(CLOCK_REALTIME_COARSE, &ctx.started);
 
   pidfd = pidfd_open(s->pid, 0);
   if (pidfd < 0)
     return sk_error_set(err, errno, "container \"%s\": its init (pid %d) is gone: %s", s->id, (int)s->pid,
                         strerror(errno));
-  if (state_prepare(dir, err) < 0 || write_meta(dir, s, root, p, mode, err) < 0)
+  if (state_prepare(dir, err) < 0 || write_meta(dir, s, root, p, mode, err) < 0 ||
+      stamp_start(dir, &ctx.started, err) < 0)
     goto fail;
   if (fan_open(&ctx.fan, err) < 0) {
     sk_error_wrap(err, "stockade-hook needs fanotify permission events");

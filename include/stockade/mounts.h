@@ -54,14 +54,28 @@ int mounts_fd_mount_id(int fd);
  * (readlink of /proc/self/fd/N, verbatim: "/memfd:x (deleted)", "/tmp/y
  * (deleted)"), memfd or not (then fileless too), mount (statx
  * STATX_MNT_ID, or /proc/self/fdinfo before Linux 5.8), written after
- * `started` (ctime >= started; no ctime: counted as written after).
- * Read `started` from CLOCK_REALTIME_COARSE, the clock file systems stamp
- * ctime from: from CLOCK_REALTIME, which runs up to a tick or two ahead
- * of it, a file written in the first milliseconds after start would count
- * as older. f->sha256 is set to NULL. * f->sha256 is set to NULL. Touches only the descriptor: never opens a
+ * `started` (ctime > started; no ctime: counted as written after).
+ * Take `started` from mounts_clock_stamp, not from a clock read: file
+ * systems stamp ctime from the coarse clock, and since Linux 6.13
+ * (multigrain timestamps) sometimes from the fine clock, ahead of any
+ * coarse reading, so only a stamp the kernel made itself is never earlier
+ * than the ctime of a file written before it. f->sha256 is set to NULL.
+ * Touches only the descriptor: never opens a
  * file on a marked mount. path must hold PATH_MAX bytes; f->path points
  * to it. f is written only on success. */
 int mounts_fact_from_fd(int fd, const struct mount_table *t, const struct timespec *started, struct exec_fact *f,
                         char *path, struct sk_error **err);
+
+/* The reference for "written after start": make the kernel stamp fd's
+ * ctime (a file of our own, on any local file system: every file system
+ * takes its ctimes from the same clock) and read it back into *out. Every
+ * file written before this call has a ctime <= *out; one written after it
+ * has a ctime >= *out, and > *out once mounts_clock_settle returned true. */
+int mounts_clock_stamp(int fd, struct timespec *out, struct sk_error **err);
+
+/* Wait (at most max_ms; about one clock tick is needed) until the coarse
+ * clock has passed ref, so that every ctime stamped from now on is greater
+ * than ref. False when it did not pass in time (the clock was set back). */
+bool mounts_clock_settle(const struct timespec *ref, int max_ms);
 
 #endif

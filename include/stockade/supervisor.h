@@ -38,8 +38,15 @@ struct sup_ctx {
   char *id;
   char *state_dir;
   const struct json *spec; /* the spec as it will run (annotations for events) */
-  struct timespec started; /* CLOCK_REALTIME when supervision began */
-  char *runtime_root;      /* the runtime's --root (or its default) */
+  /* "Written after start" means ctime > started, a ctime the kernel
+   * stamped on clock_fd (mounts_clock_stamp): at create, again when the
+   * runtime's create has returned, and for `run` at the first
+   * notification; final (started_final) once the first notification is
+   * handled, before the container's first program runs. */
+  struct timespec started;
+  int clock_fd; /* <state>/clock, the supervisor's; -1 if none */
+  bool started_final;
+  char *runtime_root; /* the runtime's --root (or its default) */
   /* stockade-init on the host (0, 0: not used): the one file outside
    * the image the container may run, recognised by device and inode. */
   dev_t init_dev;

@@ -41,6 +41,7 @@
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
+#include "stockade/mounts.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
 
@@ -271,6 +272,32 @@ static int receive(int conn, char *buf, size_t size, size_t *len, int *fds, int 
   return 0;
 }
 
+/* Take the reference for drift again (see sup_ctx.started). */
+static void restamp_start(struct sup_ctx *ctx) {
+  cleanup_error struct sk_error *err = NULL;
+  if (ctx->clock_fd < 0 || ctx->started_final)
+    return;
+  if (mounts_clock_stamp(ctx->clock_fd, &ctx->started, &err) < 0)
+    log_msg(LOG_WARNING, "container \"%s\": keeping the reference for drift taken at create: %s", ctx->id, err->msg);
+}
+
+/* Before the container's first notification is answered: the reference
+ * is final, and the clock must have passed it, so that whatever the
+ * container writes from now on has a later ctime (a file written in the
+ * same tick would carry the same ctime, and equal is "before"). */
+static void finalize_start(struct sup_ctx *ctx, bool runtime_done) {
+  if (ctx->started_final)
+    return;
+  if (!runtime_done) /* `run`: the runtime's command lasts as long as the container */
+    restamp_start(ctx);
+  ctx->started_final = true;
+  if (!mounts_clock_settle(&ctx->started, 100))
+    log_msg(LOG_WARNING,
+            "container \"%s\": the clock did not pass the start reference within 100 ms (was it set back?): a "
+            "file written in the next instants may not count as drift",
+            ctx->id);
+}
+
 struct loop {
   int ep;
   int notify[MAX_LISTENERS];
@@ -498,6 +525,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
     learn_save(ctx, false);
     if (l.runtime_poll && pid_gone(l.runtime_poll)) {
       l.runtime_done = true;
+      restamp_start(ctx);
       l.runtime_poll = 0;
       continue;
     }
@@ -525,6 +553,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
         break;
       case TAG_NOTIFY:
         if (evs[i].events & EPOLLIN) {
+          finalize_start(ctx, l.runtime_done);
           if (notify_handle(ctx, fd, &err) < 0) {
             log_msg(LOG_ERROR, "container \"%s\": %s", ctx->id, err->msg);
             drop_notify(ctx, &l, fd);
@@ -538,7 +567,9 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
         epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
         break;
       case TAG_RUNTIME:
+        /* create has returned: what was written until now is the image */
         l.runtime_done = true;
+        restamp_start(ctx);
         epoll_ctl(l.ep, EPOLL_CTL_DEL, fd, NULL);
         break;
       case TAG_SIGNAL:
@@ -631,10 +662,23 @@ static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
   return 0;
 }
 
+/* <state>/clock: a file of ours whose ctime the kernel stamps on demand. */
+static int open_clock(const char *state_dir, struct sk_error **err) {
+  cleanup_free char *path = NULL;
+  int fd;
+  if (asprintf(&path, "%s/clock", state_dir) < 0)
+    return sk_error_set(err, ENOMEM, "supervisor");
+  fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot create %s", path);
+  return fd;
+}
+
 int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   cleanup_free char *sock = NULL;
   cleanup_close int lfd = -1;
   cleanup_close int self_pidfd = -1;
+  cleanup_close int clock_fd = -1;
   pid_t self;
   int p[2];
   pid_t a;
@@ -643,6 +687,14 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   *ready_fd = -1;
   if (asprintf(&sock, "%s/%s", ctx->state_dir, SUP_SOCKET_NAME) < 0)
     return sk_error_set(err, ENOMEM, "supervisor");
+  /* The first reference for drift, stamped by the kernel on a file of
+   * our own (mounts.h: why not a clock read); the supervisor keeps the fd
+   * to stamp it again later. */
+  clock_fd = open_clock(ctx->state_dir, err);
+  if (clock_fd < 0 || mounts_clock_stamp(clock_fd, &ctx->started, err) < 0)
+    return sk_error_wrap(err, "the supervisor needs a reference for \"written after start\" in %s", ctx->state_dir);
+  ctx->clock_fd = -1; /* the supervisor's (below), not create's */
+  ctx->started_final = false;
   /* fanotify is opened here, in create, so that a kernel without it is a
    * refusal with a reason rather than a supervisor that dies later. */
   if (fan_open(&ctx->fan, err) < 0)
@@ -659,9 +711,6 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
    * tells the supervisor when the runtime's command is over. */
   self_pidfd = pidfd_open(getpid(), 0);
   self = getpid();
-  /* File systems stamp ctime from the coarse clock, up to a tick behind
-   * CLOCK_REALTIME: a file written just after this must not look older. */
-  clock_gettime(CLOCK_REALTIME_COARSE, &ctx->started);
   ctx->init_pidfd = -1;
   if (pipe2(p, O_CLOEXEC) < 0)
     return sk_error_set(err, errno, "pipe");
@@ -684,11 +733,11 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
     {
       /* p[1] stays open until the supervisor has confined itself: create
        * reads its "ok" (or why not) after the pid, up to end of file. */
-      int keep[4] = {lfd, self_pidfd, fan_fd(ctx->fan), p[1]};
+      int keep[5] = {lfd, self_pidfd, fan_fd(ctx->fan), p[1], clock_fd};
       if (chdir("/") < 0)
         _exit(1);
       prctl(PR_SET_NAME, "stockade-sup");
-      sup_close_others(keep, 4);
+      sup_close_others(keep, 5);
       {
         /* Its stderr is /dev/null: what goes wrong is written beside its
          * state, in runc's JSON log format, and as events. */
@@ -696,6 +745,7 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
         snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
         log_init(logf, "json", false);
       }
+      ctx->clock_fd = clock_fd;
       _exit(sup_main(ctx, lfd, self_pidfd, self_pidfd < 0 ? self : 0, p[1]));
     }
   }
