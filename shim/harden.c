@@ -209,6 +209,133 @@ static int add_paths(struct json *linux_, const char *key, const char *const lis
   return 0;
 }
 
+/* memfd_create(name, flags) with MFD_EXEC (Linux 6.3) in flags: an
+ * executable anonymous file, the start of every fileless technique. The
+ * kernel refuses it itself where vm.memfd_noexec is 2 in the container's
+ * PID namespace (shim/memfd_noexec.c); this rule refuses it on every
+ * kernel, with the errno that sysctl answers (EACCES); an older kernel
+ * would answer EINVAL for the unknown flag anyway. exec.memfdExec lifts
+ * it. The flags are an int: the mask also keeps garbage in the upper half
+ * of the register from mattering. */
+#define MFD_RULE(action, extra, v2)                                                                                    \
+  "{\"names\": [\"memfd_create\"], \"action\": \"" action "\", " extra "\"args\": [{\"index\": 1, \"value\": 16, "     \
+  "\"valueTwo\": " v2 ", \"op\": \"SCMP_CMP_MASKED_EQ\"}]}"
+static const char mfd_refuse[] = MFD_RULE("SCMP_ACT_ERRNO", "\"errnoRet\": 13, ", "16");
+static const char mfd_allow[] = MFD_RULE("SCMP_ACT_ALLOW", "", "0");
+
+static int append_rule(struct json *syscalls, const char *text, struct sk_error **err) {
+  struct json *r = NULL;
+  if (json_parse(text, strlen(text), &r, err) < 0)
+    return -1;
+  if (json_append(syscalls, r) < 0)
+    return OOM(err);
+  return 0;
+}
+
+/* Take memfd_create out of every rule that names it. */
+static void unlist_memfd(struct json *syscalls) {
+  size_t i = 0, k;
+  while (i < syscalls->n) {
+    struct json *names = json_get(syscalls->items[i], "names");
+    for (k = 0; json_is(names, JSON_ARRAY) && k < names->n;) {
+      if (json_is(names->items[k], JSON_STRING) && strcmp(names->items[k]->str, "memfd_create") == 0)
+        json_remove_at(names, k);
+      else
+        k++;
+    }
+    if (json_is(names, JSON_ARRAY) && names->n == 0)
+      json_remove_at(syscalls, i);
+    else
+      i++;
+  }
+}
+
+/* Is r one of the two rules refuse_memfd_exec writes? (Hardening an
+ * already hardened spec must change nothing.) */
+static bool is_mfd_rule(const struct json *r) {
+  const struct json *names = json_get(r, "names"), *args = json_get(r, "args"), *a;
+  const char *act = json_string(json_get(r, "action")), *op;
+  uint64_t idx = 0, v = 0, v2 = 0, ret = 0;
+  if (!json_is(names, JSON_ARRAY) || names->n != 1 || !json_array_has_string(names, "memfd_create") ||
+      !json_is(args, JSON_ARRAY) || args->n != 1 || act == NULL)
+    return false;
+  a = args->items[0];
+  op = json_string(json_get(a, "op"));
+  if (!json_uint64(json_get(a, "index"), &idx) || idx != 1 || !json_uint64(json_get(a, "value"), &v) || v != 16 ||
+      op == NULL || strcmp(op, "SCMP_CMP_MASKED_EQ") != 0)
+    return false;
+  if (json_get(a, "valueTwo") != NULL && !json_uint64(json_get(a, "valueTwo"), &v2))
+    return false;
+  if (strcmp(act, "SCMP_ACT_ALLOW") == 0)
+    return v2 == 0;
+  return strcmp(act, "SCMP_ACT_ERRNO") == 0 && v2 == 16 && json_uint64(json_get(r, "errnoRet"), &ret) && ret == 13;
+}
+
+/* Does filter let every memfd_create call through, and nothing else
+ * about it? (No rule names it and the default allows, or only
+ * unconditional allow-rules and our own two name it.) *listed: some rule
+ * names it. */
+static bool memfd_plainly_allowed(const struct json *filter, bool *listed) {
+  const struct json *syscalls = json_get(filter, "syscalls");
+  size_t i;
+  *listed = false;
+  for (i = 0; json_is(syscalls, JSON_ARRAY) && i < syscalls->n; i++) {
+    const struct json *r = syscalls->items[i], *args = json_get(r, "args");
+    const char *act = json_string(json_get(r, "action"));
+    if (!json_array_has_string(json_get(r, "names"), "memfd_create") || is_mfd_rule(r))
+      continue;
+    *listed = true;
+    if (act == NULL || strcmp(act, "SCMP_ACT_ALLOW") != 0 || (args && !(json_is(args, JSON_ARRAY) && args->n == 0)))
+      return false;
+  }
+  return true;
+}
+
+static bool has_mfd_rule(const struct json *filter) {
+  const struct json *syscalls = json_get(filter, "syscalls");
+  for (size_t i = 0; json_is(syscalls, JSON_ARRAY) && i < syscalls->n; i++)
+    if (is_mfd_rule(syscalls->items[i]))
+      return true;
+  return false;
+}
+
+static int refuse_memfd_exec(struct json **filter, struct sk_error **err) {
+  struct json *syscalls;
+  bool listed, def_allows;
+  const char *def = json_string(json_get(*filter, "defaultAction"));
+
+  def_allows = def && strcmp(def, "SCMP_ACT_ALLOW") == 0;
+  if (memfd_plainly_allowed(*filter, &listed) && (listed || def_allows || has_mfd_rule(*filter))) {
+    /* The usual case: split it into the call with MFD_EXEC, refused, and
+     * the call without, allowed (the two exclude each other, so later
+     * intersections keep them apart). */
+    syscalls = json_ensure(*filter, "syscalls", JSON_ARRAY);
+    if (syscalls == NULL)
+      return sk_error_set(err, 0, "linux.seccomp.syscalls: expected an array");
+    unlist_memfd(syscalls);
+    if (append_rule(syscalls, mfd_refuse, err) < 0 || (!def_allows && append_rule(syscalls, mfd_allow, err) < 0))
+      return -1;
+    return 0;
+  }
+  if (!listed)
+    return 0; /* the default refuses every memfd_create */
+  {
+    /* The filter has its own conditions on memfd_create: the intersection
+     * with the refusal is never looser than either (it may refuse more). */
+    char doc[512];
+    cleanup_json struct json *rule = NULL;
+    struct json *merged = NULL;
+    snprintf(doc, sizeof(doc), "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [%s]}", mfd_refuse);
+    if (json_parse(doc, strlen(doc), &rule, err) < 0)
+      return -1;
+    if (seccomp_intersect(*filter, rule, &merged, err) < 0)
+      return sk_error_wrap(err, "refusing memfd_create(MFD_EXEC) in linux.seccomp");
+    json_free(*filter);
+    *filter = merged;
+  }
+  return 0;
+}
+
 static int harden_seccomp(struct json *spec, const struct profile *p, struct sk_error **err) {
   struct json *linux_ = json_ensure(spec, "linux", JSON_OBJECT);
   cleanup_json struct json *arches = NULL;
@@ -221,6 +348,10 @@ static int harden_seccomp(struct json *spec, const struct profile *p, struct sk_
     return sk_error_wrap(err, "profile \"%s\" seccomp", p->name);
   if (seccomp_intersect(gen, json_get(linux_, "seccomp"), &merged, err) < 0)
     return sk_error_wrap(err, "intersecting profile \"%s\" seccomp with linux.seccomp", p->name);
+  if (!p->exec_memfd && refuse_memfd_exec(&merged, err) < 0) {
+    json_free(merged);
+    return -1;
+  }
   /* No libseccomp build here: it costs about 16 ms, a third of a whole
    * `runc run`, on the path of every container start. Both inputs were
    * validated, the intersection only combines their rules, and

@@ -984,6 +984,46 @@ static struct sc_action treat_rule_max(const struct sc_treat *t) {
   return m;
 }
 
+/* Can no call satisfy both x and y? True when they compare one argument
+ * in ways that exclude each other: two values for SCMP_CMP_EQ, two results
+ * of the same SCMP_CMP_MASKED_EQ mask, or an EQ value whose masked bits
+ * differ from a MASKED_EQ result. (Other pairs: assumed to overlap.) */
+static bool arg_excludes(const struct sc_arg *x, const struct sc_arg *y) {
+  if (x->index != y->index)
+    return false;
+  if (x->op == SCMP_CMP_EQ && y->op == SCMP_CMP_EQ)
+    return x->value != y->value;
+  if (x->op == SCMP_CMP_MASKED_EQ && y->op == SCMP_CMP_MASKED_EQ)
+    return x->value == y->value && (x->value_two & x->value) != (y->value_two & y->value);
+  if (x->op == SCMP_CMP_EQ && y->op == SCMP_CMP_MASKED_EQ)
+    return (x->value & y->value) != (y->value_two & y->value);
+  if (x->op == SCMP_CMP_MASKED_EQ && y->op == SCMP_CMP_EQ)
+    return arg_excludes(y, x);
+  return false;
+}
+
+static bool cond_disjoint(const struct sc_cond *x, const struct sc_cond *y) {
+  size_t i, j;
+  for (i = 0; i < x->n; i++)
+    for (j = 0; j < y->n; j++)
+      if (arg_excludes(&x->a[i], &y->a[j]))
+        return true;
+  return false;
+}
+
+/* The strictest action t gives a call matching its rule i: rule i's, or
+ * that of any other rule such a call could also match (libseccomp may apply
+ * either). Rules that exclude each other (flags with and without a bit)
+ * keep their own actions. */
+static struct sc_action treat_rule_max_for(const struct sc_treat *t, size_t i) {
+  struct sc_action m = t->acts[i];
+  size_t j;
+  for (j = 0; j < t->n; j++)
+    if (j != i && !cond_disjoint(&t->rules[i], &t->rules[j]))
+      m = act_max(m, t->acts[j]);
+  return m;
+}
+
 static struct sc_action treat_max(const struct sc_treat *t) {
   return t->uncond ? t->u : act_max(treat_rule_max(t), t->def);
 }
@@ -1086,7 +1126,10 @@ static int region_add(struct region **rs, size_t *n, size_t *cap, const struct s
  *   - both uncond: the stricter action; likewise when one side is uncond
  *     and at least as strict as anything the other side does;
  *   - otherwise, for each rule R of a conditional side: R's conditions with
- *     the stricter of R's action and the worst the other side can do; and for
+ *     the stricter of R's action (or of any rule of that side a call could
+ *     match together with R: rules that exclude each other, such as flags
+ *     with and without a bit, keep their own) and the worst the other side
+ *     can do; and for
  *     each pair of rules, one from each side, their conditions ANDed with the
  *     stricter of the two actions. A pair comparing the same argument in two
  *     ways cannot be one rule (runc would OR them) and is dropped: those
@@ -1124,19 +1167,19 @@ static int intersect_name(const char *name, const struct sc_treat *ta, const str
     return act_eq(&worst, def) ? 0 : out_add(o, name, &worst, NULL);
   }
   for (i = 0; i < ta->n; i++)
-    if (region_add(&rs, &n, &cap, &ta->rules[i], act_max(ta->acts[i], act_max(treat_rule_max(ta), treat_max(tb))),
-                   def) < 0)
+    if (region_add(&rs, &n, &cap, &ta->rules[i], act_max(treat_rule_max_for(ta, i), treat_max(tb)), def) < 0)
       return -1;
   for (j = 0; j < tb->n; j++)
-    if (region_add(&rs, &n, &cap, &tb->rules[j], act_max(act_max(treat_rule_max(tb), tb->acts[j]), treat_max(ta)),
-                   def) < 0)
+    if (region_add(&rs, &n, &cap, &tb->rules[j], act_max(treat_rule_max_for(tb, j), treat_max(ta)), def) < 0)
       return -1;
   for (i = 0; i < ta->n; i++) {
     for (j = 0; j < tb->n; j++) {
       struct sc_cond c;
+      if (cond_disjoint(&ta->rules[i], &tb->rules[j]))
+        continue; /* no call matches both */
       if (!cond_and(&ta->rules[i], &tb->rules[j], &c))
         continue; /* same argument compared twice: dropped, stricter */
-      if (region_add(&rs, &n, &cap, &c, act_max(treat_rule_max(ta), treat_rule_max(tb)), def) < 0)
+      if (region_add(&rs, &n, &cap, &c, act_max(treat_rule_max_for(ta, i), treat_rule_max_for(tb, j)), def) < 0)
         return -1;
     }
   }

@@ -356,6 +356,82 @@ static void test_supervise_keeps_denial(void **state) {
   json_free(spec);
 }
 
+/* Is there a rule refusing memfd_create when flags (arg 1) has MFD_EXEC
+ * with EACCES, and does memfd_create stay allowed otherwise? */
+static bool memfd_exec_refused(const struct json *sc, bool *plain_allowed) {
+  const struct json *rules = json_get(sc, "syscalls");
+  bool refused = false;
+  size_t i;
+  *plain_allowed = false;
+  for (i = 0; rules && i < rules->n; i++) {
+    const struct json *r = rules->items[i], *args = json_get(r, "args"), *a;
+    uint64_t idx = 99, v = 0, v2 = 0, ret = 0;
+    if (!json_array_has_string(json_get(r, "names"), "memfd_create"))
+      continue;
+    if (strcmp(json_string(json_get(r, "action")), "SCMP_ACT_ALLOW") == 0 &&
+        (args == NULL || args->n == 0 ||
+         (args->n == 1 && json_uint64(json_get(args->items[0], "index"), &idx) && idx == 1 &&
+          json_uint64(json_get(args->items[0], "value"), &v) && v == 0x10 &&
+          (json_get(args->items[0], "valueTwo") == NULL || /* 0 is left out */
+           (json_uint64(json_get(args->items[0], "valueTwo"), &v2) && v2 == 0)) &&
+          strcmp(json_string(json_get(args->items[0], "op")), "SCMP_CMP_MASKED_EQ") == 0)))
+      *plain_allowed = true;
+    if (strcmp(json_string(json_get(r, "action")), "SCMP_ACT_ERRNO") != 0 || args == NULL || args->n != 1)
+      continue;
+    a = args->items[0];
+    if (json_uint64(json_get(a, "index"), &idx) && idx == 1 && json_uint64(json_get(a, "value"), &v) && v == 0x10 &&
+        json_uint64(json_get(a, "valueTwo"), &v2) && v2 == 0x10 &&
+        strcmp(json_string(json_get(a, "op")), "SCMP_CMP_MASKED_EQ") == 0 &&
+        json_uint64(json_get(r, "errnoRet"), &ret) && ret == 13)
+      refused = true;
+  }
+  return refused;
+}
+
+static void test_memfd_exec_refused(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct profile *relaxed = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"exec\":{\"memfdExec\":true}}");
+  struct sk_error *err = NULL;
+  const struct json *sc;
+  bool plain;
+
+  harden(spec, p);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_true(memfd_exec_refused(sc, &plain));
+  assert_true(plain); /* memfd_create without MFD_EXEC stays allowed */
+  assert_int_equal(seccomp_compile_check(sc, &err), 0);
+  /* the supervisor's notify rules are added on top: the refusal stays */
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_true(memfd_exec_refused(sc, &plain));
+  assert_true(plain);
+  assert_int_equal(seccomp_compile_check(sc, &err), 0);
+  json_free(spec);
+
+  /* an engine filter that allows memfd_create explicitly, and one with
+   * its own condition on it: the refusal survives the intersection */
+  spec = parse(engine_spec);
+  json_set(json_get(spec, "linux"), "seccomp",
+           parse("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"memfd_create\",\"read\"],"
+                 "\"action\":\"SCMP_ACT_ALLOW\"}]}"));
+  harden(spec, p);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_true(memfd_exec_refused(sc, &plain));
+  assert_int_equal(seccomp_compile_check(sc, &err), 0);
+  json_free(spec);
+
+  /* exec.memfdExec: no such rule */
+  spec = parse(engine_spec);
+  harden(spec, relaxed);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_false(memfd_exec_refused(sc, &plain));
+  assert_true(rule_allows(sc, "memfd_create"));
+  json_free(spec);
+  profile_free(p);
+  profile_free(relaxed);
+}
+
 static const char *action_of(const struct json *sc, const char *name) {
   const struct json *r = rule_for(sc, name);
   return r ? json_string(json_get(r, "action")) : json_string(json_get(sc, "defaultAction"));
@@ -417,6 +493,7 @@ int main(void) {
       cmocka_unit_test(test_supervise_without_filter),
       cmocka_unit_test(test_supervise_keeps_denial),
       cmocka_unit_test(test_learn_filter),
+      cmocka_unit_test(test_memfd_exec_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
