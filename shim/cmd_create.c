@@ -13,6 +13,7 @@
 #include "stockade/commands.h"
 #include "stockade/harden.h"
 #include "stockade/landlock.h"
+#include "stockade/memfd_noexec.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/lsm.h"
@@ -198,6 +199,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     return sk_error_wrap(err, "%s", specfile);
   /* Landlock (enforce only: it changes what the workload can do). */
   if (mode == SK_MODE_ENFORCE && landlock_create(ctx, spec, p, &init_dev, &init_ino, err) < 0)
+    return -1;
+  /* vm.memfd_noexec in the container's PID namespace: a hook (enforce) or
+   * an event saying why not. */
+  if (memfd_noexec_create(ctx, spec, p, mode, NULL, err) < 0)
     return -1;
   if (mode == SK_MODE_LEARN) {
     /* Syscalls earlier runs of this profile recorded are allowed without a

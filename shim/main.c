@@ -8,6 +8,7 @@
 
 #include "stockade/commands.h"
 #include "stockade/log.h"
+#include "stockade/memfd_noexec.h"
 #include "stockade/runtime.h"
 
 static int fail(struct sk_ctx *ctx, struct sk_error *err) {
@@ -24,6 +25,9 @@ int main(int argc, char **argv) {
   int name_mode = mode_from_argv0(argv[0]);
   int r;
 
+  /* The createRuntime hook create put into the spec (memfd_noexec.c). */
+  if (argc == 2 && strcmp(argv[1], MEMFD_NOEXEC_HOOK_ARG) == 0)
+    return memfd_noexec_hook_main();
   if (config_load(config_path(), &ctx.cfg, &err) < 0)
     return fail(&ctx, err);
   ctx.mode = name_mode >= 0 ? (enum sk_mode)name_mode : ctx.cfg->default_mode;

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_MEMFD_NOEXEC_H
+#define STOCKADE_MEMFD_NOEXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "stockade/commands.h"
+#include "stockade/error.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+
+/* vm.memfd_noexec (Linux 6.3): per PID namespace, only ever raised. At 2
+ * the kernel refuses memfd_create(MFD_EXEC) (EACCES) and seals every other
+ * memfd against execution, so execveat of a memfd fails whoever answers
+ * the exec. The write applies to the writer's own PID namespace and needs
+ * CAP_SYS_ADMIN over its user namespace: the container's processes cannot
+ * do it, so a process of the host joins the namespace (setns, then fork:
+ * only children enter it) and writes there. */
+
+#define MEMFD_NOEXEC_LEVEL 2
+#define MEMFD_NOEXEC_SYSCTL "/proc/sys/vm/memfd_noexec"
+/* argv[1] of `stockade` when it runs as the createRuntime hook that
+ * memfd_noexec_create put into the spec. */
+#define MEMFD_NOEXEC_HOOK_ARG "--stockade-memfd-noexec-hook"
+
+/* Does the running kernel have the per-PID-namespace sysctl? 1 yes, 0 no
+ * (older than 6.3: the file is missing), with why saying so. */
+int memfd_noexec_supported(char *why, size_t size);
+
+/* Raise vm.memfd_noexec to level in the PID namespace of pid (a process
+ * this one can see in /proc). 1: applied; 0: not applied, why says why
+ * (pid shares this process's PID namespace: the host's, as far as we can
+ * tell, never changed); -1: failed (err says which step and why). Forks a
+ * child that joins the namespace and forks the writer; both are waited
+ * for. */
+int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_error **err);
+
+/* The create step (enforce mode, after harden_spec): unless the profile
+ * sets exec.memfdExec, the kernel lacks the sysctl, or the spec keeps the
+ * host's PID namespace, put `<this binary> MEMFD_NOEXEC_HOOK_ARG` first in
+ * hooks.createRuntime (it runs once the namespaces exist, before the
+ * entrypoint); when it is not put there, write the "memfd" event saying
+ * why. Other modes only write that event (complain) or nothing (learn).
+ * self is this program's path; NULL: readlink /proc/self/exe. */
+int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
+                        const char *self, struct sk_error **err);
+
+/* The hook itself: the OCI state on stdin, then memfd_noexec_apply on its
+ * pid, the "memfd" event, and 0; or a message on stderr (the runtime shows
+ * it and fails the create) and 1. */
+int memfd_noexec_hook_main(void);
+
+#endif

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vm.memfd_noexec for the container's PID namespace (see memfd_noexec.h):
+ * the create step that asks for it, and the createRuntime hook that sets
+ * it.
+ *
+ * Why a hook: the namespace exists only once the runtime has made it, and
+ * the entrypoint must not run before the setting is in place. An OCI
+ * createRuntime hook runs exactly then, in the runtime's namespaces, with
+ * the runtime's privileges, and a hook that fails fails the create: the
+ * container is refused, with our message, which is the fail-closed answer
+ * enforce mode needs. It also works with the node's "supervisor": false.
+ *
+ * Who owns what: memfd_noexec_apply forks a child that joins the PID
+ * namespace and forks the writer (only a child of a process that joined
+ * is in the namespace). The writer ends by itself; the child waits for it
+ * and the caller waits for the child. A pipe (close-on-exec, each end
+ * closed by its side) carries a failure message back. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stockade/cleanup.h"
+#include "stockade/events.h"
+#include "stockade/log.h"
+#include "stockade/memfd_noexec.h"
+#include "stockade/util.h"
+
+int memfd_noexec_supported(char *why, size_t size) {
+  if (access(MEMFD_NOEXEC_SYSCTL, F_OK) == 0)
+    return 1;
+  snprintf(why, size, "the kernel has no per-PID-namespace vm.memfd_noexec (%s: %s; it came with Linux 6.3)",
+           MEMFD_NOEXEC_SYSCTL, strerror(errno));
+  return 0;
+}
+
+/* In the writer and its parent: say what failed on the pipe, then end. */
+_Noreturn static void child_fail(int report, const char *fmt, ...) {
+  char msg[256];
+  va_list ap;
+  int e = errno, n;
+  va_start(ap, fmt);
+  n = vsnprintf(msg, sizeof(msg) - 64, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    n = 0;
+  n += snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s", strerror(e));
+  if (write(report, msg, strlen(msg)) < 0) {
+    /* nothing more to tell: the exit status says it failed */
+  }
+  _exit(1);
+}
+
+/* The writer, a process of the target namespace: write level, then read
+ * back what the kernel now answers there (the stricter of the namespace's
+ * and its parents'). */
+_Noreturn static void writer(int report, int level) {
+  char want[16], got[16];
+  int fd, n;
+  ssize_t r;
+  n = snprintf(want, sizeof(want), "%d\n", level);
+  fd = open(MEMFD_NOEXEC_SYSCTL, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    child_fail(report, "cannot open %s in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
+  if (write(fd, want, (size_t)n) != n)
+    child_fail(report, "cannot write %d to %s in the container's PID namespace", level, MEMFD_NOEXEC_SYSCTL);
+  close(fd);
+  fd = open(MEMFD_NOEXEC_SYSCTL, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (r = read(fd, got, sizeof(got) - 1)) <= 0)
+    child_fail(report, "cannot read %s back in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
+  got[r] = '\0';
+  if (atoi(got) < level) {
+    errno = EPERM;
+    child_fail(report, "%s reads %d after writing %d", MEMFD_NOEXEC_SYSCTL, atoi(got), level);
+  }
+  _exit(0);
+}
+
+/* The child: join the namespace, fork the writer, pass on its status. */
+_Noreturn static void joiner(int nsfd, int report, int level) {
+  pid_t w;
+  int status;
+  if (setns(nsfd, CLONE_NEWPID) < 0)
+    child_fail(report, "cannot join the container's PID namespace (setns)");
+  w = fork();
+  if (w < 0)
+    child_fail(report, "cannot fork into the container's PID namespace");
+  if (w == 0)
+    writer(report, level);
+  while (waitpid(w, &status, 0) < 0) {
+    if (errno != EINTR)
+      child_fail(report, "waitpid");
+  }
+  _exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+}
+
+int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_error **err) {
+  char path[64], msg[300];
+  cleanup_close int nsfd = -1;
+  struct stat theirs, ours;
+  int p[2], status;
+  pid_t c;
+  ssize_t n;
+
+  snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+  nsfd = open(path, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    return sk_error_set(err, errno, "cannot open %s", path);
+  if (fstat(nsfd, &theirs) < 0 || stat("/proc/self/ns/pid", &ours) < 0)
+    return sk_error_set(err, errno, "cannot compare %s with this process's PID namespace", path);
+  /* Never the namespace the runtime itself runs in: that is the host's
+   * (or a node's), shared with everything else there. */
+  if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
+    snprintf(why, size, "host pid namespace");
+    return 0;
+  }
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return sk_error_set(err, errno, "pipe");
+  c = fork();
+  if (c < 0) {
+    int e = errno;
+    close(p[0]);
+    close(p[1]);
+    return sk_error_set(err, e, "cannot fork");
+  }
+  if (c == 0) {
+    close(p[0]);
+    joiner(nsfd, p[1], level);
+  }
+  close(p[1]);
+  n = read(p[0], msg, sizeof(msg) - 1);
+  close(p[0]);
+  msg[n > 0 ? n : 0] = '\0';
+  while (waitpid(c, &status, 0) < 0) {
+    if (errno != EINTR)
+      return sk_error_set(err, errno, "waitpid");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return sk_error_set(err, 0, "%s", msg[0] ? msg : "the process that sets vm.memfd_noexec failed");
+  return 1;
+}
+
+/* --- the create step --- */
+
+/* The "memfd" event: what the kernel's memfd protection is for this
+ * container. applied: the level, or NULL with a "not applied: ..." text. */
+static void emit(const struct sk_config *cfg, const char *id, const struct json *spec_or_state, enum sk_mode mode,
+                 int level, const char *not_applied, const char *message) {
+  struct json *ev = event_new("memfd");
+  cleanup_error struct sk_error *err = NULL;
+  char na[300];
+
+  if (ev == NULL)
+    return;
+  snprintf(na, sizeof(na), "not applied: %s", not_applied ? not_applied : "");
+  if (event_set_str(ev, "container", id) < 0 || event_add_workload(ev, spec_or_state) < 0 ||
+      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "mechanism", "memfd_noexec") < 0 ||
+      json_set(ev, "memfdNoexec", not_applied ? json_new_string(na) : json_new_int(level)) < 0 ||
+      event_set_str(ev, "message", message) < 0) {
+    json_free(ev);
+    log_msg(LOG_WARNING, "cannot build the memfd event: out of memory");
+    return;
+  }
+  if (event_emit(cfg, ev, &err) < 0)
+    log_msg(LOG_WARNING, "%s", err->msg);
+  json_free(ev);
+}
+
+/* Does the spec keep the host's PID namespace (no "pid" entry)? One joined
+ * by path is judged by the hook, which sees where it leads. */
+static bool host_pid(const struct json *spec) {
+  const struct json *ns = json_get_path(spec, "linux", "namespaces", NULL);
+  for (size_t i = 0; json_is(ns, JSON_ARRAY) && i < ns->n; i++) {
+    const char *t = json_string(json_get(ns->items[i], "type"));
+    if (t && strcmp(t, "pid") == 0)
+      return false;
+  }
+  return true;
+}
+
+/* hooks.createRuntime[0] = {path: self, args: [self, HOOK_ARG], env:
+ * [STOCKADE_CONFIG=...]}: the hook is run with only the env the spec gives
+ * it, so it is told which config (event file) to use. */
+static int add_hook(struct json *spec, const char *self, const char *config, struct sk_error **err) {
+  struct json *hooks = json_ensure(spec, "hooks", JSON_OBJECT);
+  struct json *list, *h;
+  cleanup_free char *envvar = NULL;
+
+  if (hooks == NULL)
+    return sk_error_set(err, 0, "hooks: expected an object");
+  list = json_ensure(hooks, "createRuntime", JSON_ARRAY);
+  if (list == NULL)
+    return sk_error_set(err, 0, "hooks.createRuntime: expected an array");
+  /* A spec we hardened before carries our hook already. */
+  for (size_t i = 0; i < list->n; i++) {
+    const struct json *a = json_get(list->items[i], "args");
+    if (json_is(a, JSON_ARRAY) && a->n >= 2 && json_is(a->items[1], JSON_STRING) &&
+        strcmp(a->items[1]->str, MEMFD_NOEXEC_HOOK_ARG) == 0)
+      json_remove_at(list, i--);
+  }
+  if (asprintf(&envvar, "STOCKADE_CONFIG=%s", config) < 0)
+    return sk_error_set(err, ENOMEM, "hooks");
+  /* json_set and json_append free what they could not take */
+  h = json_new(JSON_OBJECT);
+  if (h == NULL || json_set(h, "path", json_new_string(self)) < 0 || json_set(h, "args", json_new(JSON_ARRAY)) < 0 ||
+      json_set(h, "env", json_new(JSON_ARRAY)) < 0 || json_set(h, "timeout", json_new_int(10)) < 0 ||
+      json_append(json_get(h, "args"), json_new_string(self)) < 0 ||
+      json_append(json_get(h, "args"), json_new_string(MEMFD_NOEXEC_HOOK_ARG)) < 0 ||
+      json_append(json_get(h, "env"), json_new_string(envvar)) < 0) {
+    json_free(h);
+    return sk_error_set(err, ENOMEM, "hooks");
+  }
+  if (json_append(list, h) < 0)
+    return sk_error_set(err, ENOMEM, "hooks");
+  /* First: nothing of the engine's hooks runs before the setting is in. */
+  memmove(list->items + 1, list->items, (list->n - 1) * sizeof(list->items[0]));
+  list->items[0] = h;
+  return 0;
+}
+
+int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
+                        const char *self, struct sk_error **err) {
+  const char *id = ctx->cli.id;
+  char why[300], exe[PATH_MAX];
+
+  if (mode == SK_MODE_LEARN)
+    return 0; /* learning changes nothing the workload can do */
+  if (mode != SK_MODE_ENFORCE) {
+    emit(ctx->cfg, id, spec, mode, 0, "complain mode changes nothing",
+         "vm.memfd_noexec is left as the host has it; enforce mode would set 2 in the container's PID namespace");
+    return 0;
+  }
+  if (p->exec_memfd) {
+    emit(ctx->cfg, id, spec, mode, 0, "profile exec.memfdExec",
+         "profile sets exec.memfdExec: memfds may be made executable (MFD_EXEC is not refused)");
+    return 0;
+  }
+  if (host_pid(spec)) {
+    emit(ctx->cfg, id, spec, mode, 0, "host pid namespace",
+         "the container shares the host's PID namespace; vm.memfd_noexec is never changed there");
+    return 0;
+  }
+  if (!memfd_noexec_supported(why, sizeof(why))) {
+    emit(ctx->cfg, id, spec, mode, 0, "kernel",
+         "the kernel has no per-PID-namespace vm.memfd_noexec (Linux 6.3); the seccomp filter refuses "
+         "memfd_create(MFD_EXEC) and the supervisor denies memfd execs");
+    return 0;
+  }
+  if (self == NULL) {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    self = exe;
+  }
+  if (self[0] != '/')
+    return sk_error_set(err, 0,
+                        "refusing container \"%s\": vm.memfd_noexec needs stockade's own path for its "
+                        "createRuntime hook, and /proc/self/exe gave none",
+                        id);
+  if (add_hook(spec, self, ctx->cfg->path, err) < 0)
+    return sk_error_wrap(err, "refusing container \"%s\": cannot add the vm.memfd_noexec hook", id);
+  return 0;
+}
+
+/* --- the hook --- */
+
+#define STATE_MAX (1024 * 1024) /* the OCI state is a few KiB; annotations can grow it */
+
+/* The runtime's pipe on stdin, to its end (at most STATE_MAX bytes). */
+static int read_state(char **out, size_t *len, struct sk_error **err) {
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    ssize_t r;
+    if (buf == NULL)
+      return sk_error_set(err, ENOMEM, "stdin");
+    if (n == cap) {
+      char *nb;
+      if (cap >= STATE_MAX) {
+        free(buf);
+        return sk_error_set(err, EFBIG, "stdin: more than %d bytes", STATE_MAX);
+      }
+      cap *= 2;
+      nb = realloc(buf, cap + 1);
+      if (nb == NULL)
+        free(buf);
+      buf = nb;
+      continue;
+    }
+    r = read(STDIN_FILENO, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      int e = errno;
+      free(buf);
+      return sk_error_set(err, e, "stdin");
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
+int memfd_noexec_hook_main(void) {
+  cleanup_free char *raw = NULL;
+  cleanup_json struct json *state = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  struct sk_config *cfg = NULL;
+  const char *id;
+  int64_t pid = 0;
+  size_t len = 0;
+  char why[300], msg[400];
+  int r;
+
+  if (read_state(&raw, &len, &err) < 0 || json_parse(raw, len, &state, &err) < 0) {
+    fprintf(stderr, "stockade: vm.memfd_noexec hook: the container state on stdin: %s\n", err->msg);
+    return 1;
+  }
+  id = json_string(json_get(state, "id"));
+  if (id == NULL || !json_int64(json_get(state, "pid"), &pid) || pid <= 0) {
+    fprintf(stderr, "stockade: vm.memfd_noexec hook: the container state on stdin has no id or pid (run it as a "
+                    "createRuntime hook)\n");
+    return 1;
+  }
+  if (config_load(config_path(), &cfg, &err) < 0) {
+    fprintf(stderr, "stockade: refusing container \"%s\": vm.memfd_noexec hook: %s\n", id, err->msg);
+    return 1;
+  }
+  r = memfd_noexec_apply((pid_t)pid, MEMFD_NOEXEC_LEVEL, why, sizeof(why), &err);
+  if (r < 0) {
+    snprintf(msg, sizeof(msg), "cannot set vm.memfd_noexec=%d in the container's PID namespace: %s", MEMFD_NOEXEC_LEVEL,
+             err->msg);
+    emit(cfg, id, state, SK_MODE_ENFORCE, 0, "error", msg);
+    fprintf(stderr,
+            "stockade: refusing container \"%s\": %s; fix: run it where the runtime has CAP_SYS_ADMIN, or let "
+            "its profile set exec.memfdExec\n",
+            id, msg);
+    config_free(cfg);
+    return 1;
+  }
+  if (r == 0)
+    emit(cfg, id, state, SK_MODE_ENFORCE, 0, why, "vm.memfd_noexec is never changed in the host's PID namespace");
+  else
+    emit(cfg, id, state, SK_MODE_ENFORCE, MEMFD_NOEXEC_LEVEL, NULL,
+         "memfd_create(MFD_EXEC) is refused and every memfd is sealed against execution in the container's PID "
+         "namespace");
+  config_free(cfg);
+  return 0;
+}
