@@ -41,6 +41,7 @@
 #include "stockade/json.h"
 #include "stockade/lsm.h"
 #include "stockade/landlock.h"
+#include "stockade/memfd_noexec.h"
 #include "stockade/profile.h"
 #include "stockade/runtime.h"
 
@@ -158,7 +159,7 @@ static bool verify_kernel_at_least(const char *release, int maj, int min) {
 enum vstatus { V_OK, V_WARN, V_FAIL };
 static const char *const vstatus_name[] = {"ok", "warn", "fail"};
 
-#define N_ITEMS 24
+#define N_ITEMS 28
 struct vitem {
   const char *id;
   enum vstatus status;
@@ -303,6 +304,23 @@ static void check_memfd(struct verify *vr) {
   }
   it = add(vr, "memfd", V_FAIL, "unavailable", "memfd_create: %s", strerror(errno));
   lost(it, "the seccomp filter cannot be dry-run before create, exec --process cannot be rewritten");
+}
+
+/* vm.memfd_noexec per PID namespace (Linux 6.3): what enforce mode sets
+ * to 2 for each container (shim/memfd_noexec.c). */
+static void check_memfd_noexec(struct verify *vr) {
+  char why[300];
+  struct vitem *it;
+  if (memfd_noexec_supported(why, sizeof(why))) {
+    add(vr, "memfd-noexec", V_OK, "per-pid-namespace",
+        "vm.memfd_noexec per PID namespace: enforced containers get %d (memfd_create(MFD_EXEC) refused, no memfd "
+        "executable)",
+        MEMFD_NOEXEC_LEVEL);
+    return;
+  }
+  it = add(vr, "memfd-noexec", V_WARN, "unavailable", "%s", why);
+  lost(it, "the kernel does not refuse executable memfds itself; the seccomp filter still refuses "
+           "memfd_create(MFD_EXEC) and the supervisor denies every memfd exec");
 }
 
 static void check_runtime(struct verify *vr) {
@@ -677,6 +695,7 @@ int ctl_verify(int argc, char **argv) {
   check_pidfd(&vr);
   check_openat2(&vr);
   check_memfd(&vr);
+  check_memfd_noexec(&vr);
   check_runtime(&vr);
   check_lsms(&vr);
   if (profile)

@@ -68,6 +68,13 @@ t_memfd_noexec() {
   sk_assert_eq "$(jq -r .memfdNoexec <<<"$SK_EVENT")" "not applied: profile exec.memfdExec" \
     "the memfd event's memfdNoexec with exec.memfdExec"
   sk_assert_eq "$(cat /proc/sys/vm/memfd_noexec)" "$host_before" "the host's vm.memfd_noexec at the end"
+
+  # stockadectl verify says the kernel has it
+  sk_run verify "$SK_BUILD/stockadectl" verify --json
+  sk_assert_eq "$(jq -r '.checks[] | select(.id == "memfd-noexec") | .status' "$CASE/verify.out")" ok \
+    "stockadectl verify: memfd-noexec status"
+  sk_assert_eq "$(jq -r '.checks[] | select(.id == "memfd-noexec") | .value' "$CASE/verify.out")" \
+    per-pid-namespace "stockadectl verify: memfd-noexec value"
 }
 
 # ---------------------------------------------------------------------------
