@@ -514,6 +514,7 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
     sk_error_wrap(err, "stockade-hook needs fanotify permission events");
     goto fail;
   }
+  fan_set_hash_limits(ctx.fan, cfg->hash_max_bytes, cfg->hash_max_ms);
   if (fan_mark_container_at(ctx.fan, s->pid, root, err) < 0) {
     sk_error_wrap(err, "container \"%s\": cannot watch its mounts", s->id);
     goto fail;

@@ -96,10 +96,34 @@ static int number_field(const char *path, const struct json *doc, const char *fi
   return 0;
 }
 
+/* hashMaxBytes (1 KiB .. 1 TiB) and hashMaxMillis (1 .. 60000). */
+static int hash_limits(const char *path, const struct json *doc, struct sk_config *c, struct sk_error **err) {
+  const struct json *v;
+  uint64_t n;
+  c->hash_max_bytes = 256ULL << 20;
+  c->hash_max_ms = 2000;
+  if ((v = json_get(doc, "hashMaxBytes")) != NULL) {
+    if (!json_uint64(v, &n) || n < 1024 || n > (1ULL << 40))
+      return field_error(err, path, v, "hashMaxBytes",
+                         "must be a whole number of bytes from 1024 to 1099511627776 (the largest file the "
+                         "supervisor hashes)");
+    c->hash_max_bytes = n;
+  }
+  if ((v = json_get(doc, "hashMaxMillis")) != NULL) {
+    if (!json_uint64(v, &n) || n < 1 || n > 60000)
+      return field_error(err, path, v, "hashMaxMillis",
+                         "must be a whole number of milliseconds from 1 to 60000 (the longest the supervisor "
+                         "spends hashing one file)");
+    c->hash_max_ms = (unsigned)n;
+  }
+  return 0;
+}
+
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
-                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
-                                      "syslog",    "initPath",        "landlockAbi",    "supervisor",  NULL};
+  static const char *const known[] = {
+      "runtime",         "profileDir",  "defaultProfile", "defaultMode",   "stateDir", "eventFile",
+      "annotationModes", "blockHashes", "eventRate",      "eventBurst",    "syslog",   "initPath",
+      "landlockAbi",     "supervisor",  "hashMaxBytes",   "hashMaxMillis", NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -117,7 +141,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
                           "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-                          "landlockAbi or supervisor",
+                          "landlockAbi, supervisor, hashMaxBytes or hashMaxMillis",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -220,6 +244,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
   c->event_burst = 200;
   if (number_field(path, doc, "eventRate", &c->event_rate, err) < 0 ||
       number_field(path, doc, "eventBurst", &c->event_burst, err) < 0)
+    goto fail;
+  if (hash_limits(path, doc, c, err) < 0)
     goto fail;
   if (c->default_profile == NULL)
     goto oom;

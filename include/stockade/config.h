@@ -41,6 +41,12 @@ struct sk_config {
    * exec decisions, no drift detection): for hosts that cannot run it
    * and for testing the other layers alone. Default true. */
   bool supervisor;
+  /* Hashing bounds of the supervisor (docs/operations.md): a file larger
+   * than hashMaxBytes (default 256 MiB) or that takes longer than
+   * hashMaxMillis (default 2000) to read is not hashed; where a rule needs
+   * its hash, its exec is denied. */
+  unsigned long long hash_max_bytes;
+  unsigned hash_max_ms;
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */

@@ -25,9 +25,10 @@ const char *exec_where_name(enum exec_where w);
 struct exec_fact {
   const char *path; /* as the container sees it; NULL if unknown */
   enum exec_where where;
-  bool written_after_start; /* ctime at or after the container started */
-  bool fileless;            /* execveat of a descriptor, not a path; or a memfd */
-  const char *sha256;       /* lowercase hex, or NULL when not (yet) computed */
+  bool written_after_start;   /* ctime at or after the container started */
+  bool fileless;              /* execveat of a descriptor, not a path; or a memfd */
+  const char *sha256;         /* lowercase hex, or NULL when not (yet) computed */
+  const char *sha256_skipped; /* why it was not hashed (over a bound), or NULL */
 };
 
 enum decide_kind { DECIDE_ALLOW, DECIDE_DENY };

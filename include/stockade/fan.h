@@ -115,7 +115,27 @@ void fan_set_learning(struct fan *f, bool learning);
 
 /* SHA-256 of an open file, read with pread (no new open, no fanotify
  * event), cached by (dev, ino, ctime, size) in a table of 1024 entries
- * (about 80 KiB). hex holds 65 bytes. f may be NULL: no cache. */
+ * (about 80 KiB). hex holds 65 bytes. f may be NULL: no cache, the
+ * default bounds.
+ *
+ * Bounded: a file larger than the size bound is not read at all; one
+ * whose reading takes longer than the time bound (a slow or hostile file
+ * system) is given up, and remembered as such while it is unchanged; and
+ * every 1 MiB the interrupt fds (fan_set_interrupt) are polled, so a
+ * signal or the container's end is seen within a read of 1 MiB. Returns 0
+ * (hex set), 1 not hashed (why says why: "size 1099511627776 over
+ * 268435456"), or -1 on a read error. */
+#define FAN_HASH_MAX_BYTES (256ULL << 20)
+#define FAN_HASH_MAX_MS 2000U
+#define FAN_INTERRUPT_FDS 2
+int fan_hash_fd_bounded(struct fan *f, int fd, char hex[65], char *why, size_t why_size, struct sk_error **err);
+/* The same; not hashed is an error (EFBIG, "not hashed: why"): for
+ * callers that cannot decide without the hash. */
 int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err);
+/* The node config's hashMaxBytes and hashMaxMillis. */
+void fan_set_hash_limits(struct fan *f, uint64_t max_bytes, unsigned max_ms);
+/* fd (or -1) in interrupt slot 0 or 1: the supervisor's signalfd, its
+ * container's init pidfd. Not owned. */
+void fan_set_interrupt(struct fan *f, int slot, int fd);
 
 #endif

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -35,13 +37,15 @@
 #define CACHE_SIZE 1024 /* a power of two */
 #define CACHE_PROBE 4
 #define HASH_BUF (64 * 1024)
-#define READS_PER_CALL 64 /* batches per fan_handle call: fair to the other fds */
+#define READS_PER_CALL 64   /* batches per fan_handle call: fair to the other fds */
+#define HASH_CHECK_EVERY 16 /* reads (1 MiB) between looks at the clock and the interrupt fds */
 
 struct cache_entry {
   uint64_t dev, ino, size;
   int64_t ctime_sec;
   uint32_t ctime_nsec;
-  uint32_t used;
+  uint16_t used;
+  uint16_t too_slow; /* not hashed: reading it took longer than the time bound */
   unsigned char sha[32];
 };
 
@@ -51,6 +55,9 @@ struct fan {
   struct mount_table mounts; /* every mount seen, for classification */
   struct fan_stats stats;
   unsigned evict;
+  uint64_t hash_max_bytes; /* fan_set_hash_limits */
+  unsigned hash_max_ms;
+  int interrupt[FAN_INTERRUPT_FDS]; /* readable: stop hashing (fan_set_interrupt) */
   struct cache_entry cache[CACHE_SIZE];
   unsigned char buf[HASH_BUF];
 };
@@ -87,6 +94,10 @@ int fan_open(struct fan **out, struct sk_error **err) {
   }
   f->fd = fd;
   f->mask = FAN_OPEN_EXEC_PERM;
+  f->hash_max_bytes = FAN_HASH_MAX_BYTES;
+  f->hash_max_ms = FAN_HASH_MAX_MS;
+  for (int i = 0; i < FAN_INTERRUPT_FDS; i++)
+    f->interrupt[i] = -1;
   *out = f;
   return 0;
 }
@@ -371,34 +382,122 @@ static void to_hex(const unsigned char d[32], char hex[65]) {
   hex[64] = '\0';
 }
 
-int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err) {
+void fan_set_hash_limits(struct fan *f, uint64_t max_bytes, unsigned max_ms) {
+  f->hash_max_bytes = max_bytes;
+  f->hash_max_ms = max_ms;
+}
+
+void fan_set_interrupt(struct fan *f, int slot, int fd) {
+  if (slot >= 0 && slot < FAN_INTERRUPT_FDS)
+    f->interrupt[slot] = fd;
+}
+
+static int64_t ms_since(const struct timespec *t0) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Has the supervisor something more urgent than this hash (a signal, its
+ * container gone)? A poll with no wait on the fds the loop would wake for. */
+static bool interrupted(const struct fan *f) {
+  struct pollfd p[FAN_INTERRUPT_FDS];
+  int n = 0;
+  for (int i = 0; f && i < FAN_INTERRUPT_FDS; i++)
+    if (f->interrupt[i] >= 0)
+      p[n++] = (struct pollfd){.fd = f->interrupt[i], .events = POLLIN};
+  return n > 0 && poll(p, (nfds_t)n, 0) > 0;
+}
+
+static struct cache_entry *cache_find(struct fan *f, const struct cache_entry *key, size_t base) {
+  for (size_t p = 0; p < CACHE_PROBE; p++) {
+    struct cache_entry *e = &f->cache[(base + p) & (CACHE_SIZE - 1)];
+    if (same_key(e, key))
+      return e;
+  }
+  return NULL;
+}
+
+static void cache_put(struct fan *f, const struct cache_entry *key, size_t base, const unsigned char *sha,
+                      bool too_slow) {
+  struct cache_entry *slot = NULL;
+  for (size_t p = 0; p < CACHE_PROBE && slot == NULL; p++)
+    if (!f->cache[(base + p) & (CACHE_SIZE - 1)].used)
+      slot = &f->cache[(base + p) & (CACHE_SIZE - 1)];
+  if (slot == NULL) /* evict: each of the probe slots in turn */
+    slot = &f->cache[(base + f->evict++ % CACHE_PROBE) & (CACHE_SIZE - 1)];
+  *slot = *key;
+  slot->too_slow = too_slow;
+  if (sha)
+    memcpy(slot->sha, sha, 32);
+}
+
+int fan_hash_fd_bounded(struct fan *f, int fd, char hex[65], char *why, size_t why_size, struct sk_error **err) {
   struct cache_entry key, after;
   struct sha256_ctx c;
+  struct timespec t0;
+  struct stat st;
   cleanup_free unsigned char *own = f ? NULL : malloc(HASH_BUF);
   unsigned char *buf = f ? f->buf : own;
   unsigned char d[32];
   bool keyed = f && file_key(fd, &key);
-  size_t base = keyed ? slot_of(&key) : 0, p;
+  size_t base = keyed ? slot_of(&key) : 0;
+  uint64_t max_bytes = f ? f->hash_max_bytes : FAN_HASH_MAX_BYTES, size;
+  unsigned max_ms = f ? f->hash_max_ms : FAN_HASH_MAX_MS, reads = 0;
   off_t off = 0;
 
   if (keyed) {
-    for (p = 0; p < CACHE_PROBE; p++) {
-      struct cache_entry *e = &f->cache[(base + p) & (CACHE_SIZE - 1)];
-      if (same_key(e, &key)) {
-        f->stats.hash_hits++;
-        to_hex(e->sha, hex);
-        return 0;
-      }
+    struct cache_entry *e = cache_find(f, &key, base);
+    if (e && e->too_slow) {
+      snprintf(why, why_size, "reading it took over %u ms (an earlier exec of the same file)", max_ms);
+      return 1;
     }
+    if (e) {
+      f->stats.hash_hits++;
+      to_hex(e->sha, hex);
+      return 0;
+    }
+    size = key.size;
+  } else {
+    if (fstat(fd, &st) < 0)
+      return sk_error_set(err, errno, "cannot stat the executed file");
+    size = (uint64_t)st.st_size;
+  }
+  /* The size bound first: a sparse 1 TiB file costs nothing to create
+   * and would cost the supervisor hours to read. */
+  if (size > max_bytes) {
+    snprintf(why, why_size, "size %llu over %llu", (unsigned long long)size, (unsigned long long)max_bytes);
+    return 1;
   }
   if (f)
     f->stats.hash_misses++;
   if (buf == NULL)
     return sk_error_set(err, ENOMEM, "cannot hash the executed file");
 
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   sha256_init(&c);
   for (;;) {
-    ssize_t r = pread(fd, buf, HASH_BUF, off);
+    ssize_t r;
+    /* Bounded also when the file grows while it is read (size above was
+     * its size then), when the file system is slow (FUSE, NFS), and when
+     * the loop has a signal or its container's end to see to. */
+    if ((uint64_t)off > max_bytes) {
+      snprintf(why, why_size, "it grew over %llu bytes while it was read", (unsigned long long)max_bytes);
+      return 1;
+    }
+    if (++reads % HASH_CHECK_EVERY == 0) {
+      if (ms_since(&t0) > (int64_t)max_ms) {
+        snprintf(why, why_size, "reading it took over %u ms (%lld bytes read)", max_ms, (long long)off);
+        if (keyed && file_key(fd, &after) && same_key(&after, &key))
+          cache_put(f, &key, base, NULL, true);
+        return 1;
+      }
+      if (interrupted(f)) {
+        snprintf(why, why_size, "interrupted: the supervisor has a signal or its container ended");
+        return 1;
+      }
+    }
+    r = pread(fd, buf, HASH_BUF, off);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
@@ -414,17 +513,17 @@ int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err) {
   to_hex(d, hex);
 
   /* Cache only what did not change while it was read. */
-  if (keyed && file_key(fd, &after) && same_key(&after, &key) && (uint64_t)off == key.size) {
-    struct cache_entry *slot = NULL;
-    for (p = 0; p < CACHE_PROBE && slot == NULL; p++)
-      if (!f->cache[(base + p) & (CACHE_SIZE - 1)].used)
-        slot = &f->cache[(base + p) & (CACHE_SIZE - 1)];
-    if (slot == NULL) /* evict: each of the probe slots in turn */
-      slot = &f->cache[(base + f->evict++ % CACHE_PROBE) & (CACHE_SIZE - 1)];
-    *slot = key;
-    memcpy(slot->sha, d, sizeof(d));
-  }
+  if (keyed && file_key(fd, &after) && same_key(&after, &key) && (uint64_t)off == key.size)
+    cache_put(f, &key, base, d, false);
   return 0;
+}
+
+int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err) {
+  char why[160];
+  int r = fan_hash_fd_bounded(f, fd, hex, why, sizeof(why), err);
+  if (r == 1)
+    return sk_error_set(err, EFBIG, "not hashed: %s", why);
+  return r;
 }
 
 /* --- events --- */
@@ -439,16 +538,35 @@ static int respond(struct fan *f, int event_fd, bool allow) {
   }
 }
 
-/* The facts about the event's file, with its hash when the decision needs it. */
+/* Why the last file examine() did not hash (over a bound); the event
+ * written for its decision points at it. One supervisor, one thread. */
+static char skipped_why[160];
+
+/* The facts about the event's file, with its hash when the decision needs
+ * it. A file over the hashing bounds (fan_hash_fd_bounded) cannot be
+ * judged by a rule that needs its hash: an error, so the exec is denied in
+ * enforce mode with the reason; when only learning wants the hash, the
+ * fact says why there is none. */
 static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact *fact, char *path, char hex[65],
                    struct sk_error **err) {
+  bool needed;
+  int r;
   if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
     return -1;
+  needed = decide_needs_hash(ctx->profile, &ctx->blocklist, fact);
   /* Learning records every program with its hash. */
-  if (ctx->learn || decide_needs_hash(ctx->profile, &ctx->blocklist, fact)) {
-    if (fan_hash_fd(f, fd, hex, err) < 0)
+  if (ctx->learn || needed) {
+    r = fan_hash_fd_bounded(f, fd, hex, skipped_why, sizeof(skipped_why), err);
+    if (r < 0)
       return -1;
-    fact->sha256 = hex;
+    if (r == 1 && needed)
+      return sk_error_set(err, EFBIG,
+                          "not hashed (%s), and the profile's block-list or pinned allow-list needs its SHA-256",
+                          skipped_why);
+    if (r == 1)
+      fact->sha256_skipped = skipped_why;
+    else
+      fact->sha256 = hex;
   }
   return 0;
 }

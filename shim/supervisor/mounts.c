@@ -296,5 +296,6 @@ int mounts_fact_from_fd(int fd, const struct mount_table *t, const struct timesp
   f->fileless = memfd;
   f->where = mounts_where(mounts_find(t, mnt_id), after, memfd);
   f->sha256 = NULL;
+  f->sha256_skipped = NULL;
   return 0;
 }

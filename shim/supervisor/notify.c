@@ -180,17 +180,26 @@ static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char 
   return 0;
 }
 
-/* SHA-256 for the record of a denied file. Read through a fresh read-only
+/* SHA-256 for the record of a denied file, into f->sha256 (hex), or why
+ * it was not hashed into f->sha256_skipped (a file over the hashing
+ * bounds: a sparse 1 TiB file is not read). Read through a fresh read-only
  * descriptor: the marks are for exec opens only, so this open raises no
  * permission event, and the exec has been answered already. */
-static void hash_for_event(struct sup_ctx *ctx, int opath, char hex[65]) {
+static void hash_for_event(struct sup_ctx *ctx, int opath, char hex[65], struct exec_fact *f) {
+  static char why[160];
   char p[64];
   cleanup_close int fd = -1;
   cleanup_error struct sk_error *err = NULL;
+  int r;
   snprintf(p, sizeof(p), "/proc/self/fd/%d", opath);
   fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0 || fan_hash_fd(ctx->fan, fd, hex, &err) < 0)
-    hex[0] = '\0';
+  if (fd < 0)
+    return;
+  r = fan_hash_fd_bounded(ctx->fan, fd, hex, why, sizeof(why), &err);
+  if (r == 0)
+    f->sha256 = hex;
+  else if (r == 1)
+    f->sha256_skipped = why;
 }
 
 static int respond(int nfd, uint64_t id, int error, bool cont) {
@@ -430,10 +439,8 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
     action = sup_act(ctx, &d, pid);
   }
-  if (opath >= 0 && f.sha256 == NULL) {
-    hash_for_event(ctx, opath, hex);
-    f.sha256 = hex[0] ? hex : NULL;
-  }
+  if (opath >= 0 && f.sha256 == NULL)
+    hash_for_event(ctx, opath, hex, &f);
   sup_event(ctx, &d, "seccomp", pid, &f, argv, action);
   return 0;
 }

@@ -125,6 +125,8 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
   if (f && (event_set_str(ev, "path", f->path) < 0 || event_set_str(ev, "sha256", f->sha256) < 0 ||
             event_set_str(ev, "where", exec_where_name(f->where)) < 0))
     return;
+  if (f && f->sha256_skipped && event_set_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
+    return;
   if (argv == NULL && pid > 0)
     argv = recall_argv(ctx, pid);
   if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
@@ -366,9 +368,10 @@ static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
   if (ctx->init_pidfd < 0 && json_int64(json_get_path(state, "state", "pid", NULL), &pid) && pid > 0) {
     ctx->init_pid = (pid_t)pid;
     ctx->init_pidfd = pidfd_open((pid_t)pid, 0);
-    if (ctx->init_pidfd >= 0)
+    if (ctx->init_pidfd >= 0) {
       add_fd(l, ctx->init_pidfd, TAG_INIT);
-    else if (errno == ENOSYS)
+      fan_set_interrupt(ctx->fan, 1, ctx->init_pidfd);
+    } else if (errno == ENOSYS)
       l->init_poll = (pid_t)pid;
   }
   return;
@@ -489,6 +492,10 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
     return 1;
   }
   event_limiter_init(&ctx->limiter, ctx->cfg->event_rate, ctx->cfg->event_burst);
+  /* Hashing never holds the loop for long (fan.h): bounded by the node's
+   * limits, and given up when a signal arrives or the container ends. */
+  fan_set_hash_limits(ctx->fan, ctx->cfg->hash_max_bytes, ctx->cfg->hash_max_ms);
+  fan_set_interrupt(ctx->fan, 0, sfd);
   add_fd(&l, lfd, TAG_LISTEN);
   add_fd(&l, fan_fd(ctx->fan), TAG_FAN);
   add_fd(&l, sfd, TAG_SIGNAL);

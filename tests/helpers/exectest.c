@@ -232,9 +232,11 @@ static int do_memfd(const char *src, char **argv) {
 
   /* Not CLOEXEC: the descriptor must still be open when the kernel reads
    * the program from it (a script would need it after the exec). MFD_EXEC
-   * where the kernel knows it (vm.memfd_noexec), else no flag. */
+   * where the kernel knows it (vm.memfd_noexec), else no flag: before 6.3
+   * (EINVAL), or where MFD_EXEC is refused (EACCES: stockade's filter,
+   * vm.memfd_noexec=2), so that the exec still reaches the supervisor. */
   m.fd = (int)syscall(SYS_memfd_create, "exectest", MFD_EXEC);
-  if (m.fd < 0 && errno == EINVAL)
+  if (m.fd < 0 && (errno == EINVAL || errno == EACCES))
     m.fd = (int)syscall(SYS_memfd_create, "exectest", 0);
   if (m.fd < 0) {
     printf("memfd-copy=%s\n", errno_name(errno));

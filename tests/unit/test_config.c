@@ -171,6 +171,25 @@ static void test_other_paths_absolute(void **state) {
   free(msg);
 }
 
+/* The supervisor's hashing bounds: hashMaxBytes, hashMaxMillis. */
+static void test_hash_limits(void **state) {
+  cleanup_config struct sk_config *d = parse_ok("{\"runtime\": \"/usr/sbin/runc\"}");
+  cleanup_config struct sk_config *c =
+      parse_ok("{\"runtime\": \"/usr/sbin/runc\", \"hashMaxBytes\": 1048576, \"hashMaxMillis\": 500}");
+  char *m;
+  (void)state;
+  assert_true(d->hash_max_bytes == 256ULL << 20);
+  assert_int_equal(d->hash_max_ms, 2000);
+  assert_true(c->hash_max_bytes == 1048576);
+  assert_int_equal(c->hash_max_ms, 500);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"hashMaxBytes\": 0}");
+  assert_contains(m, CFG_PATH ":1:47: hashMaxBytes: must be a whole number of bytes from 1024 to 1099511627776");
+  free(m);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"hashMaxMillis\": 60001}");
+  assert_contains(m, "hashMaxMillis: must be a whole number of milliseconds from 1 to 60000");
+  free(m);
+}
+
 static void test_unknown_field(void **state) {
   char *msg;
   (void)state;
@@ -386,6 +405,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_landlock_fields),
+      cmocka_unit_test(test_hash_limits),
       cmocka_unit_test(test_every_field),
       cmocka_unit_test(test_default_mode_values),
       cmocka_unit_test(test_runtime_required),

@@ -32,6 +32,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
+#include "stockade/mounts.h"
 #include "stockade/profile.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
@@ -319,10 +320,19 @@ static struct fixture *fixture_new(const char *profile_json, enum sk_mode mode) 
   fx->ctx.profile = fx->profile;
   fx->ctx.mode = mode;
   fx->ctx.id = "test";
-  /* Supervision begins after the box's files were written, on the clock
-   * file systems stamp ctime from. */
-  usleep(20 * 1000);
-  clock_gettime(CLOCK_REALTIME_COARSE, &fx->ctx.started);
+  /* Supervision begins after the box's files were written: the reference
+   * is a ctime the kernel stamps, as the supervisor's (mounts.h), and the
+   * clock passes it before anything is written after it. */
+  {
+    cleanup_free char *clock = NULL;
+    cleanup_close int cfd = -1;
+    assert_true(asprintf(&clock, "%s/clock", tmpdir) > 0);
+    cfd = open(clock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(cfd >= 0);
+    if (mounts_clock_stamp(cfd, &fx->ctx.started, &err) < 0)
+      fail_msg("%s", err->msg);
+    assert_true(mounts_clock_settle(&fx->ctx.started, 100));
+  }
   n_calls = n_acts = 0;
   return fx;
 }
@@ -770,6 +780,103 @@ static void test_blocklist_cache(void **state) {
   fixture_free(fx);
 }
 
+/* Hashing is bounded: a file over the size bound is not read at all (a
+ * sparse 1 TiB file), one that takes too long is given up and remembered,
+ * and a readable interrupt fd stops it. */
+static void test_hash_bounds(void **state) {
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_free char *path = NULL, *big = NULL;
+  cleanup_close int fd = -1, bfd = -1;
+  struct fan *f = NULL;
+  struct fan_stats st, st2;
+  char got[65], why[160];
+  int p[2];
+  (void)state;
+
+  if (!can_run()) {
+    skip();
+    return;
+  }
+  if (fan_open(&f, &err) < 0)
+    fail_msg("fan_open: %s", err->msg);
+  assert_true(asprintf(&big, "%s/sparse-1t", tmpdir) > 0);
+  bfd = open(big, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  assert_true(bfd >= 0);
+  if (ftruncate(bfd, 1LL << 40) < 0) {
+    fan_close(f);
+    skip(); /* a file system without sparse files of that size */
+    return;
+  }
+  /* the default bounds: 1 TiB is over 256 MiB, and nothing is read */
+  fan_stats(f, &st);
+  assert_int_equal(fan_hash_fd_bounded(f, bfd, got, why, sizeof(why), &err), 1);
+  assert_string_equal(why, "size 1099511627776 over 268435456");
+  fan_stats(f, &st2);
+  assert_int_equal(st2.hash_reads, st.hash_reads);
+  assert_int_equal(fan_hash_fd_bounded(NULL, bfd, got, why, sizeof(why), &err), 1);
+  /* fan_hash_fd, for callers that need the hash: an error */
+  assert_int_equal(fan_hash_fd(f, bfd, got, &err), -1);
+  assert_int_equal(err->code, EFBIG);
+  assert_non_null(strstr(err->msg, "not hashed: size 1099511627776 over 268435456"));
+  sk_error_free(&err);
+
+  /* the time bound: 256 MiB of holes take longer than 1 ms to read */
+  assert_int_equal(ftruncate(bfd, 256LL << 20), 0);
+  fan_set_hash_limits(f, 1ULL << 30, 1);
+  assert_int_equal(fan_hash_fd_bounded(f, bfd, got, why, sizeof(why), &err), 1);
+  assert_non_null(strstr(why, "reading it took over 1 ms"));
+  /* remembered while the file is unchanged: not read again */
+  fan_stats(f, &st);
+  assert_int_equal(fan_hash_fd_bounded(f, bfd, got, why, sizeof(why), &err), 1);
+  assert_non_null(strstr(why, "an earlier exec of the same file"));
+  fan_stats(f, &st2);
+  assert_int_equal(st2.hash_reads, st.hash_reads);
+
+  /* an interrupt fd with something to read stops it */
+  fan_set_hash_limits(f, 1ULL << 30, 60000);
+  assert_true(asprintf(&path, "%s/four-mib", tmpdir) > 0);
+  fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, 4 << 20), 0);
+  assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+  assert_int_equal(write(p[1], "x", 1), 1);
+  fan_set_interrupt(f, 0, p[0]);
+  assert_int_equal(fan_hash_fd_bounded(f, fd, got, why, sizeof(why), &err), 1);
+  assert_non_null(strstr(why, "interrupted"));
+  /* nothing to read on it: hashed */
+  {
+    char c;
+    assert_int_equal(read(p[0], &c, 1), 1);
+  }
+  assert_int_equal(fan_hash_fd_bounded(f, fd, got, why, sizeof(why), &err), 0);
+  fan_set_interrupt(f, 0, -1);
+  close(p[0]);
+  close(p[1]);
+  fan_close(f);
+}
+
+/* A rule needs the hash of a file over the bound: denied, and the event
+ * says why. */
+static void test_hash_bound_denies(void **state) {
+  struct fixture *fx;
+  struct reply r;
+  (void)state;
+
+  if (!can_run()) {
+    skip();
+    return;
+  }
+  fx = fixture_new("{\"name\": \"t\", \"blockHashes\": [\"@SHA@\"]}", SK_MODE_ENFORCE);
+  fan_set_hash_limits(fx->fan, 1024, 2000);
+  mark(fx);
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/old", NULL);
+  expect_denied(&r, "/old (over the hashing bound, and the profile has a block-list)");
+  expect_call(0, "error", "/old", WHERE_IMAGE, "deny", r.pid);
+  assert_non_null(strstr(calls[0].reason, "not hashed (size "));
+  assert_non_null(strstr(calls[0].reason, " over 1024)"));
+  fixture_free(fx);
+}
+
 /* The node's block-list (ctx->blocklist), and an allow-list pin that the
  * file matches: hashed, allowed. */
 static void test_node_blocklist_and_pin(void **state) {
@@ -811,6 +918,8 @@ int main(void) {
       cmocka_unit_test(test_allow_writable),
       cmocka_unit_test(test_blocklist_cache),
       cmocka_unit_test(test_node_blocklist_and_pin),
+      cmocka_unit_test(test_hash_bounds),
+      cmocka_unit_test(test_hash_bound_denies),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
