@@ -78,7 +78,86 @@ t_memfd_noexec() {
 }
 
 # ---------------------------------------------------------------------------
-# 2. a program written into the root file system just before create, and
+# 2. nothing stalls the supervisor: a sparse 1 TiB program is not hashed;
+#    a long hash gives way to SIGTERM and to the container's end
+
+KT_BIG='truncate -s 1099511627776 /tmp/big && chmod 755 /tmp/big && echo made=1
+echo "big-$(probe exec /tmp/big)"
+echo done=1
+exec sleep 300'
+
+# kt_run_d TAG SCRIPT: `stockade run -d` of SCRIPT under the default
+# profile; sets KT_ID, KT_OUT, KT_SUP (the supervisor's pid) and KT_IDENT.
+kt_run_d() {
+  local b
+  b=$(sk_bundle "b-$1" '.process.args = $a' --argjson a "$(sk_args_sh "$2")") || sk_fail "bundle"
+  sk_new_id "$1"
+  KT_ID=$SK_ID
+  KT_OUT=$CASE/run-$1.out
+  sk_run "run-$1" sk_sk run -d --bundle "$b" "$KT_ID"
+  sk_assert_rc 0 "stockade run -d ($1)"
+  sk_assert_supervised "$KT_ID" "$b"
+  KT_SUP=$SK_SUP_PID
+  KT_IDENT=$SK_SUP_IDENT
+}
+
+kt_wait_out() {
+  sk_wait_grep "$KT_OUT" "$1" "${2:-20}" || {
+    sed 's/^/  container| /' "$KT_OUT" >&2
+    sk_fail "the container did not print a line matching /$1/"
+  }
+}
+
+# CPU seconds (user + system) a process has used.
+kt_cpu_s() {
+  local st f
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  read -ra f <<<"${st##*) }"
+  echo $(((f[11] + f[12]) / $(getconf CLK_TCK)))
+}
+
+t_hash_bounds() {
+  local ev
+  kt_init
+  kt_run_d big "$KT_BIG"
+  kt_wait_out '^done=1$'
+  sk_assert_kv "$KT_OUT" made 1 "a sparse 1 TiB file in /tmp"
+  case $(sk_kv "$KT_OUT" big-exec) in
+    EPERM | EACCES) ;;
+    *) sk_fail "exec of the 1 TiB file: big-exec=$(sk_kv "$KT_OUT" big-exec), expected EPERM or EACCES" ;;
+  esac
+  sk_assert_event "$KT_ID" 'select(.type == "drift" and .path == "/tmp/big")' "the drift event of the 1 TiB file"
+  sk_assert_eq "$(jq -r '.sha256Skipped // "none"' <<<"$SK_EVENT")" "size 1099511627776 over 268435456" \
+    "the event says why the file was not hashed"
+  sk_assert_eq "$(jq -r '.sha256 // "none"' <<<"$SK_EVENT")" none "no sha256 in the event"
+  [ "$(kt_cpu_s "$KT_SUP")" -lt 2 ] || sk_fail "the supervisor used $(kt_cpu_s "$KT_SUP") s of CPU"
+
+  # Bounds as high as they go: the supervisor starts reading the 1 TiB file
+  # for the event (after the exec was answered); SIGTERM ends it at once.
+  sk_config_edit '.hashMaxBytes = 1099511627776 | .hashMaxMillis = 60000'
+  kt_run_d term "$KT_BIG"
+  kt_wait_out '^done=1$'
+  sleep 0.5
+  sk_proc_alive "$KT_IDENT" || sk_fail "the supervisor is gone before SIGTERM"
+  kill -TERM "$KT_SUP"
+  sk_wait_gone "$KT_IDENT" 3 || sk_fail "the supervisor still runs 3 s after SIGTERM while hashing"
+  ev=$(sk_wait_event "$KT_ID" 'select(.type == "drift" and .path == "/tmp/big")' 2) ||
+    sk_fail "no drift event of the 1 TiB file after SIGTERM"
+  case $(jq -r '.sha256Skipped // ""' <<<"$ev") in
+    interrupted*) ;;
+    *) sk_fail "the event of the interrupted hash: sha256Skipped=\"$(jq -r '.sha256Skipped // ""' <<<"$ev")\"" ;;
+  esac
+
+  # ... and the container's end
+  kt_run_d gone "$KT_BIG"
+  kt_wait_out '^done=1$'
+  sleep 0.5
+  sk_run kill sk_sk kill "$KT_ID" KILL
+  sk_wait_gone "$KT_IDENT" 5 || sk_fail "the supervisor still runs 5 s after its container was killed while hashing"
+}
+
+# ---------------------------------------------------------------------------
+# 3. a program written into the root file system just before create, and
 #    run as the entrypoint right after start, is never drift
 
 # kt_fresh BUNDLE ID HOW: copy the program in, then at once `run` (HOW run)
@@ -141,5 +220,6 @@ t_no_drift_before_create() {
 
 sk_for_runtimes "kernel: vm.memfd_noexec=2 in the container's PID namespace; MFD_EXEC refused; memfdExec lifts both" \
   t_memfd_noexec
+sk_for_runtimes "kernel: hashing is bounded; SIGTERM and the container's end stop a long hash" t_hash_bounds
 sk_for_runtimes "kernel: a program written just before create is not drift ($KT_DRIFT_N containers)" \
   t_no_drift_before_create
