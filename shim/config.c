@@ -96,7 +96,8 @@ static int number_field(const char *path, const struct json *doc, const char *fi
   return 0;
 }
 
-/* hashMaxBytes (1 KiB .. 1 TiB) and hashMaxMillis (1 .. 60000). */
+/* hashMaxBytes (1 KiB .. 1 TiB), hashMaxMillis (1 .. 60000) and
+ * supervisorCpuPercent (0 .. 100000): the supervisor's bounds. */
 static int hash_limits(const char *path, const struct json *doc, struct sk_config *c, struct sk_error **err) {
   const struct json *v;
   uint64_t n;
@@ -116,14 +117,36 @@ static int hash_limits(const char *path, const struct json *doc, struct sk_confi
                          "spends hashing one file)");
     c->hash_max_ms = (unsigned)n;
   }
+  c->supervisor_cpu_percent = 100;
+  if ((v = json_get(doc, "supervisorCpuPercent")) != NULL) {
+    if (!json_uint64(v, &n) || n > 100000)
+      return field_error(err, path, v, "supervisorCpuPercent",
+                         "must be a whole number from 0 to 100000: the share of one CPU each supervisor may use "
+                         "(0 leaves it in its caller's cgroup)");
+    c->supervisor_cpu_percent = (unsigned)n;
+  }
   return 0;
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {
-      "runtime",         "profileDir",  "defaultProfile", "defaultMode",   "stateDir", "eventFile",
-      "annotationModes", "blockHashes", "eventRate",      "eventBurst",    "syslog",   "initPath",
-      "landlockAbi",     "supervisor",  "hashMaxBytes",   "hashMaxMillis", NULL};
+  static const char *const known[] = {"runtime",
+                                      "profileDir",
+                                      "defaultProfile",
+                                      "defaultMode",
+                                      "stateDir",
+                                      "eventFile",
+                                      "annotationModes",
+                                      "blockHashes",
+                                      "eventRate",
+                                      "eventBurst",
+                                      "syslog",
+                                      "initPath",
+                                      "landlockAbi",
+                                      "supervisor",
+                                      "hashMaxBytes",
+                                      "hashMaxMillis",
+                                      "supervisorCpuPercent",
+                                      NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -141,7 +164,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
                           "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-                          "landlockAbi, supervisor, hashMaxBytes or hashMaxMillis",
+                          "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis or supervisorCpuPercent",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 

@@ -47,6 +47,10 @@ struct sk_config {
    * its hash, its exec is denied. */
   unsigned long long hash_max_bytes;
   unsigned hash_max_ms;
+  /* "supervisorCpuPercent": each supervisor runs in a cgroup of its own
+   * limited to this much of one CPU (default 100); 0 leaves it in its
+   * caller's cgroup. */
+  unsigned supervisor_cpu_percent;
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */

@@ -131,6 +131,18 @@ void sup_note(struct sup_ctx *ctx, const char *what, const char *message);
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken);
 
+/* The supervisor's own cgroup (shim/supervisor/cgroup.c): <cpu
+ * hierarchy>/stockade/<state key>, limited to cpu_percent of one CPU.
+ * enter: make it, set the limit, move this process in (before confining
+ * itself); where says what was done. cpu_percent 0: stay put. leave: move
+ * this process to the hierarchy's root and remove the cgroup (at its
+ * end). remove: remove it (after the supervisor is gone). path: where it
+ * is, -1 when no hierarchy has the cpu controller. */
+int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, size_t size, struct sk_error **err);
+void sup_cgroup_leave(const char *state_dir);
+void sup_cgroup_remove(const char *state_dir);
+int sup_cgroup_path(const char *state_dir, char *out, size_t size);
+
 /* Is fd (open or O_PATH) the host's stockade-init that create mounted
  * into this container? (shim/supervisor/init_exec.c) */
 bool sup_is_init(const struct sup_ctx *ctx, int fd);

@@ -151,6 +151,10 @@ void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
   sup_emit(ctx, ev);
 }
 
+/* The supervisor's cgroups (freezer v1, unified v2) before it moved into
+ * its own: its caller's. */
+static char orig_v1[PATH_MAX], orig_v2[PATH_MAX];
+
 /* Read the freezer (v1) and unified (v2) cgroup paths of a process. */
 static void cgroup_paths(const char *file, char *v1, char *v2, size_t size) {
   cleanup_fclose FILE *f = fopen(file, "re");
@@ -181,6 +185,10 @@ static int freeze_container(pid_t pid) {
   snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
   cgroup_paths(p, v1, v2, sizeof(v1));
   cgroup_paths("/proc/self/cgroup", my1, my2, sizeof(my1));
+  /* The supervisor left its caller's cgroup for its own (cgroup.c): the
+   * caller's is refused as well. */
+  if ((v1[0] && strcmp(v1, orig_v1) == 0) || (v2[0] && strcmp(v2, orig_v2) == 0))
+    return -1;
   if (v1[0] && strcmp(v1, "/") != 0 && strcmp(v1, my1) != 0) {
     snprintf(p, sizeof(p), "/sys/fs/cgroup/freezer%s/freezer.state", v1);
     if (write_str(p, "FROZEN") == 0)
@@ -474,7 +482,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
-  char msg[256];
+  char msg[768], cg[400];
   cleanup_error struct sk_error *cerr = NULL;
 
   sigemptyset(&mask);
@@ -505,6 +513,14 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
     l.runtime_poll = runtime_pid;
   else
     l.runtime_done = true;
+  /* Its CPU goes to a cgroup of its own (cgroup.c), before the filter
+   * would refuse mkdir. Not a protection: a failure is said, not fatal. */
+  cgroup_paths("/proc/self/cgroup", orig_v1, orig_v2, sizeof(orig_v1));
+  if (sup_cgroup_enter(ctx->state_dir, ctx->cfg->supervisor_cpu_percent, cg, sizeof(cg), &cerr) < 0) {
+    log_msg(LOG_WARNING, "container \"%s\": the supervisor stays in its caller's cgroup: %s", ctx->id, cerr->msg);
+    snprintf(cg, sizeof(cg), "left in its caller's cgroup: %s", cerr->msg);
+    sk_error_free(&cerr);
+  }
   /* Everything opened once is open: from here on, only the loop's
    * syscalls and capabilities (shim/supervisor/confine.c). */
   if (confine_self(&cerr) < 0) {
@@ -515,8 +531,8 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
     return 1;
   }
   report_start(&report, "ok");
-  snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s)",
-           profile_action_name(ctx->profile->action));
+  snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s); %s",
+           profile_action_name(ctx->profile->action), cg);
   sup_note(ctx, "started", msg);
 
   for (;;) {
@@ -593,6 +609,7 @@ out:
   if (ctx->n_event_lost_total > 0)
     log_msg(LOG_ERROR, "container \"%s\": %llu events could not be written to %s", ctx->id, ctx->n_event_lost_total,
             ctx->cfg->event_file ? ctx->cfg->event_file : "syslog");
+  sup_cgroup_leave(ctx->state_dir);
   return 0;
 }
 
@@ -876,8 +893,10 @@ int sup_stop(const char *state_dir, bool wait, struct sk_error **err) {
   pid_t pid;
 
   (void)err;
-  if (sup_lookup(state_dir, &pid, &pfd) <= 0)
-    return 0; /* none, or gone already */
+  if (sup_lookup(state_dir, &pid, &pfd) <= 0) {
+    sup_cgroup_remove(state_dir); /* one that was killed left it */
+    return 0;                     /* none, or gone already */
+  }
   pidfd_send_signal(pfd, SIGTERM, NULL, 0);
   if (wait) {
     /* Give it a moment to write its last event, then make sure. A pidfd
@@ -887,8 +906,13 @@ int sup_stop(const char *state_dir, bool wait, struct sk_error **err) {
     do
       r = poll(&pf, 1, 1000);
     while (r < 0 && errno == EINTR);
-    if (r == 0)
+    if (r == 0) {
       pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+      do
+        r = poll(&pf, 1, 1000);
+      while (r < 0 && errno == EINTR);
+    }
+    sup_cgroup_remove(state_dir);
   }
   return 0;
 }

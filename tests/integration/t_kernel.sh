@@ -156,6 +156,59 @@ t_hash_bounds() {
   sk_wait_gone "$KT_IDENT" 5 || sk_fail "the supervisor still runs 5 s after its container was killed while hashing"
 }
 
+# The cgroup of pid that holds the cpu controller: v1's "cpu" line, else
+# the unified one.
+kt_cpu_cgroup() {
+  local line
+  line=$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' "/proc/$1/cgroup") || line=$(grep '^0::' "/proc/$1/cgroup")
+  echo "${line#*:*:}"
+}
+
+# Where its CPU goes (docs/operations.md): each supervisor in a cgroup of
+# its own, <cpu hierarchy>/stockade/<state key>, limited to
+# supervisorCpuPercent of one CPU; removed at delete.
+t_sup_cgroup() {
+  local key root dir
+  kt_init '.supervisorCpuPercent = 30'
+  if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    root=/sys/fs/cgroup
+  elif [ -e /sys/fs/cgroup/cpu/cgroup.procs ]; then
+    root=/sys/fs/cgroup/cpu
+  else
+    sk_skip_kernel "no cgroup hierarchy with the cpu controller"
+  fi
+  kt_run_d cg 'echo done=1; exec sleep 300'
+  kt_wait_out '^done=1$'
+  if [ "$RT" = crun ] && [ "$SK_CGROUP_LAYOUT" = hybrid ]; then
+    # lib.sh runs crun (and stockade before it) where /sys/fs/cgroup is a
+    # cgroup2 mount of its own, whose root has no cpu controller on this
+    # hybrid host: the supervisor says it stays put.
+    sk_assert_event "$KT_ID" 'select(.type == "supervisor" and .event == "started")' "the started event"
+    sk_assert_grep "$CASE/events.json" "left in its caller's cgroup: no cgroup hierarchy with the cpu controller" \
+      "the started event says why the supervisor has no cgroup of its own"
+    return 0
+  fi
+  key=$(basename "$SK_SUP_DIR")
+  dir=$root/stockade/$key
+  sk_assert_eq "$(kt_cpu_cgroup "$KT_SUP")" "/stockade/$key" "the supervisor's cpu cgroup"
+  if [ "$root" = /sys/fs/cgroup ]; then
+    sk_assert_eq "$(cat "$dir/cpu.max")" "30000 100000" "its cpu.max"
+  else
+    sk_assert_eq "$(cat "$dir/cpu.cfs_quota_us")/$(cat "$dir/cpu.cfs_period_us")" 30000/100000 "its CPU quota"
+  fi
+  sk_assert_grep "$CASE/events.json" "30% of one CPU" "the started event says where it runs"
+  sk_run delete sk_sk delete -f "$KT_ID"
+  sk_assert_rc 0 "stockade delete -f"
+  sk_wait_gone "$KT_IDENT" 5 || sk_fail "the supervisor outlived delete"
+  [ ! -e "$dir" ] || sk_fail "its cgroup $dir is left after delete"
+
+  # supervisorCpuPercent 0: it stays where create ran
+  sk_config_edit '.supervisorCpuPercent = 0'
+  kt_run_d stay 'echo done=1; exec sleep 300'
+  kt_wait_out '^done=1$'
+  sk_assert_eq "$(kt_cpu_cgroup "$KT_SUP")" "$(kt_cpu_cgroup $$)" "the supervisor's cpu cgroup with supervisorCpuPercent 0"
+}
+
 # ---------------------------------------------------------------------------
 # 3. a program written into the root file system just before create, and
 #    run as the entrypoint right after start, is never drift
@@ -221,5 +274,6 @@ t_no_drift_before_create() {
 sk_for_runtimes "kernel: vm.memfd_noexec=2 in the container's PID namespace; MFD_EXEC refused; memfdExec lifts both" \
   t_memfd_noexec
 sk_for_runtimes "kernel: hashing is bounded; SIGTERM and the container's end stop a long hash" t_hash_bounds
+sk_for_runtimes "kernel: the supervisor runs in a cgroup of its own, CPU-limited, removed at delete" t_sup_cgroup
 sk_for_runtimes "kernel: a program written just before create is not drift ($KT_DRIFT_N containers)" \
   t_no_drift_before_create

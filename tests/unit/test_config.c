@@ -185,6 +185,14 @@ static void test_hash_limits(void **state) {
   m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"hashMaxBytes\": 0}");
   assert_contains(m, CFG_PATH ":1:47: hashMaxBytes: must be a whole number of bytes from 1024 to 1099511627776");
   free(m);
+  assert_int_equal(d->supervisor_cpu_percent, 100);
+  {
+    cleanup_config struct sk_config *z = parse_ok("{\"runtime\": \"/usr/sbin/runc\", \"supervisorCpuPercent\": 0}");
+    assert_int_equal(z->supervisor_cpu_percent, 0);
+  }
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"supervisorCpuPercent\": -5}");
+  assert_contains(m, "supervisorCpuPercent: must be a whole number from 0 to 100000");
+  free(m);
   m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"hashMaxMillis\": 60001}");
   assert_contains(m, "hashMaxMillis: must be a whole number of milliseconds from 1 to 60000");
   free(m);
