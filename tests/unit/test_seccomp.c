@@ -1003,6 +1003,49 @@ static void test_intersect_conditional_pairs(void **state) {
   expect_compiles(r3);
 }
 
+/* Rules of one side that exclude each other (a flag bit set, and not set)
+ * keep their own actions: no call can match both, so libseccomp has no
+ * choice to make between them. Overlapping ones still get the stricter. */
+#define MFD_SPLIT                                                                                                      \
+  "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"memfd_create\"], \"action\": "                \
+  "\"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 1, \"value\": 16, \"valueTwo\": 16, \"op\": "          \
+  "\"SCMP_CMP_MASKED_EQ\"}]}, {\"names\": [\"memfd_create\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": " \
+  "1, \"value\": 16, \"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}"
+
+static void test_intersect_disjoint_rules(void **state) {
+  cleanup_json struct json *r1 = intersect(MFD_SPLIT, "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+  /* EQ 1 and MASKED_EQ 16 == 16 can both hold (for 17): they overlap */
+  cleanup_json struct json *r2 =
+      intersect("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"memfd_create\"], "
+                "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13, \"args\": [{\"index\": 1, \"value\": 16, "
+                "\"valueTwo\": 16, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}, {\"names\": [\"memfd_create\"], \"action\": "
+                "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 1, \"value\": 17, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+  const struct json *r[4];
+  size_t i, n;
+  bool allow = false, deny = false;
+  (void)state;
+  n = rules_for(r1, "memfd_create", r, 4);
+  assert_int_equal(n, 2);
+  for (i = 0; i < n; i++) {
+    const char *a = json_string(json_get(r[i], "action"));
+    if (strcmp(a, "SCMP_ACT_ALLOW") == 0) {
+      allow = true;
+      expect_arg(r[i], 0, 1, "SCMP_CMP_MASKED_EQ", 16, 0);
+    } else {
+      deny = true;
+      assert_string_equal(a, "SCMP_ACT_ERRNO");
+      expect_arg(r[i], 0, 1, "SCMP_CMP_MASKED_EQ", 16, 16);
+    }
+  }
+  assert_true(allow && deny);
+  n = rules_for(r2, "memfd_create", r, 4);
+  for (i = 0; i < n; i++)
+    assert_string_equal(json_string(json_get(r[i], "action")), "SCMP_ACT_ERRNO");
+  expect_compiles(r1);
+  expect_compiles(r2);
+}
+
 /* A deny rule with conditions meets an allow: never looser than the side
  * that denies, whichever of the result's rules libseccomp applies. */
 static void test_intersect_conditional_deny(void **state) {
@@ -1239,6 +1282,7 @@ int main(void) {
       cmocka_unit_test(test_intersect_conditional_vs_unconditional_deny),
       cmocka_unit_test(test_intersect_conditional_pairs),
       cmocka_unit_test(test_intersect_conditional_deny),
+      cmocka_unit_test(test_intersect_disjoint_rules),
       cmocka_unit_test(test_intersect_tolerates_engine_quirks),
       cmocka_unit_test(test_intersect_null_sides),
       cmocka_unit_test(test_intersect_metadata),
