@@ -43,16 +43,16 @@ int memfd_noexec_supported(char *why, size_t size) {
 }
 
 /* In the writer and its parent: say what failed on the pipe, then end. */
-_Noreturn static void child_fail(int report, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) _Noreturn static void child_fail(int report, const char *fmt, ...) {
   char msg[256];
   va_list ap;
-  int e = errno, n;
+  int e = errno;
+  size_t n;
   va_start(ap, fmt);
-  n = vsnprintf(msg, sizeof(msg) - 64, fmt, ap);
+  vsnprintf(msg, sizeof(msg) - 64, fmt, ap);
   va_end(ap);
-  if (n < 0)
-    n = 0;
-  n += snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s", strerror(e));
+  n = strlen(msg);
+  snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(e));
   if (write(report, msg, strlen(msg)) < 0) {
     /* nothing more to tell: the exit status says it failed */
   }
