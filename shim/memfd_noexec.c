@@ -136,7 +136,10 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
     joiner(nsfd, p[1], level);
   }
   close(p[1]);
-  n = read(p[0], msg, sizeof(msg) - 1);
+  /* end of file once the child and the writer are gone (both hold p[1]) */
+  do
+    n = read(p[0], msg, sizeof(msg) - 1);
+  while (n < 0 && errno == EINTR);
   close(p[0]);
   msg[n > 0 ? n : 0] = '\0';
   while (waitpid(c, &status, 0) < 0) {
