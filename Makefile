@@ -148,7 +148,7 @@ $(B)/stockade-testhooks: $(B)/shim/main.o $(B)/th/shim/supervisor/sup.o $(B)/lib
 # which the tests run on the host).
 $(B)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -static -O2 -Wall -Wextra -Werror -Itests/helpers -o $@ $<
 
 # The attack programs (tests/attacks/*.c): static like the helpers; the
 # attack suite copies them into every container's /bin (lib.sh,

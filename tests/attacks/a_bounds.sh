@@ -6,6 +6,7 @@
 # supervisor alive after its container is gone; and an exec storm must be
 # accounted for exactly: every denial is an event or counted in a
 # "dropped" summary.
+# shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
 # After the big file: 5 execs of an image program must take under this

@@ -6,6 +6,7 @@
 # Each run is a fresh container (`stockade run` in the foreground) whose
 # entrypoint is that program, written anew (new inode, new times) right
 # before; none may be denied.
+# shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
 # Containers per runtime, shared out over the profiles.
@@ -30,7 +31,6 @@ fresh_in() {
       sk_log "profile $1: run $i: exit $rc: $(head -c 300 "$CASE/fresh.err")"
     fi
   done
-  SV_ID=
   sk_log "profile $1: $n fresh containers, $denied did not run their fresh entrypoint"
   [ "$denied" = 0 ] || a_fail "profile $1: $denied of $n containers could not run a program put into the image right before create"
 }

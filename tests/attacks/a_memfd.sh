@@ -4,6 +4,7 @@
 # MFD_EXEC is refused (the seccomp filter, vm.memfd_noexec), and no memfd
 # runs, whichever way it is executed: execveat(AT_EMPTY_PATH), fexecve, or
 # as the #! interpreter of an image script.
+# shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
 memfd_in() {

@@ -4,6 +4,7 @@
 # is an allow-list with defaultErrnoRet 1): each fails with EPERM in the
 # container, and each denial is an event of type "syscall" that names it
 # ("Every denial is one event, whichever layer refused it").
+# shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
 A_SYSCALLS="unshare mount kexec_load add_key"

@@ -4,6 +4,7 @@
 # descriptor executed with execveat(AT_EMPTY_PATH), and execveat relative
 # to a directory descriptor of each writable mount. The kernel's noexec
 # refuses both, but silently; every denial must be an event (drift).
+# shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
 opath_in() {

@@ -432,17 +432,7 @@ static int do_shebang(char *script, int at) {
 /* ---- files on writable mounts: O_PATH, dirfd, big, storm ---------------------------- */
 
 /* Copy the payload to path, mode 0755; 0 or the errno. */
-static int drop_payload(const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755), e;
-  if (fd < 0)
-    return errno;
-  e = copy_self(fd);
-  if (e == 0 && fchmod(fd, 0755) < 0)
-    e = errno;
-  if (close(fd) < 0 && e == 0)
-    e = errno;
-  return e;
-}
+static int drop_payload(const char *path) { return copy_file("/proc/self/exe", path); }
 
 static int do_opath(const char *path) {
   int e = drop_payload(path), fd;

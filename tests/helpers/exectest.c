@@ -89,24 +89,8 @@ static void exec_argv(void *arg) {
 }
 
 static int do_drift(const char *src, char **dst_argv) {
-  int in, out, e = 0, err, code;
+  int e = copy_file(src, dst_argv[0]), err, code;
 
-  in = open(src, O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    printf("drift-copy=%s\n", errno_name(errno));
-    return 0;
-  }
-  out = open(dst_argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-  if (out < 0)
-    e = errno;
-  else {
-    e = copy_fd(in, out);
-    if (e == 0 && fchmod(out, 0755) < 0)
-      e = errno;
-    if (close(out) < 0 && e == 0)
-      e = errno;
-  }
-  close(in);
   printf("drift-copy=%s\n", errno_name(e));
   if (e != 0)
     return 0;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +108,27 @@ static inline int copy_fd(int in, int out) {
       n -= w;
     }
   }
+}
+
+/* Copy the file src to dst (created or truncated, mode 0755 whatever the
+ * umask): 0 or the errno of the first step that failed. */
+static inline int copy_file(const char *src, const char *dst) {
+  int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, e;
+
+  if (in < 0)
+    return errno;
+  out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (out < 0)
+    e = errno;
+  else {
+    e = copy_fd(in, out);
+    if (e == 0 && fchmod(out, 0755) < 0)
+      e = errno;
+    if (close(out) < 0 && e == 0)
+      e = errno;
+  }
+  close(in);
+  return e;
 }
 
 #endif
