@@ -19,7 +19,8 @@
  *       every spelling of a descriptor link: fdlink-proc-self= -dev-fd=
  *       -task= -thread-self= -slashes= -dot= -dotdot= -relative= -symlink=
  *       -dirfd= -other-pid= -other-pid-shadow= -clone-files= -thread=
- *       (memfd-create= first: how the memfd was made)
+ *       (memfd-create= first: how the memfd was made). The payload's
+ *       argv[0] is the key (fdlink-<spelling>), so each event names its try.
  *   attack swap TRIES SECONDS IMAGE
  *       fd swap race: a thread dup2()s the memfd and IMAGE onto one fd
  *       number while the main thread executes /proc/self/fd/N; each try a
@@ -162,10 +163,11 @@ static void report_attempt(const char *key, void (*fn)(void *), void *arg) {
 
 struct link_try {
   const char *kind;
-  int fd;       /* the memfd's number */
-  int image;    /* an image file's descriptor */
-  pid_t holder; /* a process holding the memfd on HOLDER_NO */
-  int err;      /* a thread's execve errno */
+  char argv0[64]; /* the payload's argv[0]: fdlink-<kind>, for the event */
+  int fd;         /* the memfd's number */
+  int image;      /* an image file's descriptor */
+  pid_t holder;   /* a process holding the memfd on HOLDER_NO */
+  int err;        /* a thread's execve errno */
   volatile int done;
 };
 
@@ -212,6 +214,7 @@ static void exec_link(void *arg) {
   struct link_try *t = arg;
   const char *k = t->kind;
   int fd = t->fd;
+  payload_argv[0] = t->argv0; /* in this child only */
   if (strcmp(k, "proc-self") == 0)
     exec_fmt("/proc/self/fd/%ld", fd, 0);
   else if (strcmp(k, "dev-fd") == 0)
@@ -276,7 +279,7 @@ static int do_fdlinks(void) {
                                       "dot",       "dotdot",           "relative",    "symlink",     "dirfd",
                                       "other-pid", "other-pid-shadow", "clone-files", "thread"};
   struct link_try t = {.fd = -1};
-  char key[64], target[64];
+  char target[64];
 
   t.fd = attack_memfd(MEMFD_NO);
   if (t.fd < 0)
@@ -299,8 +302,8 @@ static int do_fdlinks(void) {
       printf("fdlink-%s=ENOHOLDER\n", t.kind);
       continue;
     }
-    snprintf(key, sizeof key, "fdlink-%s", t.kind);
-    report_attempt(key, exec_link, &t);
+    snprintf(t.argv0, sizeof t.argv0, "fdlink-%s", t.kind);
+    report_attempt(t.argv0, exec_link, &t);
   }
   if (t.holder > 0) {
     kill(t.holder, SIGKILL);
