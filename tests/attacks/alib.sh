@@ -95,7 +95,8 @@ a_assert_event() {
 a_assert_deny() {
   local type=$1 what=$2 cond=${3:-true} f
   shift 3 2>/dev/null || shift $#
-  a_assert_event "$what" "select((\$type == \"*\" or .type == \$type) and .decision == \"deny\" and ($cond))" \
+  a_assert_event "$what (deny event of type $type)" \
+    "select((\$type == \"*\" or .type == \$type) and .decision == \"deny\" and ($cond))" \
     --arg type "$type" "$@" || return 0
   for f in mechanism reason pid argv; do
     [ "$(sv_field ".$f // \"\"")" != "" ] || a_fail "$what: the deny event has no .$f: $SK_EVENT"
