@@ -37,7 +37,7 @@ t_memfd() {
 # supervisor saw only the script's path.
 shebang_in() {
   local b s
-  b=$(a_bundle "$1" "shebang-$1" 'for s in fd3 devfd3 threadfd3; do attack shebang /bin/atk-$s 3 | sed "s/^shebang=/$s-shebang=/"; done') ||
+  b=$(a_bundle "$1" "shebang-$1" 'for s in fd3 devfd3 threadfd3; do attack shebang /bin/atk-$s 3 | sed "s/^shebang/$s-shebang/"; done') ||
     sk_fail "bundle"
   printf '#!/proc/self/fd/3 payload\n' >"$b/rootfs/bin/atk-fd3"
   printf '#!/dev/fd/3 payload\n' >"$b/rootfs/bin/atk-devfd3"
