@@ -1,8 +1,9 @@
 # stockade: a hardening OCI runtime in front of runc and crun.
 #
 #   make            build stockade and stockadectl into build/
-#   make check      install missing Debian packages, build, run unit and
-#                   integration tests (real runc and crun)
+#   make check      install missing Debian packages, build, run unit,
+#                   integration and attack tests (real runc and crun)
+#   make attacks    the attack suite alone (tests/attacks/)
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
@@ -81,9 +82,11 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
+ATTACK_SRCS := $(wildcard tests/attacks/*.c)
+ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
 GEN_HDRS := $(B)/seccomp_default.h
 
-.PHONY: all check unit integration demo bench stress install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
+.PHONY: all check unit integration attacks demo bench stress install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
@@ -143,9 +146,16 @@ $(B)/stockade-testhooks: $(B)/shim/main.o $(B)/th/shim/supervisor/sup.o $(B)/lib
 
 # Static helper programs that run inside test containers (and subreaper,
 # which the tests run on the host).
-$(B)/helpers/%: tests/helpers/%.c
+$(B)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -static -O2 -Wall -Wextra -Werror -Itests/helpers -o $@ $<
+
+# The attack programs (tests/attacks/*.c): static like the helpers; the
+# attack suite copies them into every container's /bin (lib.sh,
+# sk_build_rootfs).
+$(B)/attacks/%: tests/attacks/%.c $(wildcard tests/helpers/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Itests/helpers -o $@ $<
 
 helpers: $(HELPER_BINS)
 
@@ -154,6 +164,13 @@ unit: all $(UNIT_BINS)
 
 integration: all helpers $(B)/stockade-testhooks
 	@B=$(B) tests/integration/run.sh
+
+# The attack suite (tests/attacks/a_*.sh, docs/security.md "Attack
+# suite"): one case per technique class, each under runc and crun, with the
+# default profile and an allow-list profile; every attack must fail in the
+# container and leave its deny event. About 4 minutes.
+attacks: all helpers $(ATTACK_BINS)
+	@B=$(B) tests/integration/run.sh tests/attacks/a_*.sh
 
 # valgrind: memcheck on every unit test program (leaks that count:
 # definite and indirect; forked children are not checked, the parent is),
@@ -174,12 +191,13 @@ valgrind: all helpers $(UNIT_BINS)
 # fuzz-smoke costs about 15 s from a clean tree (the clang build included);
 # valgrind about 45 s (skipped with SANITIZE).
 check: deps
-	@u=0; i=0; f=0; v=0; \
+	@u=0; i=0; f=0; v=0; a=0; \
 	$(MAKE) --no-print-directory unit || u=1; \
 	$(MAKE) --no-print-directory fuzz-smoke || f=1; \
 	if [ -z "$(SANITIZE)" ]; then $(MAKE) --no-print-directory valgrind || v=1; fi; \
 	$(MAKE) --no-print-directory integration || i=1; \
-	if [ $$u = 1 ] || [ $$i = 1 ] || [ $$f = 1 ] || [ $$v = 1 ]; then echo "check: failed (unit: $$u, integration: $$i, fuzz: $$f, valgrind: $$v)"; exit 1; fi
+	$(MAKE) --no-print-directory attacks || a=1; \
+	if [ $$u = 1 ] || [ $$i = 1 ] || [ $$f = 1 ] || [ $$v = 1 ] || [ $$a = 1 ]; then echo "check: failed (unit: $$u, integration: $$i, fuzz: $$f, valgrind: $$v, attacks: $$a)"; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory all helpers
@@ -270,7 +288,7 @@ fuzz: deps-check $(FUZZ_BINS)
 fuzz-smoke: deps-check $(FUZZ_BINS)
 	@$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10) &&) true
 
-C_FILES = $(wildcard shim/*.c shim/*/*.c ctl/*.c hooks/*.c include/stockade/*.h tests/unit/*.c tests/helpers/*.c fuzz/*.c)
+C_FILES = $(wildcard shim/*.c shim/*/*.c ctl/*.c hooks/*.c include/stockade/*.h tests/unit/*.c tests/helpers/*.[ch] tests/attacks/*.c fuzz/*.c)
 
 lint:
 	@clang-format --dry-run --Werror $(C_FILES) && echo "lint: $(words $(C_FILES)) files formatted"

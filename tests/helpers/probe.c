@@ -49,17 +49,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn.h"
+
 #define KEYCTL_GET_KEYRING_ID_ 0
 #define KEY_SPEC_SESSION_KEYRING_ -3
-
-static const char *errno_name(int e) {
-  static char buf[32];
-  const char *n = e ? strerrorname_np(e) : "OK";
-  if (n)
-    return n;
-  snprintf(buf, sizeof buf, "E%d", e);
-  return buf;
-}
 
 static int print_status(void) {
   static const char *keys[] = {"NoNewPrivs", "Seccomp", "CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb"};
@@ -168,94 +161,21 @@ static int do_write(const char *path) {
 }
 
 static int do_copy(const char *src, const char *dst) {
-  char buf[65536];
-  ssize_t n;
-  int e = 0;
-  int in = open(src, O_RDONLY | O_CLOEXEC);
-  int out = -1;
-
-  if (in < 0) {
-    e = errno;
-    goto done;
-  }
-  out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-  if (out < 0) {
-    e = errno;
-    goto done;
-  }
-  for (;;) {
-    n = read(in, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      e = errno;
-      break;
-    }
-    if (n == 0)
-      break;
-    for (char *p = buf; n > 0;) {
-      ssize_t w = write(out, p, (size_t)n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0) {
-        e = errno;
-        goto done;
-      }
-      p += w;
-      n -= w;
-    }
-  }
-  if (e == 0 && fchmod(out, 0755) < 0)
-    e = errno;
-done:
-  if (in >= 0)
-    close(in);
-  if (out >= 0 && close(out) < 0 && e == 0)
-    e = errno;
-  printf("copy=%s\n", errno_name(e));
+  printf("copy=%s\n", errno_name(copy_file(src, dst)));
   return 0;
 }
 
-/* execve in a child; a CLOEXEC pipe tells a failed execve (the errno comes
- * through the pipe) from a program that ran (the pipe closes empty). */
-static int do_exec(char **argv) {
-  int p[2];
-  pid_t pid;
-  int st, e = 0;
-  ssize_t n;
+static void exec_argv(void *arg) {
+  char **argv = arg;
+  execv(argv[0], argv);
+}
 
-  if (pipe2(p, O_CLOEXEC) < 0)
+/* execve in a child (spawn.h): exec=OK with exec-status=N, or the errno. */
+static int do_exec(char **argv) {
+  int err, code;
+  if (spawn(exec_argv, argv, &err, &code) < 0)
     return 1;
-  fflush(stdout);
-  pid = fork();
-  if (pid < 0)
-    return 1;
-  if (pid == 0) {
-    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (fd >= 0)
-      dup2(fd, 1); /* keep the report's own lines clean */
-    close(p[0]);
-    execv(argv[0], argv);
-    e = errno;
-    if (write(p[1], &e, sizeof e) < 0)
-      _exit(126);
-    _exit(127);
-  }
-  close(p[1]);
-  do
-    n = read(p[0], &e, sizeof e);
-  while (n < 0 && errno == EINTR);
-  close(p[0]);
-  while (waitpid(pid, &st, 0) < 0) {
-    if (errno != EINTR)
-      return 1;
-  }
-  if (n == (ssize_t)sizeof e) {
-    printf("exec=%s\n", errno_name(e));
-  } else {
-    printf("exec=OK\n");
-    printf("exec-status=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-  }
+  report_exec("exec", err, code);
   return 0;
 }
 

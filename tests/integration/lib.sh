@@ -32,6 +32,7 @@ esac
 SK_BIN=$SK_BUILD/stockade
 SK_HELPERS=$SK_BUILD/helpers
 SK_PROBE=$SK_HELPERS/probe
+SK_ATTACKS=$SK_BUILD/attacks
 SK_RUNTIMES=${SK_RUNTIMES:-runc crun}
 SK_TIMEOUT=${SK_TIMEOUT:-30}
 SK_RUNC=${SK_RUNC:-$(command -v runc || echo /usr/sbin/runc)}
@@ -162,8 +163,9 @@ sk_profile_dir() {
 # Bundles
 
 # sk_build_rootfs DIR: busybox (static) with its applets, every helper built
-# in $SK_HELPERS (probe, exectest, sktrue, ...) in /bin, and the directories
-# the specs mount over.
+# in $SK_HELPERS (probe, exectest, sktrue, ...) and every attack program in
+# $SK_ATTACKS (when built: make attacks) in /bin, and the directories the
+# specs mount over.
 sk_build_rootfs() {
   local r=$1
   mkdir -p "$r"/bin "$r"/proc "$r"/dev "$r"/sys "$r"/tmp "$r"/etc "$r"/work "$r"/root "$r"/run \
@@ -174,7 +176,7 @@ sk_build_rootfs() {
   cp "$SK_PROBE" "$r"/bin/probe
   chmod 0755 "$r"/bin/busybox "$r"/bin/probe
   local h
-  for h in "$SK_HELPERS"/*; do
+  for h in "$SK_HELPERS"/* "$SK_ATTACKS"/*; do
     if [ ! -f "$h" ] || [ ! -x "$h" ]; then
       continue
     fi
@@ -545,6 +547,131 @@ sk_cleanup_supervisors() {
   done
   return 0
 }
+
+# ---------------------------------------------------------------------------
+# Supervised containers, for the suites that run one and read its events
+# (t_supervisor.sh, tests/attacks/). The sv_* helpers keep their state in
+# SV_ID, SV_OUT and SV_IDENT.
+
+# sv_init [JQ-FILTER]: the case's config (events never rate-limited unless
+# the filter says otherwise) and a cleanup that, after the containers, also
+# ends any supervisor still running (a case asserts on supervisors'
+# lifetimes before that).
+sv_init() {
+  trap 'sk_cleanup_containers; sk_cleanup_supervisors' EXIT
+  sk_config '.eventRate=100000 | .eventBurst=100000'
+  [ -z "${1:-}" ] || sk_config_edit "$1"
+}
+
+# sv_profile NAME [JQ-FILTER [JQ-ARGS...]]: a profile NAME in the case's
+# profile dir: the shipped default with the filter applied.
+sv_profile() {
+  local name=$1 filter=${2:-.} d
+  shift 2 2>/dev/null || shift $#
+  d=$(sk_profile_dir)
+  jq --arg name "$name" "$@" ".name = \$name | $filter" "$d/default.json" >"$d/$name.json" ||
+    sk_fail "cannot write profile $name"
+}
+
+# sv_bundle NAME PROFILE ARGS-JSON [JQ-FILTER [JQ-ARGS...]]: a bundle whose
+# process runs ARGS-JSON under PROFILE (annotation stockade.io/profile).
+sv_bundle() {
+  local name=$1 profile=$2 args=$3 filter=${4:-.}
+  shift 4 2>/dev/null || shift $#
+  sk_bundle "$name" ".process.args = \$a | .annotations[\"stockade.io/profile\"] = \$p | $filter" \
+    --argjson a "$args" --arg p "$profile" "$@"
+}
+
+# sv_run_d BUNDLE TAG: `stockade run -d`; the container must be supervised.
+# Sets SV_ID, SV_OUT (the container's stdout), SV_IDENT (its supervisor).
+sv_run_d() {
+  sk_new_id "$2"
+  SV_ID=$SK_ID
+  SV_OUT=$CASE/run-$2.out
+  sk_run "run-$2" sk_sk run -d --bundle "$1" "$SV_ID"
+  sk_assert_rc 0 "stockade run -d"
+  sk_assert_supervised "$SV_ID" "$1"
+  SV_IDENT=$SK_SUP_IDENT
+}
+
+# sv_create_start BUNDLE TAG: `stockade create` (the supervisor must be
+# there before the runtime runs anything), then `start`. Sets SV_ID, SV_OUT
+# and SV_IDENT like sv_run_d.
+sv_create_start() {
+  sk_new_id "$2"
+  SV_ID=$SK_ID
+  SV_OUT=$CASE/create-$2.out
+  sk_run "create-$2" sk_sk create --bundle "$1" "$SV_ID"
+  sk_assert_rc 0 "stockade create"
+  sk_assert_supervised "$SV_ID" "$1"
+  SV_IDENT=$SK_SUP_IDENT
+  sk_run "start-$2" sk_sk start "$SV_ID"
+  sk_assert_rc 0 "stockade start"
+}
+
+# sv_wait_out ERE [SECONDS]: the container's output gets a line matching.
+sv_wait_out() {
+  sk_wait_grep "$SV_OUT" "$1" "${2:-15}" || {
+    sed 's/^/  container| /' "$SV_OUT" >&2
+    sk_fail "the container did not print a line matching /$1/ (status $(sk_state_status "$SV_ID"))"
+  }
+  sed 's/^/  container| /' "$SV_OUT" >&2
+}
+
+# sv_delete: `stockade delete -f`, then nothing of the supervisor is left.
+sv_delete() {
+  sk_run "delete-$SV_ID" sk_sk delete -f "$SV_ID"
+  sk_assert_rc 0 "stockade delete -f"
+  sk_assert_eq "$(sk_state_status "$SV_ID")" absent "container state after delete"
+  sk_assert_unsupervised "$SV_ID" "$SV_IDENT" "after stockade delete"
+}
+
+# sv_assert_denied KEY WHAT [EACCES-OK]: the container's KEY= line says the
+# exec was denied: EPERM, or EACCES too when the third argument is given
+# (a noexec mount can fail the exec before the supervisor's answer counts).
+sv_assert_denied() {
+  local v
+  v=$(sk_kv "$SV_OUT" "$1")
+  case $v in
+    EPERM) ;;
+    EACCES) [ -n "${3:-}" ] || sk_fail "$2: $1=EACCES, expected EPERM" ;;
+    *) sk_fail "$2: $1=\"$v\", expected EPERM${3:+ or EACCES}" ;;
+  esac
+}
+
+# sv_field JQ-EXPR: a field of SK_EVENT (the last event asserted).
+sv_field() { jq -r "$1" <<<"$SK_EVENT"; }
+
+# sv_assert_exec_event TYPE PATH DECISION ACTION PROFILE MODE TECHNIQUE WHAT:
+# an exec event of SV_ID with that type and path, and every field the
+# contract names filled in as it says. TECHNIQUE "" means not checked;
+# PATH "" matches any path.
+sv_assert_exec_event() {
+  local type=$1 path=$2 decision=$3 action=$4 profile=$5 mode=$6 tech=$7 what=$8 pfile
+  sk_assert_event "$SV_ID" 'select(.type == $t and ($p == "" or .path == $p) and .decision == $d)' "$what" \
+    --arg t "$type" --arg p "$path" --arg d "$decision"
+  sk_assert_eq "$(sv_field .action)" "$action" "$what: event action"
+  sk_assert_eq "$(sv_field .profile)" "$profile" "$what: event profile"
+  pfile=$(sk_profile_dir)/$profile.json
+  sk_assert_eq "$(sv_field .profileSha256)" "$(sha256sum <"$pfile" | cut -d' ' -f1)" "$what: event profileSha256"
+  sk_assert_eq "$(sv_field .mode)" "$mode" "$what: event mode"
+  [ -z "$tech" ] || sk_assert_eq "$(sv_field .technique)" "$tech" "$what: event technique"
+  case $(sv_field .mechanism) in
+    seccomp | fanotify) ;;
+    *) sk_fail "$what: event mechanism \"$(sv_field .mechanism)\", expected seccomp or fanotify" ;;
+  esac
+  sk_assert_eq "$(sv_field '.time | type')" string "$what: event time"
+  sk_assert_eq "$(sv_field '.pid | type')" number "$what: event pid"
+  sk_assert_eq "$(sv_field '.argv | type')" array "$what: event argv"
+  sk_assert_ne "$(sv_field '.reason // ""')" "" "$what: event reason"
+  case $(sv_field .where) in
+    image | upper | tmpfs | volume | memfd | other) ;;
+    *) sk_fail "$what: event where \"$(sv_field .where)\" is none of image upper tmpfs volume memfd other" ;;
+  esac
+}
+
+# The exec-decision events of SV_ID that deny.
+sv_denials() { sk_events "$SV_ID" 'select(.decision == "deny" and .type != "spec-finding")'; }
 
 # ---------------------------------------------------------------------------
 # A Debian rootfs, for workloads that need real programs (learning mode)

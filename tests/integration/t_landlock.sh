@@ -13,15 +13,6 @@ ll_init() {
   sk_profile_dir >/dev/null
 }
 
-# ll_profile NAME [JQ-FILTER [JQ-ARGS...]]: a profile based on default.
-ll_profile() {
-  local name=$1 filter=${2:-.} d
-  shift 2 2>/dev/null || shift $#
-  d=$(sk_profile_dir)
-  jq --arg name "$name" "$@" ".name = \$name | $filter" "$d/default.json" >"$d/$name.json" ||
-    sk_fail "cannot write profile $name"
-}
-
 # ll_run TAG PROFILE SCRIPT [JQ-FILTER]: run SCRIPT (sh -c) under PROFILE in
 # the foreground; its stdout in LL_OUT, the bundle in LL_B, the id in LL_ID.
 ll_run() {
@@ -84,7 +75,7 @@ t_pid1_and_writes() {
     "the landlock event says what was applied"
 
   # Control: the same without Landlock; /proc/self/mem opens.
-  ll_profile nol '.landlock = "off"'
+  sv_profile nol '.landlock = "off"'
   ll_run off nol "$LL_WORK"
   sk_assert_rc 0 "stockade run (landlock off)"
   sk_assert_kv "$LL_OUT" openrw OK "control: without Landlock /proc/self/mem opens for writing" mem-
@@ -102,14 +93,14 @@ echo "bin-$(probe exec /bin/sktrue)"'
 t_exec() {
   ll_require_landlock 1
   ll_init
-  ll_profile lx 'del(.user) | .allowRoot = true | .writableRootfs = true | .exec = {allow: ["/bin/*"]}'
+  sv_profile lx 'del(.user) | .allowRoot = true | .writableRootfs = true | .exec = {allow: ["/bin/*"]}'
   ll_run on lx "$LL_EXEC" '.root.readonly = false'
   sk_assert_rc 0 "stockade run"
   sed 's/^/  container| /' "$LL_OUT" >&2
   sk_assert_kv "$LL_OUT" copy OK "the program is copied onto the writable root" copy-
   sk_assert_kv "$LL_OUT" exec EACCES "Landlock denies a program outside exec.allow's directories" drop-
   sk_assert_kv "$LL_OUT" exec OK "a program beneath /bin runs" bin-
-  ll_profile lxoff 'del(.user) | .allowRoot = true | .writableRootfs = true | .exec = {allow: ["/bin/*"]} | .landlock = "off"'
+  sv_profile lxoff 'del(.user) | .allowRoot = true | .writableRootfs = true | .exec = {allow: ["/bin/*"]} | .landlock = "off"'
   ll_run off lxoff "$LL_EXEC" '.root.readonly = false'
   sk_assert_kv "$LL_OUT" exec OK "control: without Landlock (and without the supervisor) the copy runs" drop-
 }
@@ -125,7 +116,7 @@ kill $!'
 t_network() {
   ll_require_landlock 4
   ll_init
-  ll_profile ln '.network = {bind: [8080], connect: [8080]}'
+  sv_profile ln '.network = {bind: [8080], connect: [8080]}'
   ll_run on ln "$LL_NET"
   sk_assert_rc 0 "stockade run"
   sed 's/^/  container| /' "$LL_OUT" >&2
@@ -133,7 +124,7 @@ t_network() {
   sk_assert_kv "$LL_OUT" connect EACCES "Landlock denies a connect to a port the profile does not list" other-
   sk_assert_kv "$LL_OUT" bind EACCES "Landlock denies a bind to a port the profile does not list" bind-
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and (.applied | test("tcp")))' "the event lists tcp"
-  ll_profile lnoff '.network = {bind: [8080], connect: [8080]} | .landlock = "off"'
+  sv_profile lnoff '.network = {bind: [8080], connect: [8080]} | .landlock = "off"'
   ll_run off lnoff "$LL_NET"
   sk_assert_kv "$LL_OUT" connect ECONNREFUSED "control: without Landlock the connect reaches the (closed) port" other-
   sk_assert_kv "$LL_OUT" bind OK "control: without Landlock the bind works" bind-
@@ -145,7 +136,7 @@ t_network() {
 t_abi_cap() {
   ll_require_landlock 4
   ll_init '.landlockAbi = 3'
-  ll_profile ln '.network = {bind: [8080], connect: [8080]}'
+  sv_profile ln '.network = {bind: [8080], connect: [8080]}'
   ll_run cap3 ln "$LL_NET"
   sk_assert_rc 0 "stockade run (ABI capped at 3)"
   sk_assert_kv "$LL_OUT" connect ECONNREFUSED "ABI 3: TCP is not restricted" other-
@@ -158,7 +149,7 @@ t_abi_cap() {
     'warn profile "ln" (optional) gets filesystem, refer, truncate; not on this host: tcp, ioctl-dev, scope' \
     "verify --profile: what the profile gets and what it misses"
 
-  ll_profile lnreq '.network = {bind: [8080], connect: [8080]} | .landlock = "required"'
+  sv_profile lnreq '.network = {bind: [8080], connect: [8080]} | .landlock = "required"'
   LL_B=$(sk_bundle b-req3 '.annotations["stockade.io/profile"] = "lnreq"') || sk_fail bundle
   cp "$LL_B/config.json" "$CASE/req3.json"
   sk_new_id req3
@@ -169,7 +160,7 @@ t_abi_cap() {
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "no container"
 
   sk_config_edit '.landlockAbi = 0'
-  ll_profile lreq '.landlock = "required"'
+  sv_profile lreq '.landlock = "required"'
   LL_B=$(sk_bundle b-req0 '.annotations["stockade.io/profile"] = "lreq"') || sk_fail bundle
   cp "$LL_B/config.json" "$CASE/req0.json"
   sk_new_id req0
@@ -196,13 +187,13 @@ t_abi_cap() {
 t_seccomp_blocks() {
   ll_require_landlock 1
   ll_init
-  ll_profile lsc '.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
+  sv_profile lsc '.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
   ll_run opt lsc 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional: runs"
   sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" sh "optional: no stockade-init"
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("does not allow landlock_create_ruleset")))' \
     "the event says the filter is why"
-  ll_profile lscr '.landlock = "required" | .seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
+  sv_profile lscr '.landlock = "required" | .seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
   LL_B=$(sk_bundle b-req '.annotations["stockade.io/profile"] = "lscr"') || sk_fail bundle
   cp "$LL_B/config.json" "$CASE/req.json"
   sk_new_id req
@@ -221,13 +212,13 @@ t_init_fails() {
     args: [{index: 2, value: 0, op: "SCMP_CMP_EQ"}]}]}'
   ll_require_landlock 1
   ll_init
-  ll_profile lfr ".landlock = \"required\" | .seccomp = $sc"
+  sv_profile lfr ".landlock = \"required\" | .seccomp = $sc"
   ll_run req lfr 'echo entrypoint-ran'
   sk_assert_rc 126 "required: the init refuses to start the entrypoint"
   sk_assert_no_grep "$LL_OUT" entrypoint-ran "the entrypoint did not run"
   sk_assert_grep "$CASE/run-req.err" 'stockade-init: landlock_create_ruleset: Operation not permitted' "the init says what failed"
   sk_assert_grep "$CASE/run-req.err" 'stockade-init: landlock is required by the profile and could not be applied' "and that it is required"
-  ll_profile lfo ".seccomp = $sc"
+  sv_profile lfo ".seccomp = $sc"
   ll_run opt lfo 'echo entrypoint-ran; echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional: runs"
   sk_assert_grep "$LL_OUT" '^entrypoint-ran$' "the entrypoint ran"
@@ -261,7 +252,7 @@ t_init_path() {
   SK_BIN=$x/bin/stockade ll_run cfg default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_kv "$LL_OUT" openrw EACCES "confined by the config's initPath" mem-
   sk_config_edit '.initPath = "/nonexistent/stockade-init"'
-  ll_profile lreq '.landlock = "required"'
+  sv_profile lreq '.landlock = "required"'
   LL_B=$(sk_bundle b-req '.annotations["stockade.io/profile"] = "lreq"') || sk_fail bundle
   sk_new_id req
   sk_run req sk_sk create --bundle "$LL_B" "$SK_ID"
