@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/execcheck.h"
 #include "stockade/fan.h"
 #include "stockade/landlock.h"
 #include "stockade/learn.h"
@@ -36,6 +37,13 @@
 #define CACHE_PROBE 4
 #define HASH_BUF (64 * 1024)
 #define READS_PER_CALL 64 /* batches per fan_handle call: fair to the other fds */
+#define INTERP_CACHE 256  /* a power of two */
+#define INTERP_MAX 128    /* longer interpreter names are read again at every exec */
+#define BINPRM_BUF 256    /* what the kernel reads of a file to know its format */
+
+#ifndef FAN_REPORT_TID
+#define FAN_REPORT_TID 0x00000100 /* Linux 4.20 */
+#endif
 
 struct cache_entry {
   uint64_t dev, ino, size;
@@ -45,6 +53,13 @@ struct cache_entry {
   unsigned char sha[32];
 };
 
+/* A program's interpreter ("#!" or PT_INTERP), by the same key as a hash. */
+struct interp_entry {
+  struct cache_entry key; /* sha unused */
+  bool has;               /* it names one */
+  char name[INTERP_MAX];
+};
+
 struct fan {
   int fd;
   uint64_t mask;             /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
@@ -52,6 +67,7 @@ struct fan {
   struct fan_stats stats;
   unsigned evict;
   struct cache_entry cache[CACHE_SIZE];
+  struct interp_entry interp[INTERP_CACHE];
   unsigned char buf[HASH_BUF];
 };
 
@@ -59,8 +75,14 @@ int fan_open(struct fan **out, struct sk_error **err) {
   struct fan *f;
   int fd;
 
-  fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+  /* FAN_REPORT_TID: an event names the thread that executes, whose own
+   * root, cwd and descriptors resolve a script's interpreter (before Linux
+   * 4.20, the process: its thread group leader's). */
+  fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE | FAN_REPORT_TID,
                      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (fd < 0 && errno == EINVAL)
+    fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
     if (e == EPERM)
@@ -300,6 +322,7 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
     } else if (r > 0) {
       log_msg(LOG_DEBUG, "fanotify: mount %d %s (%s) not marked: %s", m->id, m->mountpoint, m->fstype, why);
     }
+    t.v[i].marked = r == 0;
     if (r == 0) {
       f->stats.marks++;
     } else if (r > 0) {
@@ -453,6 +476,157 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
   return 0;
 }
 
+/* --- interpreters --- */
+
+static int pread_all(int fd, void *buf, size_t len, off_t off) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  return (int)got;
+}
+
+/* "#!" as binfmt_script reads it: blanks, then the name up to a blank, a
+ * newline or the end of what the kernel reads (a name cut there is the
+ * kernel's ENOEXEC: no interpreter). */
+static bool script_interp(const unsigned char *b, int n, char *out, size_t size) {
+  int i = 2, start;
+  while (i < n && (b[i] == ' ' || b[i] == '\t'))
+    i++;
+  start = i;
+  while (i < n && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\0')
+    i++;
+  if (i == start || i == n || (size_t)(i - start) >= size)
+    return false;
+  memcpy(out, b + start, (size_t)(i - start));
+  out[i - start] = '\0';
+  return true;
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/* PT_INTERP of a little-endian ELF (32 or 64 bits), as binfmt_elf reads it:
+ * the first PT_INTERP, 2 to PATH_MAX bytes, NUL-terminated. 1: out holds
+ * it; 0: none; -1: unreadable. buf is scratch of HASH_BUF bytes. */
+static int elf_interp(int fd, const unsigned char *h, int n, unsigned char *buf, char *out, size_t size) {
+  bool is64 = h[4] == 2;
+  int ehsize = is64 ? 64 : 52, phsize = is64 ? 56 : 32;
+  uint64_t phoff, off, len;
+  unsigned phent, phnum, i;
+  int got;
+
+  if (n < ehsize || (h[4] != 1 && h[4] != 2) || h[5] != 1) /* another byte order: not this kernel's ELF */
+    return 0;
+  phoff = is64 ? get_le(h + 32, 8) : get_le(h + 28, 4);
+  phent = (unsigned)get_le(h + (is64 ? 54 : 42), 2);
+  phnum = (unsigned)get_le(h + (is64 ? 56 : 44), 2);
+  /* The kernel refuses tables of another entry size or over 64 KiB. */
+  if (phent != (unsigned)phsize || phnum == 0 || (uint64_t)phnum * phent > HASH_BUF)
+    return 0;
+  got = pread_all(fd, buf, (size_t)phnum * phent, (off_t)phoff);
+  if (got < 0)
+    return -1;
+  for (i = 0; i < phnum && (i + 1) * phent <= (unsigned)got; i++) {
+    const unsigned char *ph = buf + (size_t)i * phent;
+    if (get_le(ph, 4) != 3) /* PT_INTERP */
+      continue;
+    off = is64 ? get_le(ph + 8, 8) : get_le(ph + 4, 4);
+    len = is64 ? get_le(ph + 32, 8) : get_le(ph + 16, 4);
+    if (len < 2 || len > PATH_MAX || len > size)
+      return len > size && len <= PATH_MAX ? -1 : 0;
+    got = pread_all(fd, out, (size_t)len, (off_t)off);
+    if (got < 0)
+      return -1;
+    if ((uint64_t)got != len || out[len - 1] != '\0' || strlen(out) == 0)
+      return 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* The interpreter the kernel will open for the program fd: "#!" name or
+ * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
+ * none; -1: unreadable. */
+static int interp_of(struct fan *f, int fd, char *out, size_t size) {
+  unsigned char head[BINPRM_BUF];
+  struct cache_entry key;
+  bool keyed = file_key(fd, &key);
+  struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
+  int n, r = 0;
+
+  if (slot && same_key(&slot->key, &key)) {
+    if (slot->has)
+      snprintf(out, size, "%s", slot->name);
+    return slot->has ? 1 : 0;
+  }
+  n = pread_all(fd, head, sizeof(head), 0);
+  if (n < 0)
+    return -1;
+  if (n >= 2 && head[0] == '#' && head[1] == '!')
+    r = script_interp(head, n, out, size) ? 1 : 0;
+  else if (n >= 16 && memcmp(head,
+                             "\x7f"
+                             "ELF",
+                             4) == 0)
+    r = elf_interp(fd, head, n, f->buf, out, size);
+  if (r >= 0 && slot && (r == 0 || strlen(out) < INTERP_MAX)) {
+    slot->key = key;
+    slot->has = r == 1;
+    if (r == 1)
+      snprintf(slot->name, sizeof(slot->name), "%s", out);
+  }
+  return r;
+}
+
+/* A script's "#!" interpreter and a program's ELF interpreter are opened
+ * by the kernel inside this exec: they must pass what the program's own
+ * path passes on the seccomp side (no /proc, no memfd, a watched mount
+ * that allows execution, exec.allow), resolved for the thread that
+ * executes. Landlock would refuse an interpreter outside exec.allow
+ * before fanotify saw it, without an event: the program is denied here
+ * instead, with one. d stays as it is when the interpreter may run. */
+static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m,
+                         const struct exec_fact *fact, struct decision *d, char *reason) {
+  char name[PATH_MAX];
+  struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
+  struct exec_verdict v;
+  int r = interp_of(f, m->fd, name, sizeof(name));
+
+  if (r == 0)
+    return;
+  if (r < 0) {
+    d->kind = DECIDE_DENY;
+    d->type = "error";
+    d->technique = NULL;
+    snprintf(reason, DECISION_REASON_MAX, "%s: cannot read which interpreter it needs: %s",
+             fact->path ? fact->path : "(unknown path)", strerror(errno));
+    d->reason = reason;
+    return;
+  }
+  exec_check(ctx, &c, &v);
+  if (v.answer == EXEC_DENY) {
+    *d = v.d;
+    /* Cut when too long (the reason names the program first). */
+    if (snprintf(reason, DECISION_REASON_MAX, "%s needs interpreter %s: %s", fact->path ? fact->path : "(unknown path)",
+                 v.f.path ? v.f.path : name, v.reason) >= DECISION_REASON_MAX)
+      reason[DECISION_REASON_MAX - 1] = '\0';
+    d->reason = reason;
+  }
+  exec_verdict_done(&v);
+}
+
 /* One FAN_OPEN_EXEC_PERM event: decide, answer, then act and report. */
 static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
   cleanup_error struct sk_error *e = NULL;
@@ -469,6 +643,8 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
     fact.path = SK_INIT_DEST;
   } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
     decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
+    if (d.kind == DECIDE_ALLOW)
+      judge_interp(f, ctx, m, &fact, &d, reason);
   } else {
     /* Fail closed: a file we cannot examine is not let run in enforce mode. */
     f->stats.errors++;
