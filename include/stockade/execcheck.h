@@ -59,4 +59,11 @@ struct exec_verdict {
 void exec_check(struct sup_ctx *ctx, const struct exec_call *c, struct exec_verdict *v);
 void exec_verdict_done(struct exec_verdict *v);
 
+/* One event per exec when nothing is refused (complain, learn): the
+ * seccomp side remembers the file (fd, O_PATH is fine) it reported for
+ * thread tid and let go on; fanotify asks whether the file it was handed
+ * for that thread was reported already (and forgets it). */
+void exec_told_remember(struct sup_ctx *ctx, pid_t tid, int fd);
+bool exec_told_take(struct sup_ctx *ctx, pid_t tid, int fd);
+
 #endif

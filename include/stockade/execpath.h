@@ -31,11 +31,23 @@ enum execpath_kind {
   EXECPATH_PROC,   /* the resolution enters procfs */
 };
 
+/* What the kernel's exec checks will see of an open file (O_PATH is fine). */
+struct execpath_file {
+  bool regular; /* S_ISREG: anything else the kernel refuses with EACCES */
+  bool symlink; /* only with EXECPATH_NOFOLLOW's O_NOFOLLOW */
+  bool proc;    /* on procfs */
+  bool noexec;  /* its mount is noexec: the kernel refuses it with EACCES */
+  int mnt_id;   /* -1 if unknown */
+  dev_t dev;
+  ino_t ino;
+};
+
 struct execpath {
   enum execpath_kind kind;
-  int fd;    /* EXECPATH_FILE: O_PATH | O_CLOEXEC, owned by the caller; else -1 */
-  int err;   /* EXECPATH_ABSENT: the errno; else 0 */
-  bool walk; /* the component-by-component walk decided (not openat2 alone) */
+  int fd;                    /* EXECPATH_FILE: O_PATH | O_CLOEXEC, owned by the caller; else -1 */
+  int err;                   /* EXECPATH_ABSENT: the errno; else 0 */
+  bool walk;                 /* the component-by-component walk decided (not openat2 alone) */
+  struct execpath_file file; /* EXECPATH_FILE: what execpath_inspect says of fd */
 };
 
 /* execveat's AT_SYMLINK_NOFOLLOW: a final symlink is ELOOP. */
@@ -67,16 +79,6 @@ int execpath_resolve(pid_t tid, int dirfd, const char *path, unsigned flags, str
  * descriptor fd holds (opened through /proc/<tid>/fd/<fd>, O_PATH). A
  * descriptor that is not open is EXECPATH_ABSENT with EBADF. */
 int execpath_fd(pid_t tid, int fd, struct execpath *out, struct sk_error **err);
-
-/* What the kernel's exec checks will see of an open file (O_PATH is fine). */
-struct execpath_file {
-  bool regular; /* S_ISREG: anything else the kernel refuses with EACCES */
-  bool proc;    /* on procfs */
-  bool noexec;  /* its mount is noexec: the kernel refuses it with EACCES */
-  int mnt_id;   /* -1 if unknown */
-  dev_t dev;
-  ino_t ino;
-};
 
 /* statx and fstatfs of fd. */
 int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err);

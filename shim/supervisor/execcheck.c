@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -68,18 +69,14 @@ static const struct mount_entry *watched(struct sup_ctx *ctx, pid_t tid, int mnt
 }
 
 /* The file was found (v->opath): judge it. */
-static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, struct exec_verdict *v) {
+static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const struct execpath_file *info,
+                       struct exec_verdict *v) {
   cleanup_error struct sk_error *e = NULL;
-  struct execpath_file info;
   const struct mount_entry *m;
   char named[256];
 
   shown(c->by_fd ? "" : c->path, named, sizeof(named));
-  if (execpath_inspect(v->opath, &info, &e) < 0) {
-    deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
-    return;
-  }
-  if (info.proc) {
+  if (info->proc) {
     deny(v, "fileless", "T1620", "%s: a file on /proc is executed: fileless execution", named);
     v->f.fileless = true;
     return;
@@ -89,12 +86,12 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, struct ex
     v->f.path = SK_INIT_DEST;
     return;
   }
-  if (!info.regular) {
+  if (!info->regular) {
     v->answer = EXEC_ERRNO; /* the kernel refuses anything else so */
     v->eno = EACCES;
     return;
   }
-  m = watched(ctx, c->tid, info.mnt_id);
+  m = watched(ctx, c->tid, info->mnt_id);
   if (mounts_fact_from_fd(v->opath, fan_mounts(ctx->fan), &ctx->started, &v->f, v->path, &e) < 0) {
     deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
     return;
@@ -112,13 +109,13 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, struct ex
     if (c->by_fd) {
       v->f.fileless = true;
       deny(v, "fileless", "T1620", "%s (descriptor %d) lies on mount %d, which the supervisor does not watch", named,
-           c->dirfd, info.mnt_id);
+           c->dirfd, info->mnt_id);
     } else {
-      deny(v, "not-allowed", NULL, "%s lies on mount %d, which the supervisor does not watch", named, info.mnt_id);
+      deny(v, "not-allowed", NULL, "%s lies on mount %d, which the supervisor does not watch", named, info->mnt_id);
     }
     return;
   }
-  if (info.noexec && v->f.where != WHERE_MEMFD) {
+  if (info->noexec && v->f.where != WHERE_MEMFD) {
     deny(v, "drift", "T1105", "%s is on a noexec mount (%s): a program put there is not run", named,
          exec_where_name(v->f.where));
     return;
@@ -172,10 +169,34 @@ void exec_check(struct sup_ctx *ctx, const struct exec_call *c, struct exec_verd
     return;
   case EXECPATH_FILE:
     v->opath = ep.fd;
-    judge_file(ctx, c, v);
+    judge_file(ctx, c, &ep.file, v);
     return;
   }
   deny(v, "error", NULL, "%s: unknown resolution", named);
+}
+
+void exec_told_remember(struct sup_ctx *ctx, pid_t tid, int fd) {
+  struct stat st;
+  unsigned n = sizeof(ctx->told) / sizeof(ctx->told[0]);
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return;
+  ctx->told[ctx->told_next % n].tid = tid;
+  ctx->told[ctx->told_next % n].dev = st.st_dev;
+  ctx->told[ctx->told_next % n].ino = st.st_ino;
+  ctx->told_next++;
+}
+
+bool exec_told_take(struct sup_ctx *ctx, pid_t tid, int fd) {
+  struct stat st;
+  if (tid <= 0 || fd < 0 || fstat(fd, &st) < 0)
+    return false;
+  for (size_t i = 0; i < sizeof(ctx->told) / sizeof(ctx->told[0]); i++) {
+    if (ctx->told[i].tid == tid && ctx->told[i].dev == st.st_dev && ctx->told[i].ino == st.st_ino) {
+      ctx->told[i].tid = 0;
+      return true;
+    }
+  }
+  return false;
 }
 
 void exec_verdict_done(struct exec_verdict *v) {

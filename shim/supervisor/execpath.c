@@ -75,6 +75,7 @@ static bool same(const struct ident *a, const struct ident *b) {
 
 /* The walk's state: where it is and what is left. */
 struct walk {
+  pid_t tid;
   int root; /* the thread's root (borrowed) */
   struct ident root_id;
   int dir;            /* the directory reached (owned) */
@@ -151,6 +152,64 @@ static int walk_link(struct walk *w, int fd, bool slash, const char *after, stru
   return 1;
 }
 
+/* Is what follows a component exactly "exe" (blanks and "." aside), the
+ * last one, without a trailing slash? */
+static bool just_exe(const char *after) {
+  const char *p = after;
+  bool seen = false;
+  while (*p) {
+    size_t n;
+    while (*p == '/')
+      p++;
+    n = strcspn(p, "/");
+    if (n == 0)
+      break;
+    if (n == 1 && p[0] == '.') {
+      p += n;
+      continue;
+    }
+    if (seen || n != 3 || strncmp(p, "exe", 3) != 0)
+      return false;
+    seen = true;
+    p += n;
+  }
+  return seen && after[strlen(after) - 1] != '/';
+}
+
+/* A name is to be looked up in procfs: fileless, with one exception. The
+ * thread's own program, /proc/self/exe or /proc/thread-self/exe, is the
+ * file it already runs, which passed these checks when it was executed;
+ * busybox re-executes itself so for each applet of a pipeline. It is
+ * judged as that file, reached through /proc/<tid>/exe, which leads where
+ * the kernel's "self" (the thread group leader, same program) leads. Any
+ * other process's exe, any fd link, anything spelled otherwise stays
+ * EXECPATH_PROC. */
+static int walk_proc(struct walk *w, const char *name, bool slash, const char *after, unsigned flags,
+                     struct execpath *out, struct sk_error **err) {
+  struct statx stx;
+  int fd;
+
+  result(out, EXECPATH_PROC, -1, 0);
+  if (!slash || (flags & EXECPATH_NOFOLLOW) || (strcmp(name, "self") != 0 && strcmp(name, "thread-self") != 0))
+    return 0;
+  /* procfs's root directory is inode 1 */
+  if (statx(w->dir, "", AT_EMPTY_PATH, STATX_INO, &stx) < 0 || stx.stx_ino != 1 || !just_exe(after))
+    return 0;
+  fd = open_thread(w->tid, "exe", 0);
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot open /proc/%d/exe", (int)w->tid);
+  if (execpath_inspect(fd, &out->file, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  if (out->file.proc) {
+    close(fd);
+    return 0;
+  }
+  result(out, EXECPATH_FILE, fd, 0);
+  return 0;
+}
+
 /* One step: look up the next component of w->rest in w->dir. 1: go on;
  * 0: *out is set; -1: error. */
 static int walk_step(struct walk *w, unsigned flags, struct execpath *out, struct sk_error **err) {
@@ -164,6 +223,8 @@ static int walk_step(struct walk *w, unsigned flags, struct execpath *out, struc
   if (*p == '\0') {
     /* The path ends on a directory ("/", "dir/", "."): that is the file
      * found, which the caller will find is no regular file. */
+    if (execpath_inspect(w->dir, &out->file, err) < 0)
+      return -1;
     result(out, EXECPATH_FILE, w->dir, 0);
     w->dir = -1;
     return 0;
@@ -185,10 +246,8 @@ static int walk_step(struct walk *w, unsigned flags, struct execpath *out, struc
     return 1;
   }
   /* Nothing is looked up inside procfs: its links are magic. */
-  if (on_proc(w->dir)) {
-    result(out, EXECPATH_PROC, -1, 0);
-    return 0;
-  }
+  if (on_proc(w->dir))
+    return walk_proc(w, name, slash, after, flags, out, err);
   fd = openat(w->dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
@@ -218,7 +277,9 @@ static int walk_step(struct walk *w, unsigned flags, struct execpath *out, struc
     w->rest = after;
     return 1;
   }
-  if (on_proc(fd)) {
+  if (execpath_inspect(fd, &out->file, err) < 0)
+    return -1;
+  if (out->file.proc) {
     result(out, EXECPATH_PROC, -1, 0);
     return 0;
   }
@@ -226,10 +287,11 @@ static int walk_step(struct walk *w, unsigned flags, struct execpath *out, struc
   return 0;
 }
 
-static int walk(int root, int start, const char *path, unsigned flags, struct execpath *out, struct sk_error **err) {
+static int walk(pid_t tid, int root, int start, const char *path, unsigned flags, struct execpath *out,
+                struct sk_error **err) {
   cleanup_free char *a = malloc(WALK_MAX);
   cleanup_free char *b = malloc(WALK_MAX);
-  struct walk w = {.root = root, .dir = -1, .rest = a, .spare = b};
+  struct walk w = {.tid = tid, .root = root, .dir = -1, .rest = a, .spare = b};
   int r;
 
   if (a == NULL || b == NULL)
@@ -260,7 +322,6 @@ static int walk(int root, int start, const char *path, unsigned flags, struct ex
 /* openat2 alone, when it settles the question. 1: *out is set; 0: walk. */
 static int fast(int root, int start, const char *path, unsigned flags, struct execpath *out) {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
-  struct statx stx;
   int fd;
 
   if (flags & EXECPATH_WALK_ONLY)
@@ -275,11 +336,12 @@ static int fast(int root, int start, const char *path, unsigned flags, struct ex
   fd = (int)syscall(SYS_openat2, path[0] == '/' ? root : start, path, &how, sizeof(how));
   if (fd < 0)
     return 0; /* ENOENT too: "self" fails so, and only a walk tells */
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0 || on_proc(fd)) {
+  /* One statx and one fstatfs, which the caller needs too. */
+  if (execpath_inspect(fd, &out->file, NULL) < 0 || out->file.proc) {
     close(fd);
     return 0;
   }
-  if (S_ISLNK(stx.stx_mode)) { /* O_NOFOLLOW on a final symlink */
+  if (out->file.symlink) { /* O_NOFOLLOW on a final symlink */
     close(fd);
     result(out, EXECPATH_ABSENT, -1, ELOOP);
     return 1;
@@ -310,7 +372,7 @@ int execpath_resolve(pid_t tid, int dirfd, const char *path, unsigned flags, str
                      struct sk_error **err) {
   cleanup_close int root = -1;
   cleanup_close int start = -1;
-  struct execpath r = {EXECPATH_ABSENT, -1, ENOENT, false};
+  struct execpath r = {.kind = EXECPATH_ABSENT, .fd = -1, .err = ENOENT};
 
   if (path == NULL || path[0] == '\0') {
     *out = r; /* execve("") is ENOENT */
@@ -329,7 +391,7 @@ int execpath_resolve(pid_t tid, int dirfd, const char *path, unsigned flags, str
       return -1;
   }
   if (!fast(root, start, path, flags, &r)) {
-    if (walk(root, start, path, flags, &r, err) < 0)
+    if (walk(tid, root, start, path, flags, &r, err) < 0)
       return -1;
     r.walk = true;
   }
@@ -354,6 +416,10 @@ int execpath_fd(pid_t tid, int fd, struct execpath *out, struct sk_error **err) 
   }
   if (f < 0)
     return sk_error_set(err, errno, "cannot open /proc/%d/%s", (int)tid, what);
+  if (execpath_inspect(f, &out->file, err) < 0) {
+    close(f);
+    return -1;
+  }
   result(out, EXECPATH_FILE, f, 0);
   return 0;
 }
@@ -366,6 +432,7 @@ int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err) {
   if (fstatfs(fd, &sf) < 0)
     return sk_error_set(err, errno, "fstatfs of the executed file");
   out->regular = S_ISREG(stx.stx_mode);
+  out->symlink = S_ISLNK(stx.stx_mode);
   out->proc = sf.f_type == PROC_SUPER_MAGIC;
   out->noexec = (sf.f_flags & ST_NOEXEC) != 0;
   out->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? (int)stx.stx_mnt_id : -1;

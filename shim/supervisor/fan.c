@@ -662,7 +662,9 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
   if (respond(f, m->fd, allow) < 0)
     log_msg(LOG_ERROR, "container \"%s\": fanotify: cannot answer the exec of %s by pid %d: %s", ctx->id,
             fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
-  if (strcmp(d.type, "exec") != 0)
+  /* One event per exec: not again what the seccomp side reported for this
+   * thread and file and let go on (complain and learn modes). */
+  if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
     sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
   if (ctx->learn && fact.path)
     learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));

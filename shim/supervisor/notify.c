@@ -217,13 +217,17 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
 }
 
 /* The container's first exec: mark its mounts before anything runs. 0: go
- * on; -1: the exec was denied (enforce mode, the mounts cannot be
- * watched) and answered. */
+ * on; -1: nothing more to do (the notification is gone, or the exec was
+ * denied and answered: enforce mode, the mounts cannot be watched). */
 static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, const struct json *argv) {
   cleanup_error struct sk_error *merr = NULL;
   pid_t pid = (pid_t)req->pid;
   if (ctx->marked)
     return 0;
+  /* The pid names the container's process only while the notification is
+   * valid: marking another process's mounts would judge its execs. */
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+    return -1;
   if (fan_mark_container(ctx->fan, pid, &merr) == 0) {
     ctx->marked = true;
     return 0;
@@ -268,6 +272,8 @@ static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif 
     return respond(nfd, req->id, e, e == 0) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
   if (ctx->mode != SK_MODE_ENFORCE) {
+    /* Reported here: fanotify must not report the same exec again. */
+    exec_told_remember(ctx, pid, v->opath);
     if (respond(nfd, req->id, 0, true) < 0)
       return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
     action = "allow";

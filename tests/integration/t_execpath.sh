@@ -184,7 +184,29 @@ t_noexec_fd() {
   ep_delete
 }
 
+# ---------------------------------------------------------------------------
+# 5. complain mode: one event per exec too (the seccomp side reports and
+# lets go on; fanotify, deciding the same file, does not report it again)
+
+t_complain_once() {
+  local b n
+  ep_init
+  ep_profile cpl '.landlock = "off" | .exec = {allow: ["/bin/*"]}'
+  b=$(ep_bundle b cpl 'echo "out-$(probe exec /opt/tools/sktrue2)"; echo done=1; exec sleep 300') || sk_fail "bundle"
+  mkdir -p "$b/rootfs/opt/tools"
+  cp "$SK_HELPERS/sktrue" "$b/rootfs/opt/tools/sktrue2"
+  SK_AS=stockade-complain ep_run "$b" cpl
+  sk_assert_kv "$EP_OUT" exec OK "complain: the program runs" out-
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/opt/tools/sktrue2")' "complain event"
+  sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" allow "complain: decision"
+  sleep 0.5
+  n=$(sk_events "$EP_ID" 'select(.type == "not-allowed")' | wc -l)
+  sk_assert_eq "$n" 1 "not-allowed events for one exec in complain mode"
+  SK_AS=stockade-complain ep_delete
+}
+
 sk_for_runtimes "execpath: every spelling of a descriptor link is denied as fileless, one event each" t_spellings
 sk_for_runtimes "execpath: ordinary programs (relative, PATH search, applets, scripts) run without a deny" t_ordinary
 sk_for_runtimes "execpath: exec.allow is enforced with a block-list, before Landlock, interpreters too" t_allow_and_block
 sk_for_runtimes "execpath: a descriptor's file on a noexec mount is refused with a drift event" t_noexec_fd
+sk_for_runtimes "execpath: complain mode reports each exec once" t_complain_once

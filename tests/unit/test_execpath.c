@@ -241,7 +241,21 @@ static void test_proc_spellings(void **state) {
   expect_proc(p);
   snprintf(p, sizeof(p), "/dev/fd/%d", memfd);
   expect_proc(p);
-  expect_proc("/proc/self/exe");
+  /* The thread's own program: the file itself (busybox re-executes
+   * itself so); any other spelling of exe stays fileless. */
+  {
+    struct stat st;
+    assert_int_equal(stat("/proc/self/exe", &st), 0);
+    expect(AT_FDCWD, "/proc/self/exe", EXECPATH_FILE, 0, st.st_ino);
+    expect(AT_FDCWD, "/proc//self/./exe", EXECPATH_FILE, 0, st.st_ino);
+    expect(AT_FDCWD, "/proc/thread-self/exe", EXECPATH_FILE, 0, st.st_ino);
+    expect_proc("/proc/self/exe/");
+    expect_proc("/proc/self/../self/exe");
+    expect_proc("/proc/self/cwd/../exe");
+    snprintf(p, sizeof(p), "/proc/%d/exe", (int)me);
+    expect_proc(p);
+    expect_t(tid(), AT_FDCWD, "/proc/self/exe", EXECPATH_NOFOLLOW, EXECPATH_PROC, 0, 0);
+  }
   expect_proc("/proc/cpuinfo");
   snprintf(p, sizeof(p), "/proc/self/root%s/prog", dir);
   expect_proc(p);
