@@ -55,17 +55,25 @@ static void go_on(struct exec_verdict *v) {
   v->d.reason = v->reason;
 }
 
-/* The mount the file lies on, if fanotify watches it. A mount made after
- * the last marking is not known yet: mark again, once. */
-static const struct mount_entry *watched(struct sup_ctx *ctx, pid_t tid, int mnt_id) {
-  const struct mount_entry *m = mounts_find(fan_mounts(ctx->fan), mnt_id);
-  if (m == NULL) {
+/* The facts of the file found, and the mount it lies on if fanotify
+ * watches it. A mount made after the last marking is not known yet: mark
+ * again, once (not for a memfd, whose mount is never the container's). */
+static int facts(struct sup_ctx *ctx, pid_t tid, int mnt_id, struct exec_verdict *v, const struct mount_entry **out,
+                 struct sk_error **err) {
+  const struct mount_entry *m;
+  if (mounts_fact_from_fd(v->opath, fan_mounts(ctx->fan), &ctx->started, &v->f, v->path, err) < 0)
+    return -1;
+  m = mounts_find(fan_mounts(ctx->fan), mnt_id);
+  if (m == NULL && v->f.where != WHERE_MEMFD) {
     cleanup_error struct sk_error *merr = NULL;
     if (fan_mark_container(ctx->fan, tid, &merr) < 0)
       log_msg(LOG_ERROR, "container \"%s\": cannot watch a new mount: %s", ctx->id, merr->msg);
     m = mounts_find(fan_mounts(ctx->fan), mnt_id);
+    if (m && mounts_fact_from_fd(v->opath, fan_mounts(ctx->fan), &ctx->started, &v->f, v->path, err) < 0)
+      return -1;
   }
-  return m && m->marked ? m : NULL;
+  *out = m && m->marked ? m : NULL;
+  return 0;
 }
 
 /* The file was found (v->opath): judge it. */
@@ -91,8 +99,7 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
     v->eno = EACCES;
     return;
   }
-  m = watched(ctx, c->tid, info->mnt_id);
-  if (mounts_fact_from_fd(v->opath, fan_mounts(ctx->fan), &ctx->started, &v->f, v->path, &e) < 0) {
+  if (facts(ctx, c->tid, info->mnt_id, v, &m, &e) < 0) {
     deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
     return;
   }

@@ -79,6 +79,7 @@ t_spellings() {
   # One fileless deny event per refused exec: 12 from the seccomp side,
   # the script's from fanotify (its interpreter).
   sk_wait_event "$EP_ID" 'select(.type == "fileless" and .path == "/opt/fdscript")' 5 >/dev/null
+  sk_events "$EP_ID" 'select(.decision == "deny") | [.mechanism, .type, .path, .argv[0]]' | sed 's/^/  deny| /' >&2
   n=$(sk_events "$EP_ID" 'select(.type == "fileless" and .decision == "deny" and .mechanism == "seccomp")' | wc -l)
   sk_assert_eq "$n" 12 "fileless deny events from the seccomp side"
   for s in /proc/self/fd/7 //proc//self///fd//7 /dev/fd/7 /tmp/exectest-fdlink proc/self/fd/7; do
