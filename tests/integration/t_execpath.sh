@@ -206,8 +206,54 @@ t_complain_once() {
   SK_AS=stockade-complain ep_delete
 }
 
+# ---------------------------------------------------------------------------
+# 6. an ELF's interpreter (PT_INTERP): a dynamic program with its ld.so and
+# libc in the image runs; one whose PT_INTERP names /dev/fd/7 is fileless;
+# ld.so outside exec.allow is refused by the supervisor, with an event,
+# not by Landlock
+
+t_elf_interp() {
+  local b interp libc
+  ep_init
+  command -v cc >/dev/null && command -v readelf >/dev/null || sk_skip "needs cc and readelf to build a dynamic program"
+  printf 'int main(void) { return 3; }\n' >"$CASE/m.c"
+  b=$(ep_bundle b default 'echo "dyn-$(probe exec /opt/dyn)"; echo "bad-$(probe exec /opt/elfbad)"; echo done=1; exec sleep 300') ||
+    sk_fail "bundle"
+  cc -o "$b/rootfs/opt/dyn" "$CASE/m.c" 2>"$CASE/cc.err" || sk_fail "cc: $(cat "$CASE/cc.err")"
+  cc -o "$b/rootfs/opt/elfbad" "$CASE/m.c" -Wl,--dynamic-linker=/dev/fd/7 2>"$CASE/cc.err" || sk_fail "cc: $(cat "$CASE/cc.err")"
+  interp=$(readelf -l "$b/rootfs/opt/dyn" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+  libc=$(cc -print-file-name=libc.so.6)
+  [ -n "$interp" ] && [ -f "$libc" ] || sk_fail "cannot find the interpreter (\"$interp\") or libc (\"$libc\")"
+  mkdir -p "$b/rootfs$(dirname "$interp")" "$b/rootfs$(dirname "$(readlink -f "$libc")")"
+  cp -L "$interp" "$b/rootfs$interp"
+  cp -L "$libc" "$b/rootfs$(readlink -f "$libc")"
+  ln -s "$(readlink -f "$libc")" "$b/rootfs/opt/libc.so.6"
+  # ld.so looks in its default directories; /opt too, for a libc found elsewhere
+  sk_spec "$b" '.process.env += ["LD_LIBRARY_PATH=/opt"]'
+  ep_run "$b" dyn
+  sk_assert_kv "$EP_OUT" exec OK "a dynamic program, ld.so and libc in the image" dyn-
+  sk_assert_kv "$EP_OUT" exec-status 3 "the dynamic program's own exit status" dyn-
+  sk_assert_kv "$EP_OUT" exec EPERM "a program whose PT_INTERP is /dev/fd/7" bad-
+  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .path == "/opt/elfbad")' "PT_INTERP in /proc"
+  sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "PT_INTERP: decided on the file opened"
+  sk_assert_eq "$(ep_denials | wc -l)" 1 "deny events (only /opt/elfbad)"
+  ep_delete
+
+  # ld.so outside exec.allow (Landlock on: it allows execution beneath
+  # /bin and /opt only)
+  ep_profile nold '.exec = {allow: ["/bin/*", "/opt/*"]}'
+  sk_spec "$b" '.annotations["stockade.io/profile"] = "nold"'
+  ep_run "$b" nold
+  sk_assert_kv "$EP_OUT" exec EPERM "ld.so outside exec.allow: the supervisor's EPERM, not Landlock's EACCES" dyn-
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/opt/dyn")' "ld.so not allowed"
+  jq -r .reason <<<"$SK_EVENT" | grep -qF "interpreter $interp" ||
+    sk_fail "the event does not name the interpreter: $(jq -r .reason <<<"$SK_EVENT")"
+  ep_delete
+}
+
 sk_for_runtimes "execpath: every spelling of a descriptor link is denied as fileless, one event each" t_spellings
 sk_for_runtimes "execpath: ordinary programs (relative, PATH search, applets, scripts) run without a deny" t_ordinary
 sk_for_runtimes "execpath: exec.allow is enforced with a block-list, before Landlock, interpreters too" t_allow_and_block
 sk_for_runtimes "execpath: a descriptor's file on a noexec mount is refused with a drift event" t_noexec_fd
 sk_for_runtimes "execpath: complain mode reports each exec once" t_complain_once
+sk_for_runtimes "execpath: an ELF's interpreter must pass like the program" t_elf_interp
