@@ -83,4 +83,13 @@ int execpath_fd(pid_t tid, int fd, struct execpath *out, struct sk_error **err);
 /* statx and fstatfs of fd. */
 int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err);
 
+/* The interpreter the kernel opens inside an exec of the file fd (read
+ * with pread only: fd may be a fanotify event's): a script's "#!" name as
+ * binfmt_script reads it (the first 256 bytes), or an ELF's PT_INTERP as
+ * binfmt_elf reads it (little-endian, 32 or 64 bits; the program headers,
+ * at most 64 KiB, go through buf of bufsize bytes). 1: out (size bytes,
+ * PATH_MAX is enough) holds it; 0: none (or a file the kernel will refuse
+ * to load); -1: unreadable (errno). */
+int execpath_interp(int fd, unsigned char *buf, size_t bufsize, char *out, size_t size);
+
 #endif

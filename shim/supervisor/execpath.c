@@ -26,7 +26,9 @@
 #include "stockade/cleanup.h"
 #include "stockade/execpath.h"
 
-#define MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
+#define MAX_LINKS 40          /* the kernel's MAXSYMLINKS */
+#define BINPRM_BUF 256        /* what the kernel reads of a file to know its format */
+#define PHDRS_MAX (64 * 1024) /* binfmt_elf refuses larger program header tables */
 /* The path still to walk, symlink targets spliced in: the kernel keeps a
  * stack of links instead, so a path it accepts can in theory be longer;
  * such a path is refused here (the caller denies), never truncated. */
@@ -438,5 +440,116 @@ int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err) {
   out->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? (int)stx.stx_mnt_id : -1;
   out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
   out->ino = stx.stx_ino;
+  return 0;
+}
+
+/* --- interpreters --- */
+
+static int pread_all(int fd, void *buf, size_t len, off_t off) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  return (int)got;
+}
+
+/* "#!" as binfmt_script reads it from the first BINPRM_BUF bytes of the
+ * file, zero-filled past its end (so a name that ends the file without a
+ * newline counts): the line ends at a newline, else at the buffer's last
+ * byte provided a blank or NUL shows the name was not cut (else the
+ * kernel's ENOEXEC: no interpreter). The name runs from the first
+ * non-blank to a blank, a NUL or the line's end. */
+static bool script_interp(const unsigned char *b, char *out, size_t size) {
+  const unsigned char *end = memchr(b, '\n', BINPRM_BUF), *name, *p;
+  if (end == NULL) {
+    for (p = b + 2; p < b + BINPRM_BUF - 1 && (*p == ' ' || *p == '\t'); p++)
+      ;
+    while (p < b + BINPRM_BUF - 1 && *p != ' ' && *p != '\t' && *p != '\0')
+      p++;
+    if (p >= b + BINPRM_BUF - 1)
+      return false;
+    end = b + BINPRM_BUF - 1;
+  }
+  for (name = b + 2; name < end && (*name == ' ' || *name == '\t'); name++)
+    ;
+  for (p = name; p < end && *p != ' ' && *p != '\t' && *p != '\0'; p++)
+    ;
+  if (p == name || (size_t)(p - name) >= size)
+    return false;
+  memcpy(out, name, (size_t)(p - name));
+  out[p - name] = '\0';
+  return true;
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/* PT_INTERP of a little-endian ELF (32 or 64 bits), as binfmt_elf reads it:
+ * the first PT_INTERP, 2 to PATH_MAX bytes, NUL-terminated. 1: out holds
+ * it; 0: none; -1: unreadable. buf is scratch of bufsize bytes. */
+static int elf_interp(int fd, const unsigned char *h, int n, unsigned char *buf, size_t bufsize, char *out,
+                      size_t size) {
+  bool is64 = h[4] == 2;
+  int ehsize = is64 ? 64 : 52, phsize = is64 ? 56 : 32;
+  uint64_t phoff, off, len;
+  unsigned phent, phnum, i;
+  int got;
+
+  if (n < ehsize || (h[4] != 1 && h[4] != 2) || h[5] != 1) /* another byte order: not this kernel's ELF */
+    return 0;
+  phoff = is64 ? get_le(h + 32, 8) : get_le(h + 28, 4);
+  phent = (unsigned)get_le(h + (is64 ? 54 : 42), 2);
+  phnum = (unsigned)get_le(h + (is64 ? 56 : 44), 2);
+  /* The kernel refuses tables of another entry size or over 64 KiB. */
+  if (phent != (unsigned)phsize || phnum == 0 || (uint64_t)phnum * phent > PHDRS_MAX ||
+      (uint64_t)phnum * phent > bufsize)
+    return 0;
+  got = pread_all(fd, buf, (size_t)phnum * phent, (off_t)phoff);
+  if (got < 0)
+    return -1;
+  for (i = 0; i < phnum && (i + 1) * phent <= (unsigned)got; i++) {
+    const unsigned char *ph = buf + (size_t)i * phent;
+    if (get_le(ph, 4) != 3) /* PT_INTERP */
+      continue;
+    off = is64 ? get_le(ph + 8, 8) : get_le(ph + 4, 4);
+    len = is64 ? get_le(ph + 32, 8) : get_le(ph + 16, 4);
+    if (len < 2 || len > PATH_MAX || len > size)
+      return len > size && len <= PATH_MAX ? -1 : 0;
+    got = pread_all(fd, out, (size_t)len, (off_t)off);
+    if (got < 0)
+      return -1;
+    if ((uint64_t)got != len || out[len - 1] != '\0' || strlen(out) == 0)
+      return 0;
+    return 1;
+  }
+  return 0;
+}
+
+int execpath_interp(int fd, unsigned char *buf, size_t bufsize, char *out, size_t size) {
+  unsigned char head[BINPRM_BUF];
+  int n;
+
+  memset(head, 0, sizeof(head));
+  n = pread_all(fd, head, sizeof(head), 0);
+  if (n < 0)
+    return -1;
+  if (n >= 2 && head[0] == '#' && head[1] == '!')
+    return script_interp(head, out, size) ? 1 : 0;
+  if (n >= 16 && memcmp(head,
+                        "\x7f"
+                        "ELF",
+                        4) == 0)
+    return elf_interp(fd, head, n, buf, bufsize, out, size);
   return 0;
 }

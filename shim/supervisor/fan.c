@@ -26,6 +26,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/execcheck.h"
+#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/landlock.h"
 #include "stockade/learn.h"
@@ -39,7 +40,6 @@
 #define READS_PER_CALL 64 /* batches per fan_handle call: fair to the other fds */
 #define INTERP_CACHE 256  /* a power of two */
 #define INTERP_MAX 128    /* longer interpreter names are read again at every exec */
-#define BINPRM_BUF 256    /* what the kernel reads of a file to know its format */
 
 #ifndef FAN_REPORT_TID
 #define FAN_REPORT_TID 0x00000100 /* Linux 4.20 */
@@ -478,109 +478,21 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
 
 /* --- interpreters --- */
 
-static int pread_all(int fd, void *buf, size_t len, off_t off) {
-  size_t got = 0;
-  while (got < len) {
-    ssize_t r = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return -1;
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  return (int)got;
-}
-
-/* "#!" as binfmt_script reads it: blanks, then the name up to a blank, a
- * newline or the end of what the kernel reads (a name cut there is the
- * kernel's ENOEXEC: no interpreter). */
-static bool script_interp(const unsigned char *b, int n, char *out, size_t size) {
-  int i = 2, start;
-  while (i < n && (b[i] == ' ' || b[i] == '\t'))
-    i++;
-  start = i;
-  while (i < n && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\0')
-    i++;
-  if (i == start || i == n || (size_t)(i - start) >= size)
-    return false;
-  memcpy(out, b + start, (size_t)(i - start));
-  out[i - start] = '\0';
-  return true;
-}
-
-static uint64_t get_le(const unsigned char *p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
-/* PT_INTERP of a little-endian ELF (32 or 64 bits), as binfmt_elf reads it:
- * the first PT_INTERP, 2 to PATH_MAX bytes, NUL-terminated. 1: out holds
- * it; 0: none; -1: unreadable. buf is scratch of HASH_BUF bytes. */
-static int elf_interp(int fd, const unsigned char *h, int n, unsigned char *buf, char *out, size_t size) {
-  bool is64 = h[4] == 2;
-  int ehsize = is64 ? 64 : 52, phsize = is64 ? 56 : 32;
-  uint64_t phoff, off, len;
-  unsigned phent, phnum, i;
-  int got;
-
-  if (n < ehsize || (h[4] != 1 && h[4] != 2) || h[5] != 1) /* another byte order: not this kernel's ELF */
-    return 0;
-  phoff = is64 ? get_le(h + 32, 8) : get_le(h + 28, 4);
-  phent = (unsigned)get_le(h + (is64 ? 54 : 42), 2);
-  phnum = (unsigned)get_le(h + (is64 ? 56 : 44), 2);
-  /* The kernel refuses tables of another entry size or over 64 KiB. */
-  if (phent != (unsigned)phsize || phnum == 0 || (uint64_t)phnum * phent > HASH_BUF)
-    return 0;
-  got = pread_all(fd, buf, (size_t)phnum * phent, (off_t)phoff);
-  if (got < 0)
-    return -1;
-  for (i = 0; i < phnum && (i + 1) * phent <= (unsigned)got; i++) {
-    const unsigned char *ph = buf + (size_t)i * phent;
-    if (get_le(ph, 4) != 3) /* PT_INTERP */
-      continue;
-    off = is64 ? get_le(ph + 8, 8) : get_le(ph + 4, 4);
-    len = is64 ? get_le(ph + 32, 8) : get_le(ph + 16, 4);
-    if (len < 2 || len > PATH_MAX || len > size)
-      return len > size && len <= PATH_MAX ? -1 : 0;
-    got = pread_all(fd, out, (size_t)len, (off_t)off);
-    if (got < 0)
-      return -1;
-    if ((uint64_t)got != len || out[len - 1] != '\0' || strlen(out) == 0)
-      return 0;
-    return 1;
-  }
-  return 0;
-}
-
 /* The interpreter the kernel will open for the program fd: "#!" name or
  * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
  * none; -1: unreadable. */
 static int interp_of(struct fan *f, int fd, char *out, size_t size) {
-  unsigned char head[BINPRM_BUF];
   struct cache_entry key;
   bool keyed = file_key(fd, &key);
   struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
-  int n, r = 0;
+  int r;
 
   if (slot && same_key(&slot->key, &key)) {
     if (slot->has)
       snprintf(out, size, "%s", slot->name);
     return slot->has ? 1 : 0;
   }
-  n = pread_all(fd, head, sizeof(head), 0);
-  if (n < 0)
-    return -1;
-  if (n >= 2 && head[0] == '#' && head[1] == '!')
-    r = script_interp(head, n, out, size) ? 1 : 0;
-  else if (n >= 16 && memcmp(head,
-                             "\x7f"
-                             "ELF",
-                             4) == 0)
-    r = elf_interp(fd, head, n, f->buf, out, size);
+  r = execpath_interp(fd, f->buf, sizeof(f->buf), out, size);
   if (r >= 0 && slot && (r == 0 || strlen(out) < INTERP_MAX)) {
     slot->key = key;
     slot->has = r == 1;

@@ -481,6 +481,114 @@ static void test_hostile(void **state) {
   }
 }
 
+/* --- interpreters --- */
+
+static void put(unsigned char *b, size_t off, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++)
+    b[off + (size_t)i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A minimal little-endian ELF (64 or 32 bits): a PT_PHDR, then PT_INTERP
+ * naming interp (none when NULL); phent is e_phentsize as written. */
+static int make_elf(const char *name, bool is64, const char *interp, unsigned phent) {
+  unsigned char b[512];
+  size_t eh = is64 ? 64 : 52, ph = is64 ? 56 : 32, str = eh + 2 * ph, len = interp ? strlen(interp) + 1 : 0;
+  cleanup_free char *p = fixture(name);
+  int fd;
+  memset(b, 0, sizeof(b));
+  memcpy(b,
+         "\x7f"
+         "ELF",
+         4);
+  b[4] = is64 ? 2 : 1;
+  b[5] = 1;
+  b[6] = 1;
+  put(b, 16, 3, 2);
+  put(b, 18, is64 ? 62 : 3, 2);
+  put(b, 20, 1, 4);
+  put(b, is64 ? 32 : 28, eh, is64 ? 8 : 4);
+  put(b, is64 ? 54 : 42, phent, 2);
+  put(b, is64 ? 56 : 44, 2, 2);
+  put(b, eh, 6, 4); /* PT_PHDR */
+  put(b, eh + ph, interp ? 3 : 1, 4);
+  put(b, eh + ph + (is64 ? 8 : 4), str, is64 ? 8 : 4);
+  put(b, eh + ph + (is64 ? 32 : 16), len, is64 ? 8 : 4);
+  if (interp)
+    memcpy(b + str, interp, len);
+  fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, b, sizeof(b)), (ssize_t)sizeof(b));
+  return fd;
+}
+
+static int make_text(const char *name, const char *text) {
+  cleanup_free char *p = fixture(name);
+  int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  return fd;
+}
+
+static void expect_interp(int fd, const char *want) {
+  unsigned char buf[65536];
+  char out[PATH_MAX];
+  int r = execpath_interp(fd, buf, sizeof(buf), out, sizeof(out));
+  if (want == NULL && r != 0)
+    fail_msg("an interpreter where none is: %d \"%s\"", r, r == 1 ? out : "");
+  if (want && (r != 1 || strcmp(out, want) != 0))
+    fail_msg("interpreter: %d \"%s\", expected \"%s\"", r, r == 1 ? out : "", want);
+  close(fd);
+}
+
+static void test_interp_script(void **state) {
+  char long_line[400];
+  (void)state;
+  expect_interp(make_text("s1", "#!/bin/sh\necho hi\n"), "/bin/sh");
+  expect_interp(make_text("s2", "#!  /usr/bin/env  python3\n"), "/usr/bin/env");
+  expect_interp(make_text("s3", "#!\t/x\ty\n"), "/x");
+  /* the end of a short file ends the name (the kernel zero-fills) */
+  expect_interp(make_text("s4", "#!/dev/fd/7"), "/dev/fd/7");
+  expect_interp(make_text("s5", "#!relative/interp -x"), "relative/interp");
+  expect_interp(make_text("s6", "#!\n"), NULL);
+  expect_interp(make_text("s7", "#!   \t  \nx"), NULL);
+  expect_interp(make_text("s8", "echo no\n"), NULL);
+  expect_interp(make_text("s9", ""), NULL);
+  /* a name cut by the kernel's 256 bytes: ENOEXEC for it, none here */
+  memset(long_line, 'a', sizeof(long_line) - 1);
+  long_line[sizeof(long_line) - 1] = '\0';
+  memcpy(long_line, "#!/", 3);
+  expect_interp(make_text("s10", long_line), NULL);
+  long_line[100] = ' '; /* the name ends within them: it counts */
+  long_line[101] = '\0';
+  {
+    char want[128];
+    memcpy(want, long_line + 2, 98);
+    want[98] = '\0';
+    expect_interp(make_text("s11", long_line), want);
+  }
+}
+
+static void test_interp_elf(void **state) {
+  (void)state;
+  expect_interp(make_elf("e1", true, "/lib64/ld-linux-x86-64.so.2", 56), "/lib64/ld-linux-x86-64.so.2");
+  expect_interp(make_elf("e2", false, "/proc/self/fd/7", 32), "/proc/self/fd/7");
+  expect_interp(make_elf("e3", true, NULL, 56), NULL);
+  expect_interp(make_elf("e4", true, "/lib/ld.so", 40), NULL); /* the kernel refuses this table */
+  /* this program itself: dynamic, its ld.so exists */
+  {
+    unsigned char buf[65536];
+    char out[PATH_MAX];
+    struct stat st;
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    if (execpath_interp(fd, buf, sizeof(buf), out, sizeof(out)) == 1)
+      assert_int_equal(stat(out, &st), 0);
+    else
+      print_message("note: this test program has no PT_INTERP (static build)\n");
+    close(fd);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_absolute_spellings),
@@ -494,6 +602,8 @@ int main(void) {
       cmocka_unit_test(test_threads),
       cmocka_unit_test(test_inspect),
       cmocka_unit_test(test_hostile),
+      cmocka_unit_test(test_interp_script),
+      cmocka_unit_test(test_interp_elf),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
