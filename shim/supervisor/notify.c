@@ -4,10 +4,13 @@
  * A deny is always safe and is answered here. An allow is answered with
  * SECCOMP_USER_NOTIF_FLAG_CONTINUE, which the kernel documents as racy for
  * pointer arguments (the target may rewrite the path after we read it), so
- * the final allow is fanotify's, on the file actually opened. What only
- * this side sees: execveat of a descriptor (fileless execution: memfd, an
- * unlinked file), the argv for the record, and the first exec, before
- * which the container's mounts are marked. */
+ * the final allow is fanotify's, on the file actually opened; it is
+ * answered only for a file fanotify will see (execcheck.c: resolved for
+ * the calling thread, regular, on a watched mount that allows execution).
+ * What only this side sees: execs through /proc and of descriptors
+ * (fileless execution: a memfd is on no watched mount), paths that lead
+ * nowhere (answered with the kernel's errno), the argv for the record,
+ * and the first exec, before which the container's mounts are marked. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
