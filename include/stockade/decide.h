@@ -77,6 +77,13 @@ struct blocklist {
  * decide_exec with it. p and bl may be NULL. */
 bool decide_needs_hash(const struct profile *p, const struct blocklist *bl, const struct exec_fact *f);
 
+/* Could f->sha256, once known, turn this deny into an allow? Only for a
+ * "not-allowed" decision on a path that an allow-list rule pinning a
+ * sha256 matches. Every other deny stands without the hash (a block-list
+ * only ever denies), so the seccomp side answers it at once and leaves to
+ * fanotify only what a hash decides. */
+bool decide_hash_may_allow(const struct profile *p, const struct exec_fact *f, const struct decision *d);
+
 /* Decide; the first rule that applies wins:
  *  1. blocked-hash: f->sha256 is on the profile's or bl's block-list.
  *  2. fileless: f->fileless, or f->where is WHERE_MEMFD.

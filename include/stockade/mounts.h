@@ -20,6 +20,7 @@ struct mount_entry {
   char *fstype;     /* "overlay", "tmpfs", "ext4", ... */
   bool writable;    /* per-mount "rw" */
   bool is_root;     /* the container's root file system */
+  bool marked;      /* fanotify watches it (set by fan_mark_container) */
 };
 
 struct mount_table {

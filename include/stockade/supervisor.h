@@ -69,6 +69,15 @@ struct sup_ctx {
     struct json *argv;
   } recent[16]; /* sup_remember_argv: a small ring */
   unsigned recent_next;
+  /* Complain and learn modes: execs the seccomp side reported and let go
+   * on (exec_told_remember), so that fanotify, deciding the same file for
+   * the same thread, does not report it again. A small ring. */
+  struct {
+    pid_t tid;
+    dev_t dev;
+    ino_t ino;
+  } told[8];
+  unsigned told_next;
   /* Learning: per listener fd, has its first execve (the entrypoint's or
    * the exec'd program's) gone by? Syscalls before it are the runtime's. */
   bool exec_seen[1024];

@@ -59,7 +59,8 @@ const char *const confine_syscalls[] = {
      * RESOLVE_IN_ROOT, the event file and log, the recording (a temporary
      * file renamed over it), /sys/fs/cgroup freezer files */
     "openat", "openat2", "newfstatat", "fstat", "statx", "readlink", "readlinkat", "getdents64", "fcntl", "fchmod",
-    "rename", "renameat", "renameat2", "unlink", "unlinkat", "fsync", "fdatasync",
+    /* the exec path's walk: is a directory on procfs, is a mount noexec */
+    "fstatfs", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fsync", "fdatasync",
     /* fanotify: marks on mounts that appear later */
     "fanotify_mark",
     /* the container's init, the runtime (pidfds); the kill action */

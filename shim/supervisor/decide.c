@@ -68,6 +68,11 @@ bool decide_needs_hash(const struct profile *p, const struct blocklist *bl, cons
   return p && p->has_exec_allow && allow_pins(p, f->path);
 }
 
+bool decide_hash_may_allow(const struct profile *p, const struct exec_fact *f, const struct decision *d) {
+  return d->kind == DECIDE_DENY && d->type && strcmp(d->type, "not-allowed") == 0 && f->sha256 == NULL && p &&
+         p->has_exec_allow && allow_pins(p, f->path);
+}
+
 /* A shell or an interpreter that runs code given as text: the program an
  * intruder reaches for first (ATT&CK T1059). By basename, with versioned
  * names: python3.11, perl5.36, php8.2, lua5.4, ruby3.1. */

@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
+#include "stockade/execcheck.h"
+#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/landlock.h"
 #include "stockade/learn.h"
@@ -39,6 +41,12 @@
 #define HASH_BUF (64 * 1024)
 #define READS_PER_CALL 64   /* batches per fan_handle call: fair to the other fds */
 #define HASH_CHECK_EVERY 16 /* reads (1 MiB) between looks at the clock and the interrupt fds */
+#define INTERP_CACHE 256    /* a power of two */
+#define INTERP_MAX 128      /* longer interpreter names are read again at every exec */
+
+#ifndef FAN_REPORT_TID
+#define FAN_REPORT_TID 0x00000100 /* Linux 4.20 */
+#endif
 
 struct cache_entry {
   uint64_t dev, ino, size;
@@ -47,6 +55,13 @@ struct cache_entry {
   uint16_t used;
   uint16_t too_slow; /* not hashed: reading it took longer than the time bound */
   unsigned char sha[32];
+};
+
+/* A program's interpreter ("#!" or PT_INTERP), by the same key as a hash. */
+struct interp_entry {
+  struct cache_entry key; /* sha unused */
+  bool has;               /* it names one */
+  char name[INTERP_MAX];
 };
 
 struct fan {
@@ -59,6 +74,7 @@ struct fan {
   unsigned hash_max_ms;
   int interrupt[FAN_INTERRUPT_FDS]; /* readable: stop hashing (fan_set_interrupt) */
   struct cache_entry cache[CACHE_SIZE];
+  struct interp_entry interp[INTERP_CACHE];
   unsigned char buf[HASH_BUF];
 };
 
@@ -66,8 +82,14 @@ int fan_open(struct fan **out, struct sk_error **err) {
   struct fan *f;
   int fd;
 
-  fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+  /* FAN_REPORT_TID: an event names the thread that executes, whose own
+   * root, cwd and descriptors resolve a script's interpreter (before Linux
+   * 4.20, the process: its thread group leader's). */
+  fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE | FAN_REPORT_TID,
                      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (fd < 0 && errno == EINVAL)
+    fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
     if (e == EPERM)
@@ -311,6 +333,7 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
     } else if (r > 0) {
       log_msg(LOG_DEBUG, "fanotify: mount %d %s (%s) not marked: %s", m->id, m->mountpoint, m->fstype, why);
     }
+    t.v[i].marked = r == 0;
     if (r == 0) {
       f->stats.marks++;
     } else if (r > 0) {
@@ -571,6 +594,69 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
   return 0;
 }
 
+/* --- interpreters --- */
+
+/* The interpreter the kernel will open for the program fd: "#!" name or
+ * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
+ * none; -1: unreadable. */
+static int interp_of(struct fan *f, int fd, char *out, size_t size) {
+  struct cache_entry key;
+  bool keyed = file_key(fd, &key);
+  struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
+  int r;
+
+  if (slot && same_key(&slot->key, &key)) {
+    if (slot->has)
+      snprintf(out, size, "%s", slot->name);
+    return slot->has ? 1 : 0;
+  }
+  r = execpath_interp(fd, f->buf, sizeof(f->buf), out, size);
+  if (r >= 0 && slot && (r == 0 || strlen(out) < INTERP_MAX)) {
+    slot->key = key;
+    slot->has = r == 1;
+    if (r == 1)
+      snprintf(slot->name, sizeof(slot->name), "%s", out);
+  }
+  return r;
+}
+
+/* A script's "#!" interpreter and a program's ELF interpreter are opened
+ * by the kernel inside this exec: they must pass what the program's own
+ * path passes on the seccomp side (no /proc, no memfd, a watched mount
+ * that allows execution, exec.allow), resolved for the thread that
+ * executes. Landlock would refuse an interpreter outside exec.allow
+ * before fanotify saw it, without an event: the program is denied here
+ * instead, with one. d stays as it is when the interpreter may run. */
+static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m,
+                         const struct exec_fact *fact, struct decision *d, char *reason) {
+  char name[PATH_MAX];
+  struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
+  struct exec_verdict v;
+  int r = interp_of(f, m->fd, name, sizeof(name));
+
+  if (r == 0)
+    return;
+  if (r < 0) {
+    d->kind = DECIDE_DENY;
+    d->type = "error";
+    d->technique = NULL;
+    snprintf(reason, DECISION_REASON_MAX, "%s: cannot read which interpreter it needs: %s",
+             fact->path ? fact->path : "(unknown path)", strerror(errno));
+    d->reason = reason;
+    return;
+  }
+  exec_check(ctx, &c, &v);
+  if (v.answer == EXEC_DENY) {
+    *d = v.d;
+    /* Cut when too long (the reason names the program first). */
+    if (snprintf(reason, DECISION_REASON_MAX, "%s needs interpreter %s: %s", fact->path ? fact->path : "(unknown path)",
+                 v.f.path ? v.f.path : name, v.reason) >= DECISION_REASON_MAX)
+      reason[DECISION_REASON_MAX - 1] = '\0';
+    d->reason = reason;
+  }
+  exec_verdict_done(&v);
+}
+
 /* One FAN_OPEN_EXEC_PERM event: decide, answer, then act and report. */
 static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
   cleanup_error struct sk_error *e = NULL;
@@ -587,6 +673,8 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
     fact.path = SK_INIT_DEST;
   } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
     decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
+    if (d.kind == DECIDE_ALLOW)
+      judge_interp(f, ctx, m, &fact, &d, reason);
   } else {
     /* Fail closed: a file we cannot examine is not let run in enforce mode. */
     f->stats.errors++;
@@ -604,7 +692,9 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
   if (respond(f, m->fd, allow) < 0)
     log_msg(LOG_ERROR, "container \"%s\": fanotify: cannot answer the exec of %s by pid %d: %s", ctx->id,
             fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
-  if (strcmp(d.type, "exec") != 0)
+  /* One event per exec: not again what the seccomp side reported for this
+   * thread and file and let go on (complain and learn modes). */
+  if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
     sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
   if (ctx->learn && fact.path)
     learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));

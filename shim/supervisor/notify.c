@@ -4,10 +4,13 @@
  * A deny is always safe and is answered here. An allow is answered with
  * SECCOMP_USER_NOTIF_FLAG_CONTINUE, which the kernel documents as racy for
  * pointer arguments (the target may rewrite the path after we read it), so
- * the final allow is fanotify's, on the file actually opened. What only
- * this side sees: execveat of a descriptor (fileless execution: memfd, an
- * unlinked file), the argv for the record, and the first exec, before
- * which the container's mounts are marked. */
+ * the final allow is fanotify's, on the file actually opened; it is
+ * answered only for a file fanotify will see (execcheck.c: resolved for
+ * the calling thread, regular, on a watched mount that allows execution).
+ * What only this side sees: execs through /proc and of descriptors
+ * (fileless execution: a memfd is on no watched mount), paths that lead
+ * nowhere (answered with the kernel's errno), the argv for the record,
+ * and the first exec, before which the container's mounts are marked. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +29,8 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
+#include "stockade/execcheck.h"
+#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
@@ -88,96 +93,6 @@ static struct json *read_argv(pid_t pid, uint32_t arch, uint64_t addr) {
       break;
   }
   return arr;
-}
-
-/* "/proc/self/fd/3", "/dev/fd/3", "/proc/<n>/fd/3": the target's fd 3. */
-static int fd_path_target(const char *path, pid_t pid, int *fd) {
-  const char *rest = NULL;
-  char *end;
-  long n;
-  if (strncmp(path, "/dev/fd/", 8) == 0)
-    rest = path + 8;
-  else if (strncmp(path, "/proc/self/fd/", 14) == 0)
-    rest = path + 14;
-  else if (strncmp(path, "/proc/thread-self/fd/", 21) == 0)
-    rest = path + 21;
-  else if (strncmp(path, "/proc/", 6) == 0 && path[6] >= '0' && path[6] <= '9') {
-    const char *p = path + 6;
-    while (*p >= '0' && *p <= '9')
-      p++;
-    if (strncmp(p, "/fd/", 4) == 0)
-      rest = p + 4;
-  }
-  (void)pid;
-  if (rest == NULL)
-    return 0;
-  n = strtol(rest, &end, 10);
-  if (end == rest || *end != '\0' || n < 0 || n > INT_MAX)
-    return 0;
-  *fd = (int)n;
-  return 1;
-}
-
-/* What a descriptor of the target is: "/memfd:x (deleted)", a deleted
- * file, or a path. Read from /proc/<pid>/fd/N without opening it. */
-static bool fd_is_fileless(pid_t pid, int fd, char *target, size_t size) {
-  char link[64];
-  ssize_t n;
-  snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-  n = readlink(link, target, size - 1);
-  if (n < 0) {
-    snprintf(target, size, "fd %d", fd);
-    return true; /* not a file we can see: treat as fileless */
-  }
-  target[n] = '\0';
-  return strncmp(target, "/memfd:", 7) == 0 || strstr(target, " (deleted)") != NULL || target[0] != '/';
-}
-
-/* Facts about a path the target named, found through the container's root
- * (openat2 RESOLVE_IN_ROOT, O_PATH: no open event, symlinks stay inside). */
-static int path_facts(struct sup_ctx *ctx, pid_t pid, int dirfd_arg, const char *path, struct exec_fact *f,
-                      char *resolved, int *opath) {
-  char buf[64];
-  cleanup_close int root = -1;
-  cleanup_close int fd = -1;
-  cleanup_free char *full = NULL;
-  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  cleanup_error struct sk_error *err = NULL;
-
-  snprintf(buf, sizeof(buf), "/proc/%d/root", (int)pid);
-  root = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return -1;
-  if (path[0] != '/') {
-    /* Relative: to the cwd, or to execveat's directory fd, both as the
-     * container sees them. */
-    char dir[PATH_MAX];
-    ssize_t n;
-    if (dirfd_arg == AT_FDCWD)
-      snprintf(buf, sizeof(buf), "/proc/%d/cwd", (int)pid);
-    else
-      snprintf(buf, sizeof(buf), "/proc/%d/fd/%d", (int)pid, dirfd_arg);
-    n = readlink(buf, dir, sizeof(dir) - 1);
-    if (n < 0)
-      return -1;
-    dir[n] = '\0';
-    if (asprintf(&full, "%s/%s", dir, path) < 0)
-      return -1;
-    path = full;
-  }
-  fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-  if (fd < 0)
-    return -1;
-  /* A mount made after the first marking is not watched yet: mark again. */
-  if (mounts_find(fan_mounts(ctx->fan), mounts_fd_mount_id(fd)) == NULL) {
-    cleanup_error struct sk_error *merr = NULL;
-    if (fan_mark_container(ctx->fan, pid, &merr) < 0)
-      log_msg(LOG_ERROR, "container \"%s\": cannot watch a new mount: %s", ctx->id, merr->msg);
-  }
-  if (mounts_fact_from_fd(fd, fan_mounts(ctx->fan), &ctx->started, f, resolved, &err) < 0)
-    return -1;
-  *opath = steal_fd(&fd);
-  return 0;
 }
 
 /* SHA-256 for the record of a denied file, into f->sha256 (hex), or why
@@ -313,18 +228,90 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
   free(name);
 }
 
+/* The container's first exec: mark its mounts before anything runs. 0: go
+ * on; -1: nothing more to do (the notification is gone, or the exec was
+ * denied and answered: enforce mode, the mounts cannot be watched). */
+static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, const struct json *argv) {
+  cleanup_error struct sk_error *merr = NULL;
+  pid_t pid = (pid_t)req->pid;
+  if (ctx->marked)
+    return 0;
+  /* The pid names the container's process only while the notification is
+   * valid: marking another process's mounts would judge its execs. */
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+    return -1;
+  if (fan_mark_container(ctx->fan, pid, &merr) == 0) {
+    ctx->marked = true;
+    return 0;
+  }
+  log_msg(LOG_ERROR, "container \"%s\": cannot watch its mounts: %s", ctx->id, merr->msg);
+  if (ctx->mode != SK_MODE_ENFORCE)
+    return 0;
+  {
+    struct decision fd_ = {DECIDE_DENY, "supervisor", NULL, "the container's mounts cannot be watched"};
+    sup_event(ctx, &fd_, "fanotify", pid, NULL, argv, "deny");
+  }
+  (void)respond(nfd, req->id, -EPERM, false);
+  return -1;
+}
+
+/* The exec call as the target made it. */
+static void exec_call_of(const struct seccomp_notif *req, bool is_execveat, const char *path, struct exec_call *c) {
+  uint64_t flags = is_execveat ? req->data.args[4] : 0;
+  c->tid = (pid_t)req->pid;
+  c->dirfd = is_execveat ? (int)req->data.args[0] : AT_FDCWD;
+  c->by_fd = is_execveat && (flags & AT_EMPTY_PATH) && path[0] == '\0';
+  c->flags = (flags & AT_SYMLINK_NOFOLLOW) ? EXECPATH_NOFOLLOW : 0;
+  c->path = path;
+}
+
+/* Answer a classified exec, then act and report. */
+static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct exec_verdict *v,
+                       const struct json *argv, struct sk_error **err) {
+  pid_t pid = (pid_t)req->pid;
+  const char *action;
+  char hex[65] = "";
+
+  if (v->answer == EXEC_CONTINUE) {
+    sup_remember_argv(ctx, pid, argv);
+    /* Final word: fanotify, on the file the kernel really opens. */
+    return respond(nfd, req->id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
+  }
+  if (v->answer == EXEC_ERRNO) {
+    /* Nothing there to run: the kernel's own answer, without an event
+     * (execvp trying every PATH entry). Complain mode changes nothing. */
+    int e = ctx->mode == SK_MODE_ENFORCE ? -v->eno : 0;
+    return respond(nfd, req->id, e, e == 0) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
+  }
+  if (ctx->mode != SK_MODE_ENFORCE) {
+    /* Reported here: fanotify must not report the same exec again. */
+    exec_told_remember(ctx, pid, v->opath);
+    if (respond(nfd, req->id, 0, true) < 0)
+      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+    action = "allow";
+  } else {
+    ctx->n_deny++;
+    if (respond(nfd, req->id, -EPERM, false) < 0)
+      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
+    action = sup_act(ctx, &v->d, pid);
+  }
+  if (v->opath >= 0 && v->f.sha256 == NULL) {
+    hash_for_event(ctx, v->opath, hex, &v->f);
+  }
+  sup_event(ctx, &v->d, "seccomp", pid, &v->f, argv, action);
+  return 0;
+}
+
 int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   struct seccomp_notif req;
-  struct exec_fact f = {0};
-  struct decision d = {0};
+  struct exec_call call;
+  struct exec_verdict v;
   cleanup_json struct json *argv = NULL;
-  cleanup_close int opath = -1;
-  char path[PATH_MAX], resolved[PATH_MAX], target[PATH_MAX], hex[65] = "";
-  const char *action;
-  bool is_execveat, undecided = false;
-  int dirfd_arg = AT_FDCWD, fdno;
-  uint64_t path_addr, argv_addr, flags = 0;
+  char path[PATH_MAX];
+  bool is_execveat;
+  uint64_t path_addr, argv_addr;
   pid_t pid;
+  int r;
 
   memset(&req, 0, sizeof(req));
   if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
@@ -342,79 +329,23 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     learn_record(ctx, nfd, &req);
     return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
-  if (is_execveat) {
-    dirfd_arg = (int)req.data.args[0];
-    path_addr = req.data.args[1];
-    argv_addr = req.data.args[2];
-    flags = req.data.args[4];
-  } else {
-    path_addr = req.data.args[0];
-    argv_addr = req.data.args[1];
-  }
+  path_addr = req.data.args[is_execveat ? 1 : 0];
+  argv_addr = req.data.args[is_execveat ? 2 : 1];
   if (read_string(pid, path_addr, path, sizeof(path)) < 0)
     path[0] = '\0';
+  /* argv before the answer: once the target runs on, it may change it. */
   argv = read_argv(pid, req.data.arch, argv_addr);
-  /* Everything read from the target is trusted only if the notification
-   * is still valid: the pid could otherwise have been reused. */
-  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
+  if (mark_first(ctx, nfd, &req, argv) < 0)
     return 0;
-
-  /* The container's first exec: mark its mounts before anything runs. */
-  if (!ctx->marked) {
-    cleanup_error struct sk_error *merr = NULL;
-    if (fan_mark_container(ctx->fan, pid, &merr) < 0) {
-      log_msg(LOG_ERROR, "container \"%s\": cannot watch its mounts: %s", ctx->id, merr->msg);
-      if (ctx->mode == SK_MODE_ENFORCE) {
-        struct decision fd_ = {DECIDE_DENY, "supervisor", NULL, "the container's mounts cannot be watched"};
-        sup_event(ctx, &fd_, "fanotify", pid, NULL, argv, "deny");
-        return respond(nfd, req.id, -EPERM, false);
-      }
-    } else {
-      ctx->marked = true;
-    }
-    /* Marking read /proc/<pid>: trust it only if the target is the same. */
-    if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
-      return 0;
+  exec_call_of(&req, is_execveat, path, &call);
+  exec_check(ctx, &call, &v);
+  /* Everything read from the target and through /proc/<pid> is trusted
+   * only if the notification is still valid: the thread, blocked in it,
+   * was then the same one throughout (its id cannot have been reused). */
+  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
+    exec_verdict_done(&v);
+    return 0;
   }
-
-  f.path = path[0] ? path : NULL;
-  f.where = WHERE_OTHER;
-  if (is_execveat && (flags & AT_EMPTY_PATH) && path[0] == '\0') {
-    f.fileless = fd_is_fileless(pid, dirfd_arg, target, sizeof(target));
-    f.path = target;
-    if (strncmp(target, "/memfd:", 7) == 0)
-      f.where = WHERE_MEMFD;
-  } else if (fd_path_target(path, pid, &fdno)) {
-    f.fileless = fd_is_fileless(pid, fdno, target, sizeof(target));
-    if (strncmp(target, "/memfd:", 7) == 0)
-      f.where = WHERE_MEMFD;
-    if (f.fileless)
-      f.path = target;
-  } else if (path[0] && path_facts(ctx, pid, dirfd_arg, path, &f, resolved, &opath) == 0) {
-    /* Judge the file the path leads to (symlinks resolved inside the
-     * container: /bin/sh is /bin/busybox), as fanotify will; argv keeps
-     * the name the program used. */
-    f.path = resolved;
-  } else {
-    /* Nothing there to judge (execvp tries every PATH entry, most of them
-     * missing): the kernel answers ENOENT itself, and should a file appear
-     * meanwhile, fanotify judges it when the kernel opens it. */
-    undecided = true;
-  }
-
-  if (undecided || sup_is_init(ctx, opath)) {
-    /* stockade-init is ours: fanotify lets it run by the same test. */
-    d.kind = DECIDE_ALLOW;
-    d.type = "exec";
-  } else {
-    decide_exec(ctx->profile, &ctx->blocklist, &f, &d);
-  }
-  /* Hashes are fanotify's to read, from the file the kernel opens: a rule
-   * that needs one (a block-list, a pinned allow-list entry) is decided
-   * there. Fileless and drift need none and are decided here. */
-  if (d.kind == DECIDE_DENY && decide_needs_hash(ctx->profile, &ctx->blocklist, &f) &&
-      strcmp(d.type, "fileless") != 0 && strcmp(d.type, "drift") != 0)
-    d.kind = DECIDE_ALLOW;
   if (nfd >= 0 && nfd < 1024 && ctx->learn) {
     /* The exec itself belongs to the workload once the runtime's own
      * (the entrypoint's) has gone by. */
@@ -422,25 +353,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }
-  if (d.kind == DECIDE_ALLOW) {
-    sup_remember_argv(ctx, pid, argv);
-    /* Final word: fanotify, on the file the kernel really opens. */
-    if (respond(nfd, req.id, 0, true) < 0)
-      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
-    return 0;
-  }
-  if (ctx->mode != SK_MODE_ENFORCE) {
-    if (respond(nfd, req.id, 0, true) < 0)
-      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
-    action = "allow";
-  } else {
-    ctx->n_deny++;
-    if (respond(nfd, req.id, -EPERM, false) < 0)
-      return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND");
-    action = sup_act(ctx, &d, pid);
-  }
-  if (opath >= 0 && f.sha256 == NULL)
-    hash_for_event(ctx, opath, hex, &f);
-  sup_event(ctx, &d, "seccomp", pid, &f, argv, action);
-  return 0;
+  r = exec_answer(ctx, nfd, &req, &v, argv, err);
+  exec_verdict_done(&v);
+  return r;
 }

@@ -31,6 +31,29 @@
  *         race-n=N race-good= race-bad= race-eperm= race-eacces=
  *         race-enoent= race-enosys= race-other= race-marker=
  *       race-bad and race-marker must be 0 when BAD is denied.
+ *   exectest spell SRC [SCRIPT]
+ *       copy SRC into a memfd held at descriptor 7 (not close-on-exec),
+ *       then try to execute it through every spelling of a descriptor
+ *       link, each in a child (KEY=OK|ERRNO):
+ *         spell-procself     /proc/self/fd/7
+ *         spell-slashes      //proc//self///fd//7
+ *         spell-dots         /proc/./self/../self/fd/./7
+ *         spell-relroot      proc/self/fd/7, from the cwd /
+ *         spell-devfd        /dev/fd/7
+ *         spell-symlink      /tmp/exectest-fdlink, a symlink to /proc/self/fd/7
+ *         spell-task         /proc/self/task/TID/fd/7
+ *         spell-threadself   /proc/thread-self/fd/7
+ *         spell-dirfd        execveat(open("/proc/self/fd"), "7", 0)
+ *         spell-otherpid     /proc/PPID/fd/7 after closing its own 7
+ *         spell-nofiles      /proc/self/fd/7 from a thread cloned without
+ *                            CLONE_FILES (its own descriptor table) that
+ *                            closed 7
+ *                            ("self" is the thread group leader, whose
+ *                            table still has it)
+ *         spell-opath        execveat(O_PATH fd of /tmp/exectest-opath, a
+ *                            copy of SRC, "", AT_EMPTY_PATH)
+ *         spell-script       SCRIPT (when given): a file of the image whose
+ *                            "#!" names /dev/fd/7
  *   exectest marker FILE
  *       append one byte to FILE and exit 42 (BAD of the race).
  *   exectest execloop N PATH
@@ -162,6 +185,141 @@ nofork:
   fprintf(stderr, "exectest: memfd: cannot fork: %s\n", strerror(errno));
   close(m.fd);
   return 1;
+}
+
+/* ---- spell ---------------------------------------------------------------- */
+
+#define SPELL_FD 7
+
+static char *spell_argv[] = {(char *)"spelled", NULL};
+static char spell_path[128];
+
+static void exec_spell_path(void *arg) {
+  (void)arg;
+  execve(spell_path, spell_argv, environ);
+}
+
+static void exec_spell_relroot(void *arg) {
+  (void)arg;
+  if (chdir("/") == 0)
+    execve(spell_path, spell_argv, environ);
+}
+
+static void exec_spell_dirfd(void *arg) {
+  int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  (void)arg;
+  if (d >= 0)
+    syscall(SYS_execveat, d, "7", spell_argv, environ, 0);
+}
+
+static void exec_spell_otherpid(void *arg) {
+  (void)arg;
+  close(SPELL_FD);
+  snprintf(spell_path, sizeof spell_path, "/proc/%d/fd/%d", (int)getppid(), SPELL_FD);
+  execve(spell_path, spell_argv, environ);
+}
+
+static void exec_spell_task(void *arg) {
+  (void)arg;
+  snprintf(spell_path, sizeof spell_path, "/proc/self/task/%d/fd/%d", (int)syscall(SYS_gettid), SPELL_FD);
+  execve(spell_path, spell_argv, environ);
+}
+
+/* A thread of its own descriptor table: clone(CLONE_THREAD) without
+ * CLONE_FILES (unshare is not in the default filter). It shares this
+ * process's TLS, so it touches nothing of libc's but errno, which the
+ * waiting parent reads only after the thread said it is done. */
+static volatile int nofiles_done, nofiles_err;
+
+static int nofiles_thread(void *arg) {
+  (void)arg;
+  close(SPELL_FD);
+  execve("/proc/self/fd/7", spell_argv, environ);
+  nofiles_err = errno;
+  nofiles_done = 1;
+  syscall(SYS_exit, 0);
+  return 0;
+}
+
+static void exec_spell_nofiles(void *arg) {
+  static char stack[65536] __attribute__((aligned(16)));
+  struct timespec ms = {0, 1000000};
+  (void)arg;
+  if (clone(nofiles_thread, stack + sizeof stack, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_SYSVSEM, NULL) < 0)
+    return;
+  while (!nofiles_done)
+    nanosleep(&ms, NULL);
+  errno = nofiles_err;
+}
+
+static void exec_spell_opath(void *arg) {
+  int fd = open("/tmp/exectest-opath", O_PATH | O_CLOEXEC);
+  (void)arg;
+  if (fd >= 0)
+    syscall(SYS_execveat, fd, "", spell_argv, environ, AT_EMPTY_PATH);
+}
+
+static void spell_try(const char *key, void (*fn)(void *), const char *path) {
+  int err, code;
+  if (path)
+    snprintf(spell_path, sizeof spell_path, "%s", path);
+  if (spawn(fn, NULL, &err, &code) < 0) {
+    printf("spell-%s=nofork\n", key);
+    return;
+  }
+  printf("spell-%s=%s\n", key, errno_name(err));
+}
+
+static int copy_into_fd(const char *src, int out) {
+  int in = open(src, O_RDONLY | O_CLOEXEC), e;
+  if (in < 0)
+    return errno;
+  e = copy_fd(in, out);
+  close(in);
+  return e;
+}
+
+static int do_spell(const char *src, const char *script) {
+  int m, o, e;
+
+  m = (int)syscall(SYS_memfd_create, "exectest-spell", MFD_EXEC);
+  /* EINVAL: a kernel without MFD_EXEC; EACCES: stockade refuses it */
+  if (m < 0 && (errno == EINVAL || errno == EACCES))
+    m = (int)syscall(SYS_memfd_create, "exectest-spell", 0);
+  if (m < 0 || dup2(m, SPELL_FD) != SPELL_FD) {
+    printf("spell-copy=%s\n", errno_name(errno));
+    return 0;
+  }
+  close(m);
+  e = copy_into_fd(src, SPELL_FD);
+  o = open("/tmp/exectest-opath", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (e == 0 && o < 0)
+    e = errno;
+  if (e == 0)
+    e = copy_into_fd(src, o);
+  if (o >= 0)
+    close(o);
+  unlink("/tmp/exectest-fdlink");
+  if (e == 0 && symlink("/proc/self/fd/7", "/tmp/exectest-fdlink") < 0)
+    e = errno;
+  printf("spell-copy=%s\n", errno_name(e));
+  if (e != 0)
+    return 0;
+  spell_try("procself", exec_spell_path, "/proc/self/fd/7");
+  spell_try("slashes", exec_spell_path, "//proc//self///fd//7");
+  spell_try("dots", exec_spell_path, "/proc/./self/../self/fd/./7");
+  spell_try("relroot", exec_spell_relroot, "proc/self/fd/7");
+  spell_try("devfd", exec_spell_path, "/dev/fd/7");
+  spell_try("symlink", exec_spell_path, "/tmp/exectest-fdlink");
+  spell_try("task", exec_spell_task, NULL);
+  spell_try("threadself", exec_spell_path, "/proc/thread-self/fd/7");
+  spell_try("dirfd", exec_spell_dirfd, NULL);
+  spell_try("otherpid", exec_spell_otherpid, NULL);
+  spell_try("nofiles", exec_spell_nofiles, NULL);
+  spell_try("opath", exec_spell_opath, NULL);
+  if (script)
+    spell_try("script", exec_spell_path, script);
+  return 0;
 }
 
 /* ---- race ----------------------------------------------------------------- */
@@ -393,7 +551,7 @@ static int do_tick(const char *file, const char *prog) {
 
 static int usage(void) {
   fprintf(stderr, "usage: exectest drift SRC DST [ARG...] | memfd SRC [ARG...] | race N GOOD BAD [MARKER]\n"
-                  "       | marker FILE | execloop N PATH | getppid N | tick FILE PROG\n");
+                  "       | spell SRC [SCRIPT] | marker FILE | execloop N PATH | getppid N | tick FILE PROG\n");
   return 2;
 }
 
@@ -411,6 +569,8 @@ int main(int argc, char **argv) {
     rc = do_memfd(src, argv + 2);
   } else if (strcmp(cmd, "race") == 0 && (argc == 5 || argc == 6))
     rc = do_race(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : "/tmp/exectest-race.marker");
+  else if (strcmp(cmd, "spell") == 0 && (argc == 3 || argc == 4))
+    rc = do_spell(argv[2], argc == 4 ? argv[3] : NULL);
   else if (strcmp(cmd, "marker") == 0 && argc == 3)
     rc = do_marker(argv[2]);
   else if (strcmp(cmd, "execloop") == 0 && argc == 4)

@@ -431,6 +431,42 @@ static void test_needs_hash(void **state) {
   assert_false(decide_needs_hash(blocks, &bl, &f));
 }
 
+/* The seccomp side leaves to fanotify only a deny a hash could lift: a
+ * not-allowed path that a pinned entry matches. Outside exec.allow, with a
+ * block-list or not, the deny stands at once. */
+static void test_hash_may_allow(void **state) {
+  cleanup_profile struct profile *pinned = parse("{\"name\": \"t\", \"blockHashes\": [\"" H_BAD "\"], \"exec\": "
+                                                 "{\"allow\": [\"/usr/bin/*\", {\"path\": \"/app/server\", "
+                                                 "\"sha256\": \"" H_GOOD "\"}]}}");
+  char *hashes[] = {H_BAD2};
+  struct blocklist bl = {hashes, 1};
+  struct exec_fact f;
+  struct decision d;
+  (void)state;
+
+  f = fact("/opt/tool", WHERE_IMAGE); /* outside the list, block-lists everywhere */
+  d = decide(pinned, &bl, &f);
+  expect(&d, DECIDE_DENY, "not-allowed", NULL);
+  assert_true(decide_needs_hash(pinned, &bl, &f));
+  assert_false(decide_hash_may_allow(pinned, &f, &d));
+  f = fact("/app/server", WHERE_IMAGE); /* pinned, hash unknown */
+  d = decide(pinned, &bl, &f);
+  expect(&d, DECIDE_DENY, "not-allowed", NULL);
+  assert_true(decide_hash_may_allow(pinned, &f, &d));
+  f.sha256 = H_OTHER; /* known, and wrong: final */
+  d = decide(pinned, &bl, &f);
+  assert_false(decide_hash_may_allow(pinned, &f, &d));
+  f = fact("/app/server", WHERE_TMPFS); /* drift needs no hash */
+  d = decide(pinned, &bl, &f);
+  expect(&d, DECIDE_DENY, "drift", "T1105");
+  assert_false(decide_hash_may_allow(pinned, &f, &d));
+  f = fact("/usr/bin/env", WHERE_IMAGE); /* allowed: nothing to lift */
+  d = decide(pinned, &bl, &f);
+  expect(&d, DECIDE_ALLOW, "exec", NULL);
+  assert_false(decide_hash_may_allow(pinned, &f, &d));
+  assert_false(decide_hash_may_allow(NULL, &f, &d));
+}
+
 /* A crafted file name cannot break the line people read. */
 static void test_reason_one_line(void **state) {
   struct exec_fact f = fact("/tmp/a\nstockade: all good\r", WHERE_TMPFS);
@@ -455,13 +491,14 @@ static void test_reason_one_line(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_where_names),  cmocka_unit_test(test_globs),
-      cmocka_unit_test(test_allow_plain),  cmocka_unit_test(test_fileless),
-      cmocka_unit_test(test_drift),        cmocka_unit_test(test_drift_exemption),
-      cmocka_unit_test(test_allow_list),   cmocka_unit_test(test_allow_list_empty),
-      cmocka_unit_test(test_interpreters), cmocka_unit_test(test_allow_list_hashes),
-      cmocka_unit_test(test_blocklist),    cmocka_unit_test(test_order),
-      cmocka_unit_test(test_needs_hash),   cmocka_unit_test(test_reason_one_line),
+      cmocka_unit_test(test_where_names),     cmocka_unit_test(test_globs),
+      cmocka_unit_test(test_allow_plain),     cmocka_unit_test(test_fileless),
+      cmocka_unit_test(test_drift),           cmocka_unit_test(test_drift_exemption),
+      cmocka_unit_test(test_allow_list),      cmocka_unit_test(test_allow_list_empty),
+      cmocka_unit_test(test_interpreters),    cmocka_unit_test(test_allow_list_hashes),
+      cmocka_unit_test(test_blocklist),       cmocka_unit_test(test_order),
+      cmocka_unit_test(test_needs_hash),      cmocka_unit_test(test_hash_may_allow),
+      cmocka_unit_test(test_reason_one_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,17 @@ static int copy_file(const char *from, const char *to) {
   return n < 0 ? errno : 0;
 }
 
+/* A script of the root, mode 0755. */
+static int write_script(const char *dir, const char *name, const char *text) {
+  char path[PATH_MAX];
+  cleanup_close int fd = -1;
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+    return -1;
+  return 0;
+}
+
 /* Send a reply; the box has nothing to do if the test is gone. */
 static void box_reply(int res, const struct reply *r) {
   if (write(res, r, sizeof(*r)) != (ssize_t)sizeof(*r))
@@ -135,6 +146,12 @@ static void box_main(int cmd, int res) {
   snprintf(path, sizeof(path), "%s/old", mnt);
   if (copy_file(busybox, path) != 0)
     die_child(12);
+  /* scripts whose "#!" names busybox as true (by a link), a descriptor
+   * link, a file on the /data tmpfs */
+  snprintf(path, sizeof(path), "%s/true", mnt);
+  if (symlink("old", path) < 0 || write_script(mnt, "okscript", "#!/true\n") < 0 ||
+      write_script(mnt, "fdscript", "#!/proc/self/fd/3\n") < 0 || write_script(mnt, "datascript", "#!/data/tool\n") < 0)
+    die_child(18);
   snprintf(path, sizeof(path), "%s/data", mnt);
   if (mkdir(path, 0755) < 0 || mount("stockade-data", path, "tmpfs", 0, "size=16m") < 0)
     die_child(13);
@@ -583,6 +600,40 @@ static void test_enforce_drift(void **state) {
   fixture_free(fx);
 }
 
+/* A script's "#!" interpreter is judged with the script, for the thread
+ * that executes it: through a link to an image file it runs; a descriptor
+ * link or a file on a tmpfs denies the script, with one event that names
+ * the interpreter. */
+static void test_interpreters(void **state) {
+  struct fixture *fx;
+  struct reply r;
+  (void)state;
+
+  if (!can_run()) {
+    skip();
+    return;
+  }
+  fx = fixture_new("{\"name\": \"t\"}", SK_MODE_ENFORCE);
+  fx->ctx.fan = fx->fan;
+  mark(fx);
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/okscript", NULL);
+  expect_ran(&r, "/okscript (#!/true, a link to busybox in the root)");
+  assert_int_equal(n_calls, 0);
+
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/fdscript", NULL);
+  expect_denied(&r, "/fdscript (#!/proc/self/fd/3)");
+  assert_int_equal(n_calls, 1);
+  expect_call(0, "fileless", "/fdscript", WHERE_IMAGE, "deny", r.pid);
+  assert_non_null(strstr(calls[0].reason, "needs interpreter /proc/self/fd/3"));
+
+  r = box_do(&fx->box, fx->fan, &fx->ctx, OP_EXEC, "/datascript", NULL);
+  expect_denied(&r, "/datascript (#!/data/tool, on a tmpfs)");
+  assert_int_equal(n_calls, 2);
+  expect_call(1, "drift", "/datascript", WHERE_IMAGE, "deny", r.pid);
+  assert_non_null(strstr(calls[1].reason, "needs interpreter /data/tool"));
+  fixture_free(fx);
+}
+
 /* A mount made after the first marking is marked by the next call; a
  * mount covered by a later one at the same place is left alone. */
 static void test_new_mounts(void **state) {
@@ -920,6 +971,7 @@ int main(void) {
       cmocka_unit_test(test_node_blocklist_and_pin),
       cmocka_unit_test(test_hash_bounds),
       cmocka_unit_test(test_hash_bound_denies),
+      cmocka_unit_test(test_interpreters),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
