@@ -267,3 +267,76 @@ int config_choose(const struct sk_config *cfg, enum sk_mode base, const struct j
     return sk_error_wrap(err, "%s names a profile that cannot be used", from);
   return 0;
 }
+
+/* The string value of "key" in text that may not be valid JSON: the first
+ * "key" : "VALUE" where VALUE has no escapes. */
+static char *scan_string_field(const char *text, size_t len, const char *key) {
+  cleanup_free char *quoted = NULL;
+  const char *end = text + len, *p = text;
+  size_t qlen;
+
+  if (asprintf(&quoted, "\"%s\"", key) < 0)
+    return NULL;
+  qlen = strlen(quoted);
+  while ((p = memmem(p, (size_t)(end - p), quoted, qlen)) != NULL) {
+    const char *v = p + qlen, *close;
+    p += qlen;
+    while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+      v++;
+    if (v >= end || *v++ != ':')
+      continue;
+    while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+      v++;
+    if (v >= end || *v++ != '"')
+      continue;
+    close = memchr(v, '"', (size_t)(end - v));
+    if (close == NULL || memchr(v, '\\', (size_t)(close - v)) || memchr(v, '\n', (size_t)(close - v)))
+      continue;
+    return strndup(v, (size_t)(close - v));
+  }
+  return NULL;
+}
+
+/* An absolute path from a field of a config that did not load: from the
+ * JSON tree when it parses, else from the text. */
+static char *salvage_path(const struct json *doc, const char *text, size_t len, const char *key) {
+  char *v = NULL;
+  if (doc) {
+    const char *s = json_string(json_get(doc, key));
+    v = s ? strdup(s) : NULL;
+  } else if (text) {
+    v = scan_string_field(text, len, key);
+  }
+  if (v && v[0] != '/') {
+    free(v);
+    v = NULL;
+  }
+  return v;
+}
+
+int config_fallback(const char *path, struct sk_config **out, struct sk_error **err) {
+  cleanup_free char *text = NULL;
+  cleanup_json struct json *doc = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  cleanup_config struct sk_config *c = calloc(1, sizeof(*c));
+  size_t len = 0;
+
+  if (c == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  if (read_file(path, &text, &len, &e) == 0 && (json_parse(text, len, &doc, &e) < 0 || !json_is(doc, JSON_OBJECT)))
+    json_freep(&doc);
+  c->runtime = salvage_path(doc, text, len, "runtime");
+  c->state_dir = salvage_path(doc, text, len, "stateDir");
+  if (c->state_dir == NULL)
+    c->state_dir = strdup("/run/stockade");
+  c->path = strdup(path);
+  c->profile_dir = strdup(SYSCONFDIR "/stockade/profiles");
+  c->default_profile = strdup("default");
+  c->landlock_abi = -1;
+  c->event_rate = 20;
+  c->event_burst = 200;
+  if (c->state_dir == NULL || c->path == NULL || c->profile_dir == NULL || c->default_profile == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  *out = steal_pointer(&c);
+  return 0;
+}

@@ -50,6 +50,11 @@ const char *config_path(void);
  * field: "/etc/stockade/config.json:3:14: runtime: must be an absolute path". */
 int config_load(const char *path, struct sk_config **out, struct sk_error **err);
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err);
+/* For commands that must work whatever state the config is in (teardown
+ * and pass-through): a config with the defaults and, as far as the file
+ * can still be read (even when it is not valid JSON), its "runtime" and
+ * "stateDir". runtime stays NULL when the file names none. */
+int config_fallback(const char *path, struct sk_config **out, struct sk_error **err);
 void config_free(struct sk_config *c);
 void config_freep(struct sk_config **c);
 #define cleanup_config __attribute__((cleanup(config_freep)))
