@@ -264,18 +264,35 @@ static bool mount_needs_flags(const struct json *m) {
          (!dev_ok && !json_array_has_string(o, "nodev"));
 }
 
-static int judge_mounts(const struct json *spec, struct findings *f) {
+/* A bind source as the runtime resolves it: runc and crun run in the
+ * bundle directory, so a relative source (".", "data") is the bundle's,
+ * not the host path stockade's own working directory would give. */
+static char *bind_source(const char *src, const char *bundle) {
+  char *p = NULL;
+  if (src == NULL)
+    return NULL;
+  if (src[0] == '/' || bundle == NULL)
+    return strdup(src);
+  if (asprintf(&p, "%s/%s", bundle, src) < 0)
+    return NULL;
+  return p;
+}
+
+static int judge_mounts(const struct json *spec, const char *bundle, struct findings *f) {
   const struct json *mounts = json_get(spec, "mounts");
   cleanup_free char *needs = NULL;
   size_t i;
 
   for (i = 0; mounts && i < mounts->n; i++) {
     const struct json *m = mounts->items[i];
-    const char *src = json_string(json_get(m, "source"));
+    const char *given = json_string(json_get(m, "source"));
+    cleanup_free char *src = bind_source(given, bundle);
     const char *dest = json_string(json_get(m, "destination"));
     const char *type = json_string(json_get(m, "type"));
     bool w = spec_mount_writable(m);
 
+    if (given && src == NULL)
+      return -1;
     if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
               "do not mount host system paths or container engine sockets into a workload",
@@ -352,6 +369,11 @@ oom:
 }
 
 int judge_spec(const struct json *spec, const struct profile *p, struct findings *f, struct sk_error **err) {
+  return judge_spec_in(spec, NULL, p, f, err);
+}
+
+int judge_spec_in(const struct json *spec, const char *bundle, const struct profile *p, struct findings *f,
+                  struct sk_error **err) {
   bool b = false;
 
   if (judge_process(json_get(spec, "process"), p, f, err) < 0)
@@ -363,7 +385,7 @@ int judge_spec(const struct json *spec, const struct profile *p, struct findings
   }
   if (judge_namespaces(spec, f) < 0)
     goto oom;
-  if (judge_mounts(spec, f) < 0 || judge_devices(spec, f) < 0)
+  if (judge_mounts(spec, bundle, f) < 0 || judge_devices(spec, f) < 0)
     goto oom;
   if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
     if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE, "stockade supervisor",
