@@ -273,7 +273,8 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
   for (i = 0, n = 0; i < c->argc; i++) {
     argv[n++] = c->argv[i];
     if (i == c->cmd_index) {
-      argv[n++] = (char *)"--no-new-privs";
+      if (!p->admit.new_privileges) /* a privileged profile admits it */
+        argv[n++] = (char *)"--no-new-privs";
       if (user_flag)
         argv[n++] = user_flag;
     }
@@ -289,9 +290,8 @@ static void report_supervisor_gone(const struct sk_ctx *ctx, const struct profil
   char msg[128];
   snprintf(msg, sizeof(msg), "supervisor pid %d is gone; new programs in the container fail with ENOSYS", (int)sup);
   if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, ct->spec) < 0 ||
-      event_set_str(ev, "profile", p->name) < 0 ||
-      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "event", "gone") < 0 ||
-      event_set_str(ev, "message", msg) < 0)
+      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "mode", mode_name(mode)) < 0 ||
+      event_set_str(ev, "event", "gone") < 0 || event_set_str(ev, "message", msg) < 0)
     return;
   if (event_emit(ctx->cfg, ev, &e) < 0)
     log_msg(LOG_WARNING, "%s", e->msg);

@@ -50,6 +50,9 @@ void config_free(struct sk_config *c) {
   for (size_t i = 0; i < c->n_block_hashes; i++)
     free(c->block_hashes[i]);
   free(c->block_hashes);
+  for (size_t i = 0; i < c->n_privileged_profiles; i++)
+    free(c->privileged_profiles[i]);
+  free(c->privileged_profiles);
   free(c);
 }
 
@@ -96,10 +99,52 @@ static int number_field(const char *path, const struct json *doc, const char *fi
   return 0;
 }
 
+/* "privilegedProfiles": an array of profile names. */
+static int privileged_field(const char *path, const struct json *doc, struct sk_config *c, struct sk_error **err) {
+  const struct json *v = json_get(doc, "privilegedProfiles");
+  size_t i;
+  if (v == NULL)
+    return 0;
+  if (!json_is(v, JSON_ARRAY))
+    return field_error(err, path, v, "privilegedProfiles", "must be an array of profile names such as [\"system\"]");
+  if (v->n == 0)
+    return 0;
+  c->privileged_profiles = calloc(v->n, sizeof(char *));
+  if (c->privileged_profiles == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  for (i = 0; i < v->n; i++) {
+    const char *name = json_string(v->items[i]);
+    if (name == NULL || !profile_name_valid(name))
+      return field_error(err, path, v->items[i], "privilegedProfiles", "each entry must be a profile name");
+    if ((c->privileged_profiles[c->n_privileged_profiles] = strdup(name)) == NULL)
+      return sk_error_set(err, ENOMEM, "%s", path);
+    c->n_privileged_profiles++;
+  }
+  return 0;
+}
+
+/* A profile that admits privileged containers runs only where the node's
+ * operator said so: a workload owner cannot pick it by annotation, nor a
+ * copied handler config by default, unless privilegedProfiles lists it. */
+static int check_privileged(const struct sk_config *cfg, const struct profile *p, const char *from,
+                            struct sk_error **err) {
+  size_t i;
+  if (!p->has_admit)
+    return 0;
+  for (i = 0; i < cfg->n_privileged_profiles; i++)
+    if (strcmp(cfg->privileged_profiles[i], p->name) == 0)
+      return 0;
+  return sk_error_set(err, 0,
+                      "%s names profile \"%s\", which admits privileged containers (field \"admit\"), and %s does "
+                      "not list it in privilegedProfiles; use another profile, or have the node operator add it",
+                      from, p->name, cfg->path);
+}
+
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
-                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
-                                      "syslog",    "initPath",        "landlockAbi",    "supervisor",  NULL};
+  static const char *const known[] = {
+      "runtime",         "profileDir",  "defaultProfile",     "defaultMode", "stateDir", "eventFile",
+      "annotationModes", "blockHashes", "eventRate",          "eventBurst",  "syslog",   "initPath",
+      "landlockAbi",     "supervisor",  "privilegedProfiles", NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -117,7 +162,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
                           "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-                          "landlockAbi or supervisor",
+                          "landlockAbi, supervisor or privilegedProfiles",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -216,6 +261,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       goto oom;
     c->n_block_hashes++;
   }
+  if (privileged_field(path, doc, c, err) < 0)
+    goto fail;
   c->event_rate = 20;
   c->event_burst = 200;
   if (number_field(path, doc, "eventRate", &c->event_rate, err) < 0 ||
@@ -265,6 +312,11 @@ int config_choose(const struct sk_config *cfg, enum sk_mode base, const struct j
     name = cfg->default_profile;
   if (profile_load_named(cfg->profile_dir, name, p, err) < 0)
     return sk_error_wrap(err, "%s names a profile that cannot be used", from);
+  if (check_privileged(cfg, *p, from, err) < 0) {
+    profile_free(*p);
+    *p = NULL;
+    return -1;
+  }
   return 0;
 }
 

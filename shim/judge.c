@@ -278,7 +278,7 @@ static char *bind_source(const char *src, const char *bundle) {
   return p;
 }
 
-static int judge_mounts(const struct json *spec, const char *bundle, struct findings *f) {
+static int judge_mounts(const struct json *spec, const char *bundle, bool host_ok, struct findings *f) {
   const struct json *mounts = json_get(spec, "mounts");
   cleanup_free char *needs = NULL;
   size_t i;
@@ -293,7 +293,9 @@ static int judge_mounts(const struct json *spec, const char *bundle, struct find
 
     if (given && src == NULL)
       return -1;
-    if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
+    if (host_ok) {
+      /* admitted: only the mount flags below */
+    } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
               "do not mount host system paths or container engine sockets into a workload",
               "mounts[%zu] binds host path %s at %s%s", i, src, dest, w ? " writable" : "") < 0)
@@ -358,7 +360,7 @@ int judge_process(const struct json *proc, const struct profile *p, struct findi
       goto oom;
     }
   }
-  if (!(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
+  if (!p->admit.new_privileges && !(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
     if (add(f, "SK-NNP", FINDING_FIX, "CIS Docker Benchmark 5.25", "process.noNewPrivileges set to true",
             "process.noNewPrivileges is not true: setuid programs could raise privileges") < 0)
       goto oom;
@@ -383,9 +385,10 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
             "root.readonly set to true", "root.readonly is not true: the root file system is writable") < 0)
       goto oom;
   }
-  if (judge_namespaces(spec, f) < 0)
+  /* A privileged profile admits these explicitly (profile "admit"). */
+  if (!p->admit.host_namespaces && judge_namespaces(spec, f) < 0)
     goto oom;
-  if (judge_mounts(spec, bundle, f) < 0 || judge_devices(spec, f) < 0)
+  if (judge_mounts(spec, bundle, p->admit.host_mounts, f) < 0 || (!p->admit.all_devices && judge_devices(spec, f) < 0))
     goto oom;
   if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
     if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE, "stockade supervisor",
@@ -395,15 +398,17 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
             json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) < 0)
       goto oom;
   }
-  if (add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
+  if (!p->admit.spec_seccomp &&
+      add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
           json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
                                                         : "the profile's filter is installed",
           "%s",
           json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
                                                         : "linux.seccomp is missing: no syscall filter") < 0)
     goto oom;
-  if (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
-      !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths)) {
+  if (!p->admit.unmasked_paths &&
+      (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
+       !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths))) {
     if (add(f, "SK-MASKED-PATHS", FINDING_FIX, G_NSA, "the standard masked and read-only /proc and /sys paths added",
             "linux.maskedPaths or linux.readonlyPaths lack kernel interfaces such as /proc/kcore or /proc/sys") < 0)
       goto oom;

@@ -51,8 +51,7 @@ static int read_to_end(int fd, const char *path, size_t hint, char **out, size_t
   return 0;
 }
 
-static int read_opened(const char *path, bool streams, bool *regular, char **out, size_t *len,
-                       struct sk_error **err) {
+static int read_opened(const char *path, bool streams, bool *regular, char **out, size_t *len, struct sk_error **err) {
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   struct stat st;
 

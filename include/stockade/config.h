@@ -41,6 +41,11 @@ struct sk_config {
    * exec decisions, no drift detection): for hosts that cannot run it
    * and for testing the other layers alone. Default true. */
   bool supervisor;
+  /* "privilegedProfiles": the profiles with an "admit" field (privileged
+   * system pods) this node accepts, by default or by annotation. A
+   * profile with "admit" not listed here is refused. Default: none. */
+  char **privileged_profiles;
+  size_t n_privileged_profiles;
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */

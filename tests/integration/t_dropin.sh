@@ -212,6 +212,47 @@ t_exec_pod_metadata() {
     "web-7 shop docker.io/library/busybox:1" "the exec event's pod, namespace and image"
 }
 
+# 9. A privileged system pod (host PID/IPC/network namespaces, every device,
+# privileged capabilities, no_new_privs off, no seccomp of its own, a host
+# /proc bind) runs under the shipped "system" profile where the node lists
+# it, supervised: a fileless exec is still denied and evented. Without the
+# node's privilegedProfiles the annotation is refused.
+SYS_SCRIPT='probe status; echo "hostproc-$(test -e /host/proc/1/status && echo yes)"
+exectest memfd /bin/sktrue; echo done=1'
+t_system_profile() {
+  local b caps
+  sk_config
+  caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_KILL","CAP_SETUID","CAP_SETGID","CAP_NET_BIND_SERVICE",
+    "CAP_SYS_ADMIN","CAP_NET_ADMIN","CAP_SYS_PTRACE","CAP_SYS_MODULE"]'
+  b=$(sk_bundle b '.process.args = $a | .annotations["stockade.io/profile"] = "system" |
+    .process.user = {uid: 0, gid: 0} | .process.noNewPrivileges = false |
+    .process.capabilities = {bounding: $c, effective: $c, permitted: $c} |
+    .linux.namespaces = [.linux.namespaces[] | select(.type == "mount" or .type == "uts")] |
+    .linux.resources.devices = [{allow: true, access: "rwm"}] | del(.linux.seccomp) |
+    .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = false |
+    .mounts += [{destination: "/host/proc", type: "bind", source: "/proc", options: ["rbind", "ro"]}]'     --argjson a "$(sk_args_sh "$SYS_SCRIPT")" --argjson c "$caps") || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id sysref
+  sk_run refused sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc_nonzero "profile system without the node's privilegedProfiles"
+  sk_assert_grep "$CASE/refused.err" 'profile "system", which admits privileged containers .* privilegedProfiles'     "the refusal names the config field"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "the refused bundle is untouched"
+  sk_config_edit '.privilegedProfiles = ["system"]'
+  sk_new_id sys
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sed 's/^/  container| /' "$CASE/run.out" >&2
+  sk_assert_rc 0 "a privileged spec under profile system"
+  sk_assert_kv "$CASE/run.out" uid 0 "runs as root"
+  sk_assert_kv "$CASE/run.out" NoNewPrivs 0 "no_new_privs stays off"
+  sk_assert_grep "$CASE/run.out" "^hostproc-yes$" "the host's /proc is mounted"
+  [ "$(sk_kv "$CASE/run.out" CapEff)" != 0000000000000000 ] || sk_fail "the capabilities were cut"
+  sk_assert_grep "$CASE/run.out" '^memfd-execveat=(EPERM|EACCES)$' "a fileless exec is denied"
+  sk_assert_event "$SK_ID" 'select(.type == "fileless" and .decision == "deny" and .mechanism == "seccomp")' \
+    "the denied exec is evented"
+  sk_assert_eq "$(jq -r .profile <<<"$SK_EVENT")" system "the event's profile"
+  sk_assert_state_empty "after run"
+}
+
 sk_for_runtimes_di "drop-in: --version is the runtime's lines then stockade's; -h/--help of every command" t_version_help
 sk_for_runtimes_di "drop-in: exec -p from a pipe (/dev/fd/N)" t_exec_pipe
 sk_for_runtimes_di "drop-in: exit statuses are the runtime's" t_exit_status
@@ -219,3 +260,4 @@ sk_for_runtimes_di "drop-in: a relative bind source is the bundle's" t_relative_
 sk_for_runtimes_di "drop-in: complain findings in --log and events, not in the workload's stdio" t_complain_quiet
 sk_for_runtimes_di "drop-in: teardown with a broken config" t_teardown_broken_config
 sk_for_runtimes_di "drop-in: exec events carry the pod, namespace and image" t_exec_pod_metadata
+sk_for_runtimes_di "drop-in: the system profile runs a privileged spec, supervised, where the node allows it" t_system_profile
