@@ -490,9 +490,12 @@ t_complain() {
   cd_assert_drift_event allow complain
   sk_assert_ne "$(jq -r '.reason // ""' <<<"$SK_EVENT")" "" "complain: the drift event says why enforce would deny it"
   sk_assert_event "$CD_ID" 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT")' "complain: the spec finding for ctr's root user"
-  # The shim gives runc the container's stdio, so what stockade prints
-  # while creating the container is in the container's log.
-  sk_assert_grep "$CD_OUT" '^stockade: complain: SK-USER-ROOT' "complain: stockade's findings in the container's log"
+  # The shim gives runc the container's stdio: stockade's findings stay out
+  # of the container's log (a workload's stderr is its own) and go to the
+  # --log file the shim passes (log.json in the task's bundle) and events.
+  sk_assert_no_grep "$CD_OUT" 'stockade' "complain: stockade's findings are not in the container's log"
+  sk_assert_grep "$CD/state/io.containerd.runtime.v2.task/$CD_NS/$CD_ID/log.json" 'complain: SK-USER-ROOT' \
+    "complain: stockade's findings in the shim's --log file"
   cd_remove
 }
 
