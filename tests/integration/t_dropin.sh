@@ -212,6 +212,45 @@ t_exec_pod_metadata() {
     "web-7 shop docker.io/library/busybox:1" "the exec event's pod, namespace and image"
 }
 
+# 8. Landlock keeps the runtime's behaviour for masked and read-only paths,
+# /proc and /sys, and a mount the container may not make: the same
+# container with "landlock": "off" is the control; every line must match.
+LL_MASK_SCRIPT='for p in /proc/timer_list /proc/keys /proc/kcore /proc/sched_debug /proc/acpi /proc/scsi /sys/firmware \
+  /proc/sys /proc/irq /proc/bus /proc/fs /proc/sysrq-trigger; do
+  echo "stat $p: $(stat -c %F "$p" 2>&1)"
+  echo "read $p: $(head -c 1 "$p" 2>&1 >/dev/null; echo $?)"
+  echo "write $p: $( (echo x >"$p") 2>&1; echo $?)"
+  echo "create $p: $(touch "$p/x" 2>&1; echo $?)"
+done
+echo "proc: $(test -r /proc/self/status && echo readable) $(ls /proc/1/ >/dev/null 2>&1; echo $?)"
+echo "sys: $(ls /sys/kernel >/dev/null 2>&1; echo $?) $( (echo 1 >/sys/kernel/uevent_helper) 2>&1; echo $?)"
+echo "procsys: $( (echo 1 >/proc/sys/kernel/ns_last_pid) 2>&1; echo $?)"
+echo "mount: $(mount -t tmpfs none /tmp 2>&1; echo $?)"
+echo "umount: $(umount /proc/timer_list 2>&1; echo $?)"'
+t_landlock_masked() {
+  local abi d ll
+  abi=$("$SK_BUILD/stockadectl" verify --json 2>/dev/null | jq -r '.checks[] | select(.id == "landlock") | .value')
+  case $abi in
+    '' | *[!0-9]* | 0) sk_skip_kernel "the host kernel has no Landlock (stockadectl verify: ${abi:-no answer})" ;;
+  esac
+  sk_config '.supervisor = false'
+  d=$(sk_profile_dir)
+  for ll in optional off; do
+    jq --arg ll "$ll" '.name = "ll-\($ll)" | .landlock = $ll' "$d/default.json" >"$d/ll-$ll.json"
+    DI_B=$(sk_bundle "b-$ll" '.process.args = $a | .annotations["stockade.io/profile"] = "ll-\($ll)"' \
+      --argjson a "$(sk_args_sh "$LL_MASK_SCRIPT")" --arg ll "$ll") || sk_fail "bundle"
+    sk_new_id "ll-$ll"
+    sk_run "run-$ll" sk_sk run --bundle "$DI_B" "$SK_ID"
+    sk_assert_rc 0 "run with landlock $ll"
+  done
+  jq -e '.process.args[0] == "/dev/.stockade-init"' "$CASE/b-optional/config.json" >/dev/null ||
+    sk_fail "the landlock container does not start under stockade-init"
+  diff -u "$CASE/run-off.out" "$CASE/run-optional.out" >"$CASE/diff" ||
+    sk_fail "masked, read-only, /proc, /sys and mount behave otherwise under Landlock: $(grep '^[-+][^-+]' "$CASE/diff" | head -n 6 | tr '\n' ' ')"
+  sk_assert_grep "$CASE/run-off.out" '^write /proc/timer_list: 0$' "a masked file takes a write (it is /dev/null)"
+  sk_assert_grep "$CASE/run-off.out" '^procsys: .*Read-only file system' "/proc/sys is read-only"
+}
+
 # 9. A privileged system pod (host PID/IPC/network namespaces, every device,
 # privileged capabilities, no_new_privs off, no seccomp of its own, a host
 # /proc bind) runs under the shipped "system" profile where the node lists
@@ -260,4 +299,5 @@ sk_for_runtimes_di "drop-in: a relative bind source is the bundle's" t_relative_
 sk_for_runtimes_di "drop-in: complain findings in --log and events, not in the workload's stdio" t_complain_quiet
 sk_for_runtimes_di "drop-in: teardown with a broken config" t_teardown_broken_config
 sk_for_runtimes_di "drop-in: exec events carry the pod, namespace and image" t_exec_pod_metadata
+sk_for_runtimes_di "drop-in: Landlock keeps masked and read-only paths, /proc, /sys and mount errors as they are" t_landlock_masked
 sk_for_runtimes_di "drop-in: the system profile runs a privileged spec, supervised, where the node allows it" t_system_profile
