@@ -438,7 +438,9 @@ static void test_relative_bind_source(void **state) {
   struct sk_error *err = NULL;
   struct findings f;
   struct json *spec = parse(clean_spec);
+  char *cwd = getcwd(NULL, 0);
   (void)state;
+  assert_non_null(cwd);
   add_bind(spec, ".", true);
   assert_int_equal(chdir("/"), 0);
   memset(&f, 0, sizeof(f));
@@ -449,6 +451,8 @@ static void test_relative_bind_source(void **state) {
   judge(spec, p, &f);
   assert_non_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
   findings_clear(&f);
+  assert_int_equal(chdir(cwd), 0);
+  free(cwd);
   json_free(spec);
   /* ... and a relative source climbing to a system path is still one */
   spec = parse(clean_spec);
