@@ -223,10 +223,10 @@ t_profile_changed() {
   sk_assert_grep "$CASE/corrupt.log" "profile file $d/pc.json changed since the container was created" "exec says so"
   sk_assert_eq "$(cat "$CASE/corrupt.err")" "" "nothing of stockade's on the exec's stderr"
   rm -f "$d/pc.json"
-  sk_run removed sk_sk exec "$FX_ID" exectest memfd /bin/sktrue
+  sk_run removed sk_sk --log "$CASE/removed.log" exec "$FX_ID" exectest memfd /bin/sktrue
   sk_assert_rc 0 "exec after the profile file was removed"
   sk_assert_kv "$CASE/removed.out" memfd-execveat EPERM "the supervisor still denies a fileless exec"
-  sk_assert_grep "$CASE/removed.err" "profile file $d/pc.json cannot be read .*enforcing the profile the container was created with" \
+  sk_assert_grep "$CASE/removed.log" "profile file $d/pc.json cannot be read .*enforcing the profile the container was created with" \
     "exec says so"
   sk_run delete sk_sk delete -f "$FX_ID"
   sk_assert_rc 0 "stockade delete -f"
