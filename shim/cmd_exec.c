@@ -141,7 +141,6 @@ static int process_memfd(const struct json *process, char **path, struct sk_erro
   return bytes_memfd(txt, len, path, err);
 }
 
-/* exec with --process FILE */
 /* Swap the --process file for path, in whichever form it was given. */
 static int swap_process_arg(struct cli *c, char *path, struct sk_error **err) {
   char *arg;
@@ -164,6 +163,7 @@ static int pass_unchanged(struct sk_ctx *ctx, bool regular, const char *raw, siz
   return runtime_exec(ctx->cfg, ctx->cli.argv, err);
 }
 
+/* exec with --process FILE (a file, a pipe or a socket) */
 static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, const struct container *ct, const char *dir,
                              struct sk_error **err) {
   struct cli *c = &ctx->cli;
@@ -330,12 +330,13 @@ static int exec_unknown(struct sk_ctx *ctx, const char *dir, struct sk_error **e
                          "refusing exec in \"%s\": stockade has no state for it (was it created through "
                          "stockade, with the same --root?)",
                          ctx->cli.id);
-  /* A create of this id racing with us writes its state before the
-   * runtime makes the container: look once more, closest to the exec. */
+  /* A state that is there but unusable is refused; so is one a create of
+   * this id racing with us has just written (it writes the state before
+   * the runtime makes the container): look once more, closest to the exec. */
   if (asprintf(&meta, "%s/meta.json", dir) < 0)
     return sk_error_set(err, ENOMEM, "exec");
-  if (stat(meta, &st) == 0)
-    return sk_error_wrap(err, "refusing exec in \"%s\": it is being created", ctx->cli.id);
+  if (stat(meta, &st) == 0 || errno != ENOENT)
+    return sk_error_wrap(err, "refusing exec in \"%s\": stockade's state for it cannot be used", ctx->cli.id);
   sk_error_free(err);
   return runtime_exec(ctx->cfg, ctx->cli.argv, err);
 }
