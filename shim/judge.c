@@ -278,6 +278,21 @@ static char *bind_source(const char *src, const char *bundle) {
   return p;
 }
 
+/* How a refused source is named: as given, or for a relative one, the host
+ * path it is and the words the spec used. */
+static char *source_name(const char *src, const char *given) {
+  cleanup_free char *real = NULL;
+  cleanup_free char *clean = NULL;
+  char *out = NULL;
+  if (strcmp(src, given) == 0)
+    return strdup(src);
+  real = realpath(src, NULL);
+  clean = real ? NULL : path_clean(src);
+  if (asprintf(&out, "%s (source \"%s\" in the bundle)", real ? real : clean ? clean : src, given) < 0)
+    return NULL;
+  return out;
+}
+
 static int judge_mounts(const struct json *spec, const char *bundle, bool host_ok, struct findings *f) {
   const struct json *mounts = json_get(spec, "mounts");
   cleanup_free char *needs = NULL;
@@ -296,9 +311,11 @@ static int judge_mounts(const struct json *spec, const char *bundle, bool host_o
     if (host_ok) {
       /* admitted: only the mount flags below */
     } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
-      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
+      cleanup_free char *named = source_name(src, given);
+      if (named == NULL ||
+          add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
               "do not mount host system paths or container engine sockets into a workload",
-              "mounts[%zu] binds host path %s at %s%s", i, src, dest, w ? " writable" : "") < 0)
+              "mounts[%zu] binds host path %s at %s%s", i, named, dest, w ? " writable" : "") < 0)
         return -1;
     } else if (type && strcmp(type, "sysfs") == 0 && w) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5", "mount sysfs with the \"ro\" option",

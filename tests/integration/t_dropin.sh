@@ -129,12 +129,14 @@ t_relative_bind() {
   sk_assert_rc 0 "a bind of the bundle itself (source \".\")"
   sk_assert_grep "$CASE/run.out" '^BUNDLE-SEEN$' "the bundle is mounted at /mnt"
   # ... and a relative source that climbs to a host system path is refused.
-  sk_spec "$b" '.mounts[-1].source = "../../../../../../../../../../../proc"'
+  b=$(sk_bundle b2 '.process.args = ["true"] |
+    .mounts += [{destination: "/mnt", type: "bind", source: "../../../../../../../../../../../proc",
+      options: ["rbind", "ro"]}]') || sk_fail "bundle"
   cp "$b/config.json" "$CASE/orig.json"
   sk_new_id relproc
   sk_run run2 di_in "$CASE" sk_sk run --bundle "$b" "$SK_ID"
   sk_assert_rc_nonzero "a relative source that is /proc"
-  sk_assert_grep "$CASE/run2.err" 'SK-MOUNT-SENSITIVE: mounts\[[0-9]+\] binds host path /proc' "judged as /proc"
+  sk_assert_grep "$CASE/run2.err" 'SK-MOUNT-SENSITIVE: mounts\[[0-9]+\] binds host path /proc \(source "\.\./' "judged as /proc"
   sk_assert_same "$b/config.json" "$CASE/orig.json" "the refused bundle is untouched"
 }
 

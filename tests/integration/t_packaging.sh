@@ -527,7 +527,7 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
   sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
-    "default job locked web" "profile show <TAB> with --profile-dir"
+    "default job locked system web" "profile show <TAB> with --profile-dir"
   mkdir -p "$CASE/prof"
   echo '{"name": "mine"}' >"$CASE/prof/mine.json"
   cfg=$CASE/completion-config.json
