@@ -312,10 +312,9 @@ static int judge_mounts(const struct json *spec, const char *bundle, bool host_o
       /* admitted: only the mount flags below */
     } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
       cleanup_free char *named = source_name(src, given);
-      if (named == NULL ||
-          add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
-              "do not mount host system paths or container engine sockets into a workload",
-              "mounts[%zu] binds host path %s at %s%s", i, named, dest, w ? " writable" : "") < 0)
+      if (named == NULL || add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
+                               "do not mount host system paths or container engine sockets into a workload",
+                               "mounts[%zu] binds host path %s at %s%s", i, named, dest, w ? " writable" : "") < 0)
         return -1;
     } else if (type && strcmp(type, "sysfs") == 0 && w) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5", "mount sysfs with the \"ro\" option",
