@@ -163,7 +163,7 @@ static int cmd_check(int argc, char **argv) {
   struct lsm_host lsmh;
   char lsm_line[1024];
   struct stat st;
-  bool as_json = false;
+  bool as_json = false, is_dir;
   size_t i;
   int c, status;
 
@@ -181,7 +181,8 @@ static int cmd_check(int argc, char **argv) {
     return EXIT_BADINPUT;
   }
   target = argv[optind];
-  if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+  is_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+  if (is_dir) {
     if (asprintf(&file, "%s/config.json", target) < 0)
       return EXIT_BADINPUT;
   } else {
@@ -195,7 +196,8 @@ static int cmd_check(int argc, char **argv) {
     profile = default_profile_name();
   if (load_profile(profile, &p, &err) < 0)
     return report(&err, EXIT_BADINPUT);
-  if (judge_spec(spec, p, &f, &err) < 0)
+  /* Relative bind sources are the bundle's, as the runtime reads them. */
+  if (judge_spec_in(spec, is_dir ? target : NULL, p, &f, &err) < 0)
     return report(&err, EXIT_BADINPUT);
   lsm_host_probe(&lsmh);
   if (lsm_judge(p, &lsmh, &f, &err) < 0) {

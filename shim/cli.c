@@ -60,6 +60,7 @@ static const struct opt create_opts[] = {
     {"preserve-fds", 0, O_OTHER_VALUE, true},
     {"detach", 'd', O_DETACH, false},
     {"keep", 0, O_KEEP, false},
+    {"help", 'h', O_HELP, false},
     /* restore */
     {"image-path", 0, O_OTHER_VALUE, true},
     {"work-path", 0, O_OTHER_VALUE, true},
@@ -87,6 +88,7 @@ static const struct opt exec_opts[] = {
     {"cgroup", 0, O_OTHER_VALUE, true},
     {"detach", 'd', O_DETACH, false},
     {"tty", 't', O_OTHER_SWITCH, false},
+    {"help", 'h', O_HELP, false},
     {NULL, 0, O_NONE, false},
 };
 
@@ -284,6 +286,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct sk_error **err) {
       return -1;
     if (detach)
       c->detach = true;
+    if (o->id == O_HELP) {
+      /* runc and crun print the command's help whatever else the line
+       * says, and start nothing: the line goes to them as it is. */
+      c->cmd_help = true;
+      return 0;
+    }
     switch (o->id) {
     case O_BUNDLE:
       c->bundle = val;
@@ -324,4 +332,59 @@ void cli_free(struct cli *c) {
   free(c->caps);
   c->caps = NULL;
   c->n_caps = 0;
+}
+
+/* Flags of the commands stockade passes through that take their value as
+ * the next word (runc 1.1 and crun 1.8); every other flag is a switch or
+ * carries its value after "=". Only used to find the container id. */
+static const char *const passthrough_value_flags[] = {
+    /* update */
+    "r", "resources", "blkio-weight", "cpu-period", "cpu-quota", "cpu-share", "cpu-rt-period", "cpu-rt-runtime",
+    "cpuset-cpus", "cpuset-mems", "kernel-memory", "kernel-memory-tcp", "memory", "memory-reservation", "memory-swap",
+    "pids-limit", "l3-cache-schema", "mem-bw-schema",
+    /* events */
+    "interval",
+    /* ps (runc -f/--format) */
+    "f", "format",
+    /* checkpoint */
+    "image-path", "work-path", "parent-path", "page-server", "manage-cgroups-mode", "empty-ns", "status-fd",
+    "lsm-profile", NULL};
+
+static bool passthrough_takes_value(const char *cmd, const char *flag) {
+  const char *name = flag + 1 + (flag[1] == '-');
+  size_t i;
+  if (strchr(name, '='))
+    return false;
+  /* delete -f is --force; crun's delete -r takes a regular expression. */
+  if (strcmp(cmd, "delete") == 0)
+    return strcmp(name, "r") == 0 || strcmp(name, "regex") == 0;
+  if (strcmp(name, "f") == 0 && strcmp(cmd, "ps") != 0)
+    return false;
+  for (i = 0; passthrough_value_flags[i]; i++)
+    if (strcmp(name, passthrough_value_flags[i]) == 0)
+      return true;
+  return false;
+}
+
+const char *cli_container_id(const struct cli *c) {
+  int i;
+  if (c->cmd == NULL)
+    return NULL;
+  if (cli_is_hardened_cmd(c->cmd))
+    return c->id;
+  if (strcmp(c->cmd, "list") == 0 || strcmp(c->cmd, "features") == 0 || strcmp(c->cmd, "spec") == 0 ||
+      strcmp(c->cmd, "help") == 0)
+    return NULL;
+  for (i = c->cmd_index + 1; i < c->argc; i++) {
+    const char *a = c->argv[i];
+    if (strcmp(a, "--") == 0)
+      return i + 1 < c->argc ? c->argv[i + 1] : NULL;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+      return NULL;
+    if (!is_flag(a))
+      return a;
+    if (passthrough_takes_value(c->cmd, a))
+      i++;
+  }
+  return NULL;
 }

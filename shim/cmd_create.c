@@ -115,6 +115,8 @@ static void undo(const char *specfile, const char *raw, size_t raw_len, const ch
 
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *specfile = spec_path(&ctx->cli);
+  /* The runtime resolves relative mount sources in the bundle. */
+  cleanup_free char *bundle_dir = realpath(ctx->cli.bundle, NULL);
   cleanup_free char *raw = NULL;
   cleanup_free char *out = NULL;
   cleanup_free char *dir = NULL;
@@ -134,9 +136,9 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   dev_t init_dev = 0;
   ino_t init_ino = 0;
 
+  /* No id: nothing can be created; the runtime says so, its own way. */
   if (ctx->cli.id == NULL)
-    return sk_error_set(err, 0, "%s: missing the container id; usage: stockade %s [flags] ID", ctx->cli.cmd,
-                        ctx->cli.cmd);
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (specfile == NULL)
     return sk_error_set(err, ENOMEM, "config path");
   if (spec_load(specfile, &spec, &raw, &raw_len, err) < 0)
@@ -154,7 +156,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * the listenerPath of an earlier supervisor of ours: not another
    * agent's. It is replaced below. */
   forget_own_listener(ctx->cfg, spec);
-  if (judge_spec(spec, p, &f, err) < 0) {
+  if (judge_spec_in(spec, bundle_dir ? bundle_dir : ctx->cli.bundle, p, &f, err) < 0) {
     findings_clear(&f);
     return sk_error_wrap(err, "%s", specfile);
   }

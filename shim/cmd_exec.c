@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stockade/caps.h"
@@ -28,7 +29,13 @@
 struct container {
   enum sk_mode mode;
   uint64_t uid, gid; /* the hardened process user */
+  /* The spec as the engine wrote it (config.orig.json): its annotations
+   * give exec's events the pod, namespace and image create's had. */
+  struct json *spec;
 };
+
+static void container_clear(struct container *ct) { json_freep(&ct->spec); }
+#define cleanup_container __attribute__((cleanup(container_clear)))
 
 /* The profile file may have been edited, replaced or removed since the
  * container was created. A running container keeps the contract it was
@@ -59,6 +66,15 @@ static void note_profile_changed(const char *id, const char *file, const char *s
             id, file, saved_hex);
 }
 
+/* Events only: without it they lack the workload's names, nothing else. */
+static void load_orig_spec(const char *dir, struct json **spec) {
+  cleanup_free char *txt = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  size_t len;
+  if (state_read(dir, "config.orig.json", &txt, &len, &e) < 0 || json_parse(txt, len, spec, &e) < 0)
+    log_file_only(LOG_WARNING, "%s/config.orig.json: %s; exec events will not name the pod", dir, e->msg);
+}
+
 static int load_container(const struct sk_ctx *ctx, const char *dir, struct profile **p, struct container *ct,
                           struct sk_error **err) {
   cleanup_free char *meta_txt = NULL;
@@ -76,6 +92,7 @@ static int load_container(const struct sk_ctx *ctx, const char *dir, struct prof
   if (m < 0 || !json_uint64(json_get(meta, "uid"), &ct->uid) || !json_uint64(json_get(meta, "gid"), &ct->gid))
     return sk_error_set(err, 0, "%s/meta.json: mode, uid or gid missing or wrong", dir);
   ct->mode = (enum sk_mode)m;
+  load_orig_spec(dir, &ct->spec);
   if (state_read(dir, "profile.json", &prof, &plen, err) < 0)
     return -1;
   if (asprintf(&origin, "%s/profile.json", dir) < 0)
@@ -91,13 +108,10 @@ static int load_container(const struct sk_ctx *ctx, const char *dir, struct prof
  * which inherits the descriptor across execv. The runtime marks its
  * descriptors close-on-exec before starting the container process, so it
  * does not leak into the container. */
-static int process_memfd(const struct json *process, char **path, struct sk_error **err) {
-  cleanup_free char *txt = NULL;
-  size_t len, off = 0;
+static int bytes_memfd(const char *txt, size_t len, char **path, struct sk_error **err) {
+  size_t off = 0;
   int fd;
 
-  if (json_gen(process, &txt, &len, err) < 0)
-    return -1;
   fd = memfd_create("stockade-process", 0);
   if (fd < 0)
     return sk_error_set(err, errno, "memfd_create");
@@ -119,18 +133,49 @@ static int process_memfd(const struct json *process, char **path, struct sk_erro
   return 0;
 }
 
-/* exec with --process FILE */
-static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, const char *dir,
+static int process_memfd(const struct json *process, char **path, struct sk_error **err) {
+  cleanup_free char *txt = NULL;
+  size_t len;
+  if (json_gen(process, &txt, &len, err) < 0)
+    return -1;
+  return bytes_memfd(txt, len, path, err);
+}
+
+/* Swap the --process file for path, in whichever form it was given. */
+static int swap_process_arg(struct cli *c, char *path, struct sk_error **err) {
+  char *arg;
+  if (strcmp(c->argv[c->process_index], c->process) == 0)
+    arg = path;
+  else if (asprintf(&arg, "--process=%s", path) < 0)
+    return sk_error_set(err, ENOMEM, "exec");
+  c->argv[c->process_index] = arg;
+  return 0;
+}
+
+/* The process file as read, unchanged, for the runtime: a pipe (bash's
+ * <(...)) has been read to its end and cannot be read again. */
+static int pass_unchanged(struct sk_ctx *ctx, bool regular, const char *raw, size_t len, struct sk_error **err) {
+  char *path = NULL;
+  if (regular)
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+  if (bytes_memfd(raw, len, &path, err) < 0 || swap_process_arg(&ctx->cli, path, err) < 0)
+    return -1;
+  return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+}
+
+/* exec with --process FILE (a file, a pipe or a socket) */
+static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, const struct container *ct, const char *dir,
                              struct sk_error **err) {
   struct cli *c = &ctx->cli;
   cleanup_free char *raw = NULL;
   cleanup_free char *path = NULL;
   cleanup_json struct json *proc = NULL;
   struct findings f = {0};
+  enum sk_mode mode = ct->mode;
+  bool regular = true;
   size_t len;
-  char *arg;
 
-  if (read_file(c->process, &raw, &len, err) < 0)
+  if (read_file_or_pipe(c->process, &regular, &raw, &len, err) < 0)
     return -1;
   if (json_parse(raw, len, &proc, err) < 0)
     return sk_error_wrap(err, "%s", c->process);
@@ -141,26 +186,21 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, enum s
     return sk_error_wrap(err, "%s", c->process);
   }
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
-    report_findings(ctx, c->id, NULL, p, mode, &f, true);
+    report_findings(ctx, c->id, ct->spec, p, mode, &f, true);
     findings_clear(&f);
     return 1;
   }
-  report_findings(ctx, c->id, NULL, p, mode, &f, false);
+  report_findings(ctx, c->id, ct->spec, p, mode, &f, false);
   findings_clear(&f);
   if (mode != SK_MODE_ENFORCE)
-    return runtime_exec(ctx->cfg, c->argv, err);
+    return pass_unchanged(ctx, regular, raw, len, err);
   if (harden_process(proc, p, NULL, err) < 0)
     return sk_error_wrap(err, "%s", c->process);
   if (lsm_exec_process(dir, proc, err) < 0) /* LSM layer */
     return sk_error_wrap(err, "%s", c->process);
-  if (process_memfd(proc, &path, err) < 0)
+  if (process_memfd(proc, &path, err) < 0 || swap_process_arg(c, path, err) < 0)
     return -1;
-  /* Swap the file for the hardened copy, in whichever form it was given. */
-  if (strcmp(c->argv[c->process_index], c->process) == 0)
-    arg = path;
-  else if (asprintf(&arg, "--process=%s", path) < 0)
-    return sk_error_set(err, ENOMEM, "exec");
-  c->argv[c->process_index] = arg;
+  path = NULL; /* argv's until exec */
   return runtime_exec(ctx->cfg, c->argv, err);
 }
 
@@ -233,7 +273,8 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
   for (i = 0, n = 0; i < c->argc; i++) {
     argv[n++] = c->argv[i];
     if (i == c->cmd_index) {
-      argv[n++] = (char *)"--no-new-privs";
+      if (!p->admit.new_privileges) /* a privileged profile admits it */
+        argv[n++] = (char *)"--no-new-privs";
       if (user_flag)
         argv[n++] = user_flag;
     }
@@ -242,23 +283,68 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
   return runtime_exec(ctx->cfg, argv, err);
 }
 
-static void report_supervisor_gone(const struct sk_ctx *ctx, const struct profile *p, enum sk_mode mode, pid_t sup) {
+static void report_supervisor_gone(const struct sk_ctx *ctx, const struct profile *p, const struct container *ct,
+                                   enum sk_mode mode, pid_t sup) {
   cleanup_json struct json *ev = event_new("supervisor");
   cleanup_error struct sk_error *e = NULL;
   char msg[128];
   snprintf(msg, sizeof(msg), "supervisor pid %d is gone; new programs in the container fail with ENOSYS", (int)sup);
-  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_set_str(ev, "profile", p->name) < 0 ||
-      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "event", "gone") < 0 ||
-      event_set_str(ev, "message", msg) < 0)
+  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, ct->spec) < 0 ||
+      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "mode", mode_name(mode)) < 0 ||
+      event_set_str(ev, "event", "gone") < 0 || event_set_str(ev, "message", msg) < 0)
     return;
   if (event_emit(ctx->cfg, ev, &e) < 0)
     log_msg(LOG_WARNING, "%s", e->msg);
 }
 
+/* Does the runtime know container id? `RUNTIME [global flags] state ID`,
+ * with the global flags of this command line (--root and the rest). */
+static bool runtime_has_container(const struct sk_ctx *ctx) {
+  const struct cli *c = &ctx->cli;
+  cleanup_free char **argv = calloc((size_t)c->cmd_index + 3, sizeof(*argv));
+  cleanup_error struct sk_error *e = NULL;
+  int i, status;
+
+  if (argv == NULL)
+    return true; /* cannot tell: refuse, as for a container we do not know */
+  for (i = 0; i < c->cmd_index; i++)
+    argv[i] = c->argv[i];
+  argv[i++] = (char *)"state";
+  argv[i++] = (char *)c->id;
+  argv[i] = NULL;
+  if (runtime_quiet(ctx->cfg, argv, &status, &e) < 0)
+    return true;
+  return status == 0;
+}
+
+/* exec into a container stockade has no state for. If the runtime has no
+ * such container either, the runtime's own exec fails the same way it
+ * would without stockade (runc: status 255), so it is run to say so.
+ * Else the container was not made through stockade: refused. */
+static int exec_unknown(struct sk_ctx *ctx, const char *dir, struct sk_error **err) {
+  struct stat st;
+  cleanup_free char *meta = NULL;
+
+  if (runtime_has_container(ctx))
+    return sk_error_wrap(err,
+                         "refusing exec in \"%s\": stockade has no state for it (was it created through "
+                         "stockade, with the same --root?)",
+                         ctx->cli.id);
+  /* A state that is there but unusable is refused; so is one a create of
+   * this id racing with us has just written (it writes the state before
+   * the runtime makes the container): look once more, closest to the exec. */
+  if (asprintf(&meta, "%s/meta.json", dir) < 0)
+    return sk_error_set(err, ENOMEM, "exec");
+  if (stat(meta, &st) == 0 || errno != ENOENT)
+    return sk_error_wrap(err, "refusing exec in \"%s\": stockade's state for it cannot be used", ctx->cli.id);
+  sk_error_free(err);
+  return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+}
+
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *dir = NULL;
   cleanup_profile struct profile *p = NULL;
-  struct container ct = {.mode = ctx->mode};
+  cleanup_container struct container ct = {.mode = ctx->mode};
 
   if (ctx->cli.id == NULL)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err); /* the runtime explains its usage */
@@ -271,10 +357,7 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
       sk_error_free(err);
       return runtime_exec(ctx->cfg, ctx->cli.argv, err);
     }
-    return sk_error_wrap(err,
-                         "refusing exec in \"%s\": stockade has no state for it (was it created through "
-                         "stockade, with the same --root?)",
-                         ctx->cli.id);
+    return exec_unknown(ctx, dir, err);
   }
   /* A supervised container whose supervisor is gone fails every exec
    * closed (ENOSYS from the kernel); say so plainly instead. */
@@ -285,12 +368,12 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
               "exec in \"%s\": its supervisor (pid %d) is gone, so the kernel fails every new program in the "
               "container (ENOSYS); the container can only be stopped and started again",
               ctx->cli.id, (int)sup);
-      report_supervisor_gone(ctx, p, ct.mode, sup);
+      report_supervisor_gone(ctx, p, &ct, ct.mode, sup);
       if (ct.mode == SK_MODE_ENFORCE)
         return 1;
     }
   }
   if (ctx->cli.process)
-    return exec_process_file(ctx, p, ct.mode, dir, err);
+    return exec_process_file(ctx, p, &ct, dir, err);
   return exec_args(ctx, p, &ct, err);
 }

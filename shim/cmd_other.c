@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Commands that pass through but need a word from stockade: delete tidies
- * stockade's state, features and --version add stockade's part. */
+/* Commands stockade does not harden: they reach the runtime recorded in
+ * the container's state (never needing the node's config or profiles);
+ * delete tidies stockade's state, features and --version add stockade's
+ * part. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -27,19 +29,6 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
-
-/* delete is the one pass-through command whose id comes right after its
- * flags; read it the way runc does: the first word that is not a flag. */
-static const char *delete_id(const struct cli *c) {
-  int i;
-  for (i = c->cmd_index + 1; i < c->argc; i++) {
-    if (strcmp(c->argv[i], "--") == 0)
-      return i + 1 < c->argc ? c->argv[i + 1] : NULL;
-    if (c->argv[i][0] != '-')
-      return c->argv[i];
-  }
-  return NULL;
-}
 
 /* A create the runtime did not finish (runc killed mid-create): runc's
  * directory for the container exists but holds no state.json. runc's
@@ -131,20 +120,14 @@ static void restore_spec(const char *dir, const char *id) {
     log_msg(LOG_WARNING, "container \"%s\": %s still holds the hardened spec: %s", id, specfile, e->msg);
 }
 
-int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
-  const char *id = delete_id(&ctx->cli);
-  cleanup_free char *dir = NULL;
-  bool aborted;
+/* delete: the runtime's, then, once it has let go of the container,
+ * stockade's part (dir: the container's state). */
+static int cmd_delete(struct sk_ctx *ctx, const char *id, const char *dir, struct sk_error **err) {
+  bool aborted = runtime_create_aborted(ctx, id);
   int status;
 
-  if (id == NULL || state_dir(ctx->cfg, ctx->cli.root, id, &dir, err) < 0) {
-    sk_error_free(err);
-    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
-  }
-  aborted = runtime_create_aborted(ctx, id);
   if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
-  /* Only once the runtime has let go of the container. */
   if (status == 0) {
     cleanup_error struct sk_error *e2 = NULL;
     if (aborted)
@@ -161,7 +144,52 @@ int cmd_delete(struct sk_ctx *ctx, struct sk_error **err) {
   return status;
 }
 
-int cmd_features(struct sk_ctx *ctx, struct sk_error **err) {
+/* Is path a runtime that can be executed? */
+static bool runtime_usable(const char *path) {
+  struct stat st;
+  return path && path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static int no_runtime(const struct sk_ctx *ctx, const char *id, struct sk_error **err) {
+  return sk_error_set(err, 0,
+                      "no runtime to run \"%s\" with: %s names none that can be used%s%s%s; fix its \"runtime\" "
+                      "field",
+                      ctx->cli.cmd ? ctx->cli.cmd : "--version", ctx->cfg->path, id ? " and container \"" : "",
+                      id ? id : "", id ? "\" has no stockade state naming one" : "");
+}
+
+static int cmd_features(struct sk_ctx *ctx, struct sk_error **err);
+
+int cmd_passthrough(struct sk_ctx *ctx, struct sk_error **err) {
+  const char *id = cli_container_id(&ctx->cli);
+  cleanup_free char *dir = NULL;
+  cleanup_free char *recorded = NULL;
+  int found = 0;
+
+  if (id) {
+    cleanup_error struct sk_error *e = NULL;
+    found = state_find(ctx->cfg, ctx->cli.root, id, &dir, &recorded, &e);
+    if (found < 0)
+      log_msg(LOG_WARNING, "container \"%s\": its stockade state cannot be looked up: %s", id, e->msg);
+  }
+  /* The runtime that created the container, even if the config names
+   * another since (or cannot be read). */
+  if (found > 0 && runtime_usable(recorded) && (ctx->cfg->runtime == NULL || strcmp(recorded, ctx->cfg->runtime))) {
+    free(ctx->cfg->runtime);
+    ctx->cfg->runtime = steal_pointer(&recorded);
+  }
+  if (ctx->cfg->runtime == NULL)
+    return no_runtime(ctx, id, err);
+  if (ctx->cli.cmd == NULL)
+    return ctx->cli.version ? cmd_version(ctx, err) : runtime_exec(ctx->cfg, ctx->cli.argv, err);
+  if (strcmp(ctx->cli.cmd, "delete") == 0 && found > 0)
+    return cmd_delete(ctx, id, dir, err);
+  if (strcmp(ctx->cli.cmd, "features") == 0)
+    return cmd_features(ctx, err);
+  return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+}
+
+static int cmd_features(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *out = NULL;
   cleanup_free char *txt = NULL;
   cleanup_json struct json *doc = NULL;
@@ -195,12 +223,17 @@ int cmd_features(struct sk_ctx *ctx, struct sk_error **err) {
   return 0;
 }
 
+/* The runtime's lines first, as it prints them (tools read the first
+ * line as the runtime's name and version), then stockade's. */
 int cmd_version(struct sk_ctx *ctx, struct sk_error **err) {
   char *argv[] = {NULL, "--version", NULL};
   int status;
-  printf("stockade version %s\nruntime: %s\n", STOCKADE_VERSION, ctx->cfg->runtime);
+  if (ctx->cfg->runtime == NULL)
+    return no_runtime(ctx, NULL, err);
   fflush(stdout);
   if (runtime_run(ctx->cfg, argv, &status, err) < 0)
     return -1;
+  printf("stockade version %s\nruntime: %s\n", STOCKADE_VERSION, ctx->cfg->runtime);
+  fflush(stdout);
   return status;
 }

@@ -50,6 +50,9 @@ void config_free(struct sk_config *c) {
   for (size_t i = 0; i < c->n_block_hashes; i++)
     free(c->block_hashes[i]);
   free(c->block_hashes);
+  for (size_t i = 0; i < c->n_privileged_profiles; i++)
+    free(c->privileged_profiles[i]);
+  free(c->privileged_profiles);
   free(c);
 }
 
@@ -128,6 +131,47 @@ static int hash_limits(const char *path, const struct json *doc, struct sk_confi
   return 0;
 }
 
+/* "privilegedProfiles": an array of profile names. */
+static int privileged_field(const char *path, const struct json *doc, struct sk_config *c, struct sk_error **err) {
+  const struct json *v = json_get(doc, "privilegedProfiles");
+  size_t i;
+  if (v == NULL)
+    return 0;
+  if (!json_is(v, JSON_ARRAY))
+    return field_error(err, path, v, "privilegedProfiles", "must be an array of profile names such as [\"system\"]");
+  if (v->n == 0)
+    return 0;
+  c->privileged_profiles = calloc(v->n, sizeof(char *));
+  if (c->privileged_profiles == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  for (i = 0; i < v->n; i++) {
+    const char *name = json_string(v->items[i]);
+    if (name == NULL || !profile_name_valid(name))
+      return field_error(err, path, v->items[i], "privilegedProfiles", "each entry must be a profile name");
+    if ((c->privileged_profiles[c->n_privileged_profiles] = strdup(name)) == NULL)
+      return sk_error_set(err, ENOMEM, "%s", path);
+    c->n_privileged_profiles++;
+  }
+  return 0;
+}
+
+/* A profile that admits privileged containers runs only where the node's
+ * operator said so: a workload owner cannot pick it by annotation, nor a
+ * copied handler config by default, unless privilegedProfiles lists it. */
+static int check_privileged(const struct sk_config *cfg, const struct profile *p, const char *from,
+                            struct sk_error **err) {
+  size_t i;
+  if (!p->has_admit)
+    return 0;
+  for (i = 0; i < cfg->n_privileged_profiles; i++)
+    if (strcmp(cfg->privileged_profiles[i], p->name) == 0)
+      return 0;
+  return sk_error_set(err, 0,
+                      "%s names profile \"%s\", which admits privileged containers (field \"admit\"), and %s does "
+                      "not list it in privilegedProfiles; use another profile, or have the node operator add it",
+                      from, p->name, cfg->path);
+}
+
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
   static const char *const known[] = {"runtime",
                                       "profileDir",
@@ -146,6 +190,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
                                       "hashMaxBytes",
                                       "hashMaxMillis",
                                       "supervisorCpuPercent",
+                                      "privilegedProfiles",
                                       NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
@@ -161,11 +206,12 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     for (k = 0; known[k] && strcmp(known[k], doc->keys[i]) != 0; k++)
       ;
     if (known[k] == NULL)
-      return sk_error_set(err, 0,
-                          "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
-                          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-                          "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis or supervisorCpuPercent",
-                          path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
+      return sk_error_set(
+          err, 0,
+          "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
+          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
+          "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis, supervisorCpuPercent or privilegedProfiles",
+          path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
   c = calloc(1, sizeof(*c));
@@ -263,6 +309,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       goto oom;
     c->n_block_hashes++;
   }
+  if (privileged_field(path, doc, c, err) < 0)
+    goto fail;
   c->event_rate = 20;
   c->event_burst = 200;
   if (number_field(path, doc, "eventRate", &c->event_rate, err) < 0 ||
@@ -314,5 +362,83 @@ int config_choose(const struct sk_config *cfg, enum sk_mode base, const struct j
     name = cfg->default_profile;
   if (profile_load_named(cfg->profile_dir, name, p, err) < 0)
     return sk_error_wrap(err, "%s names a profile that cannot be used", from);
+  if (check_privileged(cfg, *p, from, err) < 0) {
+    profile_free(*p);
+    *p = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* The string value of "key" in text that may not be valid JSON: the first
+ * "key" : "VALUE" where VALUE has no escapes. */
+static char *scan_string_field(const char *text, size_t len, const char *key) {
+  cleanup_free char *quoted = NULL;
+  const char *end = text + len, *p = text;
+  size_t qlen;
+
+  if (asprintf(&quoted, "\"%s\"", key) < 0)
+    return NULL;
+  qlen = strlen(quoted);
+  while ((p = memmem(p, (size_t)(end - p), quoted, qlen)) != NULL) {
+    const char *v = p + qlen, *close;
+    p += qlen;
+    while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+      v++;
+    if (v >= end || *v++ != ':')
+      continue;
+    while (v < end && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r'))
+      v++;
+    if (v >= end || *v++ != '"')
+      continue;
+    close = memchr(v, '"', (size_t)(end - v));
+    if (close == NULL || memchr(v, '\\', (size_t)(close - v)) || memchr(v, '\n', (size_t)(close - v)))
+      continue;
+    return strndup(v, (size_t)(close - v));
+  }
+  return NULL;
+}
+
+/* An absolute path from a field of a config that did not load: from the
+ * JSON tree when it parses, else from the text. */
+static char *salvage_path(const struct json *doc, const char *text, size_t len, const char *key) {
+  char *v = NULL;
+  if (doc) {
+    const char *s = json_string(json_get(doc, key));
+    v = s ? strdup(s) : NULL;
+  } else if (text) {
+    v = scan_string_field(text, len, key);
+  }
+  if (v && v[0] != '/') {
+    free(v);
+    v = NULL;
+  }
+  return v;
+}
+
+int config_fallback(const char *path, struct sk_config **out, struct sk_error **err) {
+  cleanup_free char *text = NULL;
+  cleanup_json struct json *doc = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  cleanup_config struct sk_config *c = calloc(1, sizeof(*c));
+  size_t len = 0;
+
+  if (c == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  if (read_file(path, &text, &len, &e) == 0 && (json_parse(text, len, &doc, &e) < 0 || !json_is(doc, JSON_OBJECT)))
+    json_freep(&doc);
+  c->runtime = salvage_path(doc, text, len, "runtime");
+  c->state_dir = salvage_path(doc, text, len, "stateDir");
+  if (c->state_dir == NULL)
+    c->state_dir = strdup("/run/stockade");
+  c->path = strdup(path);
+  c->profile_dir = strdup(SYSCONFDIR "/stockade/profiles");
+  c->default_profile = strdup("default");
+  c->landlock_abi = -1;
+  c->event_rate = 20;
+  c->event_burst = 200;
+  if (c->state_dir == NULL || c->path == NULL || c->profile_dir == NULL || c->default_profile == NULL)
+    return sk_error_set(err, ENOMEM, "%s", path);
+  *out = steal_pointer(&c);
   return 0;
 }

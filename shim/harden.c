@@ -48,7 +48,7 @@ static int process_harden(struct json *process, const struct profile *p, bool cu
 
   if (!json_is(process, JSON_OBJECT))
     return sk_error_set(err, 0, "process: expected an object");
-  if (json_set(process, "noNewPrivileges", json_new_bool(true)) < 0)
+  if (!p->admit.new_privileges && json_set(process, "noNewPrivileges", json_new_bool(true)) < 0)
     return OOM(err);
 
   user = json_ensure(process, "user", JSON_OBJECT);
@@ -378,6 +378,8 @@ static int harden_base(struct json *spec, const struct profile *p, bool enforce,
   linux_ = json_ensure(spec, "linux", JSON_OBJECT);
   if (linux_ == NULL)
     return sk_error_set(err, 0, "linux: expected an object");
+  if (p->admit.unmasked_paths)
+    return 0;
   if (add_paths(linux_, "maskedPaths", spec_masked_paths, err) < 0 ||
       add_paths(linux_, "readonlyPaths", spec_readonly_paths, err) < 0)
     return -1;
@@ -387,6 +389,10 @@ static int harden_base(struct json *spec, const struct profile *p, bool enforce,
 int harden_spec(struct json *spec, const struct profile *p, struct sk_error **err) {
   if (harden_base(spec, p, true, err) < 0)
     return -1;
+  /* admit.specSeccomp: the engine's filter (or none) stays; the
+   * supervisor's listener is added to it (harden_supervise). */
+  if (p->admit.spec_seccomp)
+    return 0;
   return harden_seccomp(spec, p, err);
 }
 

@@ -264,22 +264,57 @@ static bool mount_needs_flags(const struct json *m) {
          (!dev_ok && !json_array_has_string(o, "nodev"));
 }
 
-static int judge_mounts(const struct json *spec, struct findings *f) {
+/* A bind source as the runtime resolves it: runc and crun run in the
+ * bundle directory, so a relative source (".", "data") is the bundle's,
+ * not the host path stockade's own working directory would give. */
+static char *bind_source(const char *src, const char *bundle) {
+  char *p = NULL;
+  if (src == NULL)
+    return NULL;
+  if (src[0] == '/' || bundle == NULL)
+    return strdup(src);
+  if (asprintf(&p, "%s/%s", bundle, src) < 0)
+    return NULL;
+  return p;
+}
+
+/* How a refused source is named: as given, or for a relative one, the host
+ * path it is and the words the spec used. */
+static char *source_name(const char *src, const char *given) {
+  cleanup_free char *real = NULL;
+  cleanup_free char *clean = NULL;
+  char *out = NULL;
+  if (strcmp(src, given) == 0)
+    return strdup(src);
+  real = realpath(src, NULL);
+  clean = real ? NULL : path_clean(src);
+  if (asprintf(&out, "%s (source \"%s\" in the bundle)", real ? real : clean ? clean : src, given) < 0)
+    return NULL;
+  return out;
+}
+
+static int judge_mounts(const struct json *spec, const char *bundle, bool host_ok, struct findings *f) {
   const struct json *mounts = json_get(spec, "mounts");
   cleanup_free char *needs = NULL;
   size_t i;
 
   for (i = 0; mounts && i < mounts->n; i++) {
     const struct json *m = mounts->items[i];
-    const char *src = json_string(json_get(m, "source"));
+    const char *given = json_string(json_get(m, "source"));
+    cleanup_free char *src = bind_source(given, bundle);
     const char *dest = json_string(json_get(m, "destination"));
     const char *type = json_string(json_get(m, "type"));
     bool w = spec_mount_writable(m);
 
-    if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
-      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
-              "do not mount host system paths or container engine sockets into a workload",
-              "mounts[%zu] binds host path %s at %s%s", i, src, dest, w ? " writable" : "") < 0)
+    if (given && src == NULL)
+      return -1;
+    if (host_ok) {
+      /* admitted: only the mount flags below */
+    } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
+      cleanup_free char *named = source_name(src, given);
+      if (named == NULL || add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
+                               "do not mount host system paths or container engine sockets into a workload",
+                               "mounts[%zu] binds host path %s at %s%s", i, named, dest, w ? " writable" : "") < 0)
         return -1;
     } else if (type && strcmp(type, "sysfs") == 0 && w) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5", "mount sysfs with the \"ro\" option",
@@ -341,7 +376,7 @@ int judge_process(const struct json *proc, const struct profile *p, struct findi
       goto oom;
     }
   }
-  if (!(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
+  if (!p->admit.new_privileges && !(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
     if (add(f, "SK-NNP", FINDING_FIX, "CIS Docker Benchmark 5.25", "process.noNewPrivileges set to true",
             "process.noNewPrivileges is not true: setuid programs could raise privileges") < 0)
       goto oom;
@@ -352,6 +387,11 @@ oom:
 }
 
 int judge_spec(const struct json *spec, const struct profile *p, struct findings *f, struct sk_error **err) {
+  return judge_spec_in(spec, NULL, p, f, err);
+}
+
+int judge_spec_in(const struct json *spec, const char *bundle, const struct profile *p, struct findings *f,
+                  struct sk_error **err) {
   bool b = false;
 
   if (judge_process(json_get(spec, "process"), p, f, err) < 0)
@@ -361,9 +401,10 @@ int judge_spec(const struct json *spec, const struct profile *p, struct findings
             "root.readonly set to true", "root.readonly is not true: the root file system is writable") < 0)
       goto oom;
   }
-  if (judge_namespaces(spec, f) < 0)
+  /* A privileged profile admits these explicitly (profile "admit"). */
+  if (!p->admit.host_namespaces && judge_namespaces(spec, f) < 0)
     goto oom;
-  if (judge_mounts(spec, f) < 0 || judge_devices(spec, f) < 0)
+  if (judge_mounts(spec, bundle, p->admit.host_mounts, f) < 0 || (!p->admit.all_devices && judge_devices(spec, f) < 0))
     goto oom;
   if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
     if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE, "stockade supervisor",
@@ -373,15 +414,17 @@ int judge_spec(const struct json *spec, const struct profile *p, struct findings
             json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) < 0)
       goto oom;
   }
-  if (add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
+  if (!p->admit.spec_seccomp &&
+      add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
           json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
                                                         : "the profile's filter is installed",
           "%s",
           json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
                                                         : "linux.seccomp is missing: no syscall filter") < 0)
     goto oom;
-  if (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
-      !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths)) {
+  if (!p->admit.unmasked_paths &&
+      (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
+       !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths))) {
     if (add(f, "SK-MASKED-PATHS", FINDING_FIX, G_NSA, "the standard masked and read-only /proc and /sys paths added",
             "linux.maskedPaths or linux.readonlyPaths lack kernel interfaces such as /proc/kcore or /proc/sys") < 0)
       goto oom;

@@ -165,6 +165,28 @@ static bool pseudo_fs(const char *type) {
                   strcmp(type, "cgroup2") == 0);
 }
 
+/* Masked files: the runtime bind-mounts /dev/null over each, so writing
+ * one succeeds and goes nowhere. Without a rule Landlock would refuse that
+ * write (EACCES) where runc and crun let it through; the init grants the
+ * write only to a path that really is the null device when it starts. A
+ * masked directory is a read-only tmpfs: writes fail there with EROFS
+ * before Landlock is asked, as without it. At most SK_INIT_MAX_MASKED: the
+ * init takes a bounded list, and a path left out only differs in its
+ * error. */
+static int masked_args(const struct json *spec, struct json *out) {
+  const struct json *mp = json_get_path(spec, "linux", "maskedPaths", NULL);
+  size_t i, n = 0;
+  for (i = 0; json_is(mp, JSON_ARRAY) && i < mp->n && n < SK_INIT_MAX_MASKED; i++) {
+    const char *m = json_string(mp->items[i]);
+    if (m == NULL || m[0] != '/')
+      continue;
+    if (push(out, "-m", m) < 0)
+      return -1;
+    n++;
+  }
+  return 0;
+}
+
 /* The init's arguments for this profile and spec. */
 static int init_args(const struct json *spec, const struct profile *p, int abi, struct json *out) {
   const struct json *mounts = json_get(spec, "mounts");
@@ -197,6 +219,8 @@ static int init_args(const struct json *spec, const struct profile *p, int abi, 
       return -1;
   }
   if (push(out, "-n", "/proc") < 0 || push(out, "-n", "/sys") < 0 || push(out, "-n", "/dev") < 0)
+    return -1;
+  if (masked_args(spec, out) < 0)
     return -1;
   /* Execution: beneath the directories exec.allow names (the supervisor
    * judges the exact paths and hashes), else anywhere but the above. */

@@ -15,15 +15,19 @@
 static int log_fd = -1;
 static bool log_json;
 static bool log_debug;
+static bool log_quiet; /* stderr is the workload's: only errors go there */
 
 void log_init(const char *log_file, const char *format, bool debug) {
   log_debug = debug;
+  log_quiet = false;
   log_json = format && strcmp(format, "json") == 0;
   if (log_file && *log_file) {
     /* O_CLOEXEC: the real runtime opens the file itself. */
     log_fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   }
 }
+
+void log_stdio_is_workload(void) { log_quiet = true; }
 
 static const char *level_name(enum log_level l) {
   static const char *const names[] = {"error", "warning", "info", "debug"};
@@ -77,7 +81,7 @@ static void vlog(enum log_level level, bool stderr_too, const char *fmt, va_list
     errno = saved;
     return;
   }
-  if (stderr_too)
+  if (stderr_too && (level == LOG_ERROR || !log_quiet))
     fprintf(stderr, "stockade: %s%s\n", level == LOG_WARNING ? "warning: " : "", msg);
   to_file(level, msg);
   free(msg);

@@ -19,44 +19,77 @@ static int fail(struct sk_ctx *ctx, struct sk_error *err) {
   return 1;
 }
 
+/* Teardown and pass-through commands never depend on the node's config: a
+ * typo in it must not keep an engine from stopping and removing the
+ * containers already running. They go on with what can still be read of
+ * it (config_fallback), and say what is wrong. */
+static int load_config(struct sk_ctx *ctx, bool parsed, struct sk_error **cfg_err, struct sk_error **err) {
+  if (config_load(config_path(), &ctx->cfg, err) == 0)
+    return 0;
+  if (!parsed || cli_is_hardened_cmd(ctx->cli.cmd))
+    return -1;
+  *cfg_err = *err;
+  *err = NULL;
+  return config_fallback(config_path(), &ctx->cfg, err);
+}
+
+static int dispatch(struct sk_ctx *ctx, char **argv, struct sk_error **err) {
+  const char *cmd = ctx->cli.cmd;
+  if (cmd == NULL || !cli_is_hardened_cmd(cmd))
+    return cmd_passthrough(ctx, err);
+  /* create -h and friends: the runtime's help; it starts nothing. */
+  if (cli_is_hardened_cmd(cmd) && ctx->cli.cmd_help)
+    return runtime_exec(ctx->cfg, argv, err);
+  if (strcmp(cmd, "exec") == 0)
+    return cmd_exec(ctx, err);
+  return cmd_create(ctx, err);
+}
+
 int main(int argc, char **argv) {
   struct sk_ctx ctx = {0};
   struct sk_error *err = NULL;
+  struct sk_error *cli_err = NULL;
+  struct sk_error *cfg_err = NULL;
   int name_mode = mode_from_argv0(argv[0]);
+  bool parsed;
   int r;
 
   /* The createRuntime hook create put into the spec (memfd_noexec.c). */
   if (argc == 2 && strcmp(argv[1], MEMFD_NOEXEC_HOOK_ARG) == 0)
     return memfd_noexec_hook_main();
-  if (config_load(config_path(), &ctx.cfg, &err) < 0)
+  parsed = cli_parse(argc, argv, &ctx.cli, &cli_err) == 0;
+  if (load_config(&ctx, parsed, &cfg_err, &err) < 0) {
+    sk_error_free(&cli_err);
+    sk_error_free(&cfg_err);
     return fail(&ctx, err);
+  }
   ctx.mode = name_mode >= 0 ? (enum sk_mode)name_mode : ctx.cfg->default_mode;
-  /* A missing runtime is found before anything is read or written. */
-  if (runtime_check(ctx.cfg, &err) < 0)
+  /* A missing runtime is found before anything is read or written. With
+   * a broken config the container's state may name it (cmd_passthrough). */
+  if (cfg_err == NULL && runtime_check(ctx.cfg, &err) < 0) {
+    sk_error_free(&cli_err);
     return fail(&ctx, err);
-  if (ctx.mode == SK_MODE_OFF) {
+  }
+  if (cfg_err == NULL && ctx.mode == SK_MODE_OFF) {
+    sk_error_free(&cli_err);
     runtime_exec(ctx.cfg, argv, &err);
     return fail(&ctx, err);
   }
-  if (cli_parse(argc, argv, &ctx.cli, &err) < 0)
-    return fail(&ctx, err);
+  if (!parsed)
+    return fail(&ctx, cli_err);
   log_init(ctx.cli.log, ctx.cli.log_format, ctx.cli.debug);
+  if (cli_is_hardened_cmd(ctx.cli.cmd))
+    log_stdio_is_workload();
+  if (cfg_err) {
+    log_msg(LOG_WARNING,
+            "the stockade config cannot be used (%s); \"%s\" does not need it and goes on with the "
+            "runtime recorded in the container's state, or the one the file names; fix the file before creating "
+            "containers",
+            cfg_err->msg, ctx.cli.cmd ? ctx.cli.cmd : "--version");
+    sk_error_free(&cfg_err);
+  }
 
-  if (ctx.cli.version && ctx.cli.cmd == NULL)
-    r = cmd_version(&ctx, &err);
-  else if (ctx.cli.cmd == NULL)
-    r = runtime_exec(ctx.cfg, argv, &err);
-  else if (strcmp(ctx.cli.cmd, "exec") == 0)
-    r = cmd_exec(&ctx, &err);
-  else if (cli_is_hardened_cmd(ctx.cli.cmd))
-    r = cmd_create(&ctx, &err);
-  else if (strcmp(ctx.cli.cmd, "delete") == 0)
-    r = cmd_delete(&ctx, &err);
-  else if (strcmp(ctx.cli.cmd, "features") == 0)
-    r = cmd_features(&ctx, &err);
-  else
-    r = runtime_exec(ctx.cfg, argv, &err);
-
+  r = dispatch(&ctx, argv, &err);
   if (r < 0)
     return fail(&ctx, err);
   cli_free(&ctx.cli);

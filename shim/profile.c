@@ -21,7 +21,7 @@
 #define PROFILE_NAME_RULE "profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 characters"
 #define PROFILE_FIELDS                                                                                                 \
   "name, description, user, allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, "      \
-  "action, lsm, landlock, network"
+  "action, lsm, landlock, network, admit"
 #define NEED_EXPECTED "expected \"optional\", \"required\" or \"off\""
 #define NETWORK_EXPECTED "expected an object such as {\"bind\": [8080], \"connect\": [443, 5432]}"
 #define EXEC_EXPECTED                                                                                                  \
@@ -805,6 +805,36 @@ static int parse_network(const struct parse_ctx *c, const struct json *v, struct
   return 0;
 }
 
+#define ADMIT_KEYS "hostNamespaces, hostMounts, allDevices, allCapabilities, newPrivileges, specSeccomp, unmaskedPaths"
+
+static int parse_admit(const struct parse_ctx *c, const struct json *v, struct profile *p) {
+  const struct {
+    const char *key;
+    bool *dst;
+  } keys[] = {
+      {"hostNamespaces", &p->admit.host_namespaces}, {"hostMounts", &p->admit.host_mounts},
+      {"allDevices", &p->admit.all_devices},         {"allCapabilities", &p->admit.all_capabilities},
+      {"newPrivileges", &p->admit.new_privileges},   {"specSeccomp", &p->admit.spec_seccomp},
+      {"unmaskedPaths", &p->admit.unmasked_paths},
+  };
+  size_t i, k;
+
+  if (!json_is(v, JSON_OBJECT))
+    return perr(c, v, "admit", "got %s; expected an object such as {\"hostNamespaces\": true}", json_type_name(v));
+  p->has_admit = true;
+  for (i = 0; i < v->n; i++) {
+    char field[64];
+    for (k = 0; k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k].key, v->keys[i]) != 0; k++)
+      ;
+    if (k == sizeof(keys) / sizeof(keys[0]))
+      return unknown_key(c, v->items[i], "admit", v->keys[i], ADMIT_KEYS);
+    snprintf(field, sizeof(field), "admit.%s", keys[k].key);
+    if (parse_bool(c, v->items[i], field, keys[k].dst) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_root(const struct parse_ctx *c, const struct json *root, struct profile *p) {
   const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL, *exec = NULL;
   size_t i;
@@ -852,6 +882,8 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
       r = parse_need(c, v, "landlock", &p->landlock);
     } else if (strcmp(key, "network") == 0) {
       r = parse_network(c, v, p);
+    } else if (strcmp(key, "admit") == 0) {
+      r = parse_admit(c, v, p);
     } else {
       r = perr(c, v, key, "unknown field \"%s\"; expected one of " PROFILE_FIELDS, key);
     }
@@ -987,6 +1019,23 @@ static int exec_to_json(const struct profile *p, struct json *o) {
   return 0;
 }
 
+/* "admit" as given, or null for an ordinary profile. */
+static int admit_to_json(const struct profile *p, struct json *o) {
+  struct json *a;
+  if (!p->has_admit)
+    return obj_set(o, "admit", json_new(JSON_NULL));
+  if (obj_set(o, "admit", a = json_new(JSON_OBJECT)) < 0 ||
+      obj_set(a, "hostNamespaces", json_new_bool(p->admit.host_namespaces)) < 0 ||
+      obj_set(a, "hostMounts", json_new_bool(p->admit.host_mounts)) < 0 ||
+      obj_set(a, "allDevices", json_new_bool(p->admit.all_devices)) < 0 ||
+      obj_set(a, "allCapabilities", json_new_bool(p->admit.all_capabilities)) < 0 ||
+      obj_set(a, "newPrivileges", json_new_bool(p->admit.new_privileges)) < 0 ||
+      obj_set(a, "specSeccomp", json_new_bool(p->admit.spec_seccomp)) < 0 ||
+      obj_set(a, "unmaskedPaths", json_new_bool(p->admit.unmasked_paths)) < 0)
+    return -1;
+  return 0;
+}
+
 int profile_to_json(const struct profile *p, struct json **out, struct sk_error **err) {
   cleanup_json struct json *o = json_new(JSON_OBJECT);
   struct json *user, *caps, *paths, *hashes;
@@ -1046,6 +1095,8 @@ int profile_to_json(const struct profile *p, struct json **out, struct sk_error 
   } else if (obj_set(o, "network", json_new(JSON_NULL)) < 0) {
     goto oom;
   }
+  if (admit_to_json(p, o) < 0)
+    goto oom;
   if (obj_set(o, "seccomp", p->seccomp ? json_copy(p->seccomp) : json_new(JSON_NULL)) < 0 ||
       obj_set(o, "seccompSource", string_or_null(p->seccomp_source)) < 0 ||
       obj_set(o, "sha256", json_new_string(p->sha256)) < 0 || obj_set(o, "file", string_or_null(p->file)) < 0)
@@ -1062,6 +1113,8 @@ bool profile_has_cap(const struct profile *p, const char *canonical) {
 
   if (p == NULL || canonical == NULL)
     return false;
+  if (p->admit.all_capabilities)
+    return true;
   for (i = 0; i < p->n_capabilities; i++)
     if (strcmp(p->capabilities[i], canonical) == 0 || (n >= 0 && caps_number(p->capabilities[i]) == n))
       return true;

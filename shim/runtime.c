@@ -134,3 +134,25 @@ int runtime_capture(const struct sk_config *cfg, char **argv, char **out, size_t
     *len = used;
   return 0;
 }
+
+int runtime_quiet(const struct sk_config *cfg, char **argv, int *status, struct sk_error **err) {
+  pid_t pid;
+  int ws;
+
+  pid = fork();
+  if (pid < 0)
+    return sk_error_set(err, errno, "cannot fork");
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+      _exit(127);
+    argv[0] = cfg->runtime;
+    execv(cfg->runtime, argv);
+    _exit(127);
+  }
+  while (waitpid(pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return sk_error_set(err, errno, "waiting for the runtime %s", cfg->runtime);
+  *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  return 0;
+}

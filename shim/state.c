@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "stockade/cleanup.h"
@@ -63,3 +65,61 @@ int state_read(const char *dir, const char *name, char **out, size_t *len, struc
 }
 
 int state_remove(const char *dir, struct sk_error **err) { return remove_tree(dir, err); }
+
+/* Does <dir>/meta.json name this id and root? Then *runtime is the
+ * runtime it records (or NULL). */
+static bool meta_matches(const char *dir, const char *root, const char *id, char **runtime) {
+  cleanup_free char *txt = NULL;
+  cleanup_json struct json *meta = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  const char *mid, *mroot, *mrt;
+  size_t len;
+
+  if (state_read(dir, "meta.json", &txt, &len, &e) < 0 || json_parse(txt, len, &meta, &e) < 0)
+    return false;
+  mid = json_string(json_get(meta, "id"));
+  mroot = json_string(json_get(meta, "root"));
+  if (mid == NULL || strcmp(mid, id) != 0 || strcmp(mroot ? mroot : "", root ? root : "") != 0)
+    return false;
+  mrt = json_string(json_get(meta, "runtime"));
+  *runtime = mrt && mrt[0] == '/' ? strdup(mrt) : NULL;
+  return true;
+}
+
+static bool is_state_key(const char *name) {
+  return strlen(name) == STATE_KEY_LEN && strspn(name, "0123456789abcdef") == STATE_KEY_LEN;
+}
+
+int state_find(const struct sk_config *cfg, const char *root, const char *id, char **dir, char **runtime,
+               struct sk_error **err) {
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  char *rt = NULL;
+
+  if (cfg->runtime) {
+    cleanup_free char *guess = NULL;
+    if (state_dir(cfg, root, id, &guess, err) < 0)
+      return -1;
+    if (meta_matches(guess, root, id, &rt)) {
+      *dir = steal_pointer(&guess);
+      *runtime = rt;
+      return 1;
+    }
+  }
+  d = opendir(cfg->state_dir);
+  if (d == NULL)
+    return 0;
+  while ((de = readdir(d)) != NULL) {
+    cleanup_free char *cand = NULL;
+    if (!is_state_key(de->d_name))
+      continue;
+    if (asprintf(&cand, "%s/%s", cfg->state_dir, de->d_name) < 0)
+      return sk_error_set(err, ENOMEM, "state directory");
+    if (meta_matches(cand, root, id, &rt)) {
+      *dir = steal_pointer(&cand);
+      *runtime = rt;
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -13,21 +13,11 @@
 #include "stockade/cleanup.h"
 #include "stockade/util.h"
 
-int read_file(const char *path, char **out, size_t *len, struct sk_error **err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+/* Read fd to its end, at most SK_MAX_FILE_SIZE; hint: its size if known. */
+static int read_to_end(int fd, const char *path, size_t hint, char **out, size_t *len, struct sk_error **err) {
   cleanup_free char *buf = NULL;
-  struct stat st;
-  size_t cap, used = 0;
+  size_t cap = hint + 2, used = 0; /* room to see end-of-file without growing */
 
-  if (fd < 0)
-    return sk_error_set(err, errno, "cannot open %s", path);
-  if (fstat(fd, &st) < 0)
-    return sk_error_set(err, errno, "cannot stat %s", path);
-  if (!S_ISREG(st.st_mode))
-    return sk_error_set(err, 0, "%s is not a regular file", path);
-  if ((uint64_t)st.st_size > SK_MAX_FILE_SIZE)
-    return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
-  cap = (size_t)st.st_size + 2; /* room to see end-of-file without growing */
   buf = malloc(cap);
   if (buf == NULL)
     return sk_error_set(err, ENOMEM, "cannot read %s", path);
@@ -59,6 +49,34 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err) 
   if (len)
     *len = used;
   return 0;
+}
+
+static int read_opened(const char *path, bool streams, bool *regular, char **out, size_t *len, struct sk_error **err) {
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot open %s", path);
+  if (fstat(fd, &st) < 0)
+    return sk_error_set(err, errno, "cannot stat %s", path);
+  if (regular)
+    *regular = S_ISREG(st.st_mode);
+  if (S_ISREG(st.st_mode)) {
+    if ((uint64_t)st.st_size > SK_MAX_FILE_SIZE)
+      return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
+    return read_to_end(fd, path, (size_t)st.st_size, out, len, err);
+  }
+  if (streams && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+    return read_to_end(fd, path, 4096, out, len, err);
+  return sk_error_set(err, 0, "%s is not a regular file%s", path, streams ? ", a pipe or a socket" : "");
+}
+
+int read_file(const char *path, char **out, size_t *len, struct sk_error **err) {
+  return read_opened(path, false, NULL, out, len, err);
+}
+
+int read_file_or_pipe(const char *path, bool *regular, char **out, size_t *len, struct sk_error **err) {
+  return read_opened(path, true, regular, out, len, err);
 }
 
 static int write_all(int fd, const char *data, size_t len) {

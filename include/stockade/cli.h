@@ -31,6 +31,7 @@ struct cli {
   bool systemd_cgroup;
   bool version; /* --version / -v before any command */
   bool help;
+  bool cmd_help; /* create/run/restore/exec -h or --help: the runtime's help */
 
   int cmd_index; /* index of the command in argv, or argc when none */
   const char *cmd;
@@ -58,6 +59,12 @@ struct cli {
  * are left for the real runtime to report. */
 int cli_parse(int argc, char **argv, struct cli *out, struct sk_error **err);
 void cli_free(struct cli *c);
+
+/* The container a command names: the id of a hardened command, else the
+ * first word after the command's flags (kill, delete, state, ps, pause,
+ * resume, events, update, start, checkpoint); NULL when there is none
+ * (list, features, spec, a help request). */
+const char *cli_container_id(const struct cli *c);
 
 /* Does this command start a process in a container (and so get hardened)? */
 bool cli_is_hardened_cmd(const char *cmd);

@@ -19,8 +19,9 @@ struct sk_ctx {
  * that hands over to the runtime does not return on success. */
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err);
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err);
-int cmd_delete(struct sk_ctx *ctx, struct sk_error **err);
-int cmd_features(struct sk_ctx *ctx, struct sk_error **err);
+/* Every command stockade does not harden (delete, kill, state, list, ps,
+ * pause, resume, events, update, start, features, ...). */
+int cmd_passthrough(struct sk_ctx *ctx, struct sk_error **err);
 int cmd_version(struct sk_ctx *ctx, struct sk_error **err);
 
 /* Print findings (stderr and --log) and write one event per finding.

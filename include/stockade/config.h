@@ -51,6 +51,11 @@ struct sk_config {
    * limited to this much of one CPU (default 100); 0 leaves it in its
    * caller's cgroup. */
   unsigned supervisor_cpu_percent;
+  /* "privilegedProfiles": the profiles with an "admit" field (privileged
+   * system pods) this node accepts, by default or by annotation. A
+   * profile with "admit" not listed here is refused. Default: none. */
+  char **privileged_profiles;
+  size_t n_privileged_profiles;
 };
 
 /* The file named by $STOCKADE_CONFIG, else SK_CONFIG_DEFAULT. */
@@ -60,6 +65,11 @@ const char *config_path(void);
  * field: "/etc/stockade/config.json:3:14: runtime: must be an absolute path". */
 int config_load(const char *path, struct sk_config **out, struct sk_error **err);
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err);
+/* For commands that must work whatever state the config is in (teardown
+ * and pass-through): a config with the defaults and, as far as the file
+ * can still be read (even when it is not valid JSON), its "runtime" and
+ * "stateDir". runtime stays NULL when the file names none. */
+int config_fallback(const char *path, struct sk_config **out, struct sk_error **err);
 void config_free(struct sk_config *c);
 void config_freep(struct sk_config **c);
 #define cleanup_config __attribute__((cleanup(config_freep)))

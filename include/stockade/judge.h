@@ -37,6 +37,11 @@ struct findings {
 extern const char *judge_host_ns_dir;
 
 int judge_spec(const struct json *spec, const struct profile *p, struct findings *out, struct sk_error **err);
+/* The same for the spec of a bundle: relative bind sources are judged as
+ * the runtime resolves them, beneath bundle (judge_spec: the working
+ * directory). */
+int judge_spec_in(const struct json *spec, const char *bundle, const struct profile *p, struct findings *out,
+                  struct sk_error **err);
 /* The process part alone (user, no_new_privs, capabilities): for exec. */
 int judge_process(const struct json *process, const struct profile *p, struct findings *out, struct sk_error **err);
 size_t findings_count(const struct findings *f, enum finding_kind kind);

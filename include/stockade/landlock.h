@@ -19,6 +19,8 @@
  * nothing is created in the image. */
 #define SK_INIT_DEST "/dev/.stockade-init"
 #define SK_INIT_NAME "stockade-init"
+/* The most masked paths the init is told about (-m); its lists hold 256. */
+#define SK_INIT_MAX_MASKED 64
 
 /* The newest ABI this stockade knows. */
 #define SK_LANDLOCK_ABI_KNOWN 7

@@ -40,6 +40,19 @@ enum profile_need {
   PROFILE_NEED_OFF,
 };
 
+/* "admit": what a profile for privileged system pods (CNI, CSI, kube-proxy)
+ * lets through that every other profile refuses or overrides. Usable only
+ * where the node's config lists the profile in "privilegedProfiles". */
+struct profile_admit {
+  bool host_namespaces;  /* "hostNamespaces": host PID/IPC/network/mount namespaces */
+  bool host_mounts;      /* "hostMounts": binds of /dev, /proc, /sys, modules, kubelet and engine paths */
+  bool all_devices;      /* "allDevices": a device cgroup rule allowing every device */
+  bool all_capabilities; /* "allCapabilities": every capability the spec grants is kept */
+  bool new_privileges;   /* "newPrivileges": process.noNewPrivileges false is kept */
+  bool spec_seccomp;     /* "specSeccomp": the spec's own filter (or none), plus the supervisor's listener */
+  bool unmasked_paths;   /* "unmaskedPaths": no masked or read-only /proc and /sys paths added */
+};
+
 struct profile {
   char *name;
   char *file;        /* the file it was read from, or NULL if built */
@@ -84,6 +97,9 @@ struct profile {
   /* "network": {"bind": [ports], "connect": [ports]}: the TCP ports the
    * workload may bind and connect to. Absent means not restricted. Ports
    * are sorted, unique, 1..65535. */
+  bool has_admit; /* "admit" is present: a privileged profile */
+  struct profile_admit admit;
+
   bool has_network;
   uint16_t *net_bind;
   size_t n_net_bind;

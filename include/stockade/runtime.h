@@ -19,6 +19,9 @@ int runtime_exec(const struct sk_config *cfg, char **argv, struct sk_error **err
  * caller should exit with (128+N when the runtime died of signal N). */
 int runtime_run(const struct sk_config *cfg, char **argv, int *status, struct sk_error **err);
 
+/* Run the runtime with argv and its stdio on /dev/null; *status as above. */
+int runtime_quiet(const struct sk_config *cfg, char **argv, int *status, struct sk_error **err);
+
 /* Run the runtime with argv, capturing its stdout (at most 1 MiB). */
 int runtime_capture(const struct sk_config *cfg, char **argv, char **out, size_t *len, int *status,
                     struct sk_error **err);

@@ -32,4 +32,13 @@ int state_write(const char *dir, const char *name, const char *data, size_t len,
 int state_read(const char *dir, const char *name, char **out, size_t *len, struct sk_error **err);
 int state_remove(const char *dir, struct sk_error **err);
 
+/* The state directory of container id under --root (NULL: the runtime's
+ * default), and the runtime recorded in it: first where cfg's runtime puts
+ * it, else the one of stateDir's directories whose meta.json names this
+ * id and root (the config's runtime changed since create, or the config
+ * is broken and its runtime unknown). Returns 1 when found, 0 when there
+ * is none (nothing set), -1 on error. *runtime may be NULL (an old meta.json). */
+int state_find(const struct sk_config *cfg, const char *root, const char *id, char **dir, char **runtime,
+               struct sk_error **err);
+
 #endif

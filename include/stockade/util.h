@@ -13,6 +13,10 @@
 
 /* Read a whole regular file, NUL-terminated, at most SK_MAX_FILE_SIZE. */
 int read_file(const char *path, char **out, size_t *len, struct sk_error **err);
+/* The same, and also a pipe or a socket (bash's <(...) is /dev/fd/63),
+ * read once to its end; *regular says which it was: a pipe cannot be
+ * read again by whoever comes next. */
+int read_file_or_pipe(const char *path, bool *regular, char **out, size_t *len, struct sk_error **err);
 
 /* Write path atomically: a temporary file in the same directory, fsync,
  * rename, fsync of the directory. On failure path is untouched and the

@@ -20,6 +20,9 @@
  *   -x PATH  execution allowed beneath PATH, except beneath any -n PATH;
  *            without -x, beneath "/"
  *   -n PATH  never executable (writable places, /proc, /sys)
+ *   -m PATH  a masked path: when it is the null device (the runtime's
+ *            mask for a file), writing it stays allowed, as without
+ *            Landlock (the write goes nowhere)
  *   -N       restrict TCP (ABI 4): bind only to the -b ports, connect only
  *            to the -c ports
  *
@@ -41,6 +44,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,8 +56,8 @@
 struct init_args {
   long abi;
   bool required, net;
-  const char *write[MAX_LIST], *exec[MAX_LIST], *noexec[MAX_LIST];
-  size_t n_write, n_exec, n_noexec;
+  const char *write[MAX_LIST], *exec[MAX_LIST], *noexec[MAX_LIST], *masked[MAX_LIST];
+  size_t n_write, n_exec, n_noexec, n_masked;
   unsigned long bind[MAX_LIST], connect[MAX_LIST];
   size_t n_bind, n_connect;
   char **argv; /* the entrypoint's */
@@ -128,6 +132,8 @@ static int parse(int argc, char **argv, struct init_args *a) {
       ok = add_to(a->exec, &a->n_exec, v);
     } else if (strcmp(o, "-n") == 0) {
       ok = add_to(a->noexec, &a->n_noexec, v);
+    } else if (strcmp(o, "-m") == 0) {
+      ok = add_to(a->masked, &a->n_masked, v);
     } else if (strcmp(o, "-b") == 0) {
       ok = add_port(a->bind, &a->n_bind, v);
     } else if (strcmp(o, "-c") == 0) {
@@ -264,6 +270,28 @@ static int exec_rules(const struct init_args *a) {
   return 0;
 }
 
+/* A masked file is /dev/null mounted over it (runc and crun): writing it
+ * succeeds without Landlock, so it must with it. Only a path that is the
+ * null device gets the rule; anything else (a mask the runtime did not
+ * make, a directory's read-only tmpfs) keeps Landlock's answer. */
+static int masked_rules(const struct init_args *a) {
+  for (size_t i = 0; i < a->n_masked; i++) {
+    struct stat st;
+    int r, fd = open(a->masked[i], O_PATH | O_CLOEXEC);
+    if (fd < 0)
+      continue; /* not on this kernel: the runtime skipped it too */
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+      close(fd);
+      continue;
+    }
+    r = rule_fd(fd, SK_LL_FS_WRITE_FILE | SK_LL_FS_TRUNCATE, a->masked[i]);
+    close(fd);
+    if (r < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static __u64 fs_rights(long abi) {
   __u64 r = (SK_LL_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0..12 */
   if (abi >= 2)
@@ -304,7 +332,7 @@ static int confine(const struct init_args *a, long abi) {
   for (size_t i = 0; i < a->n_write; i++)
     if (rule_path(a->write[i], write_rights) < 0)
       return -1;
-  if (exec_rules(a) < 0)
+  if (masked_rules(a) < 0 || exec_rules(a) < 0)
     return -1;
   for (size_t i = 0; abi >= 4 && a->net && i < a->n_bind + a->n_connect; i++) {
     struct sk_landlock_net_port_attr np = {0};

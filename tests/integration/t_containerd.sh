@@ -114,8 +114,9 @@ cd_wrapper() {
 }
 
 # The node's part of config.toml: Debian's stock config (CNI dirs, opt
-# path) with this file's paths, the runc handler declared (see
-# packaging/containerd/stockade.toml for why), and
+# path; no runtimes declared, so containerd's built-in runc handler is all
+# it has until the handlers are appended: packaging/containerd/stockade.toml
+# keeps it) with this file's paths, and
 # restrict_oom_score_adj (no CAP_SYS_RESOURCE here: runc cannot lower a
 # container's oom_score_adj below containerd's, which the kubelet asks
 # for).
@@ -139,8 +140,6 @@ state = "$CD/state"
       conf_dir = "$CD/cni"
     [plugins."io.containerd.grpc.v1.cri".containerd]
       snapshotter = "$CD_SNAP"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
   [plugins."io.containerd.internal.v1.opt"]
     path = "$CD/opt"
 EOF
@@ -366,6 +365,26 @@ t_daemon() {
     sk_assert_rc 0 "$bin --version"
     sk_assert_grep "$CASE/version-$h.out" '^runc version' "$bin --version shows runc's version"
   done
+  # The node's runc handler survives the append to Debian's stock shape
+  # (this containerd's config declares no runtime; the CRI plugin above
+  # loaded only because the default runtime "runc" is still declared).
+  sk_assert_eq "$(tomlq -r "$cri.containerd.default_runtime_name" "$dump")" runc "default_runtime_name"
+  sk_assert_eq "$(tomlq -r "$q.runc.runtime_type" "$dump")" io.containerd.runc.v2 "the runc handler's runtime_type"
+  # ... and to `containerd config default`, which declares runc itself: no
+  # duplicate, the node's runc settings kept.
+  containerd config default >"$CASE/default.toml" 2>/dev/null || sk_fail "containerd config default"
+  sed -i 's|^\( *\)SystemdCgroup = false|\1SystemdCgroup = true|' "$CASE/default.toml"
+  { cat "$CASE/default.toml" && echo && cd_handlers; } >"$CASE/default-appended.toml"
+  containerd --config "$CASE/default-appended.toml" config dump >"$CASE/default-dump.toml" 2>"$CASE/dump.err" ||
+    sk_fail "containerd config dump (config default + handlers): $(cat "$CASE/dump.err")"
+  sk_assert_eq "$(tomlq -r "$q | keys | sort | join(\" \")" "$CASE/default-dump.toml")" "runc $CD_HANDLERS" \
+    "CRI runtime handlers appended to containerd config default"
+  sk_assert_eq "$(tomlq -r "$q.runc.runtime_type" "$CASE/default-dump.toml")" io.containerd.runc.v2 \
+    "runc's runtime_type appended to containerd config default"
+  sk_assert_eq "$(tomlq -r "$q.runc.options.SystemdCgroup" "$CASE/default-dump.toml")" true \
+    "the node's runc options are kept"
+  sk_assert_eq "$(tomlq -r "$q.stockade.options.BinaryName" "$CASE/default-dump.toml")" "$CD/bin/stockade" \
+    "the stockade handler appended to containerd config default"
   sk_assert_eq "$(tomlq -r "$cri.restrict_oom_score_adj" "$dump")" true "restrict_oom_score_adj"
   sk_assert_eq "$(tomlq -r "$cri.cni.conf_dir" "$dump")" "$CD/cni" "the node's CNI conf_dir is kept"
 
@@ -376,8 +395,8 @@ t_daemon() {
   { cd_node_config | sed "s|^version = 2|version = 2\\nimports = [\"$CASE/dropin.toml\"]|"; } >"$CASE/imports.toml"
   containerd --config "$CASE/imports.toml" config dump >"$CASE/imports-dump.toml" 2>"$CASE/dump.err" ||
     sk_fail "containerd config dump (imports): $(cat "$CASE/dump.err")"
-  sk_assert_eq "$(tomlq -r "$q | keys | sort | join(\" \")" "$CASE/imports-dump.toml")" "$CD_HANDLERS" \
-    "handlers with the drop-in imported (containerd 1.6 drops the node's runc handler)"
+  sk_assert_eq "$(tomlq -r "$q | keys | sort | join(\" \")" "$CASE/imports-dump.toml")" "runc $CD_HANDLERS" \
+    "handlers with the drop-in imported (only the file's own: runc as it keeps it)"
   sk_assert_ne "$(tomlq -r "$cri.cni.conf_dir" "$CASE/imports-dump.toml")" "$CD/cni" \
     "CNI conf_dir with the drop-in imported (containerd 1.6 drops the node's CRI settings)"
 
@@ -471,9 +490,12 @@ t_complain() {
   cd_assert_drift_event allow complain
   sk_assert_ne "$(jq -r '.reason // ""' <<<"$SK_EVENT")" "" "complain: the drift event says why enforce would deny it"
   sk_assert_event "$CD_ID" 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT")' "complain: the spec finding for ctr's root user"
-  # The shim gives runc the container's stdio, so what stockade prints
-  # while creating the container is in the container's log.
-  sk_assert_grep "$CD_OUT" '^stockade: complain: SK-USER-ROOT' "complain: stockade's findings in the container's log"
+  # The shim gives runc the container's stdio: stockade's findings stay out
+  # of the container's log (a workload's stderr is its own) and go to the
+  # --log file the shim passes (log.json in the task's bundle) and events.
+  sk_assert_no_grep "$CD_OUT" 'stockade' "complain: stockade's findings are not in the container's log"
+  sk_assert_grep "$CD/state/io.containerd.runtime.v2.task/$CD_NS/$CD_ID/log.json" 'complain: SK-USER-ROOT' \
+    "complain: stockade's findings in the shim's --log file"
   cd_remove
 }
 

@@ -21,7 +21,7 @@ ll_run() {
     --argjson a "$(sk_args_sh "$script")" --arg p "$profile") || sk_fail "bundle"
   sk_new_id "$tag"
   LL_ID=$SK_ID
-  sk_run "run-$tag" sk_sk run --bundle "$LL_B" "$LL_ID"
+  sk_run "run-$tag" sk_sk --log "$CASE/run-$tag.log" run --bundle "$LL_B" "$LL_ID"
   LL_OUT=$CASE/run-$tag.out
 }
 
@@ -245,7 +245,7 @@ t_init_path() {
   SK_BIN=$x/bin/stockade ll_run none default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional without stockade-init runs"
   sk_assert_kv "$LL_OUT" openrw OK "unconfined without stockade-init" mem-
-  sk_assert_grep "$CASE/run-none.err" 'no Landlock: cannot find stockade-init' "the warning says why"
+  sk_assert_grep "$CASE/run-none.log" 'no Landlock: cannot find stockade-init' "the warning (--log file) says why"
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("cannot find stockade-init")))' \
     "a none event"
   sk_config_edit '.initPath = $p' --arg p "$SK_BUILD/stockade-init"

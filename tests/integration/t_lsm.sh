@@ -117,10 +117,11 @@ t_required_refused() {
   # complain mode reports the same and runs it.
   sk_spec "$b" '.annotations["stockade.io/mode"]="complain"'
   sk_new_id reqc
-  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_run run sk_sk --log "$CASE/run.log" run --bundle "$b" "$SK_ID"
   sk_assert_rc 0 "complain mode runs it"
   sk_assert_grep "$CASE/run.out" CONTAINER-RAN "the container ran in complain mode"
-  sk_assert_grep "$CASE/run.err" 'SK-LSM-REQUIRED: .*enforce mode would refuse' "complain mode says enforce would refuse"
+  sk_assert_grep "$CASE/run.log" 'SK-LSM-REQUIRED: .*enforce mode would refuse' "complain mode says enforce would refuse"
+  sk_assert_no_grep "$CASE/run.err" 'SK-LSM' "not on the container's stderr"
 }
 
 t_optional_runs() {

@@ -26,8 +26,9 @@ pkg_check_containerd() {
   # Appended to the node's config.toml (which has its own version = 2), so
   # a version key of its own would be a duplicate key there.
   [ "$(tomlq -r '.version // "none"' "$f")" = none ] || echo "$f: has a version key (it is appended to config.toml)"
-  [ "$(tomlq -r "$q | keys | sort | join(\" \")" "$f")" = "$HANDLERS" ] ||
-    echo "$f: handlers are $(tomlq -r "$q | keys | join(\" \")" "$f"), expected $HANDLERS"
+  # runc: the node's handler, kept when the file is appended (its comment)
+  [ "$(tomlq -r "$q | keys | sort | join(\" \")" "$f")" = "runc $HANDLERS" ] ||
+    echo "$f: handlers are $(tomlq -r "$q | keys | join(\" \")" "$f"), expected runc $HANDLERS"
   for h in $HANDLERS; do
     rt=$(tomlq -r --arg h "$h" "${q}[\$h].runtime_type" "$f")
     [ "$rt" = io.containerd.runc.v2 ] || echo "$f: $h: runtime_type is $rt"
@@ -300,7 +301,9 @@ k8s_containerd_problems() {
   [ "$(tomlq -r "$q.cni.bin_dir" "$c")" = /opt/cni/bin ] || echo "$c: the node's cni.bin_dir is lost"
   [ "$(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c")" = "runc $HANDLERS" ] ||
     echo "$c: runtimes are $(tomlq -r "$q.containerd.runtimes | keys | join(\" \")" "$c"), expected runc $HANDLERS"
-  [ "$(tomlq -r "$q.containerd.runtimes.runc.runtime_type" "$c")" = io.containerd.runc.v2 ] || echo "$c: runc handler without runtime_type"
+  # RUNTIME_TYPE: how the shipped handlers keep runc (packaging/containerd/stockade.toml)
+  [ "$(tomlq -r "$q.containerd.runtimes.runc | .runtime_type // .RUNTIME_TYPE" "$c")" = io.containerd.runc.v2 ] ||
+    echo "$c: runc handler without runtime_type"
   for h in $HANDLERS; do
     bin=$(tomlq -r --arg h "$h" "$q.containerd.runtimes[\$h].options.BinaryName" "$c")
     [ "$bin" = "/usr/local/bin/$h" ] || echo "$c: $h: BinaryName is $bin, expected /usr/local/bin/$h"
@@ -325,7 +328,7 @@ t_k8s_installer_run() {
   sk_assert_grep "$CASE/install.out" "restart containerd" "the installer says containerd must be restarted"
   sk_assert_eq "$(k8s_installed "$h")" "" "what the installer wrote"
   # The handlers it appended name the binaries it installed; the node's own
-  # settings stay; a runc handler was added (the file declared none).
+  # settings stay; the runc handler is kept (the file declared none).
   sk_assert_eq "$(k8s_containerd_problems "$c" "$h")" "" "containerd's config.toml after the installer"
   cp "$c" "$CASE/config.first"
   # containerd itself reads it so (config dump parses and merges, starts nothing).
@@ -524,7 +527,7 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
   sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
-    "default job locked web" "profile show <TAB> with --profile-dir"
+    "default job locked system web" "profile show <TAB> with --profile-dir"
   mkdir -p "$CASE/prof"
   echo '{"name": "mine"}' >"$CASE/prof/mine.json"
   cfg=$CASE/completion-config.json

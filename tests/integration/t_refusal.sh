@@ -82,9 +82,12 @@ t_refuse_privileged() {
 }
 
 # Complain findings: on stderr and as JSON lines in the event file.
-assert_complained() { # ERR-FILE ID RULE
-  sk_assert_grep "$1" "^stockade: complain: $3: " "complain line for $3 on stderr"
+# Findings go to the --log file and events, never to the container's
+# stderr (run.err): the runtime hands stockade's stdio to the container.
+assert_complained() { # LOG-FILE ID RULE
+  sk_assert_grep "$1" "msg=\"stockade: complain: $3: " "complain line for $3 in the --log file"
   sk_assert_no_placeholders "$1" "complain findings"
+  sk_assert_no_grep "$CASE/run.err" 'stockade' "no finding on the container's stderr"
   [ -s "$CASE/events.json" ] || sk_fail "no event file $CASE/events.json written"
   jq -e . "$CASE/events.json" >/dev/null 2>&1 || sk_fail "the event file is not JSON lines: $(head -c 300 "$CASE/events.json")"
   [ -n "$(jq -c --arg id "$2" --arg rule "$3" \
@@ -100,11 +103,11 @@ t_complain_symlink() {
   noroot_profile
   b=$(sk_bundle b "$root_spec" --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
   sk_new_id complain
-  SK_AS=stockade-complain sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  SK_AS=stockade-complain sk_run run sk_sk --log "$CASE/run.log" run --bundle "$b" "$SK_ID"
   sk_assert_rc 0 "stockade-complain run"
   sk_assert_grep "$CASE/run.out" '^CONTAINER-RAN$' "the container ran"
   sk_assert_kv "$CASE/run.out" uid 0 "complain runs the spec unchanged (as root)"
-  assert_complained "$CASE/run.err" "$SK_ID" SK-USER-ROOT
+  assert_complained "$CASE/run.log" "$SK_ID" SK-USER-ROOT
 }
 
 # Mode by annotation, allowed because config annotationModes lists complain.
@@ -115,11 +118,11 @@ t_complain_annotation() {
   b=$(sk_bundle b "$root_spec"' | .annotations["stockade.io/mode"]="complain"' \
     --argjson a "$(sk_args_sh "$ROOT_SCRIPT")") || sk_fail "bundle"
   sk_new_id complain
-  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_run run sk_sk --log "$CASE/run.log" run --bundle "$b" "$SK_ID"
   sk_assert_rc 0 "stockade run with stockade.io/mode=complain"
   sk_assert_grep "$CASE/run.out" '^CONTAINER-RAN$' "the container ran"
   sk_assert_kv "$CASE/run.out" uid 0 "complain runs the spec unchanged (as root)"
-  assert_complained "$CASE/run.err" "$SK_ID" SK-USER-ROOT
+  assert_complained "$CASE/run.log" "$SK_ID" SK-USER-ROOT
 }
 
 # A mode annotation that the config does not allow is refused in enforce:

@@ -762,8 +762,85 @@ static void test_is_hardened_cmd(void **state) {
   assert_false(cli_is_hardened_cmd(NULL));
 }
 
+/* create/run/restore/exec -h and --help anywhere among the command's
+ * flags (before exec's id) are the runtime's help: no id needed, and a
+ * second word after the id is no longer a reason to refuse. */
+static void test_command_help(void **state) {
+  struct cli c;
+  (void)state;
+  PARSE_OK(&c, "create", "-h");
+  assert_true(c.cmd_help);
+  assert_null(c.id);
+  cli_free(&c);
+  PARSE_OK(&c, "run", "--bundle", "/b", "--help");
+  assert_true(c.cmd_help);
+  cli_free(&c);
+  PARSE_OK(&c, "restore", "-dh");
+  assert_true(c.cmd_help);
+  cli_free(&c);
+  PARSE_OK(&c, "create", "--help", "a", "b");
+  assert_true(c.cmd_help);
+  cli_free(&c);
+  PARSE_OK(&c, "exec", "--help");
+  assert_true(c.cmd_help);
+  cli_free(&c);
+  /* After exec's id, -h is the command's own flag. */
+  PARSE_OK(&c, "exec", "ctr", "ls", "-h");
+  assert_false(c.cmd_help);
+  assert_string_equal(c.id, "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "create", "ctr");
+  assert_false(c.cmd_help);
+  cli_free(&c);
+}
+
+/* The container of a pass-through command: the first word after its
+ * flags, skipping the values of the flags that take one. */
+static void test_container_id(void **state) {
+  struct cli c;
+  (void)state;
+  PARSE_OK(&c, "delete", "-f", "ctr");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "kill", "--all", "ctr", "KILL");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "--root", "/r", "state", "ctr");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "update", "--memory", "100M", "--pids-limit=5", "ctr");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "events", "--interval", "5s", "ctr");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "ps", "-f", "json", "ctr");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+  PARSE_OK(&c, "delete", "-r", "c.*");
+  assert_null(cli_container_id(&c));
+  cli_free(&c);
+  PARSE_OK(&c, "pause", "--", "-odd");
+  assert_string_equal(cli_container_id(&c), "-odd");
+  cli_free(&c);
+  PARSE_OK(&c, "list", "-q");
+  assert_null(cli_container_id(&c));
+  cli_free(&c);
+  PARSE_OK(&c, "kill", "--help");
+  assert_null(cli_container_id(&c));
+  cli_free(&c);
+  PARSE_OK(&c, "--version");
+  assert_null(cli_container_id(&c));
+  cli_free(&c);
+  PARSE_OK(&c, "exec", "ctr", "ls");
+  assert_string_equal(cli_container_id(&c), "ctr");
+  cli_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_command_help),
+      cmocka_unit_test(test_container_id),
       cmocka_unit_test(test_global_root_forms),
       cmocka_unit_test(test_global_log_flags),
       cmocka_unit_test(test_global_switches),

@@ -15,6 +15,9 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
+#include "stockade/json.h"
+#include "stockade/profile.h"
+#include "testutil.h"
 
 #define CFG_PATH "/etc/stockade/test-config.json"
 
@@ -409,8 +412,113 @@ static void test_landlock_fields(void **state) {
   free(m);
 }
 
+/* privilegedProfiles: names, checked like profile names. */
+static void test_privileged_profiles(void **state) {
+  cleanup_config struct sk_config *d = parse_ok("{\"runtime\": \"/usr/sbin/runc\"}");
+  cleanup_config struct sk_config *c =
+      parse_ok("{\"runtime\": \"/usr/sbin/runc\", \"privilegedProfiles\": [\"system\", \"csi\"]}");
+  char *m;
+  (void)state;
+  assert_int_equal(d->n_privileged_profiles, 0);
+  assert_int_equal(c->n_privileged_profiles, 2);
+  assert_string_equal(c->privileged_profiles[0], "system");
+  assert_string_equal(c->privileged_profiles[1], "csi");
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"privilegedProfiles\": \"system\"}");
+  assert_contains(m, "privilegedProfiles: must be an array of profile names");
+  free(m);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"privilegedProfiles\": [\"../x\"]}");
+  assert_contains(m, CFG_PATH ":1:54: privilegedProfiles: each entry must be a profile name");
+  free(m);
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "we");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* A profile with "admit" is chosen only where the config lists it, by
+ * annotation or by default; an ordinary profile needs no listing. */
+static void test_choose_privileged(void **state) {
+  const char *dir = *state;
+  char path[512], cfgtext[1024];
+  cleanup_config struct sk_config *no = NULL;
+  cleanup_config struct sk_config *yes = NULL;
+  cleanup_json struct json *ann = NULL;
+  struct sk_error *err = NULL;
+  struct profile *p = NULL;
+  enum sk_mode mode;
+
+  snprintf(path, sizeof(path), "%s/sys.json", dir);
+  write_text(path, "{\"name\": \"sys\", \"allowRoot\": true, \"admit\": {\"hostNamespaces\": true}}");
+  snprintf(path, sizeof(path), "%s/plain.json", dir);
+  write_text(path, "{\"name\": \"plain\"}");
+  snprintf(cfgtext, sizeof(cfgtext), "{\"runtime\": \"/usr/sbin/runc\", \"profileDir\": \"%s\"}", dir);
+  no = parse_ok(cfgtext);
+  snprintf(cfgtext, sizeof(cfgtext),
+           "{\"runtime\": \"/usr/sbin/runc\", \"profileDir\": \"%s\", \"privilegedProfiles\": [\"sys\"], "
+           "\"defaultProfile\": \"sys\"}",
+           dir);
+  yes = parse_ok(cfgtext);
+  assert_int_equal(
+      json_parse("{\"stockade.io/profile\": \"sys\"}", strlen("{\"stockade.io/profile\": \"sys\"}"), &ann, &err), 0);
+
+  assert_int_equal(config_choose(no, SK_MODE_ENFORCE, ann, "spec.json", &p, &mode, &err), -1);
+  assert_null(p);
+  assert_contains(err->msg, "annotation stockade.io/profile names profile \"sys\", which admits privileged");
+  assert_contains(err->msg, "privilegedProfiles");
+  sk_error_free(&err);
+  assert_int_equal(config_choose(yes, SK_MODE_ENFORCE, ann, "spec.json", &p, &mode, &err), 0);
+  assert_true(p->has_admit && p->admit.host_namespaces);
+  profile_free(p);
+  p = NULL;
+  /* by default as well */
+  assert_int_equal(config_choose(yes, SK_MODE_ENFORCE, NULL, "spec.json", &p, &mode, &err), 0);
+  assert_string_equal(p->name, "sys");
+  profile_free(p);
+  p = NULL;
+  json_freep(&ann);
+  assert_int_equal(
+      json_parse("{\"stockade.io/profile\": \"plain\"}", strlen("{\"stockade.io/profile\": \"plain\"}"), &ann, &err),
+      0);
+  assert_int_equal(config_choose(no, SK_MODE_ENFORCE, ann, "spec.json", &p, &mode, &err), 0);
+  profile_free(p);
+}
+
+/* A config that does not load still names its runtime and stateDir, read
+ * from the text when it is not JSON; defaults otherwise. */
+static void test_fallback(void **state) {
+  const char *dir = *state;
+  char path[512];
+  cleanup_config struct sk_config *a = NULL;
+  cleanup_config struct sk_config *b = NULL;
+  cleanup_config struct sk_config *c = NULL;
+  struct sk_error *err = NULL;
+
+  snprintf(path, sizeof(path), "%s/broken.json", dir);
+  write_text(path, "{\"runtime\": \"/usr/sbin/runc\"\n \"stateDir\" : \"/run/sk\", \"runtme\": 1,}");
+  assert_int_equal(config_fallback(path, &a, &err), 0);
+  assert_string_equal(a->runtime, "/usr/sbin/runc");
+  assert_string_equal(a->state_dir, "/run/sk");
+  assert_string_equal(a->path, path);
+  /* valid JSON, wrong field: the tree is read */
+  write_text(path, "{\"runtime\": \"/usr/bin/crun\", \"defaultMode\": \"strict\"}");
+  assert_int_equal(config_fallback(path, &b, &err), 0);
+  assert_string_equal(b->runtime, "/usr/bin/crun");
+  assert_string_equal(b->state_dir, "/run/stockade");
+  /* missing file; a relative runtime is not taken */
+  snprintf(path, sizeof(path), "%s/none.json", dir);
+  assert_int_equal(config_fallback(path, &c, &err), 0);
+  assert_null(c->runtime);
+  assert_string_equal(c->state_dir, "/run/stockade");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_privileged_profiles),
+      cmocka_unit_test_setup_teardown(test_choose_privileged, tmpdir_setup, tmpdir_teardown),
+      cmocka_unit_test_setup_teardown(test_fallback, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_landlock_fields),
       cmocka_unit_test(test_hash_limits),

@@ -431,8 +431,80 @@ static void test_listener_taken_refused(void **state) {
   profile_free(p);
 }
 
+/* A relative bind source is judged where the runtime resolves it: in the
+ * bundle, not in stockade's working directory. */
+static void test_relative_bind_source(void **state) {
+  struct profile *p = make_profile(true, false);
+  struct sk_error *err = NULL;
+  struct findings f;
+  struct json *spec = parse(clean_spec);
+  char *cwd = getcwd(NULL, 0);
+  (void)state;
+  assert_non_null(cwd);
+  add_bind(spec, ".", true);
+  assert_int_equal(chdir("/"), 0);
+  memset(&f, 0, sizeof(f));
+  assert_int_equal(judge_spec_in(spec, "/srv/bundles/b1", p, &f, &err), 0);
+  assert_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
+  findings_clear(&f);
+  /* judge_spec: the working directory, here "/" */
+  judge(spec, p, &f);
+  assert_non_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
+  findings_clear(&f);
+  assert_int_equal(chdir(cwd), 0);
+  free(cwd);
+  json_free(spec);
+  /* ... and a relative source climbing to a system path is still one */
+  spec = parse(clean_spec);
+  add_bind(spec, "../../../../proc", true);
+  memset(&f, 0, sizeof(f));
+  assert_int_equal(judge_spec_in(spec, "/srv/bundles/b1", p, &f, &err), 0);
+  assert_non_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
+  findings_clear(&f);
+  json_free(spec);
+  profile_free(p);
+}
+
+/* "admit": each item lets through exactly its rule. */
+static void test_admit(void **state) {
+  struct profile *p = make_profile(false, true);
+  struct json *spec = parse(clean_spec);
+  struct json *nss = json_get_path(spec, "linux", "namespaces", NULL);
+  struct findings f;
+  (void)state;
+  json_remove_at(nss, 0); /* host PID namespace */
+  add_bind(spec, "/proc", true);
+  assert_int_equal(json_set(json_get(spec, "process"), "noNewPrivileges", json_new_bool(false)), 0);
+  set_path(spec, "linux", "resources", parse("{\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}"));
+  assert_int_equal(
+      json_append(json_get_path(spec, "process", "capabilities", "bounding", NULL), json_new_string("CAP_SYS_ADMIN")),
+      0);
+  judge(spec, p, &f);
+  assert_non_null(findings_find(&f, "SK-NS-HOST-PID"));
+  assert_non_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
+  assert_non_null(findings_find(&f, "SK-NNP"));
+  assert_non_null(findings_find(&f, "SK-DEVICES-ALL"));
+  assert_non_null(findings_find(&f, "SK-CAP-DANGEROUS"));
+  assert_non_null(findings_find(&f, "SK-SECCOMP"));
+  findings_clear(&f);
+  p->has_admit = true;
+  p->admit = (struct profile_admit){true, true, true, true, true, true, true};
+  judge(spec, p, &f);
+  assert_int_equal(f.n, 0);
+  findings_clear(&f);
+  p->admit.host_mounts = false;
+  judge(spec, p, &f);
+  assert_int_equal(f.n, 1);
+  assert_non_null(findings_find(&f, "SK-MOUNT-SENSITIVE"));
+  findings_clear(&f);
+  json_free(spec);
+  profile_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_relative_bind_source),
+      cmocka_unit_test(test_admit),
       cmocka_unit_test(test_clean_spec_has_only_seccomp),
       cmocka_unit_test(test_root_remapped_when_profile_has_user),
       cmocka_unit_test(test_root_refused_without_user),

@@ -173,15 +173,38 @@ static void test_default_seccomp_allows_init(void **state) {
   assert_true(landlock_filter_allows(spec, "landlock_restrict_self"));
 }
 
+/* Every masked path is named to the init (-m), which keeps writes to
+ * the ones the runtime masked with /dev/null working; bounded. */
+static void test_args_masked(void **state) {
+  cleanup_json struct json *spec = parse(spec_text);
+  cleanup_profile struct profile *p = profile("{\"name\":\"t\"}");
+  cleanup_free char *line = NULL;
+  struct json *linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  struct json *mp = json_new(JSON_ARRAY);
+  char name[32];
+  size_t i, n = 0;
+  (void)state;
+  for (i = 0; i < SK_INIT_MAX_MASKED + 10; i++) {
+    snprintf(name, sizeof(name), "/proc/m%zu", i);
+    assert_int_equal(json_append(mp, json_new_string(name)), 0);
+  }
+  assert_int_equal(json_append(mp, json_new_string("relative")), 0);
+  assert_int_equal(json_set(linux_, "maskedPaths", mp), 0);
+  harden(spec, p, 7);
+  line = args_line(spec);
+  assert_non_null(strstr(line, " -n /dev -m /proc/m0 -m /proc/m1 "));
+  for (const char *s = line; (s = strstr(s, " -m ")) != NULL; s++)
+    n++;
+  assert_int_equal(n, SK_INIT_MAX_MASKED);
+  assert_null(strstr(line, "relative"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_args_default),
-      cmocka_unit_test(test_idempotent),
-      cmocka_unit_test(test_args_exec_net_required),
-      cmocka_unit_test(test_bad_args),
-      cmocka_unit_test(test_describe),
-      cmocka_unit_test(test_filter_allows),
-      cmocka_unit_test(test_default_seccomp_allows_init),
+      cmocka_unit_test(test_args_masked),   cmocka_unit_test(test_args_default),
+      cmocka_unit_test(test_idempotent),    cmocka_unit_test(test_args_exec_net_required),
+      cmocka_unit_test(test_bad_args),      cmocka_unit_test(test_describe),
+      cmocka_unit_test(test_filter_allows), cmocka_unit_test(test_default_seccomp_allows_init),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,12 +208,12 @@ static void test_error_unknown_field(void **state) {
   expect_parse_error(
       "{\n  \"name\": \"x\",\n  \"foo\": 1\n}",
       "t.json:3:10: foo: unknown field \"foo\"; expected one of name, description, user, allowRoot, "
-      "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network");
+      "capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, landlock, network, admit");
   /* Field names are case-sensitive, as in the OCI spec. */
   expect_parse_error("{\"name\": \"x\", \"AllowRoot\": true}",
                      "t.json:1:28: AllowRoot: unknown field \"AllowRoot\"; expected one of name, description, user, "
                      "allowRoot, capabilities, writableRootfs, writablePaths, seccomp, exec, blockHashes, action, lsm, "
-                     "landlock, network");
+                     "landlock, network, admit");
 }
 
 /* lsm and landlock: optional (the default), required or off. */
@@ -1130,6 +1130,16 @@ static void test_shipped_all(void **state) {
     assert_true(asprintf(&path, "%s/%s", dir, e->d_name) > 0);
     if (profile_load_file(path, &p, &err) < 0)
       fail_msg("%s", err->msg);
+    if (p->has_admit) {
+      /* system: the one privileged profile, for system pods (its risk is
+       * in profiles/README.md); it is used only where a node lists it. */
+      assert_string_equal(p->name, "system");
+      assert_true(p->allow_root);
+      assert_true(p->admit.host_namespaces && p->admit.all_capabilities && p->admit.spec_seccomp);
+      assert_non_null(p->description);
+      n++;
+      continue;
+    }
     assert_false(p->allow_root);
     assert_true(p->has_user);
     assert_false(p->writable_rootfs);
@@ -1196,8 +1206,32 @@ static void test_has_cap(void **state) {
   assert_false(profile_has_cap(p, "CAP_FOO"));
 }
 
+/* "admit": each key a boolean; unknown keys and other types refused. */
+static void test_admit(void **state) {
+  cleanup_profile struct profile *p = parse_ok("{\"name\": \"s\", \"allowRoot\": true, \"admit\": {\"hostNamespaces\": "
+                                               "true, \"allDevices\": false, \"allCapabilities\": true}}");
+  cleanup_profile struct profile *q = parse_ok("{\"name\": \"q\"}");
+  (void)state;
+  assert_true(p->has_admit);
+  assert_true(p->admit.host_namespaces);
+  assert_false(p->admit.all_devices);
+  assert_true(p->admit.all_capabilities);
+  assert_false(p->admit.spec_seccomp);
+  assert_true(profile_has_cap(p, "CAP_SYS_ADMIN"));
+  assert_false(q->has_admit);
+  assert_false(profile_has_cap(q, "CAP_SYS_ADMIN"));
+  expect_parse_error("{\"name\": \"x\", \"admit\": []}",
+                     "t.json:1:24: admit: got an array; expected an object such as {\"hostNamespaces\": true}");
+  expect_parse_error("{\"name\": \"x\", \"admit\": {\"hostPid\": true}}",
+                     "t.json:1:36: admit.hostPid: unknown field \"hostPid\"; expected one of hostNamespaces, "
+                     "hostMounts, allDevices, allCapabilities, newPrivileges, specSeccomp, unmaskedPaths");
+  expect_parse_error("{\"name\": \"x\", \"admit\": {\"allDevices\": \"yes\"}}",
+                     "t.json:1:39: admit.allDevices: got a string; expected true or false");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_admit),
       cmocka_unit_test(test_all_fields),
       cmocka_unit_test(test_allow_root),
       cmocka_unit_test(test_edges_accepted),

@@ -239,8 +239,60 @@ static void test_prepare_failure_names_state_dir(void **state) {
   assert_int_equal(rmdir(tmp), 0);
 }
 
+static void write_meta(const char *dir, const char *json) {
+  struct sk_error *err = NULL;
+  assert_int_equal(state_prepare(dir, &err), 0);
+  assert_int_equal(state_write(dir, "meta.json", json, strlen(json), &err), 0);
+}
+
+/* state_find: where the config's runtime puts it, else by id and root
+ * among stateDir's directories, with the runtime recorded there. */
+static void test_find(void **state) {
+  char tmp[] = "/tmp/stockade-test-find.XXXXXX";
+  cleanup_config struct sk_config *c = NULL;
+  cleanup_free char *d1 = NULL;
+  cleanup_free char *d2 = NULL;
+  char *dir = NULL, *rt = NULL;
+  struct sk_error *err = NULL;
+  (void)state;
+
+  assert_non_null(mkdtemp(tmp));
+  c = cfg_new(tmp);
+  assert_int_equal(state_dir(c, "/r", "a", &d1, &err), 0);
+  write_meta(d1, "{\"id\": \"a\", \"root\": \"/r\", \"runtime\": \"/usr/sbin/runc\"}");
+  assert_true(asprintf(&d2, "%s/0123456789abcdef0123456789abcdef", tmp) > 0);
+  write_meta(d2, "{\"id\": \"b\", \"root\": \"\", \"runtime\": \"/usr/bin/crun\"}");
+
+  assert_int_equal(state_find(c, "/r", "a", &dir, &rt, &err), 1);
+  assert_string_equal(dir, d1);
+  assert_string_equal(rt, "/usr/sbin/runc");
+  free(dir);
+  free(rt);
+  /* not under the config's runtime's key: found by its meta.json */
+  assert_int_equal(state_find(c, NULL, "b", &dir, &rt, &err), 1);
+  assert_string_equal(dir, d2);
+  assert_string_equal(rt, "/usr/bin/crun");
+  free(dir);
+  free(rt);
+  /* the config's runtime unknown (a broken config) */
+  free(c->runtime);
+  c->runtime = NULL;
+  assert_int_equal(state_find(c, "/r", "a", &dir, &rt, &err), 1);
+  assert_string_equal(dir, d1);
+  free(dir);
+  free(rt);
+  /* another root, another id: none */
+  dir = rt = NULL;
+  assert_int_equal(state_find(c, "/other", "a", &dir, &rt, &err), 0);
+  assert_int_equal(state_find(c, NULL, "c", &dir, &rt, &err), 0);
+  assert_null(dir);
+  assert_null(rt);
+  assert_int_equal(remove_tree(tmp, &err), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_find),
       cmocka_unit_test(test_key_shape_and_stability),
       cmocka_unit_test(test_key_is_sha256_prefix),
       cmocka_unit_test(test_key_differs),

@@ -569,8 +569,41 @@ static void test_str_prefix_suffix(void **state) {
   assert_false(str_has_suffix("", "a"));
 }
 
+/* A process file may be a pipe (bash's <(...)): read once to its end; a
+ * directory or a device is still refused. */
+static void test_read_file_or_pipe(void **state) {
+  cleanup_free char *buf = NULL;
+  struct sk_error *err = NULL;
+  char path[64];
+  bool regular = true;
+  size_t len = 0;
+  int p[2];
+  (void)state;
+
+  assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+  assert_int_equal(write(p[1], "{\"args\":[\"x\"]}", 14), 14);
+  close(p[1]);
+  snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+  assert_int_equal(read_file(path, &buf, &len, &err), -1);
+  assert_non_null(strstr(err->msg, "not a regular file"));
+  sk_error_free(&err);
+  assert_int_equal(read_file_or_pipe(path, &regular, &buf, &len, &err), 0);
+  assert_false(regular);
+  assert_int_equal(len, 14);
+  assert_string_equal(buf, "{\"args\":[\"x\"]}");
+  close(p[0]);
+  free(buf);
+  buf = NULL;
+  assert_int_equal(read_file_or_pipe("/dev/null", &regular, &buf, &len, &err), -1);
+  assert_non_null(strstr(err->msg, "not a regular file, a pipe or a socket"));
+  sk_error_free(&err);
+  assert_int_equal(read_file_or_pipe("/etc/hostname", &regular, &buf, &len, &err), 0);
+  assert_true(regular);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_read_file_or_pipe),
       cmocka_unit_test(test_sha256_fips_vectors),
       cmocka_unit_test(test_sha256_million_a),
       cmocka_unit_test(test_sha256_padding_boundaries),
