@@ -112,6 +112,46 @@ static void undo(const char *specfile, const char *raw, size_t raw_len, const ch
   lsm_release(dir); /* LSM layer: MCS pair, AppArmor profile use */
 }
 
+/* A create the runtime will refuse whatever the spec says: an id it
+ * already knows (its state under its --root), or one runc's rules refuse.
+ * Handed over before anything changes, so that the runtime's own error and
+ * exit status come out and nothing of stockade is made: no state (the
+ * existing container's stays as it is), no supervisor, no event,
+ * config.json as it was. Safe because the runtime refuses it: nothing runs
+ * unhardened. (A container of that id deleted between this look and the
+ * runtime's would be created as the spec says: the engine, which owns
+ * ids, is not in the threat model.) */
+static bool runtime_refuses(const struct sk_ctx *ctx) {
+  if (runtime_is_runc(ctx->cfg) && runtime_runc_refuses_id(ctx->cli.id))
+    return true;
+  if (runtime_knows(ctx->cfg, ctx->cli.root, ctx->cli.id)) {
+    log_msg(LOG_DEBUG, "container \"%s\" exists already; the runtime answers", ctx->cli.id);
+    return true;
+  }
+  return false;
+}
+
+/* Put the original spec back, but only over the hardened one we wrote
+ * (its SHA-256): a file the engine has replaced since is its own. */
+static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours_sha256) {
+  cleanup_error struct sk_error *e2 = NULL;
+  cleanup_free char *now = NULL;
+  size_t len;
+  char sha[65];
+
+  if (read_file(specfile, &now, &len, &e2) < 0) {
+    log_msg(LOG_WARNING, "%s; not restored", e2->msg);
+    return;
+  }
+  sha256_hex(now, len, sha);
+  if (strcmp(sha, ours_sha256) != 0) {
+    log_msg(LOG_DEBUG, "%s changed since create; left as it is", specfile);
+    return;
+  }
+  if (write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0)
+    log_msg(LOG_ERROR, "%s", e2->msg);
+}
+
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *specfile = spec_path(&ctx->cli);
   cleanup_free char *raw = NULL;
@@ -127,6 +167,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   char out_sha256[65];
   pid_t sup_pid;
   cleanup_free char *listener = NULL;
+  cleanup_sysdeny struct sysdeny denied = {0}; /* the supervisor's copy is its own (fork) */
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
@@ -138,12 +179,16 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
                         ctx->cli.cmd);
   if (specfile == NULL)
     return sk_error_set(err, ENOMEM, "config path");
+  if (runtime_refuses(ctx))
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (spec_load(specfile, &spec, &raw, &raw_len, err) < 0)
     return -1;
   if (spec_check(spec, specfile, err) < 0)
     return -1;
-  if (config_choose(ctx->cfg, ctx->mode, json_get(spec, "annotations"), specfile, &p, &mode, err) < 0)
+  if (config_choose(ctx->cfg, ctx->mode, json_get(spec, "annotations"), specfile, &p, &mode, err) < 0) {
+    report_choice_refused(ctx, spec, *err);
     return -1;
+  }
   if (mode == SK_MODE_OFF)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
@@ -167,6 +212,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
     report_findings(ctx, ctx->cli.id, spec, p, mode, &f, true);
+    report_refused(ctx, spec, p, mode, &f);
     findings_clear(&f);
     return 1;
   }
@@ -211,6 +257,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (supervise) {
     if (asprintf(&listener, "%s/%s", dir, SUP_SOCKET_NAME) < 0)
       return sk_error_set(err, ENOMEM, "create");
+    /* Enforce: what the profile's filter denies is notified, answered
+     * with its errno by the supervisor and reported (shim/sysdeny.c). */
+    if (mode == SK_MODE_ENFORCE && sysdeny_harden(spec, &denied, err) < 0)
+      return sk_error_wrap(err, "%s", specfile);
     if (harden_supervise(spec, listener, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
@@ -246,6 +296,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .runtime_root = (char *)ctx->cli.root,
         .init_dev = init_dev,
         .init_ino = init_ino,
+        .denied = denied,
     };
     if (sup_spawn(&sc, &ready_fd, err) < 0) {
       undo(specfile, NULL, 0, dir, true);
@@ -281,7 +332,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     return -1;
   }
   /* The container is over: its supervisor goes (it would by itself once
-   * the last process is gone), then our state. */
+   * the last process is gone), then our state, and the bundle is the
+   * engine's again (plain runc can run it: no dead listenerPath). */
   undo(specfile, NULL, 0, dir, false);
+  if (out)
+    restore_if_ours(specfile, raw, raw_len, out_sha256);
   return status;
 }

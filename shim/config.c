@@ -97,9 +97,10 @@ static int number_field(const char *path, const struct json *doc, const char *fi
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct sk_config **out, struct sk_error **err) {
-  static const char *const known[] = {"runtime",   "profileDir",      "defaultProfile", "defaultMode", "stateDir",
-                                      "eventFile", "annotationModes", "blockHashes",    "eventRate",   "eventBurst",
-                                      "syslog",    "initPath",        "landlockAbi",    "supervisor",  NULL};
+  static const char *const known[] = {"runtime",     "profileDir", "defaultProfile",  "defaultMode",
+                                      "stateDir",    "eventFile",  "annotationModes", "blockHashes",
+                                      "eventRate",   "eventBurst", "syslog",          "initPath",
+                                      "landlockAbi", "supervisor", "summaryInterval", NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
   const struct json *v;
@@ -117,7 +118,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       return sk_error_set(err, 0,
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
                           "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-                          "landlockAbi or supervisor",
+                          "landlockAbi, supervisor or summaryInterval",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -220,6 +221,9 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
   c->event_burst = 200;
   if (number_field(path, doc, "eventRate", &c->event_rate, err) < 0 ||
       number_field(path, doc, "eventBurst", &c->event_burst, err) < 0)
+    goto fail;
+  c->summary_interval = 60;
+  if (number_field(path, doc, "summaryInterval", &c->summary_interval, err) < 0)
     goto fail;
   if (c->default_profile == NULL)
     goto oom;

@@ -13,8 +13,23 @@
 #include "stockade/cleanup.h"
 #include "stockade/util.h"
 
+static const char *file_kind(mode_t m) {
+  if (S_ISFIFO(m))
+    return "a FIFO";
+  if (S_ISDIR(m))
+    return "a directory";
+  if (S_ISCHR(m) || S_ISBLK(m))
+    return "a device";
+  if (S_ISSOCK(m))
+    return "a socket";
+  return "not a file";
+}
+
 int read_file(const char *path, char **out, size_t *len, struct sk_error **err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO put where a file belongs must not hang us in open
+   * (nor a device in read); it is refused below. It changes nothing for
+   * a regular file. */
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   cleanup_free char *buf = NULL;
   struct stat st;
   size_t cap, used = 0;
@@ -24,7 +39,8 @@ int read_file(const char *path, char **out, size_t *len, struct sk_error **err) 
   if (fstat(fd, &st) < 0)
     return sk_error_set(err, errno, "cannot stat %s", path);
   if (!S_ISREG(st.st_mode))
-    return sk_error_set(err, 0, "%s is not a regular file", path);
+    return sk_error_set(err, 0, "%s is %s, not a regular file; replace it with the file itself", path,
+                        file_kind(st.st_mode));
   if ((uint64_t)st.st_size > SK_MAX_FILE_SIZE)
     return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
   cap = (size_t)st.st_size + 2; /* room to see end-of-file without growing */

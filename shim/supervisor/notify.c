@@ -329,7 +329,10 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   if (!is_execveat && req.data.nr != seccomp_syscall_resolve_name_arch(req.data.arch, "execve")) {
     /* Not an exec: a learning filter's (recorded), or a profile that
      * notifies more. Let it through; the arguments were read before the
-     * answer, while the caller waits. */
+     * answer, while the caller waits. In enforce mode the filter notifies
+     * only execs and what it denies (shim/sysdeny.c): denied. */
+    if (ctx->learn == NULL && ctx->mode == SK_MODE_ENFORCE)
+      return sup_syscall_denied(ctx, nfd, &req, err);
     learn_record(ctx, nfd, &req);
     return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
@@ -406,10 +409,11 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   if (d.kind == DECIDE_DENY && decide_needs_hash(ctx->profile, &ctx->blocklist, &f) &&
       strcmp(d.type, "fileless") != 0 && strcmp(d.type, "drift") != 0)
     d.kind = DECIDE_ALLOW;
-  if (nfd >= 0 && nfd < 1024 && ctx->learn) {
+  if (nfd >= 0 && nfd < 1024) {
     /* The exec itself belongs to the workload once the runtime's own
-     * (the entrypoint's) has gone by. */
-    if (ctx->exec_seen[nfd])
+     * (the entrypoint's) has gone by; so do the syscalls after it
+     * (learning, denied syscalls). */
+    if (ctx->learn && ctx->exec_seen[nfd])
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }
