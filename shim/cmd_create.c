@@ -88,28 +88,46 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
-/* On a failure path after sup_spawn: wait for the supervisor so that its
- * pid is in the state and undo can stop it. */
-static void supervisor_ready(const char *dir, int ready_fd) {
+/* What create has changed so far. Every failure after the first change
+ * returns through rollback() (a cleanup attribute), which undoes exactly
+ * what was acquired, in reverse: one undo path. */
+struct undo {
+  const char *specfile, *raw, *dir;
+  size_t raw_len;
+  bool lsm;     /* lsm_create_step may have loaded or allocated */
+  bool state;   /* the state directory may exist */
+  bool sup;     /* a supervisor was spawned */
+  int ready_fd; /* ...and its start report is still to be read */
+  bool spec;    /* config.json may be the hardened spec */
+  bool wait;    /* wait for the supervisor to end (false: `run` is over) */
+};
+
+static void rollback(struct undo *u) {
   cleanup_error struct sk_error *e2 = NULL;
   pid_t pid;
-  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &pid, &e2) < 0)
-    log_msg(LOG_WARNING, "%s", e2->msg);
-}
 
-static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir, bool wait) {
-  cleanup_error struct sk_error *e2 = NULL;
-  if (sup_stop(dir, wait, &e2) < 0) {
+  if (u->sup && u->ready_fd >= 0) {
+    /* its pid reaches sup.pid only here: without it, sup_stop could not
+     * find the supervisor */
+    if (sup_ready(u->dir, u->ready_fd, &pid, &e2) < 0) {
+      log_msg(LOG_WARNING, "%s", e2->msg);
+      sk_error_free(&e2);
+    }
+    u->ready_fd = -1;
+  }
+  if (u->sup && sup_stop(u->dir, u->wait, &e2) < 0) {
     log_msg(LOG_WARNING, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (raw && write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0) {
+  if (u->spec && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
     log_msg(LOG_ERROR, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (state_remove(dir, &e2) < 0)
+  if (u->state && state_remove(u->dir, &e2) < 0)
     log_msg(LOG_WARNING, "%s", e2->msg);
-  lsm_release(dir); /* LSM layer: MCS pair, AppArmor profile use */
+  if (u->lsm)
+    lsm_release(u->dir); /* LSM layer: MCS pair, AppArmor profile use */
+  u->sup = u->spec = u->state = u->lsm = false;
 }
 
 /* A create the runtime will refuse whatever the spec says: an id it
@@ -163,7 +181,6 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   struct lsm_host lsmh;                             /* LSM layer */
   cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
-  int ready_fd = -1; /* the supervisor's start report (sup_ready) */
   char out_sha256[65];
   pid_t sup_pid;
   cleanup_free char *listener = NULL;
@@ -173,6 +190,8 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   bool foreground, supervise;
   dev_t init_dev = 0;
   ino_t init_ino = 0;
+  /* after everything it points into: cleaned up before them */
+  __attribute__((cleanup(rollback))) struct undo u = {.ready_fd = -1, .wait = true};
 
   if (ctx->cli.id == NULL)
     return sk_error_set(err, 0, "%s: missing the container id; usage: stockade %s [flags] ID", ctx->cli.cmd,
@@ -193,6 +212,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
     return -1;
+  u.specfile = specfile;
+  u.raw = raw;
+  u.raw_len = raw_len;
+  u.dir = dir;
 
   /* A bundle stockade hardened before (an engine re-running it) carries
    * the listenerPath of an earlier supervisor of ours: not another
@@ -265,25 +288,21 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
       return sk_error_wrap(err, "%s", specfile);
   }
   /* LSM layer, the last change to the spec: it loads an AppArmor profile
-   * or allocates MCS categories, released by undo() from here on. */
+   * or allocates MCS categories, released by rollback() from here on. */
   if (lsm_create_step(ctx, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
     return -1;
-  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0) {
-    lsm_release(dir);
+  u.lsm = true;
+  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)
     return -1;
-  }
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
   if (out)
     sha256_hex(out, out_len, out_sha256);
+  u.state = true;
   if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, out ? out_sha256 : NULL, err) < 0 ||
-      lsm_save_state(dir, &lsm, err) < 0) {
-    cleanup_error struct sk_error *e2 = NULL;
-    state_remove(dir, &e2);
-    lsm_release(dir);
+      lsm_save_state(dir, &lsm, err) < 0)
     return -1;
-  }
   if (supervise) {
     struct sup_ctx sc = {
         .cfg = ctx->cfg,
@@ -298,21 +317,21 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .init_ino = init_ino,
         .denied = denied,
     };
-    if (sup_spawn(&sc, &ready_fd, err) < 0) {
-      undo(specfile, NULL, 0, dir, true);
+    if (sup_spawn(&sc, &u.ready_fd, err) < 0)
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
-    }
+    u.sup = true;
   }
   /* The supervisor sets itself up while the spec is written; it is waited
-   * for (sup_ready) before anything runs or is undone. */
-  if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
-    supervisor_ready(dir, ready_fd);
-    undo(specfile, NULL, 0, dir, true);
+   * for (sup_ready) before anything runs or is undone. An atomic write
+   * that fails leaves the file as it was. */
+  if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0)
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
-  }
-  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &sup_pid, err) < 0) {
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
-    return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
+  u.spec = out != NULL;
+  if (u.ready_fd >= 0) {
+    int fd = u.ready_fd;
+    u.ready_fd = -1; /* sup_ready closes it, whatever happens */
+    if (sup_ready(dir, fd, &sup_pid, err) < 0)
+      return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
   }
   log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
           mode_name(mode));
@@ -321,20 +340,20 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * tidy our state, as the runtime tidies its own. */
   foreground = strcmp(ctx->cli.cmd, "run") == 0 && !ctx->cli.detach && !ctx->cli.keep;
   if (!foreground) {
+    /* Still here after it: the runtime could not be executed, and
+     * rollback puts the bundle back as it was. */
     runtime_exec(ctx->cfg, ctx->cli.argv, err);
-    /* Still here: the runtime could not be executed. Put the bundle back
-     * as it was. */
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
     return -1;
   }
-  if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0) {
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
+  if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
-  }
   /* The container is over: its supervisor goes (it would by itself once
-   * the last process is gone), then our state, and the bundle is the
-   * engine's again (plain runc can run it: no dead listenerPath). */
-  undo(specfile, NULL, 0, dir, false);
+   * the last process is gone; no need to wait), then our state, and the
+   * bundle is the engine's again (plain runc can run it: no dead
+   * listenerPath), unless the engine has replaced the file since. */
+  u.spec = false;
+  u.wait = false;
+  rollback(&u);
   if (out)
     restore_if_ours(specfile, raw, raw_len, out_sha256);
   return status;
