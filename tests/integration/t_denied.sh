@@ -83,6 +83,10 @@ t_syscall_denied() {
   names=$(sk_events "$DN_ID" 'select(.type == "syscall") | .syscall' -r | sort -u | tr '\n' ' ')
   sk_assert_eq "$names" "keyctl mount unshare " "the syscalls reported (none of the runtime's)"
 
+  # stockadectl events shows the syscall where a path would be
+  sk_run ctl "$SK_BUILD/stockadectl" events --file "$CASE/events.json" --container "$DN_ID"
+  sk_assert_grep "$CASE/ctl.out" ' syscall +deny +seccomp +unshare +T1611 ' "stockadectl events' line of the unshare event"
+
   dn_delete
   sk_assert_event "$DN_ID" 'select(.type == "syscall" and .syscall == "unshare" and .summary == "stop")' \
     "the stop summary of unshare"
