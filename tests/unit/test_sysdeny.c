@@ -22,6 +22,7 @@
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
 #include "stockade/sysdeny.h"
+#include "valgrind.h"
 
 /* The names of the rule with this action (the first such rule). */
 static const struct json *names_of(const struct json *doc, const char *action) {
