@@ -200,6 +200,15 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     return sk_error_set(err, ENOMEM, "config path");
   if (runtime_refuses(ctx))
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+  /* Not runc, which refused these above: an id that is no directory
+   * name is refused here, before anything changes, rather than handed to
+   * a runtime that might take it. */
+  if (ctx->cli.id[0] == '\0' || strchr(ctx->cli.id, '/') || strcmp(ctx->cli.id, ".") == 0 ||
+      strcmp(ctx->cli.id, "..") == 0)
+    return sk_error_set(err, 0,
+                        "%s: container id \"%s\" cannot name the runtime's state directory (empty, \".\", \"..\" or "
+                        "with \"/\"); choose another id",
+                        ctx->cli.cmd, ctx->cli.id);
   if (spec_load(specfile, &spec, &raw, &raw_len, err) < 0)
     return -1;
   if (spec_check(spec, specfile, err) < 0)

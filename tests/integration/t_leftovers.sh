@@ -77,6 +77,13 @@ t_duplicate() {
     sk_assert_grep "$CASE/badid.err" 'invalid container ID' "runc's own message"
     cmp -s "$b2/config.json" "$CASE/b2.orig" || sk_fail "config.json changed by a create with a bad id"
     sk_assert_eq "$(find "$CASE/state" -mindepth 1 -maxdepth 1 -type d | wc -l)" 1 "state directories"
+  else
+    # an id that names no directory: refused before anything changes
+    sk_run slashid sk_sk create --bundle "$b2" "a/b"
+    sk_assert_rc_nonzero "create with id a/b"
+    sk_assert_grep "$CASE/slashid.err" 'cannot name the runtime.s state directory' "the reason"
+    cmp -s "$b2/config.json" "$CASE/b2.orig" || sk_fail "config.json changed by a create with id a/b"
+    sk_assert_eq "$(find "$CASE/state" -mindepth 1 -maxdepth 1 -type d | wc -l)" 1 "state directories"
   fi
   sk_run delete sk_sk delete -f "$id"
   sk_assert_rc 0 "delete"
