@@ -330,6 +330,8 @@ static void print_human(const struct json *ev) {
   }
   if (what == NULL)
     what = str_field(ev, "rule");
+  if (what == NULL)
+    what = str_field(ev, "syscall"); /* a denied syscall's event */
   if (message == NULL)
     message = str_field(ev, "message");
   if (container)

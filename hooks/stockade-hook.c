@@ -327,7 +327,8 @@ static int sup_loop(struct hook_sup *h, int report_fd) {
   for (;;) {
     struct epoll_event evs[8];
     int i;
-    n = epoll_wait(ep, evs, 8, -1);
+    sup_summaries(ctx, false); /* what the rate limiter dropped */
+    n = epoll_wait(ep, evs, 8, sup_summary_timeout(ctx, -1));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -358,6 +359,7 @@ static int sup_loop(struct hook_sup *h, int report_fd) {
     }
   }
 out:
+  sup_summaries(ctx, true);
   fan_stats(ctx->fan, &fs);
   snprintf(msg, sizeof(msg), "stopped after %llu exec opens (%llu denied)%s", (unsigned long long)fs.events,
            (unsigned long long)fs.denied, init_gone ? ": the container ended" : "");

@@ -89,28 +89,86 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
-/* On a failure path after sup_spawn: wait for the supervisor so that its
- * pid is in the state and undo can stop it. */
-static void supervisor_ready(const char *dir, int ready_fd) {
+/* What create has changed so far. Every failure after the first change
+ * returns through rollback() (a cleanup attribute), which undoes exactly
+ * what was acquired, in reverse: one undo path. */
+struct undo {
+  const char *specfile, *raw, *dir;
+  size_t raw_len;
+  bool lsm;     /* lsm_create_step may have loaded or allocated */
+  bool state;   /* the state directory may exist */
+  bool sup;     /* a supervisor was spawned */
+  int ready_fd; /* ...and its start report is still to be read */
+  bool spec;    /* config.json may be the hardened spec */
+  bool wait;    /* wait for the supervisor to end (false: `run` is over) */
+};
+
+static void rollback(struct undo *u) {
   cleanup_error struct sk_error *e2 = NULL;
   pid_t pid;
-  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &pid, &e2) < 0)
-    log_msg(LOG_WARNING, "%s", e2->msg);
-}
 
-static void undo(const char *specfile, const char *raw, size_t raw_len, const char *dir, bool wait) {
-  cleanup_error struct sk_error *e2 = NULL;
-  if (sup_stop(dir, wait, &e2) < 0) {
+  if (u->sup && u->ready_fd >= 0) {
+    /* its pid reaches sup.pid only here: without it, sup_stop could not
+     * find the supervisor */
+    if (sup_ready(u->dir, u->ready_fd, &pid, &e2) < 0) {
+      log_msg(LOG_WARNING, "%s", e2->msg);
+      sk_error_free(&e2);
+    }
+    u->ready_fd = -1;
+  }
+  if (u->sup && sup_stop(u->dir, u->wait, &e2) < 0) {
     log_msg(LOG_WARNING, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (raw && write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0) {
+  if (u->spec && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
     log_msg(LOG_ERROR, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (state_remove(dir, &e2) < 0)
+  if (u->state && state_remove(u->dir, &e2) < 0)
     log_msg(LOG_WARNING, "%s", e2->msg);
-  lsm_release(dir); /* LSM layer: MCS pair, AppArmor profile use */
+  if (u->lsm)
+    lsm_release(u->dir); /* LSM layer: MCS pair, AppArmor profile use */
+  u->sup = u->spec = u->state = u->lsm = false;
+}
+
+/* A create the runtime will refuse whatever the spec says: an id it
+ * already knows (its state under its --root), or one runc's rules refuse.
+ * Handed over before anything changes, so that the runtime's own error and
+ * exit status come out and nothing of stockade is made: no state (the
+ * existing container's stays as it is), no supervisor, no event,
+ * config.json as it was. Safe because the runtime refuses it: nothing runs
+ * unhardened. (A container of that id deleted between this look and the
+ * runtime's would be created as the spec says: the engine, which owns
+ * ids, is not in the threat model.) */
+static bool runtime_refuses(const struct sk_ctx *ctx) {
+  if (runtime_is_runc(ctx->cfg) && runtime_runc_refuses_id(ctx->cli.id))
+    return true;
+  if (runtime_knows(ctx->cfg, ctx->cli.root, ctx->cli.id)) {
+    log_msg(LOG_DEBUG, "container \"%s\" exists already; the runtime answers", ctx->cli.id);
+    return true;
+  }
+  return false;
+}
+
+/* Put the original spec back, but only over the hardened one we wrote
+ * (its SHA-256): a file the engine has replaced since is its own. */
+static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours_sha256) {
+  cleanup_error struct sk_error *e2 = NULL;
+  cleanup_free char *now = NULL;
+  size_t len;
+  char sha[65];
+
+  if (read_file(specfile, &now, &len, &e2) < 0) {
+    log_msg(LOG_WARNING, "%s; not restored", e2->msg);
+    return;
+  }
+  sha256_hex(now, len, sha);
+  if (strcmp(sha, ours_sha256) != 0) {
+    log_msg(LOG_DEBUG, "%s changed since create; left as it is", specfile);
+    return;
+  }
+  if (write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0)
+    log_msg(LOG_ERROR, "%s", e2->msg);
 }
 
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
@@ -126,31 +184,50 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   struct lsm_host lsmh;                             /* LSM layer */
   cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
-  int ready_fd = -1; /* the supervisor's start report (sup_ready) */
   char out_sha256[65];
   pid_t sup_pid;
   cleanup_free char *listener = NULL;
+  cleanup_sysdeny struct sysdeny denied = {0}; /* the supervisor's copy is its own (fork) */
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
   dev_t init_dev = 0;
   ino_t init_ino = 0;
+  /* after everything it points into: cleaned up before them */
+  __attribute__((cleanup(rollback))) struct undo u = {.ready_fd = -1, .wait = true};
 
   /* No id: nothing can be created; the runtime says so, its own way. */
   if (ctx->cli.id == NULL)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (specfile == NULL)
     return sk_error_set(err, ENOMEM, "config path");
+  if (runtime_refuses(ctx))
+    return runtime_exec(ctx->cfg, ctx->cli.argv, err);
+  /* Not runc, which refused these above: an id that is no directory
+   * name is refused here, before anything changes, rather than handed to
+   * a runtime that might take it. */
+  if (ctx->cli.id[0] == '\0' || strchr(ctx->cli.id, '/') || strcmp(ctx->cli.id, ".") == 0 ||
+      strcmp(ctx->cli.id, "..") == 0)
+    return sk_error_set(err, 0,
+                        "%s: container id \"%s\" cannot name the runtime's state directory (empty, \".\", \"..\" or "
+                        "with \"/\"); choose another id",
+                        ctx->cli.cmd, ctx->cli.id);
   if (spec_load(specfile, &spec, &raw, &raw_len, err) < 0)
     return -1;
   if (spec_check(spec, specfile, err) < 0)
     return -1;
-  if (config_choose(ctx->cfg, ctx->mode, json_get(spec, "annotations"), specfile, &p, &mode, err) < 0)
+  if (config_choose(ctx->cfg, ctx->mode, json_get(spec, "annotations"), specfile, &p, &mode, err) < 0) {
+    report_choice_refused(ctx, spec, *err);
     return -1;
+  }
   if (mode == SK_MODE_OFF)
     return runtime_exec(ctx->cfg, ctx->cli.argv, err);
   if (state_dir(ctx->cfg, ctx->cli.root, ctx->cli.id, &dir, err) < 0)
     return -1;
+  u.specfile = specfile;
+  u.raw = raw;
+  u.raw_len = raw_len;
+  u.dir = dir;
 
   /* A bundle stockade hardened before (an engine re-running it) carries
    * the listenerPath of an earlier supervisor of ours: not another
@@ -170,6 +247,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
     report_findings(ctx, ctx->cli.id, spec, p, mode, &f, true);
+    report_refused(ctx, spec, p, mode, &f);
     findings_clear(&f);
     return 1;
   }
@@ -218,29 +296,29 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (supervise) {
     if (asprintf(&listener, "%s/%s", dir, SUP_SOCKET_NAME) < 0)
       return sk_error_set(err, ENOMEM, "create");
+    /* Enforce: what the profile's filter denies is notified, answered
+     * with its errno by the supervisor and reported (shim/sysdeny.c). */
+    if (mode == SK_MODE_ENFORCE && sysdeny_harden(spec, &denied, err) < 0)
+      return sk_error_wrap(err, "%s", specfile);
     if (harden_supervise(spec, listener, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
   /* LSM layer, the last change to the spec: it loads an AppArmor profile
-   * or allocates MCS categories, released by undo() from here on. */
+   * or allocates MCS categories, released by rollback() from here on. */
   if (lsm_create_step(ctx, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
     return -1;
-  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0) {
-    lsm_release(dir);
+  u.lsm = true;
+  if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)
     return -1;
-  }
 
   /* Nothing is written until every check has passed. The state comes
    * first so a failed spec write can be undone by removing it. */
   if (out)
     sha256_hex(out, out_len, out_sha256);
+  u.state = true;
   if (save_state(dir, ctx, specfile, raw, raw_len, spec, p, mode, out ? out_sha256 : NULL, err) < 0 ||
-      lsm_save_state(dir, &lsm, err) < 0) {
-    cleanup_error struct sk_error *e2 = NULL;
-    state_remove(dir, &e2);
-    lsm_release(dir);
+      lsm_save_state(dir, &lsm, err) < 0)
     return -1;
-  }
   if (supervise) {
     struct sup_ctx sc = {
         .cfg = ctx->cfg,
@@ -253,22 +331,23 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .runtime_root = (char *)ctx->cli.root,
         .init_dev = init_dev,
         .init_ino = init_ino,
+        .denied = denied,
     };
-    if (sup_spawn(&sc, &ready_fd, err) < 0) {
-      undo(specfile, NULL, 0, dir, true);
+    if (sup_spawn(&sc, &u.ready_fd, err) < 0)
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
-    }
+    u.sup = true;
   }
   /* The supervisor sets itself up while the spec is written; it is waited
-   * for (sup_ready) before anything runs or is undone. */
-  if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0) {
-    supervisor_ready(dir, ready_fd);
-    undo(specfile, NULL, 0, dir, true);
+   * for (sup_ready) before anything runs or is undone. An atomic write
+   * that fails leaves the file as it was. */
+  if (out && write_file_atomic(specfile, out, out_len, 0644, err) < 0)
     return sk_error_wrap(err, "the hardened spec was not written; %s is unchanged", specfile);
-  }
-  if (ready_fd >= 0 && sup_ready(dir, ready_fd, &sup_pid, err) < 0) {
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
-    return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
+  u.spec = out != NULL;
+  if (u.ready_fd >= 0) {
+    int fd = u.ready_fd;
+    u.ready_fd = -1; /* sup_ready closes it, whatever happens */
+    if (sup_ready(dir, fd, &sup_pid, err) < 0)
+      return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);
   }
   log_msg(LOG_DEBUG, "container \"%s\": profile \"%s\" (%s), %s mode", ctx->cli.id, p->name, p->sha256,
           mode_name(mode));
@@ -277,18 +356,21 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * tidy our state, as the runtime tidies its own. */
   foreground = strcmp(ctx->cli.cmd, "run") == 0 && !ctx->cli.detach && !ctx->cli.keep;
   if (!foreground) {
+    /* Still here after it: the runtime could not be executed, and
+     * rollback puts the bundle back as it was. */
     runtime_exec(ctx->cfg, ctx->cli.argv, err);
-    /* Still here: the runtime could not be executed. Put the bundle back
-     * as it was. */
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
     return -1;
   }
-  if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0) {
-    undo(specfile, out ? raw : NULL, raw_len, dir, true);
+  if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
-  }
   /* The container is over: its supervisor goes (it would by itself once
-   * the last process is gone), then our state. */
-  undo(specfile, NULL, 0, dir, false);
+   * the last process is gone; no need to wait), then our state, and the
+   * bundle is the engine's again (plain runc can run it: no dead
+   * listenerPath), unless the engine has replaced the file since. */
+  u.spec = false;
+  u.wait = false;
+  rollback(&u);
+  if (out)
+    restore_if_ours(specfile, raw, raw_len, out_sha256);
   return status;
 }

@@ -341,6 +341,37 @@ static int exec_unknown(struct sk_ctx *ctx, const char *dir, struct sk_error **e
   return runtime_exec(ctx->cfg, ctx->cli.argv, err);
 }
 
+/* Is the container still there to exec in, by the runtime's own word
+ * ("created", "running", "paused")? Asked only once its supervisor is
+ * gone: a container that has stopped took its supervisor along, and the
+ * runtime refuses an exec in it with its own message and status. When
+ * the runtime cannot say, it counts as live (the exec is then refused). */
+static bool container_live(const struct sk_ctx *ctx) {
+  char *argv[6];
+  cleanup_free char *out = NULL;
+  cleanup_json struct json *st = NULL;
+  cleanup_error struct sk_error *e = NULL;
+  const char *status;
+  size_t len;
+  int rc, n = 0;
+
+  argv[n++] = ctx->cfg->runtime;
+  if (ctx->cli.root) {
+    argv[n++] = "--root";
+    argv[n++] = (char *)ctx->cli.root;
+  }
+  argv[n++] = "state";
+  argv[n++] = (char *)ctx->cli.id;
+  argv[n] = NULL;
+  if (runtime_capture(ctx->cfg, argv, &out, &len, &rc, &e) < 0)
+    return true;
+  if (rc != 0)
+    return false; /* the runtime no longer knows it */
+  if (json_parse(out, len, &st, &e) < 0 || (status = json_string(json_get(st, "status"))) == NULL)
+    return true;
+  return strcmp(status, "stopped") != 0;
+}
+
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *dir = NULL;
   cleanup_profile struct profile *p = NULL;
@@ -364,6 +395,8 @@ int cmd_exec(struct sk_ctx *ctx, struct sk_error **err) {
   {
     pid_t sup;
     if (sup_alive(dir, &sup) == 0) {
+      if (!container_live(ctx))
+        return runtime_exec(ctx->cfg, ctx->cli.argv, err);
       log_msg(LOG_ERROR,
               "exec in \"%s\": its supervisor (pid %d) is gone, so the kernel fails every new program in the "
               "container (ENOSYS); the container can only be stopped and started again",

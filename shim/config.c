@@ -191,6 +191,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
                                       "hashMaxMillis",
                                       "supervisorCpuPercent",
                                       "privilegedProfiles",
+                                      "summaryInterval",
                                       NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
@@ -206,12 +207,12 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
     for (k = 0; known[k] && strcmp(known[k], doc->keys[i]) != 0; k++)
       ;
     if (known[k] == NULL)
-      return sk_error_set(
-          err, 0,
-          "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
-          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
-          "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis, supervisorCpuPercent or privilegedProfiles",
-          path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
+      return sk_error_set(err, 0,
+                          "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
+                          "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
+                          "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis, supervisorCpuPercent, "
+                          "privilegedProfiles or summaryInterval",
+                          path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
   c = calloc(1, sizeof(*c));
@@ -317,6 +318,9 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       number_field(path, doc, "eventBurst", &c->event_burst, err) < 0)
     goto fail;
   if (hash_limits(path, doc, c, err) < 0)
+    goto fail;
+  c->summary_interval = 60;
+  if (number_field(path, doc, "summaryInterval", &c->summary_interval, err) < 0)
     goto fail;
   if (c->default_profile == NULL)
     goto oom;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,7 @@ void event_limiter_init(struct event_limiter *l, double rate, double burst) {
   l->last.tv_sec = 0;
   l->last.tv_nsec = 0;
   l->dropped = 0;
+  memset(l->types, 0, sizeof(l->types));
 }
 
 /* Tokens are fractional, so 0.1 a second adds up to one after ten
@@ -98,6 +100,31 @@ void event_limiter_init(struct event_limiter *l, double rate, double burst) {
  * tolerance keeps the rounding of many small additions from holding an
  * event back. */
 #define TOKEN_EPSILON 1e-9
+
+/* Count one drop of type: its slot, a free one, or the last ("other")
+ * when every slot is taken, so hostile type variety cannot grow memory. */
+static void count_type(struct event_limiter *l, const char *type) {
+  size_t i, last = EVENT_LIMITER_TYPES - 1;
+  if (type == NULL || strlen(type) >= sizeof(l->types[0].name))
+    type = "other";
+  for (i = 0; i < last; i++) {
+    if (l->types[i].name[0] == '\0')
+      snprintf(l->types[i].name, sizeof(l->types[i].name), "%s", type);
+    if (strcmp(l->types[i].name, type) == 0)
+      break;
+  }
+  if (i == last)
+    snprintf(l->types[i].name, sizeof(l->types[i].name), "other");
+  if (l->types[i].n < ~0ull)
+    l->types[i].n++;
+}
+
+bool event_limiter_take_type(struct event_limiter *l, const struct timespec *now, const char *type) {
+  if (event_limiter_take(l, now))
+    return true;
+  count_type(l, type);
+  return false;
+}
 
 bool event_limiter_take(struct event_limiter *l, const struct timespec *now) {
   /* Computed in double: two timestamps far apart cannot overflow, and a
@@ -130,7 +157,42 @@ bool event_limiter_take(struct event_limiter *l, const struct timespec *now) {
 unsigned long long event_limiter_dropped(struct event_limiter *l) {
   unsigned long long n = l->dropped;
   l->dropped = 0;
+  memset(l->types, 0, sizeof(l->types));
   return n;
+}
+
+int event_dropped_new(struct event_limiter *l, struct json **out) {
+  cleanup_json struct json *ev = NULL;
+  struct json *types;
+  unsigned long long typed = 0;
+  size_t i;
+
+  *out = NULL;
+  if (l->dropped == 0)
+    return 0;
+  ev = event_new("dropped");
+  types = json_new(JSON_OBJECT);
+  if (ev == NULL || json_set(ev, "types", types) < 0)
+    return -1;
+  for (i = 0; i < EVENT_LIMITER_TYPES && l->types[i].name[0]; i++)
+    typed += l->types[i].n;
+  /* Drops counted without a type (event_limiter_take) are "other". */
+  for (i = 0; i < EVENT_LIMITER_TYPES && l->types[i].name[0]; i++) {
+    unsigned long long n = l->types[i].n;
+    if (strcmp(l->types[i].name, "other") == 0) {
+      n += l->dropped - typed;
+      typed = l->dropped;
+    }
+    if (json_set(types, l->types[i].name, json_new_int((int64_t)n)) < 0)
+      return -1;
+  }
+  if (typed < l->dropped && json_set(types, "other", json_new_int((int64_t)(l->dropped - typed))) < 0)
+    return -1;
+  if (json_set(ev, "dropped", json_new_int((int64_t)l->dropped)) < 0)
+    return -1;
+  event_limiter_dropped(l);
+  *out = steal_pointer(&ev);
+  return 0;
 }
 
 int event_syslog(const char *socket_path, const struct json *ev, struct sk_error **err) {

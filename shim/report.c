@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "stockade/cleanup.h"
 #include "stockade/commands.h"
 #include "stockade/events.h"
+#include "stockade/harden.h"
 #include "stockade/log.h"
 
 static void emit(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
@@ -66,4 +68,65 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
       continue;
     emit(ctx, id, spec, p, mode, &f->v[i], decision);
   }
+}
+
+/* One "refused" event per refused create, whatever refused it: the rule
+ * ids of every reason, so a SIEM needs no join over "spec-finding"s. */
+static void emit_refused(const struct sk_ctx *ctx, const struct json *spec, const char *profile, const char *sha256,
+                         const char *mode, const struct json *rules, const char *reason) {
+  cleanup_json struct json *ev = event_new("refused");
+  cleanup_error struct sk_error *err = NULL;
+
+  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, spec) < 0 ||
+      event_set_str(ev, "profile", profile) < 0 || event_set_str(ev, "profileSha256", sha256) < 0 ||
+      event_set_str(ev, "mode", mode) < 0 || event_set_str(ev, "decision", "deny") < 0 ||
+      event_set_str(ev, "action", "refuse") < 0 || event_set_str(ev, "mechanism", "spec") < 0 ||
+      event_set_str(ev, "command", ctx->cli.cmd) < 0 || json_set(ev, "rule", json_copy(rules)) < 0 ||
+      event_set_str(ev, "reason", reason) < 0 || event_set_str(ev, "technique", "T1610") < 0) {
+    log_msg(LOG_WARNING, "cannot build the refusal event of container \"%s\": out of memory", ctx->cli.id);
+    return;
+  }
+  if (event_emit(ctx->cfg, ev, &err) < 0)
+    log_msg(LOG_WARNING, "%s", err->msg);
+}
+
+void report_refused(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, enum sk_mode mode,
+                    const struct findings *f) {
+  cleanup_json struct json *rules = json_new(JSON_ARRAY);
+  char reason[512];
+  size_t i, n = 0;
+  int off;
+
+  off = snprintf(reason, sizeof(reason), "profile \"%s\" does not allow:", p->name);
+  for (i = 0; rules && i < f->n; i++) {
+    if (f->v[i].kind != FINDING_REFUSE || json_array_has_string(rules, f->v[i].rule))
+      continue;
+    if (json_append(rules, json_new_string(f->v[i].rule)) < 0)
+      return;
+    if (off > 0 && (size_t)off < sizeof(reason))
+      off += snprintf(reason + off, sizeof(reason) - (size_t)off, "%s %s", n++ ? ";" : "", f->v[i].what);
+  }
+  if (rules)
+    emit_refused(ctx, spec, p->name, p->sha256, mode_name(mode), rules, reason);
+}
+
+/* Which choice failed: a mode the annotation may not pick, or a profile
+ * that is missing or broken. */
+static const char *choice_rule(const struct sk_config *cfg, const struct json *ann, const struct sk_error *e) {
+  const char *want = json_string(json_get(ann, SK_ANN_MODE));
+  int m = want ? mode_parse(want) : -1;
+  if (want && (m < 0 || !cfg->annotation_mode[m]))
+    return "SK-ANNOTATION-MODE";
+  return e && e->code == ENOENT ? "SK-PROFILE-UNKNOWN" : "SK-PROFILE-INVALID";
+}
+
+void report_choice_refused(const struct sk_ctx *ctx, const struct json *spec, const struct sk_error *e) {
+  const struct json *ann = json_get(spec, "annotations");
+  const char *name = json_string(json_get(ann, SK_ANN_PROFILE));
+  cleanup_json struct json *rules = json_new(JSON_ARRAY);
+  if (rules == NULL || json_append(rules, json_new_string(choice_rule(ctx->cfg, ann, e))) < 0)
+    return;
+  emit_refused(ctx, spec, name ? name : ctx->cfg->default_profile, NULL,
+               json_string(json_get(ann, SK_ANN_MODE)) ? json_string(json_get(ann, SK_ANN_MODE)) : mode_name(ctx->mode),
+               rules, e ? e->msg : "the profile or mode cannot be chosen");
 }

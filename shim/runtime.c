@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,4 +157,37 @@ int runtime_quiet(const struct sk_config *cfg, char **argv, int *status, struct 
       return sk_error_set(err, errno, "waiting for the runtime %s", cfg->runtime);
   *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
   return 0;
+}
+
+static const char *runtime_base(const struct sk_config *cfg) {
+  const char *base = strrchr(cfg->runtime, '/');
+  return base ? base + 1 : cfg->runtime;
+}
+
+bool runtime_is_runc(const struct sk_config *cfg) { return strstr(runtime_base(cfg), "runc") != NULL; }
+
+const char *runtime_root(const struct sk_config *cfg, const char *root) {
+  if (root && *root)
+    return root;
+  return strstr(runtime_base(cfg), "crun") ? "/run/crun" : "/run/runc";
+}
+
+bool runtime_knows(const struct sk_config *cfg, const char *root, const char *id) {
+  char p[PATH_MAX];
+  struct stat st;
+  int n;
+  if (id == NULL || *id == '\0' || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    return false;
+  n = snprintf(p, sizeof(p), "%s/%s", runtime_root(cfg, root), id);
+  return n > 0 && (size_t)n < sizeof(p) && lstat(p, &st) == 0;
+}
+
+bool runtime_runc_refuses_id(const char *id) {
+  const char *c;
+  if (*id == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    return true;
+  for (c = id; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || strchr("_+,.-", *c)))
+      return true;
+  return false;
 }

@@ -1504,6 +1504,8 @@ int seccomp_compile_check(const struct json *doc, struct sk_error **err) {
 
 const char *seccomp_arch_name(uint32_t token) { return arch_name_of(token); }
 
+uint32_t seccomp_arch_token(const char *name) { return arch_runc_name(name) ? arch_token(name) : 0; }
+
 int seccomp_arch_syscalls(const char *arch, char ***names, size_t *n, struct sk_error **err) {
   uint32_t tok = arch_token(arch);
   char **v = NULL;

@@ -51,9 +51,25 @@ static int read_to_end(int fd, const char *path, size_t hint, char **out, size_t
   return 0;
 }
 
+static const char *file_kind(mode_t m) {
+  if (S_ISFIFO(m))
+    return "a FIFO";
+  if (S_ISDIR(m))
+    return "a directory";
+  if (S_ISCHR(m) || S_ISBLK(m))
+    return "a device";
+  if (S_ISSOCK(m))
+    return "a socket";
+  return "not a file";
+}
+
 static int read_opened(const char *path, bool streams, bool *regular, char **out, size_t *len, struct sk_error **err) {
-  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO put where a file belongs must not hang us in open
+   * (nor a device in read); it is refused below, or, where a stream is
+   * welcome, read blocking again. It changes nothing for a regular file. */
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
+  int fl;
 
   if (fd < 0)
     return sk_error_set(err, errno, "cannot open %s", path);
@@ -66,9 +82,15 @@ static int read_opened(const char *path, bool streams, bool *regular, char **out
       return sk_error_set(err, 0, "%s is larger than %u bytes", path, SK_MAX_FILE_SIZE);
     return read_to_end(fd, path, (size_t)st.st_size, out, len, err);
   }
-  if (streams && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+  if (streams && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+    if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+      return sk_error_set(err, errno, "cannot read %s", path);
     return read_to_end(fd, path, 4096, out, len, err);
-  return sk_error_set(err, 0, "%s is not a regular file%s", path, streams ? ", a pipe or a socket" : "");
+  }
+  if (streams)
+    return sk_error_set(err, 0, "%s is %s, not a regular file, a pipe or a socket", path, file_kind(st.st_mode));
+  return sk_error_set(err, 0, "%s is %s, not a regular file; replace it with the file itself", path,
+                      file_kind(st.st_mode));
 }
 
 int read_file(const char *path, char **out, size_t *len, struct sk_error **err) {

@@ -29,4 +29,15 @@ int cmd_version(struct sk_ctx *ctx, struct sk_error **err);
 void report_findings(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
                      enum sk_mode mode, const struct findings *f, bool refused);
 
+/* The one "refused" event of a refused create: "rule" lists the ids of
+ * every REFUSE finding, "reason" what they say. */
+void report_refused(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, enum sk_mode mode,
+                    const struct findings *f);
+
+/* The "refused" event when the profile or mode cannot be chosen (e the
+ * error config_choose gave): rule SK-ANNOTATION-MODE (a stockade.io/mode
+ * the node's annotationModes does not list), SK-PROFILE-UNKNOWN (no such
+ * profile) or SK-PROFILE-INVALID. */
+void report_choice_refused(const struct sk_ctx *ctx, const struct json *spec, const struct sk_error *e);
+
 #endif

@@ -31,6 +31,10 @@ struct sk_config {
   size_t n_block_hashes;
   double event_rate;  /* "eventRate": events a second per container (default 20) */
   double event_burst; /* "eventBurst": (default 200) */
+  /* "summaryInterval": seconds between a supervisor's summaries (the
+   * counts of denied syscalls, what the rate limiter dropped), written
+   * only when something changed; again at its stop (default 60). */
+  double summary_interval;
   /* Modes a workload may pick with the stockade.io/mode annotation.
    * "enforce" is always allowed: it can only tighten. */
   bool annotation_mode[SK_N_MODES];

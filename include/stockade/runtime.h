@@ -2,6 +2,8 @@
 #ifndef STOCKADE_RUNTIME_H
 #define STOCKADE_RUNTIME_H
 
+#include <stdbool.h>
+
 #include "stockade/config.h"
 #include "stockade/error.h"
 
@@ -25,5 +27,20 @@ int runtime_quiet(const struct sk_config *cfg, char **argv, int *status, struct 
 /* Run the runtime with argv, capturing its stdout (at most 1 MiB). */
 int runtime_capture(const struct sk_config *cfg, char **argv, char **out, size_t *len, int *status,
                     struct sk_error **err);
+
+/* The runtime's --root: root when given, else its default (/run/crun
+ * for crun, /run/runc otherwise). */
+const char *runtime_root(const struct sk_config *cfg, const char *root);
+
+/* Does the runtime know container id (its state directory <root>/<id>
+ * exists)? false for an id that is no single path component. */
+bool runtime_knows(const struct sk_config *cfg, const char *root, const char *id);
+
+/* Would runc refuse this container id? Its rule (validateID in runc 1.1):
+ * only [0-9A-Za-z_+,.-], and not "." or "..". */
+bool runtime_runc_refuses_id(const char *id);
+
+/* Is the runtime runc (by the name of its binary)? */
+bool runtime_is_runc(const struct sk_config *cfg);
 
 #endif

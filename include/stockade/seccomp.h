@@ -65,6 +65,10 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
  * program within the kernel's 4096 instructions. */
 int seccomp_compile_check(const struct json *doc, struct sk_error **err);
 
+/* libseccomp's token for "SCMP_ARCH_X86_64" and the other names runc
+ * knows, 0 for any other. */
+uint32_t seccomp_arch_token(const char *name);
+
 /* "SCMP_ARCH_X86_64" for a libseccomp token, or NULL. */
 const char *seccomp_arch_name(uint32_t token);
 

@@ -12,6 +12,7 @@
 #include "stockade/events.h"
 #include "stockade/json.h"
 #include "stockade/profile.h"
+#include "stockade/sysdeny.h"
 
 /* The supervisor: one small process per container, beside it, outside it.
  *
@@ -82,6 +83,12 @@ struct sup_ctx {
    * the exec'd program's) gone by? Syscalls before it are the runtime's. */
   bool exec_seen[1024];
   struct timespec learn_written; /* CLOCK_MONOTONIC of the last write */
+  /* The syscalls the filter denies and notifies (enforce mode; built at
+   * create by sysdeny_harden, inherited through fork) and their counts. */
+  struct sysdeny denied;
+  unsigned long long n_syscall_deny;
+  bool summary_pending;         /* a count moved since its last event */
+  struct timespec summary_last; /* CLOCK_MONOTONIC of the last summary */
 };
 
 /* Start the supervisor for a container: bind the socket, fork, detach.
@@ -151,6 +158,22 @@ int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, s
 void sup_cgroup_leave(const char *state_dir);
 void sup_cgroup_remove(const char *state_dir);
 int sup_cgroup_path(const char *state_dir, char *out, size_t size);
+
+/* Write an event of this supervisor's (not rate-limited here): one that
+ * cannot be written is counted and the next written carries "lost": N. */
+void sup_emit(struct sup_ctx *ctx, struct json *ev);
+
+/* A notification of a syscall the filter denies (shim/supervisor/syscalls.c):
+ * answered with the filter's errno; the workload's (after the listener's
+ * first exec) are counted, the first of each syscall is an event. */
+struct seccomp_notif;
+int sup_syscall_denied(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct sk_error **err);
+/* Summaries: the denied syscalls' counts that moved, and a "dropped"
+ * event for what the rate limiter dropped; every config summaryInterval
+ * seconds, and with final (the stop) whatever is left. */
+void sup_summaries(struct sup_ctx *ctx, bool final);
+/* The epoll timeout (ms, -1 none) shortened to the next summary due. */
+int sup_summary_timeout(const struct sup_ctx *ctx, int timeout_ms);
 
 /* Is fd (open or O_PATH) the host's stockade-init that create mounted
  * into this container? (shim/supervisor/init_exec.c) */

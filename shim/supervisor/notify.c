@@ -319,16 +319,19 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       return 0; /* the target went away before we read it */
     return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_RECV");
   }
-  ctx->n_notify++;
   pid = (pid_t)req.pid;
   is_execveat = req.data.nr == seccomp_syscall_resolve_name_arch(req.data.arch, "execveat");
   if (!is_execveat && req.data.nr != seccomp_syscall_resolve_name_arch(req.data.arch, "execve")) {
     /* Not an exec: a learning filter's (recorded), or a profile that
      * notifies more. Let it through; the arguments were read before the
-     * answer, while the caller waits. */
+     * answer, while the caller waits. In enforce mode the filter notifies
+     * only execs and what it denies (shim/sysdeny.c): denied. */
+    if (ctx->learn == NULL && ctx->mode == SK_MODE_ENFORCE)
+      return sup_syscall_denied(ctx, nfd, &req, err);
     learn_record(ctx, nfd, &req);
     return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
+  ctx->n_notify++; /* exec notifications, for the stop event */
   path_addr = req.data.args[is_execveat ? 1 : 0];
   argv_addr = req.data.args[is_execveat ? 2 : 1];
   if (read_string(pid, path_addr, path, sizeof(path)) < 0)
@@ -346,10 +349,11 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     exec_verdict_done(&v);
     return 0;
   }
-  if (nfd >= 0 && nfd < 1024 && ctx->learn) {
+  if (nfd >= 0 && nfd < 1024) {
     /* The exec itself belongs to the workload once the runtime's own
-     * (the entrypoint's) has gone by. */
-    if (ctx->exec_seen[nfd])
+     * (the entrypoint's) has gone by; so do the syscalls after it
+     * (learning, denied syscalls). */
+    if (ctx->learn && ctx->exec_seen[nfd])
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }

@@ -88,7 +88,7 @@ static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
  * directory, full, read-only) changes no decision, which was taken
  * already; it is counted, logged in supervisor.log with the reason, and the
  * next event that is written carries "lost": N, as the stop message does. */
-static void sup_emit(struct sup_ctx *ctx, struct json *ev) {
+void sup_emit(struct sup_ctx *ctx, struct json *ev) {
   cleanup_error struct sk_error *err = NULL;
   if (ctx->n_event_lost > 0 && json_set(ev, "lost", json_new_int((int64_t)ctx->n_event_lost)) < 0)
     return;
@@ -106,15 +106,15 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
   struct timespec now;
-  unsigned long long dropped;
 
+  /* What the limiter drops is counted by type and written by
+   * sup_summaries as a "dropped" event. */
   clock_gettime(CLOCK_MONOTONIC, &now);
-  if (!event_limiter_take(&ctx->limiter, &now))
+  if (!event_limiter_take_type(&ctx->limiter, &now, d->type))
     return;
   ev = event_new(d->type);
   if (ev == NULL)
     return;
-  dropped = event_limiter_dropped(&ctx->limiter);
   if (event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
       event_set_str(ev, "profile", ctx->profile->name) < 0 ||
       event_set_str(ev, "profileSha256", ctx->profile->sha256) < 0 ||
@@ -134,8 +134,6 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
   if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
     return;
   if (event_set_str(ev, "technique", d->technique) < 0 || event_set_str(ev, "reason", d->reason) < 0)
-    return;
-  if (dropped > 0 && json_set(ev, "dropped", json_new_int((int64_t)dropped)) < 0)
     return;
   sup_emit(ctx, ev);
 }
@@ -546,6 +544,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
     if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
       break;
     learn_save(ctx, false);
+    sup_summaries(ctx, false);
     if (l.runtime_poll && pid_gone(l.runtime_poll)) {
       l.runtime_done = true;
       restamp_start(ctx);
@@ -557,7 +556,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
       l.init_poll = 0;
       continue;
     }
-    n = epoll_wait(l.ep, evs, 16, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1);
+    n = epoll_wait(l.ep, evs, 16, sup_summary_timeout(ctx, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -604,6 +603,7 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
   }
 out:
   learn_save(ctx, true);
+  sup_summaries(ctx, true);
   stop_message(ctx, msg, sizeof(msg));
   sup_note(ctx, "stopped", msg);
   if (ctx->n_event_lost_total > 0)

@@ -105,8 +105,12 @@ t_default_profile() {
 t_web_profile() {
   local b o
   sk_config
-  b=$(sk_bundle b "$root_spec"' | .annotations["stockade.io/profile"]="web"' \
-    --argjson a "$(sk_args_sh 'probe all; echo "port80-$(probe bind 80)"; echo "root-$(probe write /rootfile)"')") ||
+  # (a createRuntime hook keeps the spec the runtime ran: `run` puts the
+  # bundle's config.json back when it ends)
+  b=$(sk_bundle b "$root_spec"' | .annotations["stockade.io/profile"]="web"
+    | .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "cp \"$0\" \"$1\"", $spec, $copy]}]' \
+    --argjson a "$(sk_args_sh 'probe all; echo "port80-$(probe bind 80)"; echo "root-$(probe write /rootfile)"')" \
+    --arg spec "$CASE/b/config.json" --arg copy "$CASE/ran.json") ||
     sk_fail "bundle"
   sk_new_id web
   sk_run run sk_sk run --bundle "$b" "$SK_ID"
@@ -115,8 +119,10 @@ t_web_profile() {
   assert_hardened_inside "$o" 101 0000000000000400
   sk_assert_kv "$o" bind OK "binding port 80 works with CAP_NET_BIND_SERVICE" port80-
   sk_assert_kv "$o" write EROFS "writing to / fails: read-only root" root-
-  sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-profile"]' "$b/config.json")" web \
+  sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-profile"]' "$CASE/ran.json")" web \
     "annotation stockade.io/applied-profile"
+  sk_assert_eq "$(jq -r '.annotations["stockade.io/applied-profile"] // "none"' "$b/config.json")" none \
+    "the bundle's config.json after run (restored)"
 }
 
 # job profile: /work is writable scratch space, and noexec too.

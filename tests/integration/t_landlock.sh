@@ -14,15 +14,23 @@ ll_init() {
 }
 
 # ll_run TAG PROFILE SCRIPT [JQ-FILTER]: run SCRIPT (sh -c) under PROFILE in
-# the foreground; its stdout in LL_OUT, the bundle in LL_B, the id in LL_ID.
+# the foreground; its stdout in LL_OUT, the bundle in LL_B, the id in LL_ID,
+# and in LL_SPEC the spec the runtime ran (a createRuntime hook copies it:
+# `run` puts the bundle's config.json back when it ends), or the bundle's
+# when the runtime never ran.
 ll_run() {
   local tag=$1 profile=$2 script=$3 filter=${4:-.}
-  LL_B=$(sk_bundle "b-$tag" ".process.args = \$a | .annotations[\"stockade.io/profile\"] = \$p | $filter" \
-    --argjson a "$(sk_args_sh "$script")" --arg p "$profile") || sk_fail "bundle"
+  LL_B=$(sk_bundle "b-$tag" ".process.args = \$a | .annotations[\"stockade.io/profile\"] = \$p
+    | .hooks.createRuntime = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"cp \\\"\$0\\\" \\\"\$1\\\"\", \$spec, \$copy]}]
+    | $filter" \
+    --argjson a "$(sk_args_sh "$script")" --arg p "$profile" --arg spec "$CASE/b-$tag/config.json" \
+    --arg copy "$CASE/spec-$tag.json") || sk_fail "bundle"
   sk_new_id "$tag"
   LL_ID=$SK_ID
   sk_run "run-$tag" sk_sk --log "$CASE/run-$tag.log" run --bundle "$LL_B" "$LL_ID"
   LL_OUT=$CASE/run-$tag.out
+  LL_SPEC=$CASE/spec-$tag.json
+  [ -f "$LL_SPEC" ] || LL_SPEC=$LL_B/config.json
 }
 
 # ll_require_landlock ABI: the host kernel must have Landlock of at least
@@ -66,10 +74,10 @@ t_pid1_and_writes() {
   sk_assert_kv "$LL_OUT" exec OK "the image's programs run" run-
   sk_assert_kv "$LL_OUT" hello HI "a pipeline runs"
   # The spec stockade wrote: init mounted read-only, args rewritten.
-  args=$(jq -c '.process.args' "$LL_B/config.json")
-  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" /dev/.stockade-init "process.args[0]"
+  args=$(jq -c '.process.args' "$LL_SPEC")
+  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" /dev/.stockade-init "process.args[0]"
   [[ $args == *'"--","sh","-c"'* ]] || sk_fail "process.args keeps the original args after --: $args"
-  sk_assert_eq "$(jq -c '[.mounts[] | select(.destination == "/dev/.stockade-init") | .options]' "$LL_B/config.json")" \
+  sk_assert_eq "$(jq -c '[.mounts[] | select(.destination == "/dev/.stockade-init") | .options]' "$LL_SPEC")" \
     '[["bind","ro","nosuid","nodev"]]' "stockade-init is bind-mounted read-only"
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "apply" and .abi > 0 and (.applied | test("filesystem")))' \
     "the landlock event says what was applied"
@@ -79,7 +87,7 @@ t_pid1_and_writes() {
   ll_run off nol "$LL_WORK"
   sk_assert_rc 0 "stockade run (landlock off)"
   sk_assert_kv "$LL_OUT" openrw OK "control: without Landlock /proc/self/mem opens for writing" mem-
-  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" sh "control: process.args untouched"
+  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" sh "control: process.args untouched"
   sk_assert_eq "$(sk_events "$LL_ID" 'select(.type == "landlock")' | grep -c .)" 0 "control: no landlock event"
 }
 
@@ -177,7 +185,7 @@ t_abi_cap() {
   ll_run opt0 default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional without Landlock runs"
   sk_assert_kv "$LL_OUT" openrw OK "no Landlock at ABI 0" mem-
-  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" sh "no stockade-init at ABI 0"
+  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" sh "no stockade-init at ABI 0"
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none")' "a none event"
 }
 
@@ -190,7 +198,7 @@ t_seccomp_blocks() {
   sv_profile lsc '.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
   ll_run opt lsc 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional: runs"
-  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_B/config.json")" sh "optional: no stockade-init"
+  sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" sh "optional: no stockade-init"
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("does not allow landlock_create_ruleset")))' \
     "the event says the filter is why"
   sv_profile lscr '.landlock = "required" | .seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
@@ -239,7 +247,7 @@ t_init_path() {
   SK_BIN=$x/bin/stockade ll_run inst default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "the installed layout runs"
   sk_assert_kv "$LL_OUT" openrw EACCES "confined by the init from ../libexec/stockade" mem-
-  sk_assert_eq "$(jq -r '.mounts[] | select(.destination == "/dev/.stockade-init") | .source' "$LL_B/config.json")" \
+  sk_assert_eq "$(jq -r '.mounts[] | select(.destination == "/dev/.stockade-init") | .source' "$LL_SPEC")" \
     "$x/libexec/stockade/stockade-init" "the mount's source"
   rm "$x/libexec/stockade/stockade-init"
   SK_BIN=$x/bin/stockade ll_run none default 'echo "mem-$(probe openrw /proc/self/mem)"'

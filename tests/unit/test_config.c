@@ -72,6 +72,20 @@ static void test_defaults(void **state) {
   assert_false(c->annotation_mode[SK_MODE_OFF]);
 }
 
+/* summaryInterval: seconds between a supervisor's summaries, 60 unless set. */
+static void test_summary_interval(void **state) {
+  cleanup_config struct sk_config *a = parse_ok("{\"runtime\": \"/r\"}");
+  cleanup_config struct sk_config *b = parse_ok("{\"runtime\": \"/r\", \"summaryInterval\": 5}");
+  char *msg;
+  (void)state;
+  assert_true(a->summary_interval == 60);
+  assert_true(b->summary_interval == 5);
+  msg = parse_err("{\"runtime\": \"/r\", \"summaryInterval\": 0}");
+  assert_contains(msg, "summaryInterval");
+  assert_contains(msg, "from 1 to 1000000");
+  free(msg);
+}
+
 static void test_every_field(void **state) {
   cleanup_config struct sk_config *c = parse_ok("{\n"
                                                 "  \"runtime\": \"/usr/bin/crun\",\n"
@@ -520,6 +534,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_choose_privileged, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_fallback, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_summary_interval),
       cmocka_unit_test(test_landlock_fields),
       cmocka_unit_test(test_hash_limits),
       cmocka_unit_test(test_every_field),

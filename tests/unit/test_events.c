@@ -458,6 +458,72 @@ static void test_limiter_degenerate(void **state) {
   assert_int_equal(take_n(&l, ms(2000), 2), 1);
 }
 
+/* Drops are counted by type; the "dropped" event says how many in all and
+ * of which type, and resets the counts. */
+static void test_limiter_types_and_dropped_event(void **state) {
+  struct event_limiter l;
+  struct timespec t = ms(5000);
+  cleanup_json struct json *ev = NULL;
+  cleanup_json struct json *none = NULL;
+  const struct json *types;
+  int64_t v;
+  (void)state;
+
+  event_limiter_init(&l, 1, 2);
+  assert_int_equal(event_dropped_new(&l, &none), 0);
+  assert_null(none); /* nothing dropped: no event */
+  assert_true(event_limiter_take_type(&l, &t, "drift"));
+  assert_true(event_limiter_take_type(&l, &t, "drift"));
+  assert_false(event_limiter_take_type(&l, &t, "drift"));
+  assert_false(event_limiter_take_type(&l, &t, "drift"));
+  assert_false(event_limiter_take_type(&l, &t, "fileless"));
+  assert_false(event_limiter_take(&l, &t)); /* no type: "other" */
+  assert_false(event_limiter_take_type(&l, &t, NULL));
+  assert_int_equal(event_dropped_new(&l, &ev), 0);
+  assert_non_null(ev);
+  assert_string_equal(json_string(json_get(ev, "type")), "dropped");
+  assert_true(json_int64(json_get(ev, "dropped"), &v) && v == 5);
+  types = json_get(ev, "types");
+  assert_true(json_int64(json_get(types, "drift"), &v) && v == 2);
+  assert_true(json_int64(json_get(types, "fileless"), &v) && v == 1);
+  assert_true(json_int64(json_get(types, "other"), &v) && v == 2);
+  /* reported once */
+  assert_int_equal(l.dropped, 0);
+  assert_int_equal(event_dropped_new(&l, &none), 0);
+  assert_null(none);
+}
+
+/* A flood of distinct type names cannot grow the counts: past the slots,
+ * drops are "other", and the sum still adds up. */
+static void test_limiter_many_types(void **state) {
+  struct event_limiter l;
+  struct timespec t = ms(5000);
+  cleanup_json struct json *ev = NULL;
+  const struct json *types;
+  char name[32];
+  int64_t v, sum = 0;
+  size_t i;
+  (void)state;
+
+  event_limiter_init(&l, 0, 1);
+  assert_true(event_limiter_take(&l, &t));
+  for (i = 0; i < 100; i++) {
+    snprintf(name, sizeof(name), "type%zu", i);
+    assert_false(event_limiter_take_type(&l, &t, name));
+  }
+  assert_false(event_limiter_take_type(&l, &t, "a-type-name-longer-than-the-slot-holds"));
+  assert_int_equal(event_dropped_new(&l, &ev), 0);
+  assert_true(json_int64(json_get(ev, "dropped"), &v) && v == 101);
+  types = json_get(ev, "types");
+  assert_int_equal(types->n, EVENT_LIMITER_TYPES);
+  for (i = 0; i < types->n; i++) {
+    assert_true(json_int64(types->items[i], &v));
+    sum += v;
+  }
+  assert_int_equal(sum, 101);
+  assert_true(json_int64(json_get(types, "other"), &v) && v == 101 - (EVENT_LIMITER_TYPES - 1));
+}
+
 static void test_syslog_rfc5424(void **state) {
   char dir[] = "/tmp/sk-syslog-XXXXXX";
   char path[64], buf[4096];
@@ -528,6 +594,8 @@ int main(void) {
       cmocka_unit_test(test_limiter_huge_gaps),
       cmocka_unit_test(test_limiter_fractions),
       cmocka_unit_test(test_limiter_degenerate),
+      cmocka_unit_test(test_limiter_types_and_dropped_event),
+      cmocka_unit_test(test_limiter_many_types),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
