@@ -154,7 +154,7 @@ stockade_config() {
   jq -n --arg rt "$runc_bin" --arg pd "$d/profiles" --arg sd "$d/state" --arg ev "$d/events.json" \
     --arg mode "$mode" --arg init "$build/stockade-init" \
     '{runtime: $rt, profileDir: $pd, defaultProfile: "permissive", defaultMode: $mode, stateDir: $sd,
-      eventFile: $ev, annotationModes: [], initPath: $init}' >"$d/stockade.json"
+      eventFile: $ev, annotationModes: [], initPath: $init, privilegedProfiles: ["permissive"]}' >"$d/stockade.json"
 }
 
 run_variant() {
