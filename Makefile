@@ -7,6 +7,9 @@
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
+#   make compat     runc's own integration suite (v1.1.5, from Debian's
+#                   source package) through stockade, next to plain runc
+#                   (scripts/compat.sh; tests/compat/differences.txt)
 #   make stress     load test: 50 containers x 4 exec storms x 50 execs
 #                   under runc and crun (scripts/stress.sh; knobs there)
 #   make install    PREFIX=/usr/local DESTDIR= : binaries, profiles, config,
@@ -86,7 +89,7 @@ ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
 GEN_HDRS := $(B)/seccomp_default.h
 
-.PHONY: all check unit integration attacks demo bench stress install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
+.PHONY: all check unit integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
@@ -210,6 +213,14 @@ bench: deps
 stress: deps
 	@$(MAKE) --no-print-directory all helpers
 	@B=$(B) scripts/stress.sh
+
+# runc's own bats suite, three runs (plain runc, complain, enforce with
+# tests/compat/permissive.json); every test plain runc passes must pass
+# through stockade or be listed, with its rule, in tests/compat/differences.txt.
+# About 35 minutes here; not part of check (CI runs it on its own).
+compat: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) scripts/compat.sh
 
 # Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
 # profiles, the config (kept when present),
