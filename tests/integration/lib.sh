@@ -900,16 +900,18 @@ sk_case() {
   return 0
 }
 
-# sk_for_runtimes NAME FUNCTION: one case per runtime, "NAME [runc]" etc.,
-# with RT set; a runtime that cannot run here is a skip that says why.
+# sk_for_runtimes NAME FUNCTION [ARGS...]: one case per runtime, "NAME
+# [runc]" etc., with RT set; a runtime that cannot run here is a skip that
+# says why.
 sk_for_runtimes() {
-  local name=$1 fn=$2 rt why
+  local name=$1 rt why
+  shift
   for rt in $SK_RUNTIMES; do
     why=$(sk_rt_missing "$rt")
     if [ -n "$why" ]; then
       sk_case "$name [$rt]" sk_skip "$why"
     else
-      RT=$rt sk_case "$name [$rt]" "$fn"
+      RT=$rt sk_case "$name [$rt]" "$@"
     fi
   done
 }

@@ -13,17 +13,7 @@ di_case() {
   "$@"
 }
 # sk_for_runtimes with every case run inside di_case.
-sk_for_runtimes_di() {
-  local name=$1 fn=$2 rt why
-  for rt in $SK_RUNTIMES; do
-    why=$(sk_rt_missing "$rt")
-    if [ -n "$why" ]; then
-      sk_case "$name [$rt]" sk_skip "$why"
-    else
-      RT=$rt sk_case "$name [$rt]" di_case "$fn"
-    fi
-  done
-}
+sk_for_runtimes_di() { sk_for_runtimes "$1" di_case "$2"; }
 
 # di_long TAG [JQ-FILTER [JQ-ARGS...]]: a container that sleeps, run -d by
 # stockade (enforce, default profile unless the filter says otherwise).

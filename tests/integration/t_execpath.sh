@@ -8,22 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------------------
-# Case helpers (as in t_supervisor.sh)
-
-ep_init() {
-  trap 'sk_cleanup_containers; sk_cleanup_supervisors' EXIT
-  sk_config '.eventRate=100000 | .eventBurst=100000'
-  [ -z "${1:-}" ] || sk_config_edit "$1"
-}
-
-# ep_profile NAME [JQ-FILTER [JQ-ARGS...]]: the shipped default, edited.
-ep_profile() {
-  local name=$1 filter=${2:-.} d
-  shift 2 2>/dev/null || shift $#
-  d=$(sk_profile_dir)
-  jq --arg name "$name" "$@" ".name = \$name | $filter" "$d/default.json" >"$d/$name.json" ||
-    sk_fail "cannot write profile $name"
-}
+# Case helpers (sv_init and sv_profile are lib.sh's)
 
 # ep_bundle NAME PROFILE SCRIPT [JQ-FILTER]: sh -c SCRIPT under PROFILE.
 ep_bundle() {
@@ -66,7 +51,7 @@ SPELLS='procself slashes dots relroot devfd symlink task threadself dirfd otherp
 
 t_spellings() {
   local b s n ev
-  ep_init
+  sv_init
   b=$(ep_bundle b default 'exectest spell /bin/sktrue /opt/fdscript; echo done=1; exec sleep 300') || sk_fail "bundle"
   mkdir -p "$b/rootfs/opt"
   printf '#!/dev/fd/7\n' >"$b/rootfs/opt/fdscript"
@@ -117,7 +102,7 @@ echo ALL-OK; echo done=1; exec sleep 300'
 
 t_ordinary() {
   local b
-  ep_init
+  sv_init
   b=$(ep_bundle b default "$ORDINARY") || sk_fail "bundle"
   mkdir -p "$b/rootfs/opt"
   printf '#!/bin/sh\necho script-ok\n' >"$b/rootfs/opt/ok.sh"
@@ -135,7 +120,7 @@ t_ordinary() {
 
 t_allow_and_block() {
   local b blk
-  ep_init
+  sv_init
   b=$(ep_bundle b ab 'echo "out-$(probe exec /opt/tools/sktrue2)"
 echo "in-$(probe exec /bin/sktrue)"
 echo "blocked-$(probe exec /bin/blocked)"
@@ -149,7 +134,7 @@ echo done=1; exec sleep 300') || sk_fail "bundle"
   chmod 0755 "$b"/rootfs/opt/tools/* "$b/rootfs/bin/blocked" "$b/rootfs/bin/viatools.sh"
   blk=$(sha256sum <"$b/rootfs/bin/blocked" | cut -d' ' -f1)
   # Landlock on (the default): it allows execution beneath /bin only.
-  ep_profile ab '.exec = {allow: ["/bin/*"]} | .blockHashes = [$blk]' --arg blk "$blk"
+  sv_profile ab '.exec = {allow: ["/bin/*"]} | .blockHashes = [$blk]' --arg blk "$blk"
   ep_run "$b" ab
   sk_assert_kv "$EP_OUT" exec OK "an allowed program runs" in-
   sk_assert_kv "$EP_OUT" exec EPERM "outside exec.allow: the supervisor's EPERM, not Landlock's EACCES" out-
@@ -173,8 +158,8 @@ echo done=1; exec sleep 300') || sk_fail "bundle"
 
 t_noexec_fd() {
   local b
-  ep_init
-  ep_profile fdx '.exec.fdExec = true'
+  sv_init
+  sv_profile fdx '.exec.fdExec = true'
   b=$(ep_bundle b fdx 'exectest spell /bin/sktrue; echo done=1; exec sleep 300') || sk_fail "bundle"
   ep_run "$b" fdx
   ep_assert_eperm spell-opath "execveat of an O_PATH descriptor of a /tmp file"
@@ -191,8 +176,8 @@ t_noexec_fd() {
 
 t_complain_once() {
   local b n
-  ep_init
-  ep_profile cpl '.landlock = "off" | .exec = {allow: ["/bin/*"]}'
+  sv_init
+  sv_profile cpl '.landlock = "off" | .exec = {allow: ["/bin/*"]}'
   b=$(ep_bundle b cpl 'echo "out-$(probe exec /opt/tools/sktrue2)"; echo done=1; exec sleep 300') || sk_fail "bundle"
   mkdir -p "$b/rootfs/opt/tools"
   cp "$SK_HELPERS/sktrue" "$b/rootfs/opt/tools/sktrue2"
@@ -214,7 +199,7 @@ t_complain_once() {
 
 t_elf_interp() {
   local b interp libc
-  ep_init
+  sv_init
   command -v cc >/dev/null && command -v readelf >/dev/null || sk_skip "needs cc and readelf to build a dynamic program"
   printf 'int main(void) { return 3; }\n' >"$CASE/m.c"
   b=$(ep_bundle b default 'echo "dyn-$(probe exec /opt/dyn)"; echo "bad-$(probe exec /opt/elfbad)"; echo done=1; exec sleep 300') ||
@@ -242,7 +227,7 @@ t_elf_interp() {
 
   # ld.so outside exec.allow (Landlock on: it allows execution beneath
   # /bin and /opt only)
-  ep_profile nold '.exec = {allow: ["/bin/*", "/opt/*"]}'
+  sv_profile nold '.exec = {allow: ["/bin/*", "/opt/*"]}'
   sk_spec "$b" '.annotations["stockade.io/profile"] = "nold"'
   ep_run "$b" nold
   sk_assert_kv "$EP_OUT" exec EPERM "ld.so outside exec.allow: the supervisor's EPERM, not Landlock's EACCES" dyn-
