@@ -29,6 +29,8 @@
 #   SK_COMPAT_VARIANTS which runs (default "runc complain enforce")
 #   SK_COMPAT_FILTER   bats --filter regex, to run a subset while debugging
 #   SK_COMPAT_TIMEOUT  seconds one whole run may take (default 1500)
+#   SK_COMPAT_REUSE=1  compare the runs already in $B/compat again, without
+#                      running the suite (after editing differences.txt)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -171,6 +173,12 @@ run_variant() {
     *) die "unknown variant $v (runc, complain, enforce)" ;;
   esac
   mkdir -p "$d"
+  # runc 1.1.5's exec hands its stdio to the exec's user, /dev/null
+  # included (runc#3674): any earlier container exec'd as another user
+  # with stdin /dev/null (make check does) leaves the host's /dev/null
+  # owned by that user, and exec.bats checks it is root's. Every variant
+  # starts from the same host.
+  chown 0:0 /dev/null
   local t0=$SECONDS
   (
     cd "$src/tests/integration" || exit 1
@@ -185,6 +193,20 @@ run_variant() {
   # Containers a cut-short run left behind.
   pkill -f "$d/state" 2>/dev/null
   return 0
+}
+
+# retry_passes VARIANT TEST: run that one test again under the variant
+# (a test that fails once in a loaded run is not a difference).
+retry_passes() {
+  local v=$1 t=$2 d=$out/$1 re
+  re=$(printf '%s' "$t" | sed 's/[][\\.*^$(){}+?|/]/\\&/g')
+  chown 0:0 /dev/null
+  (
+    cd "$src/tests/integration" || exit 1
+    if [ "$v" = runc ]; then export RUNC=$runc_bin; else export RUNC=$d/bin/runc STOCKADE_CONFIG=$d/stockade.json; fi
+    exec timeout -k 10 300 script -qfec "bats --tap --filter '^$re\$' ." /dev/null
+  ) >>"$d/retry.tap" 2>&1 </dev/null
+  tail -n 50 "$d/retry.tap" | tr -d '\r' | grep -qxF -- "ok 1 $t"
 }
 
 # TAP to "STATUS<TAB>NAME" lines: ok, skip, fail (the terminal ends
@@ -202,13 +224,15 @@ prepare_tools
 prepare_helpers
 prepare_images
 out=$build/compat
-rm -rf "$out"
-mkdir -p "$out"
-for v in $variants; do
-  echo "compat: running runc's suite: $v" >&2
-  run_variant "$v"
-  tap_results "$out/$v/suite.tap" >"$out/$v/results"
-done
+if [ "${SK_COMPAT_REUSE:-0}" != 1 ]; then
+  rm -rf "$out"
+  mkdir -p "$out"
+  for v in $variants; do
+    echo "compat: running runc's suite: $v" >&2
+    run_variant "$v"
+    tap_results "$out/$v/suite.tap" >"$out/$v/results"
+  done
+fi
 
 # The comparison.
 printf '%-10s %6s %6s %6s %8s\n' variant pass skip fail seconds
@@ -233,6 +257,9 @@ if [[ " $variants " == *" runc "* ]]; then
         else
           passed=$((passed + 1))
         fi
+      elif retry_passes "$v" "$t"; then
+        echo "ok - $v: \"$t\" failed in the whole run, passed alone (log: $out/$v/retry.tap)"
+        passed=$((passed + 1))
       elif grep -qxF -- "$t" "$out/$v.listed"; then
         echo "ok - $v: \"$t\" differs by design: $(awk -F'\t' -v v="$v" -v t="$t" '$1 == v && $2 == t {print $3}' "$diffs")"
         passed=$((passed + 1))
