@@ -3,7 +3,9 @@
 # Programs on writable mounts reached without a plain path: an O_PATH
 # descriptor executed with execveat(AT_EMPTY_PATH), and execveat relative
 # to a directory descriptor of each writable mount. The kernel's noexec
-# refuses both, but silently; every denial must be an event (drift).
+# refuses both, but silently; every denial must be an event: executing a
+# descriptor is fileless (denied unless exec.fdExec, whatever it holds),
+# a program found under a directory descriptor of a writable mount drift.
 # shellcheck source=tests/attacks/alib.sh
 . "$(dirname "$0")/alib.sh"
 
@@ -11,10 +13,10 @@ opath_in() {
   a_run "$1" "opath-$1" 'attack opath /tmp/atk-opath; attack opath /dev/shm/atk-opath | sed s/^opath/shm-opath/'
   sk_assert_kv "$SV_OUT" opath-copy OK "profile $1: copying a program into /tmp"
   a_assert_failed opath "profile $1: execveat(O_PATH fd of /tmp/atk-opath, \"\", AT_EMPTY_PATH)"
-  a_assert_deny drift "profile $1: O_PATH fd of a program in /tmp" '.path == "/tmp/atk-opath"'
+  a_assert_deny fileless "profile $1: O_PATH fd of a program in /tmp" '.path == "/tmp/atk-opath"'
   if [ "$(sk_kv "$SV_OUT" shm-opath-copy)" = OK ]; then
     a_assert_failed shm-opath "profile $1: execveat(O_PATH fd of /dev/shm/atk-opath, \"\", AT_EMPTY_PATH)"
-    a_assert_deny drift "profile $1: O_PATH fd of a program in /dev/shm" '.path == "/dev/shm/atk-opath"'
+    a_assert_deny fileless "profile $1: O_PATH fd of a program in /dev/shm" '.path == "/dev/shm/atk-opath"'
   fi
 }
 
@@ -51,5 +53,5 @@ t_dirfd() {
   a_each_profile dirfd_in
 }
 
-sk_for_runtimes "attack: execveat of an O_PATH fd of a program on a writable mount is denied, event drift" t_opath
+sk_for_runtimes "attack: execveat of an O_PATH fd of a program on a writable mount is denied, event fileless" t_opath
 sk_for_runtimes "attack: execveat with a dirfd into each writable mount is denied, event drift" t_dirfd
