@@ -75,10 +75,19 @@ endif
 
 VERSION := 0.1.0
 
-# Sources: every shim/*.c except main.c goes into a static library that
-# both programs and every unit test link against.
-LIB_SRCS := $(filter-out shim/main.c,$(wildcard shim/*.c shim/supervisor/*.c))
+# Sources (docs/architecture.md draws the map). shim/lib/ is the library,
+# libstockade.a: base, spec, policy, confine, record, state; no main(), never
+# exits. shim/supervisor/ is the per-container supervisor (libsupervisor.a),
+# which the runtime forks and the hook runs. shim/runtime/ is the `stockade`
+# program (its objects but main.o also go into libruntime.a, for the unit
+# tests). ctl/ is stockadectl, hooks/ the OCI hook, shim/init/ stockade-init.
+LIB_SRCS := $(wildcard shim/lib/*/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+SUP_SRCS := $(wildcard shim/supervisor/*.c)
+SUP_OBJS := $(SUP_SRCS:%.c=$(B)/%.o)
+RT_SRCS := $(filter-out shim/runtime/main.c,$(wildcard shim/runtime/*.c))
+RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
+ALL_LIBS := $(B)/libruntime.a $(B)/libsupervisor.a $(B)/libstockade.a
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -114,15 +123,23 @@ $(B)/libstockade.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/stockade: $(B)/shim/main.o $(B)/libstockade.a
+$(B)/libsupervisor.a: $(SUP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libruntime.a: $(RT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/stockade: $(B)/shim/runtime/main.o $(RT_OBJS) $(B)/libsupervisor.a $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/stockadectl: $(CTL_OBJS) $(B)/libstockade.a
+$(B)/stockadectl: $(CTL_OBJS) $(B)/libsupervisor.a $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The OCI hook (hooks/README.md): the supervisor's fanotify half, for
 # nodes where the runtime cannot be replaced.
-$(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libstockade.a
+$(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libsupervisor.a $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # stockade-init runs inside containers (the Landlock layer): static, libc
@@ -132,9 +149,9 @@ $(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
 	@mkdir -p $(B)
 	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libstockade.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libstockade.a $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # A test build of stockade, never installed: shim/supervisor/sup.c again
 # with -DSTOCKADE_TEST_HOOKS, whose supervisor, on SIGUSR2, makes a syscall
@@ -144,7 +161,7 @@ $(B)/th/shim/supervisor/sup.o: shim/supervisor/sup.c $(GEN_HDRS) $(wildcard incl
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSTOCKADE_TEST_HOOKS -c -o $@ $<
 
-$(B)/stockade-testhooks: $(B)/shim/main.o $(B)/th/shim/supervisor/sup.o $(B)/libstockade.a
+$(B)/stockade-testhooks: $(B)/shim/runtime/main.o $(RT_OBJS) $(B)/th/shim/supervisor/sup.o $(B)/libsupervisor.a $(B)/libstockade.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Static helper programs that run inside test containers (and subreaper,
@@ -273,7 +290,7 @@ FUZZ_SAN := address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wno-unused-parameter -Iinclude -I$(B) $(PKG_CFLAGS) \
               -DSTOCKADE_VERSION='"$(VERSION)"' -DSYSCONFDIR='"$(SYSCONFDIR)"' \
               -DFUZZ_PROFILE='"$(CURDIR)/profiles/default.json"'
-FUZZ_OBJS := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o) $(SUP_SRCS:%.c=$(B)/fuzz/obj/%.o) $(RT_SRCS:%.c=$(B)/fuzz/obj/%.o)
 
 $(B)/fuzz/obj/%.o: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
 	@mkdir -p $(dir $@)
@@ -299,7 +316,7 @@ fuzz: deps-check $(FUZZ_BINS)
 fuzz-smoke: deps-check $(FUZZ_BINS)
 	@$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10) &&) true
 
-C_FILES = $(wildcard shim/*.c shim/*/*.c ctl/*.c hooks/*.c include/stockade/*.h tests/unit/*.c tests/helpers/*.[ch] tests/attacks/*.c fuzz/*.c)
+C_FILES = $(wildcard shim/*/*.c shim/lib/*/*.c ctl/*.c hooks/*.c include/stockade/*.h tests/unit/*.c tests/helpers/*.[ch] tests/attacks/*.c fuzz/*.c)
 
 lint:
 	@clang-format --dry-run --Werror $(C_FILES) && echo "lint: $(words $(C_FILES)) files formatted"

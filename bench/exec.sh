@@ -129,7 +129,7 @@ for rt in "${rts[@]}"; do
   jq -e '[.linux.seccomp.syscalls[]? | select(.action == "SCMP_ACT_NOTIFY")] | length > 0' \
     "$CASE/b-hardened-$rt/config.json" >/dev/null || die "the spec stockade wrote for $rt has no SCMP_ACT_NOTIFY rule: no supervisor to measure"
   # execve and execveat allowed; the denied syscalls the supervisor
-  # reports (shim/sysdeny.c) back to the plain errno they are answered with
+  # reports (shim/lib/spec/sysdeny.c) back to the plain errno they are answered with
   jq 'del(.linux.seccomp.listenerPath, .linux.seccomp.listenerMetadata)
       | .linux.seccomp.syscalls |= (map(if .action == "SCMP_ACT_NOTIFY"
           then .names -= ["execve", "execveat"] | .action = "SCMP_ACT_ERRNO" else . end)

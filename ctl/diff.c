@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl profile diff A B: what B does differently from A, one line
- * per difference (shim/profile_diff.c makes them). */
+ * per difference (shim/lib/policy/profile_diff.c makes them). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>

@@ -307,7 +307,7 @@ static void check_memfd(struct verify *vr) {
 }
 
 /* vm.memfd_noexec per PID namespace (Linux 6.3): what enforce mode sets
- * to 2 for each container (shim/memfd_noexec.c). */
+ * to 2 for each container (shim/lib/confine/memfd_noexec.c). */
 static void check_memfd_noexec(struct verify *vr) {
   char why[300];
   struct vitem *it;

@@ -85,7 +85,7 @@ void lsm_release(const char *dir);
 #define LSM_MARK_GRACE 60
 bool lsm_owner_gone(const char *state_root, const char *key, time_t mtime);
 
-/* The create step (shim/cmd_create.c): in enforce mode harden_lsm, then one
+/* The create step (shim/runtime/cmd_create.c): in enforce mode harden_lsm, then one
  * log line and one event ("lsm") saying what the container got, or that
  * there is no LSM layer on this host. */
 struct sk_ctx;

@@ -325,7 +325,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     /* Not an exec: a learning filter's (recorded), or a profile that
      * notifies more. Let it through; the arguments were read before the
      * answer, while the caller waits. In enforce mode the filter notifies
-     * only execs and what it denies (shim/sysdeny.c): denied. */
+     * only execs and what it denies (shim/lib/spec/sysdeny.c): denied. */
     if (ctx->learn == NULL && ctx->mode == SK_MODE_ENFORCE)
       return sup_syscall_denied(ctx, nfd, &req, err);
     learn_record(ctx, nfd, &req);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Denied syscalls and summaries.
  *
- * The hardened filter notifies the syscalls it denies (shim/sysdeny.c);
+ * The hardened filter notifies the syscalls it denies (shim/lib/spec/sysdeny.c);
  * each is answered here with the filter's errno. The first call of each
  * syscall in a container is an event; later ones are counted and written
  * as summaries, once per interval when the counts moved and at the stop.

@@ -466,9 +466,9 @@ t_man_content() {
   unset IFS
   sk_assert_eq "$out" "" "stockadectl.8 names every command, subcommand and option"
 
-  # stockade.8: every config field (shim/config.c's list), the program
+  # stockade.8: every config field (shim/lib/policy/config.c's list), the program
   # names of the modes, the annotations a workload sets.
-  keys=$(sed -n '/static const char \*const known\[\]/,/NULL}/p' "$SK_REPO/shim/config.c" | grep -o '"[A-Za-z]*"' | tr -d '"')
+  keys=$(sed -n '/static const char \*const known\[\]/,/NULL}/p' "$SK_REPO/shim/lib/policy/config.c" | grep -o '"[A-Za-z]*"' | tr -d '"')
   anns=$(sed -n 's/^#define SK_ANN_\(PROFILE\|MODE\) "\(.*\)"$/\2/p' "$SK_REPO/include/stockade/harden.h")
   if [ "$(echo "$keys" | wc -w)" -lt 11 ] || [ "$(echo "$anns" | wc -w)" != 2 ]; then
     sk_fail "could not read the config fields and annotations"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* shim/apparmor.c: the generated profile rule by rule, the quoting of
+/* shim/lib/confine/apparmor.c: the generated profile rule by rule, the quoting of
  * paths and the conversion of exec globs, and loading and unloading with
  * a stand-in for apparmor_parser (AppArmor is not active on build hosts;
  * tests/integration/t_lsm.sh compiles the real output with the real

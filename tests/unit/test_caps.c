@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/caps.c: capability names through libcap-ng and the
+/* Unit tests for shim/lib/policy/caps.c: capability names through libcap-ng and the
  * fallback table, and the dangerous list. */
 #define _GNU_SOURCE
 #include <stdarg.h>

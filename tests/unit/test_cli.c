@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/cli.c: runc's and crun's command lines, read without
+/* Unit tests for shim/runtime/cli.c: runc's and crun's command lines, read without
  * changing them, and the cases where stockade must refuse rather than guess
  * which word is the container or the bundle. */
 #define _GNU_SOURCE

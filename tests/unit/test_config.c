@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/config.c: the node config (defaults, each field,
+/* Unit tests for shim/lib/policy/config.c: the node config (defaults, each field,
  * errors that name file, line, column and field) and the mode helpers. */
 #define _GNU_SOURCE
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/supervisor/decide.c: every rule of the exec decision,
+/* Unit tests for shim/lib/policy/decide.c: every rule of the exec decision,
  * their order, the globs, the allowWritable exemption, when a hash is
  * needed, and block-lists from the node's config and from the profile. */
 #define _GNU_SOURCE

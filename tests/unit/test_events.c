@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/events.c: the event record (time, type, workload
+/* Unit tests for shim/lib/state/events.c: the event record (time, type, workload
  * identity from CRI annotations), the event file, one valid JSON object
  * per line, whatever the strings contain, and the rate limiter. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Every hardening step of shim/harden.c. */
+/* Every hardening step of shim/lib/spec/harden.c. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>

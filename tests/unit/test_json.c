@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/json.c: strict parsing with positions, round trips
+/* Unit tests for shim/lib/base/json.c: strict parsing with positions, round trips
  * that keep member order and number text, the tree editing helpers and
  * string escaping on output. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Every refusal and fix rule of shim/judge.c. */
+/* Every refusal and fix rule of shim/lib/spec/judge.c. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>

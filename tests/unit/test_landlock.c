@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* shim/landlock.c: what stockade-init is told, the spec it gets, what a
+/* shim/lib/confine/landlock.c: what stockade-init is told, the spec it gets, what a
  * profile gets at each ABI, the seccomp check. */
 #define _GNU_SOURCE
 #include <setjmp.h>

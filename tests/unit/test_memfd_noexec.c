@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* shim/memfd_noexec.c: the create step (the hook it puts into the spec, or
+/* shim/lib/confine/memfd_noexec.c: the create step (the hook it puts into the spec, or
  * the event saying why not) and memfd_noexec_apply on a PID namespace of
  * the test's own making (root only). */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/profile.c: the profile format of profiles/README.md,
+/* Unit tests for shim/lib/policy/profile.c: the profile format of profiles/README.md,
  * every field, every default, every error with its exact position, and
  * the shipped profiles. Run from the source tree (make unit), or point
  * STOCKADE_SRCDIR at it. */

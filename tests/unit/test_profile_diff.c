@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/profile_diff.c: flattening seccomp documents (what
+/* Unit tests for shim/lib/policy/profile_diff.c: flattening seccomp documents (what
  * each syscall gets, rules the runtimes skip, errno values, conditions)
  * and the lines of `stockadectl profile diff`, category by category. */
 #define _GNU_SOURCE

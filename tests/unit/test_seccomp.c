@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/seccomp.c: the shipped default document, validation
+/* Unit tests for shim/lib/policy/seccomp.c: the shipped default document, validation
  * messages, architectures, generation, intersection and the libseccomp dry
  * run. One test loads the default filter into a child process and checks
  * what the kernel does with it. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* shim/selinux.c and the SELinux side of shim/lsm.c: the lxc_contexts
+/* shim/lib/confine/selinux.c and the SELinux side of shim/lib/confine/lsm.c: the lxc_contexts
  * file, MCS pairs (allocation, release, no reuse while held, reclaim of
  * stale ones), the engine's label kept, and what happens with SELinux
  * (and AppArmor) off. The host's "enabled" and contexts file are given

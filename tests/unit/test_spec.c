@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/spec.c: loading config.json with positioned errors,
+/* Unit tests for shim/lib/spec/spec.c: loading config.json with positioned errors,
  * the type and spelling checks (a spec judged one way and run another is
  * the bug these prevent), and the small readers. */
 #define _GNU_SOURCE

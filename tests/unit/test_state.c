@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/state.c: the per-container key, the length limit of
+/* Unit tests for shim/lib/state/state.c: the per-container key, the length limit of
  * the state directory, and the prepare/write/read/remove round trip. */
 #define _GNU_SOURCE
 #include <stdarg.h>

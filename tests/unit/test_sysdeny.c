@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/sysdeny.c: which denials of a filter become
+/* Unit tests for shim/lib/spec/sysdeny.c: which denials of a filter become
  * SCMP_ACT_NOTIFY, which stay plain errno, the table the supervisor
  * answers from, and that runc's rules still accept the result. */
 #define _GNU_SOURCE

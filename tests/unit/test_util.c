@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/util.c: SHA-256 against the FIPS 180-2 vectors, file
+/* Unit tests for shim/lib/base/util.c: SHA-256 against the FIPS 180-2 vectors, file
  * reading and atomic writing (including what a failure leaves behind),
  * mkdir_p, remove_tree (never following symlinks) and the path helpers. */
 #define _GNU_SOURCE

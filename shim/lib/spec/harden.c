@@ -212,7 +212,7 @@ static int add_paths(struct json *linux_, const char *key, const char *const lis
 /* memfd_create(name, flags) with MFD_EXEC (Linux 6.3) in flags: an
  * executable anonymous file, the start of every fileless technique. The
  * kernel refuses it itself where vm.memfd_noexec is 2 in the container's
- * PID namespace (shim/memfd_noexec.c); this rule refuses it on every
+ * PID namespace (shim/lib/confine/memfd_noexec.c); this rule refuses it on every
  * kernel, with the errno that sysctl answers (EACCES); an older kernel
  * would answer EINVAL for the unknown flag anyway. exec.memfdExec lifts
  * it. The flags are an int: the mask also keeps garbage in the upper half

@@ -297,7 +297,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
     if (asprintf(&listener, "%s/%s", dir, SUP_SOCKET_NAME) < 0)
       return sk_error_set(err, ENOMEM, "create");
     /* Enforce: what the profile's filter denies is notified, answered
-     * with its errno by the supervisor and reported (shim/sysdeny.c). */
+     * with its errno by the supervisor and reported (shim/lib/spec/sysdeny.c). */
     if (mode == SK_MODE_ENFORCE && sysdeny_harden(spec, &denied, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
     if (harden_supervise(spec, listener, err) < 0)

@@ -758,7 +758,7 @@ static uint32_t arch_token(const char *arch) {
  * number; with a pseudo number from -100 to -9999 for one reached through a
  * multiplexer (socketcall, ipc on x86), which a filter can still name; below
  * -10000 for a syscall of another architecture; __NR_SCMP_ERROR when it
- * knows no such name (the rule of shim/seccomp.c). */
+ * knows no such name (the rule of shim/lib/policy/seccomp.c). */
 static bool syscall_on_arch(uint32_t token, const char *name) {
   int nr = seccomp_syscall_resolve_name_arch(token, name);
   return nr >= 0 || (nr <= -100 && nr > -10000);
