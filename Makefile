@@ -97,6 +97,10 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
 GEN_HDRS := $(B)/seccomp_default.h
+# Headers: public ones (used by more than one part) in include/stockade/,
+# private ones next to the part that uses them.
+PUB_HDRS := $(wildcard include/stockade/*.h)
+PRIV_HDRS := $(wildcard shim/lib/*/*.h shim/*/*.h ctl/*.h hooks/*.h)
 
 .PHONY: all check unit integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
@@ -110,7 +114,7 @@ deps-check:
 deps:
 	@scripts/install-deps.sh
 
-$(B)/%.o: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
+$(B)/%.o: %.c $(GEN_HDRS) $(PUB_HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -157,7 +161,7 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ALL_LIBS)
 # with -DSTOCKADE_TEST_HOOKS, whose supervisor, on SIGUSR2, makes a syscall
 # its own filter forbids (tests/integration/t_confine.sh watches the filter
 # kill it). The other objects are the production ones.
-$(B)/th/shim/supervisor/sup.o: shim/supervisor/sup.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
+$(B)/th/shim/supervisor/sup.o: shim/supervisor/sup.c $(GEN_HDRS) $(PUB_HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DSTOCKADE_TEST_HOOKS -c -o $@ $<
 
@@ -292,7 +296,7 @@ FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wno-unused-parameter -Iinclude -I$(B) $(P
               -DFUZZ_PROFILE='"$(CURDIR)/profiles/default.json"'
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o) $(SUP_SRCS:%.c=$(B)/fuzz/obj/%.o) $(RT_SRCS:%.c=$(B)/fuzz/obj/%.o)
 
-$(B)/fuzz/obj/%.o: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
+$(B)/fuzz/obj/%.o: %.c $(GEN_HDRS) $(PUB_HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 
