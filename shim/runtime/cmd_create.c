@@ -278,11 +278,11 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
     return sk_error_wrap(err, "%s", specfile);
   /* Landlock (enforce only: it changes what the workload can do). */
-  if (mode == SK_MODE_ENFORCE && landlock_create(ctx, spec, p, &init_dev, &init_ino, err) < 0)
+  if (mode == SK_MODE_ENFORCE && landlock_create(ctx->cfg, ctx->cli.id, spec, p, &init_dev, &init_ino, err) < 0)
     return -1;
   /* vm.memfd_noexec in the container's PID namespace: a hook (enforce) or
    * an event saying why not. */
-  if (memfd_noexec_create(ctx, spec, p, mode, NULL, err) < 0)
+  if (memfd_noexec_create(ctx->cfg, ctx->cli.id, spec, p, mode, NULL, err) < 0)
     return -1;
   if (mode == SK_MODE_LEARN) {
     /* Syscalls earlier runs of this profile recorded are allowed without a
@@ -305,7 +305,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   }
   /* LSM layer, the last change to the spec: it loads an AppArmor profile
    * or allocates MCS categories, released by rollback() from here on. */
-  if (lsm_create_step(ctx, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
+  if (lsm_create_step(ctx->cfg, ctx->cli.id, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
     return -1;
   u.lsm = true;
   if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)

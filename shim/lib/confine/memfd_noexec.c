@@ -229,30 +229,29 @@ static int add_hook(struct json *spec, const char *self, const char *config, str
   return 0;
 }
 
-int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
-                        const char *self, struct sk_error **err) {
-  const char *id = ctx->cli.id;
+int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                        enum sk_mode mode, const char *self, struct sk_error **err) {
   char why[300], exe[PATH_MAX];
 
   if (mode == SK_MODE_LEARN)
     return 0; /* learning changes nothing the workload can do */
   if (mode != SK_MODE_ENFORCE) {
-    emit(ctx->cfg, id, spec, mode, 0, "complain mode changes nothing",
+    emit(cfg, id, spec, mode, 0, "complain mode changes nothing",
          "vm.memfd_noexec is left as the host has it; enforce mode would set 2 in the container's PID namespace");
     return 0;
   }
   if (p->exec_memfd) {
-    emit(ctx->cfg, id, spec, mode, 0, "profile exec.memfdExec",
+    emit(cfg, id, spec, mode, 0, "profile exec.memfdExec",
          "profile sets exec.memfdExec: memfds may be made executable (MFD_EXEC is not refused)");
     return 0;
   }
   if (host_pid(spec)) {
-    emit(ctx->cfg, id, spec, mode, 0, "host pid namespace",
+    emit(cfg, id, spec, mode, 0, "host pid namespace",
          "the container shares the host's PID namespace; vm.memfd_noexec is never changed there");
     return 0;
   }
   if (!memfd_noexec_supported(why, sizeof(why))) {
-    emit(ctx->cfg, id, spec, mode, 0, "kernel",
+    emit(cfg, id, spec, mode, 0, "kernel",
          "the kernel has no per-PID-namespace vm.memfd_noexec (Linux 6.3); the seccomp filter refuses "
          "memfd_create(MFD_EXEC) and the supervisor denies memfd execs");
     return 0;
@@ -267,7 +266,7 @@ int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struc
                         "refusing container \"%s\": vm.memfd_noexec needs stockade's own path for its "
                         "createRuntime hook, and /proc/self/exe gave none",
                         id);
-  if (add_hook(spec, self, ctx->cfg->path, err) < 0)
+  if (add_hook(spec, self, cfg->path, err) < 0)
     return sk_error_wrap(err, "refusing container \"%s\": cannot add the vm.memfd_noexec hook", id);
   return 0;
 }
