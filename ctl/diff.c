@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/profile.h"
 #include "stockade/profile_diff.h"
 

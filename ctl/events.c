@@ -18,7 +18,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/json.h"
 #include "stockade/util.h"
 

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/learn.h"
 #include "stockade/profile.h"
 #include "stockade/util.h"

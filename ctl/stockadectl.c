@@ -13,7 +13,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/apparmor.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/judge.h"
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
@@ -57,22 +57,6 @@ static int report(struct sk_error **err, int status) {
   sk_error_free(err);
   return status;
 }
-
-static const char *profile_dir_opt;
-
-/* A profile named by file path or by name in the profile directory. */
-static int load_profile(const char *what, struct profile **p, struct sk_error **err) {
-  cleanup_config struct sk_config *cfg = NULL;
-  if (strchr(what, '/') || strstr(what, ".json"))
-    return profile_load_file(what, p, err);
-  if (profile_dir_opt)
-    return profile_load_named(profile_dir_opt, what, p, err);
-  if (config_load(config_path(), &cfg, err) < 0)
-    return sk_error_wrap(err, "finding profile \"%s\" (or use --profile-dir DIR, or a file path)", what);
-  return profile_load_named(cfg->profile_dir, what, p, err);
-}
-
-int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err) { return load_profile(what, p, err); }
 
 static const char *default_profile_name(void) {
   static char name[80];
@@ -194,7 +178,7 @@ static int cmd_check(int argc, char **argv) {
     profile = spec_annotation(spec, "stockade.io/profile");
   if (profile == NULL)
     profile = default_profile_name();
-  if (load_profile(profile, &p, &err) < 0)
+  if (ctl_load_profile(profile, &p, &err) < 0)
     return report(&err, EXIT_BADINPUT);
   /* Relative bind sources are the bundle's, as the runtime reads them. */
   if (judge_spec_in(spec, is_dir ? target : NULL, p, &f, &err) < 0)
@@ -257,7 +241,7 @@ static int cmd_profile(int argc, char **argv) {
     cleanup_json struct json *empty = json_new(JSON_OBJECT);
     if (argc == 4 && (strcmp(argv[2], "--apparmor") == 0 || strcmp(argv[3], "--apparmor") == 0)) {
       cleanup_free char *text = NULL;
-      if (load_profile(strcmp(argv[2], "--apparmor") == 0 ? argv[3] : argv[2], &p, &err) < 0 ||
+      if (ctl_load_profile(strcmp(argv[2], "--apparmor") == 0 ? argv[3] : argv[2], &p, &err) < 0 ||
           aa_profile_generate(p, &text, &err) < 0)
         return report(&err, EXIT_BADINPUT);
       fputs(text, stdout);
@@ -267,7 +251,7 @@ static int cmd_profile(int argc, char **argv) {
       fprintf(stderr, "stockadectl profile show: expected one NAME or FILE (and optionally --apparmor)\n");
       return EXIT_BADINPUT;
     }
-    if (load_profile(argv[2], &p, &err) < 0 || profile_to_json(p, &doc, &err) < 0)
+    if (ctl_load_profile(argv[2], &p, &err) < 0 || profile_to_json(p, &doc, &err) < 0)
       return report(&err, EXIT_BADINPUT);
     /* The filter as it would be written into a spec on this machine. */
     if (seccomp_spec_arches(empty, &arches, &err) < 0 || seccomp_generate(p->seccomp, arches, &gen, &err) < 0)
@@ -289,12 +273,12 @@ int main(int argc, char **argv) {
       return 0;
     }
     if (strcmp(argv[i], "--profile-dir") == 0 && i + 1 < argc) {
-      profile_dir_opt = argv[i + 1];
+      ctl_profile_dir = argv[i + 1];
       i += 2;
       continue;
     }
     if (strncmp(argv[i], "--profile-dir=", 14) == 0) {
-      profile_dir_opt = argv[i] + 14;
+      ctl_profile_dir = argv[i] + 14;
       i++;
       continue;
     }

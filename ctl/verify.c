@@ -36,7 +36,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/fan.h"
 #include "stockade/json.h"
 #include "stockade/lsm.h"

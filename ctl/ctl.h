@@ -23,11 +23,14 @@ int ctl_profile_diff(int argc, char **argv);
  * protection? Exit 0 when no check fails, 1 otherwise. */
 int ctl_verify(int argc, char **argv);
 
+/* Helpers the subcommands share (ctl/common.c), below every ctl file. */
 struct profile;
 struct sk_error;
+/* --profile-dir, as main() read it; NULL: the config's profileDir. */
+extern const char *ctl_profile_dir;
 /* A profile named by file path (it has a '/' or ends in ".json") or by
- * name in the profile directory (--profile-dir, else the config's), as
- * `profile show` resolves it (ctl/stockadectl.c). */
+ * name in the profile directory (ctl_profile_dir, else the config's), as
+ * `profile show` resolves it. */
 int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err);
 
 #endif
