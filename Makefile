@@ -153,9 +153,11 @@ $(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
 	@mkdir -p $(B)
 	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ALL_LIBS)
+# Unit tests reach the private headers of the part they test.
+UNIT_CFLAGS := -Ishim/runtime -Ishim/supervisor
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PRIV_HDRS) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(UNIT_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # A test build of stockade, never installed: shim/supervisor/sup.c again
 # with -DSTOCKADE_TEST_HOOKS, whose supervisor, on SIGUSR2, makes a syscall

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/harden.h"
 #include "stockade/landlock.h"
 #include "stockade/memfd_noexec.h"
@@ -22,6 +21,8 @@
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
+
+#include "commands.h"
 
 /* The spec file: crun's --config, else <bundle>/config.json. */
 static char *spec_path(const struct cli *c) {

@@ -14,7 +14,6 @@
 
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/events.h"
 #include "stockade/harden.h"
 #include "stockade/log.h"
@@ -24,6 +23,8 @@
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
+
+#include "commands.h"
 
 /* The container's saved metadata and profile. */
 struct container {

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stockade/commands.h"
 #include "stockade/log.h"
 #include "stockade/memfd_noexec.h"
 #include "stockade/runtime.h"
+
+#include "commands.h"
 
 static int fail(struct sk_ctx *ctx, struct sk_error *err) {
   log_msg(LOG_ERROR, "%s", err && err->msg ? err->msg : "unknown error");

@@ -23,11 +23,12 @@
 #include <seccomp.h>
 
 #include "stockade/compat.h"
-#include "stockade/confine.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
+
+#include "confine.h"
 #define HAVE_VALGRIND_H 1
 #endif
 #endif

@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/execpath.h"
+
+#include "execpath.h"
 
 #define MAX_LINKS 40          /* the kernel's MAXSYMLINKS */
 #define BINPRM_BUF 256        /* what the kernel reads of a file to know its format */

@@ -29,14 +29,16 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
-#include "stockade/execcheck.h"
-#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
+
+#include "execcheck.h"
+#include "execpath.h"
+#include "sup_int.h"
 
 #define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */

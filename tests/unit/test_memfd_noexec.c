@@ -22,7 +22,7 @@
 
 #include "testutil.h"
 
-#include "stockade/confine.h"
+#include "confine.h"
 #include "stockade/memfd_noexec.h"
 #include "stockade/util.h"
 #include "valgrind.h"

@@ -21,6 +21,8 @@
 #include "stockade/supervisor.h"
 #include "stockade/util.h"
 
+#include "sup_int.h"
+
 struct fixture {
   char *dir;
   char events[512];

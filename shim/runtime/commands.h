@@ -2,7 +2,7 @@
 #ifndef STOCKADE_COMMANDS_H
 #define STOCKADE_COMMANDS_H
 
-#include "stockade/cli.h"
+#include "cli.h"
 #include "stockade/config.h"
 #include "stockade/json.h"
 #include "stockade/judge.h"
