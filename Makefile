@@ -1,8 +1,12 @@
 # stockade: a hardening OCI runtime in front of runc and crun.
 #
 #   make            build stockade and stockadectl into build/
-#   make check      install missing Debian packages, build, run unit,
-#                   integration and attack tests (real runc and crun)
+#   make check      install missing Debian packages, build, run unit (with
+#                   headers), layering, integration and attack tests (real
+#                   runc and crun)
+#   make headers    every header compiles on its own
+#   make layering   scripts/deps.sh: no file cycle, no upward call, no
+#                   stockadectl code in stockade
 #   make attacks    the attack suite alone (tests/attacks/)
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
@@ -102,7 +106,7 @@ GEN_HDRS := $(B)/seccomp_default.h
 PUB_HDRS := $(wildcard include/stockade/*.h)
 PRIV_HDRS := $(wildcard shim/lib/*/*.h shim/*/*.h ctl/*.h hooks/*.h)
 
-.PHONY: all check unit integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
+.PHONY: all check unit headers layering integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
@@ -185,8 +189,26 @@ $(B)/attacks/%: tests/attacks/%.c $(wildcard tests/helpers/*.h)
 
 helpers: $(HELPER_BINS)
 
-unit: all $(UNIT_BINS)
+unit: all headers $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
+
+# Every header compiles on its own, with the flags of every object: it
+# includes what it uses. Public ones (include/stockade/) and the private
+# ones next to their part alike; one stamp per header in $(B)/headers/.
+HDR_STAMPS := $(patsubst %.h,$(B)/headers/%.ok,$(PUB_HDRS) $(PRIV_HDRS))
+
+headers: $(HDR_STAMPS)
+	@echo "headers: $(words $(HDR_STAMPS)) headers compile on their own"
+
+$(B)/headers/%.ok: %.h $(GEN_HDRS) $(PUB_HDRS) $(PRIV_HDRS)
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALL_CFLAGS) -fsyntax-only -x c $< && touch $@
+
+# The file graph of the objects (scripts/deps.sh): no cycle between files,
+# no call from the library up into a program or the supervisor, and no
+# stockadectl-only code in the stockade binary.
+layering: all
+	@scripts/deps.sh $(B)
 
 integration: all helpers $(B)/stockade-testhooks
 	@B=$(B) tests/integration/run.sh
@@ -217,13 +239,14 @@ valgrind: all helpers $(UNIT_BINS)
 # fuzz-smoke costs about 15 s from a clean tree (the clang build included);
 # valgrind about 45 s (skipped with SANITIZE).
 check: deps
-	@u=0; i=0; f=0; v=0; a=0; \
+	@u=0; d=0; i=0; f=0; v=0; a=0; \
 	$(MAKE) --no-print-directory unit || u=1; \
+	$(MAKE) --no-print-directory layering || d=1; \
 	$(MAKE) --no-print-directory fuzz-smoke || f=1; \
 	if [ -z "$(SANITIZE)" ]; then $(MAKE) --no-print-directory valgrind || v=1; fi; \
 	$(MAKE) --no-print-directory integration || i=1; \
 	$(MAKE) --no-print-directory attacks || a=1; \
-	if [ $$u = 1 ] || [ $$i = 1 ] || [ $$f = 1 ] || [ $$v = 1 ] || [ $$a = 1 ]; then echo "check: failed (unit: $$u, integration: $$i, fuzz: $$f, valgrind: $$v, attacks: $$a)"; exit 1; fi
+	if [ $$u = 1 ] || [ $$d = 1 ] || [ $$i = 1 ] || [ $$f = 1 ] || [ $$v = 1 ] || [ $$a = 1 ]; then echo "check: failed (unit: $$u, layering: $$d, integration: $$i, fuzz: $$f, valgrind: $$v, attacks: $$a)"; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory all helpers
@@ -322,7 +345,7 @@ fuzz: deps-check $(FUZZ_BINS)
 fuzz-smoke: deps-check $(FUZZ_BINS)
 	@$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=10) &&) true
 
-C_FILES = $(wildcard shim/*/*.c shim/lib/*/*.c ctl/*.c hooks/*.c include/stockade/*.h tests/unit/*.c tests/helpers/*.[ch] tests/attacks/*.c fuzz/*.c)
+C_FILES = $(wildcard shim/*/*.c shim/lib/*/*.c ctl/*.c hooks/*.c include/stockade/*.h $(PRIV_HDRS) tests/unit/*.c tests/helpers/*.[ch] tests/attacks/*.c fuzz/*.c)
 
 lint:
 	@clang-format --dry-run --Werror $(C_FILES) && echo "lint: $(words $(C_FILES)) files formatted"
