@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The supervisor confines itself (include/stockade/confine.h).
+/* The supervisor confines itself (confine.h).
  *
  * What it keeps was measured, not guessed: strace -f of supervisors through
  * the integration suites (execs allowed and denied, drift, fileless, kill

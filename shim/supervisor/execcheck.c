@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fail-closed exec classification (include/stockade/execcheck.h).
+/* Fail-closed exec classification (execcheck.h).
  *
  * Who owns what: the O_PATH descriptor of the file found is v->opath, kept
  * for the event's hash and closed by exec_verdict_done. Nothing here opens

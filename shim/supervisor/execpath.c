@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Which file an exec will open, resolved as the kernel resolves it for the
- * calling thread (include/stockade/execpath.h).
+ * calling thread (execpath.h).
  *
  * Who owns what: every descriptor opened here is O_PATH | O_CLOEXEC and
  * closed here, except the one handed out in struct execpath, which the
