@@ -22,23 +22,43 @@ ev() {
   jq -nc "$@"
 }
 
+# v1 JSON: the envelope of schema v1 around the object read on stdin
+# (type, decision, ...; container as a string), as stockade writes it:
+# missing blocks empty, a made-up id and host.
+V1='def v1: {schema: "stockade.event/v1", time: (.time // "2026-01-01T00:00:00.000Z"), host: "node1",
+  id: ((.n // 0) | tostring | ("0" * (32 - length)) + .), severity: (.severity // "info"), type,
+  decision: (.decision // "info"), mechanism: (.mechanism // "supervisor"),
+  rule: (.rule // "SK-TEST"), message: (.message // "m"),
+  container: ({id: .container} + (.ct // {})), process: (.process // {}), profile: (.profile // {}),
+  mitre: (.mitre // {}), details: (.details // {})}; v1'
+
+# v1ev JQ-ARGS...: one v1 event line built by jq from the short form.
+v1ev() {
+  jq -nc "$@" | jq -c "$V1"
+}
+
 # write_events FILE: events of A, B and C, and one line that is not JSON
 # (line 4) and one that is JSON but no object (line 6).
 write_events() {
   {
-    ev --arg c "$ID_A" '{time: "2026-01-01T00:00:00.000Z", type: "spec-finding", container: $c, profile: "default",
-      mode: "complain", rule: "SK-USER-ROOT", kind: "refuse", decision: "allow", mechanism: "spec",
-      message: "the process runs as root", fix: "set process.user", technique: "T1610"}'
-    ev --arg c "$ID_B" '{time: "2026-01-01T00:00:01.000Z", type: "drift", container: $c, decision: "deny",
-      action: "kill", mechanism: "fanotify", path: "/tmp/x\u001b[2Jy", argv: ["/tmp/x"], sha256: null,
-      technique: "T1105", reason: "written after the container started", dropped: 3}'
-    ev --arg c "$ID_C" '{time: "2026-01-01T00:00:02.000Z", type: "supervisor", container: $c, event: "start",
-      message: "supervising"}'
+    v1ev --arg c "$ID_A" '{n: 1, time: "2026-01-01T00:00:00.000Z", type: "spec-finding", container: $c,
+      profile: {name: "default", mode: "complain"}, rule: "SK-USER-ROOT", decision: "report", mechanism: "spec",
+      severity: "notice", message: "the process runs as root", details: {kind: "refuse", fix: "set process.user"},
+      mitre: {technique: "T1610", tactic: "TA0002"}, ct: {pod: "web-1", namespace: "shop"}}'
+    v1ev --arg c "$ID_B" '{n: 2, time: "2026-01-01T00:00:01.000Z", type: "drift", container: $c, decision: "deny",
+      severity: "warning", mechanism: "fanotify", process: {path: "/tmp/x\u001b[2Jy", argv: ["/tmp/x"]},
+      mitre: {technique: "T1105", tactic: "TA0011"}, message: "written after the container started",
+      details: {action: "kill", dropped: 3}, ct: {pod: "db-0", namespace: "data"}}'
+    v1ev --arg c "$ID_C" '{n: 3, time: "2026-01-01T00:00:02.000Z", type: "supervisor", container: $c,
+      details: {event: "start"}, message: "supervising"}'
     echo 'this line is NOT JSON'
-    ev --arg c "$ID_A" '{time: "2026-01-01T00:00:03.000Z", type: "not-allowed", container: $c, decision: "deny",
-      action: "deny", mechanism: "fanotify", path: "/usr/bin/wget", technique: "T1059", reason: "not in exec.allow"}'
+    v1ev --arg c "$ID_A" '{n: 4, time: "2026-01-01T00:00:03.000Z", type: "not-allowed", container: $c,
+      decision: "deny", severity: "warning", mechanism: "fanotify", process: {path: "/usr/bin/wget"},
+      mitre: {technique: "T1059", tactic: "TA0002"}, message: "not in exec.allow", details: {action: "deny"},
+      ct: {pod: "web-1", namespace: "shop"}}'
     echo '["an", "array"]'
-    ev '{time: "2026-01-01T00:00:04.000Z", type: "supervisor", event: "no-container", message: "x"}'
+    v1ev '{n: 5, time: "2026-01-01T00:00:04.000Z", type: "supervisor", container: "x", details: {event: "other"},
+      message: "x"}'
   } >"$1"
 }
 
@@ -58,7 +78,7 @@ t_read_and_filter() {
 
   # The exact id.
   sk_run exact "$CTL" events --file "$f" --json --container "$ID_A"
-  sk_assert_eq "$(jq -r .container "$CASE/exact.out" | sort -u)" "$ID_A" "--container ID shows only that container"
+  sk_assert_eq "$(jq -r .container.id "$CASE/exact.out" | sort -u)" "$ID_A" "--container ID shows only that container"
   sk_assert_eq "$(wc -l <"$CASE/exact.out")" 2 "both events of A"
 
   # A unique prefix is that container; an ambiguous one is an error naming both.
@@ -79,18 +99,18 @@ t_read_and_filter() {
   sk_run human "$CTL" events --file "$f" --container "$ID_B"
   sk_assert_eq "$(wc -l <"$CASE/human.out")" 1 "one line for B's one event"
   sk_assert_grep "$CASE/human.out" \
-    '^2026-01-01T00:00:01\.000Z +aaaa2222bbbb +drift +deny/kill +fanotify +/tmp/x\\x1b\[2Jy +T1105 +written after the container started \[3 earlier events dropped\]$' \
+    '^2026-01-01T00:00:01\.000Z +aaaa2222bbbb +drift +deny/kill +fanotify +/tmp/x\\x1b\[2Jy +T1105 +written after the container started \[3 events dropped\]$' \
     "the human line of a drift event"
   if grep -q $'\x1b' "$CASE/human.out"; then
     sk_fail "a raw escape character reached the output"
   fi
   sk_run human_a "$CTL" events --file "$f" --container "$ID_A"
-  sk_assert_grep "$CASE/human_a.out" ' spec-finding +allow +spec +SK-USER-ROOT +T1610 +the process runs as root$' \
+  sk_assert_grep "$CASE/human_a.out" ' spec-finding +report +spec +SK-USER-ROOT +T1610 +the process runs as root$' \
     "the human line of a spec finding: rule and message"
   sk_assert_grep "$CASE/human_a.out" ' not-allowed +deny +fanotify +/usr/bin/wget +T1059 +not in exec.allow$' \
     "decision and action the same: shown once"
   sk_run human_c "$CTL" events --file "$f" --container "$ID_C"
-  sk_assert_grep "$CASE/human_c.out" ' supervisor +start +- +- +- +supervising$' "a supervisor event shows what happened"
+  sk_assert_grep "$CASE/human_c.out" ' supervisor +start +supervisor +SK-TEST +- +supervising$' "a supervisor event shows what happened"
 
   # No malformed line: exit 0.
   sk_run clean "$CTL" events --file "$CASE/valid.json"
@@ -100,7 +120,7 @@ t_read_and_filter() {
   # The config's eventFile, when there is no --file.
   jq -n --arg ev "$f" '{runtime: "/usr/sbin/runc", eventFile: $ev}' >"$CASE/cfg.json"
   sk_run cfg env STOCKADE_CONFIG="$CASE/cfg.json" "$CTL" events --json --container "$ID_C"
-  sk_assert_eq "$(jq -r .event "$CASE/cfg.out")" start "the config's eventFile is read"
+  sk_assert_eq "$(jq -r .details.event "$CASE/cfg.out")" start "the config's eventFile is read"
   jq -n '{runtime: "/usr/sbin/runc"}' >"$CASE/noev.json"
   sk_run noev env STOCKADE_CONFIG="$CASE/noev.json" "$CTL" events
   sk_assert_rc 2 "a config without eventFile"
@@ -150,42 +170,44 @@ t_follow() {
   # Appended lines appear; another container's do not. The first container
   # the prefix fits is the one followed.
   {
-    ev '{type: "one", container: "abcd1-first"}'
-    ev '{type: "other", container: "zzzz9"}'
-    ev '{type: "two", container: "abcd1-first", path: "/a/long/path/so/that/the/file/is/longer/than/what/follows"}'
+    v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "one"}}'
+    v1ev '{type: "supervisor", container: "zzzz9", details: {event: "other"}}'
+    v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "two"}, process: {path: "/a/long/path/so/that/the/file/is/longer/than/what/follows"}}'
   } >>"$f"
   wait_lines "$out" 2
-  sk_assert_eq "$(jq -r .type "$out" | paste -sd,)" "one,two" "appended events of the container"
+  sk_assert_eq "$(jq -r .details.event "$out" | paste -sd,)" "one,two" "appended events of the container"
 
   # A line written in two parts is printed once it is complete.
-  printf '{"type": "three", "container": "abcd1-first"' >>"$f"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "three"}}' | tr -d '\n' | head -c 40 >"$CASE/part"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "three"}}' | tail -c +41 >"$CASE/rest"
+  cat "$CASE/part" >>"$f"
   sleep 0.5
   sk_assert_eq "$(wc -l <"$out")" 2 "half a line is not printed"
-  printf '}\n' >>"$f"
+  cat "$CASE/rest" >>"$f"
   wait_lines "$out" 3
-  sk_assert_eq "$(jq -r .type "$out" | tail -n 1)" three "the completed line"
+  sk_assert_eq "$(jq -r .details.event "$out" | tail -n 1)" three "the completed line"
 
   # A malformed line is reported with its number, and following goes on.
   echo 'garbage' >>"$f"
-  ev '{type: "four", container: "abcd1-first"}' >>"$f"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "four"}}' >>"$f"
   wait_lines "$out" 4
   sk_assert_grep "$CASE/follow.err" 'follow\.json:5:[0-9]+: .*; skipped' "the malformed line is named"
 
   # Truncated in place (copytruncate): read again from the start.
   : >"$f"
-  ev '{type: "five", container: "abcd1-first"}' >>"$f"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "five"}}' >>"$f"
   wait_lines "$out" 5
-  sk_assert_eq "$(jq -r .type "$out" | tail -n 1)" five "the first line after truncation"
+  sk_assert_eq "$(jq -r .details.event "$out" | tail -n 1)" five "the first line after truncation"
 
   # Rotated (renamed, a new file created): what the old file still gets
   # is read, then the new file from its start.
   mv "$f" "$f.1"
-  ev '{type: "six", container: "abcd1-first"}' >>"$f.1"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "six"}}' >>"$f.1"
   sleep 0.5
-  ev '{type: "seven", container: "abcd1-first"}' >"$f"
-  ev '{type: "other", container: "abcd1-second"}' >>"$f"
+  v1ev '{type: "supervisor", container: "abcd1-first", details: {event: "seven"}}' >"$f"
+  v1ev '{type: "supervisor", container: "abcd1-second", details: {event: "other"}}' >>"$f"
   wait_lines "$out" 7
-  sk_assert_eq "$(jq -r .type "$out" | paste -sd,)" "one,two,three,four,five,six,seven" \
+  sk_assert_eq "$(jq -r .details.event "$out" | paste -sd,)" "one,two,three,four,five,six,seven" \
     "every event of the followed container, in order, across truncation and rotation"
 
   kill -TERM "$FOLLOW_PID"
@@ -218,19 +240,19 @@ t_complain_events() {
   SK_AS=stockade-complain sk_run run2 sk_sk run --bundle "$CASE/b2" "$SK_ID"
   sk_assert_rc 0 "stockade-complain run of the second container"
   sk_assert_grep "$CASE/run2.out" '^CONTAINER-RAN$' "the container ran"
-  [ -n "$(jq -c --arg id "$id_first" 'select(.container == $id)' "$CASE/events.json")" ] ||
+  [ -n "$(jq -c --arg id "$id_first" 'select(.container.id == $id)' "$CASE/events.json")" ] ||
     sk_fail "the first container wrote no event"
 
   sk_run events env STOCKADE_CONFIG="$CASE/stockade.json" "$CTL" events --container "$SK_ID" --json
   sk_assert_rc 0 "stockadectl events on the event file stockade wrote"
   [ -s "$CASE/events.out" ] || sk_fail "no event of container $SK_ID"
-  sk_assert_eq "$(jq -r .container "$CASE/events.out" | sort -u)" "$SK_ID" "only this container's events"
-  [ -n "$(jq -c 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT" and .mode == "complain")' \
+  sk_assert_eq "$(jq -r .container.id "$CASE/events.out" | sort -u)" "$SK_ID" "only this container's events"
+  [ -n "$(jq -c 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT" and .profile.mode == "complain")' \
     "$CASE/events.out")" ] || sk_fail "no spec-finding SK-USER-ROOT in complain mode: $(head -c 600 "$CASE/events.out")"
 
   sk_run human env STOCKADE_CONFIG="$CASE/stockade.json" "$CTL" events --container "$SK_ID"
   sk_assert_rc 0 "the human form"
-  sk_assert_grep "$CASE/human.out" " spec-finding +allow +spec +SK-USER-ROOT " "the finding as a human line"
+  sk_assert_grep "$CASE/human.out" " spec-finding +report +spec +SK-USER-ROOT " "the finding as a human line"
 }
 
 # The pod, namespace and image of a Kubernetes workload, from the
@@ -261,9 +283,9 @@ t_cri_annotations() {
       *) sk_fail "$tag annotations: drift=$(sk_kv "$CASE/run-$tag.out" drift), expected EPERM (or EACCES: /tmp is noexec)" ;;
     esac
     sk_assert_event "$SK_ID" 'select(.type == "drift" and .decision == "deny")' "the denied exec ($tag annotations)"
-    pod=$(jq -r '.pod // "none"' <<<"$SK_EVENT")
-    ns=$(jq -r '.namespace // "none"' <<<"$SK_EVENT")
-    img=$(jq -r '.image // "none"' <<<"$SK_EVENT")
+    pod=$(jq -r '.container.pod // "none"' <<<"$SK_EVENT")
+    ns=$(jq -r '.container.namespace // "none"' <<<"$SK_EVENT")
+    img=$(jq -r '.container.image // "none"' <<<"$SK_EVENT")
     case $tag in
       containerd) sk_assert_eq "$pod/$ns/$img" "web-7d9f/shop/registry.example/web:1.2" "pod/namespace/image of the event (containerd's CRI annotations)" ;;
       crio) sk_assert_eq "$pod/$ns/$img" "db-0/data/quay.example/db:16" "pod/namespace/image of the event (CRI-O's annotations)" ;;
