@@ -32,7 +32,6 @@
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
-
 #include "stockade/util.h"
 
 #include "execcheck.h"

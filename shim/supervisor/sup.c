@@ -42,7 +42,6 @@
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
-
 #include "stockade/util.h"
 
 #include "confine.h"
