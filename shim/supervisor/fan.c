@@ -28,16 +28,10 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
-#include "stockade/landlock.h"
-#include "stockade/learn.h"
 #include "stockade/log.h"
-#include "stockade/supervisor.h"
 #include "stockade/util.h"
 
-#include "execcheck.h"
-#include "execpath.h"
 #include "fan_int.h"
-#include "sup_int.h"
 
 int fan_open(struct fan **out, struct sk_error **err) {
   struct fan *f;
