@@ -390,14 +390,11 @@ static void print_line(struct reader *r, const char *line, size_t len, void *arg
     return;
   }
   if (json_parse(line, len, &ev, &err) < 0) {
-    unsigned l, col;
-    int used = 0;
-    const char *why = err && err->msg ? err->msg : "invalid JSON";
-    /* json_parse says "line 1, column C: why"; the line is ours to count */
-    if (sscanf(why, "line %u, column %u: %n", &l, &col, &used) == 2 && used > 0)
-      malformed(pr, r, ":%u: %s", col, why + used);
+    /* json_parse's line is always 1; the line in the file is ours to count */
+    if (err && err->line > 0)
+      malformed(pr, r, ":%u: %s", err->col, err->what);
     else
-      malformed(pr, r, ": %s", why);
+      malformed(pr, r, ": %s", err && err->msg ? err->msg : "invalid JSON");
     return;
   }
   if (!json_is(ev, JSON_OBJECT)) {

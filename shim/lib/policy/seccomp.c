@@ -201,8 +201,10 @@ static char *arches_list(const struct sc_arches *a) {
 
 /* ---- errors ---------------------------------------------------------------- */
 
-/* "<path>: <problem> (line L, column C)"; the position is left out for values
- * that were built rather than parsed. */
+/* An error about the value at path: "<path>: <problem> (line L, column C)",
+ * the position left out for values that were built rather than parsed;
+ * path and position are the error's fields (profile.c moves them into the
+ * profile's file). */
 __attribute__((format(printf, 4, 5))) static int at_error(struct sk_error **err, const struct json *at,
                                                           const char *path, const char *fmt, ...) {
   cleanup_free char *msg = NULL;
@@ -214,9 +216,7 @@ __attribute__((format(printf, 4, 5))) static int at_error(struct sk_error **err,
   va_end(ap);
   if (r < 0)
     return sk_error_set(err, ENOMEM, "%s", path);
-  if (at && at->line > 0)
-    return sk_error_set(err, 0, "%s%s%s (line %u, column %u)", path, *path ? ": " : "", msg, at->line, at->col);
-  return sk_error_set(err, 0, "%s%s%s", path, *path ? ": " : "", msg);
+  return sk_error_set_at(err, (struct sk_where){NULL, at ? at->line : 0, at ? at->col : 0, path}, "%s", msg);
 }
 
 /* ---- the document model ---------------------------------------------------- */
@@ -1477,8 +1477,10 @@ int seccomp_compile_check(const struct json *doc, struct sk_error **err) {
   /* runc and crun start from the native architecture and add the listed */
   for (i = 0; d.lists_arches && i < d.arches.n; i++) {
     rc = seccomp_arch_add(ctx, d.arches.tok[i]);
-    if (rc < 0 && rc != -EEXIST)
-      return sk_error_set(err, -rc, "architectures: libseccomp cannot add %s", d.arches.name[i]);
+    if (rc < 0 && rc != -EEXIST) {
+      sk_error_set(err, -rc, "libseccomp cannot add %s", d.arches.name[i]);
+      return sk_error_locate(err, (struct sk_where){.field = "architectures"});
+    }
   }
   for (i = 0; i < d.n; i++) {
     if (act_eq(&d.rules[i].action, &d.def))
