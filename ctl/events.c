@@ -211,15 +211,31 @@ static void resolver_clear(struct resolver *res) {
   res->n = 0;
 }
 
+/* "a, b and more": the ids a prefix fits. */
+static char *ambiguous_ids(const struct resolver *res) {
+  char *list = NULL;
+  size_t i;
+
+  for (i = 0; i < res->n; i++) {
+    char *next = NULL;
+    if (asprintf(&next, "%s%s%s", list ? list : "", i ? ", " : "", res->ids[i]) < 0)
+      next = NULL;
+    free(list);
+    if ((list = next) == NULL)
+      return NULL;
+  }
+  return list;
+}
+
 /* Decide what --container stands for from the events already in the
  * file: an exact id wins; else the one container it is a prefix of; two
- * or more are an error. Returns -1 after saying so on stderr. */
-static int resolve(struct reader *r, struct filter *f) {
+ * or more are an error. */
+static int resolve(struct reader *r, struct filter *f, struct sk_error **err) {
   struct resolver res = {.want = f->want};
   int rc = 0;
 
   if (reader_pump(r, resolve_line, &res) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
+    sk_error_set(err, errno, "cannot read %s", r->path);
     resolver_clear(&res);
     return -1;
   }
@@ -229,18 +245,13 @@ static int resolve(struct reader *r, struct filter *f) {
   } else if (res.n == 1 && !res.more) {
     f->resolved = steal_pointer(&res.ids[0]);
   } else if (res.n > 1) {
-    size_t i;
-    fprintf(stderr, "stockadectl events: container \"%s\" is ambiguous in %s: it begins ", f->want, r->path);
-    for (i = 0; i < res.n; i++)
-      fprintf(stderr, "%s%s", i ? ", " : "", res.ids[i]);
-    fprintf(stderr, "%s; give more of the id\n", res.more ? " and more" : "");
-    rc = -1;
+    cleanup_free char *ids = ambiguous_ids(&res);
+    rc = sk_error_set(err, 0, "container \"%s\" is ambiguous in %s: it begins %s%s; give more of the id", f->want,
+                      r->path, ids ? ids : "with more than one id", res.more ? " and more" : "");
   }
   resolver_clear(&res);
-  if (rc == 0 && lseek(r->fd, 0, SEEK_SET) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s again: %s\n", r->path, strerror(errno));
-    return -1;
-  }
+  if (rc == 0 && lseek(r->fd, 0, SEEK_SET) < 0)
+    return sk_error_set(err, errno, "cannot read %s again", r->path);
   reader_reset(r);
   return rc;
 }
@@ -418,21 +429,18 @@ static void print_line(struct reader *r, const char *line, size_t len, void *arg
  * path now), truncated (copytruncate), or created? Reopens as needed;
  * what the old file still held is read first. Returns -1 on an error
  * that ends the command. */
-static int follow_check(struct reader *r, struct printer *pr) {
+static int follow_check(struct reader *r, struct printer *pr, struct sk_error **err) {
   struct stat st;
 
   if (stat(r->path, &st) < 0) {
     if (errno == ENOENT)
       return 0; /* moved away, the new one not yet created: keep reading the old one */
-    fprintf(stderr, "stockadectl events: cannot stat %s: %s\n", r->path, strerror(errno));
-    return -1;
+    return sk_error_set(err, errno, "cannot stat %s", r->path);
   }
   if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino) {
     if (st.st_size < r->off) {
-      if (lseek(r->fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "stockadectl events: cannot rewind %s: %s\n", r->path, strerror(errno));
-        return -1;
-      }
+      if (lseek(r->fd, 0, SEEK_SET) < 0)
+        return sk_error_set(err, errno, "cannot rewind %s", r->path);
       reader_reset(r);
     }
     return 0;
@@ -443,14 +451,12 @@ static int follow_check(struct reader *r, struct printer *pr) {
       reader_finish(r, print_line, pr);
     reader_close(r);
   }
-  if (reader_open(r) < 0 && errno != ENOENT) {
-    fprintf(stderr, "stockadectl events: cannot open %s: %s\n", r->path, strerror(errno));
-    return -1;
-  }
+  if (reader_open(r) < 0 && errno != ENOENT)
+    return sk_error_set(err, errno, "cannot open %s", r->path);
   return 0;
 }
 
-static int follow(struct reader *r, struct printer *pr) {
+static int follow(struct reader *r, struct printer *pr, struct sk_error **err) {
   struct sigaction sa;
 
   memset(&sa, 0, sizeof(sa));
@@ -461,14 +467,12 @@ static int follow(struct reader *r, struct printer *pr) {
 
   while (!stop_requested) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = POLL_NSEC};
-    if (r->fd >= 0 && reader_pump(r, print_line, pr) < 0) {
-      fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
-      return CTL_EXIT_BADINPUT;
-    }
+    if (r->fd >= 0 && reader_pump(r, print_line, pr) < 0)
+      return sk_error_set(err, errno, "cannot read %s", r->path);
     fflush(stdout);
     nanosleep(&ts, NULL);
-    if (!stop_requested && follow_check(r, pr) < 0)
-      return CTL_EXIT_BADINPUT;
+    if (!stop_requested && follow_check(r, pr, err) < 0)
+      return -1;
   }
   fflush(stdout);
   return 0;
@@ -496,30 +500,27 @@ static void events_usage(FILE *f) {
           PREFIX_MIN);
 }
 
-/* The event file named by the node's config; NULL after saying why. */
-static char *configured_event_file(void) {
+/* The event file named by the node's config. */
+static int configured_event_file(char **path, struct sk_error **err) {
   cleanup_config struct sk_config *cfg = NULL;
-  cleanup_error struct sk_error *err = NULL;
-  char *path;
+  cleanup_error struct sk_error *e = NULL;
 
-  if (config_load(config_path(), &cfg, &err) < 0) {
-    fprintf(stderr, "stockadectl events: %s (or name the event file with --file PATH)\n", err->msg);
-    return NULL;
+  if (config_load(config_path(), &cfg, &e) < 0) {
+    sk_error_set(err, 0, "%s (or name the event file with --file PATH)", e->msg);
+    return sk_error_classify(err, e->code);
   }
-  if (cfg->event_file == NULL) {
-    fprintf(stderr,
-            "stockadectl events: %s has no \"eventFile\", so events are not written to a file; set it there, or "
-            "name the event file with --file PATH\n",
-            cfg->path);
-    return NULL;
-  }
-  path = strdup(cfg->event_file);
-  if (path == NULL)
-    fprintf(stderr, "stockadectl events: out of memory\n");
-  return path;
+  if (cfg->event_file == NULL)
+    return sk_error_set(err, 0,
+                        "%s has no \"eventFile\", so events are not written to a file; set it there, or name the "
+                        "event file with --file PATH",
+                        cfg->path);
+  *path = strdup(cfg->event_file);
+  if (*path == NULL)
+    return sk_error_set(err, 0, "out of memory");
+  return 0;
 }
 
-int ctl_events(int argc, char **argv) {
+int ctl_events(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"follow", no_argument, NULL, 'f'}, {"container", required_argument, NULL, 'c'},
                                        {"json", no_argument, NULL, 'j'},   {"file", required_argument, NULL, 'F'},
                                        {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0}};
@@ -550,51 +551,40 @@ int ctl_events(int argc, char **argv) {
       events_usage(stdout);
       return 0;
     default:
-      fprintf(stderr, "stockadectl events: see stockadectl events --help\n");
-      return CTL_EXIT_BADINPUT;
+      return sk_error_set(err, 0, "see stockadectl events --help");
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "stockadectl events: unexpected argument \"%s\"; see stockadectl events --help\n", argv[optind]);
-    return CTL_EXIT_BADINPUT;
-  }
-  if (filter.want && filter.want[0] == '\0') {
-    fprintf(stderr, "stockadectl events: --container is empty; expected a container id\n");
-    return CTL_EXIT_BADINPUT;
-  }
-  if (path == NULL && (path = configured_event_file()) == NULL)
-    return CTL_EXIT_BADINPUT;
-  if (path[0] == '\0') {
-    fprintf(stderr, "stockadectl events: --file is empty; expected the path of the event file\n");
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind != argc)
+    return sk_error_set(err, 0, "unexpected argument \"%s\"; see stockadectl events --help", argv[optind]);
+  if (filter.want && filter.want[0] == '\0')
+    return sk_error_set(err, 0, "--container is empty; expected a container id");
+  if (path == NULL && configured_event_file(&path, err) < 0)
+    return -1;
+  if (path[0] == '\0')
+    return sk_error_set(err, 0, "--file is empty; expected the path of the event file");
   r.path = path;
 
   if (reader_open(&r) < 0) {
-    if (errno != ENOENT || !follow_mode) {
-      fprintf(stderr, "stockadectl events: cannot open the event file %s: %s\n", path, strerror(errno));
-      return CTL_EXIT_BADINPUT;
-    }
+    if (errno != ENOENT || !follow_mode)
+      return sk_error_set(err, errno, "cannot open the event file %s", path);
     fprintf(stderr, "stockadectl events: %s does not exist yet; waiting for it\n", path);
   }
-  if (r.fd >= 0 && filter.want && strlen(filter.want) >= PREFIX_MIN && resolve(&r, &filter) < 0) {
-    status = CTL_EXIT_BADINPUT;
+  if (r.fd >= 0 && filter.want && strlen(filter.want) >= PREFIX_MIN && resolve(&r, &filter, err) < 0) {
+    status = -1;
     goto out;
   }
 
   if (follow_mode) {
-    status = follow(&r, &pr);
+    status = follow(&r, &pr, err);
     goto out;
   }
   if (reader_pump(&r, print_line, &pr) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", path, strerror(errno));
-    status = CTL_EXIT_BADINPUT;
+    status = sk_error_set(err, errno, "cannot read %s", path);
     goto out;
   }
   reader_finish(&r, print_line, &pr);
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "stockadectl events: cannot write the events: %s\n", strerror(errno));
-    status = CTL_EXIT_BADINPUT;
+    status = sk_error_set(err, errno, "cannot write the events");
     goto out;
   }
   if (filter.want && pr.shown == 0)
