@@ -2,29 +2,31 @@
 #ifndef STOCKADE_CTL_H
 #define STOCKADE_CTL_H
 
+struct profile;
+struct sk_error;
+
 /* stockadectl's subcommands that live in their own file under ctl/.
  * Each takes the arguments from its own name on (argv[0] is "events") and
- * returns the exit status. */
+ * returns its outcome, 0 or CTL_EXIT_FINDINGS; on bad arguments or input
+ * it returns -1 and fills *err, and main() (ctl/stockadectl.c) prints
+ * "stockadectl <command>: <message>" and exits CTL_EXIT_BADINPUT. */
 
 #define CTL_EXIT_FINDINGS 1 /* findings, invalid profiles, malformed events */
 #define CTL_EXIT_BADINPUT 2 /* bad arguments, unreadable input */
 
 /* stockadectl events [--follow] [--container ID] [--json] [--file PATH] */
-int ctl_events(int argc, char **argv);
+int ctl_events(int argc, char **argv, struct sk_error **err);
 
 /* stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE] (ctl/learn.c) */
-int ctl_learn(int argc, char **argv);
+int ctl_learn(int argc, char **argv, struct sk_error **err);
 
-/* stockadectl profile diff A B (ctl/diff.c); argv[0] is "diff". Exit 0 when
- * the profiles are the same, 1 when they differ, 2 on bad input. */
-int ctl_profile_diff(int argc, char **argv);
+/* stockadectl profile diff A B (ctl/diff.c); argv[0] is "diff". 0 when the
+ * profiles are the same, 1 when they differ. */
+int ctl_profile_diff(int argc, char **argv, struct sk_error **err);
 
 /* stockadectl verify [--json] (ctl/verify.c): can this host enforce each
- * protection? Exit 0 when no check fails, 1 otherwise. */
-int ctl_verify(int argc, char **argv);
-
-struct profile;
-struct sk_error;
+ * protection? 0 when no check fails, 1 otherwise. */
+int ctl_verify(int argc, char **argv, struct sk_error **err);
 /* A profile named by file path (it has a '/' or ends in ".json") or by
  * name in the profile directory (--profile-dir, else the config's), as
  * `profile show` resolves it (ctl/stockadectl.c). */
