@@ -96,10 +96,8 @@ int strset_add(struct strset *s, const char *x) {
   char *c;
   if (sorted_find(s->v, s->n, sizeof(*s->v), x, str_keycmp, &at))
     return 0;
-  if (sorted_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)) < 0 || (c = strdup(x)) == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
+  if (sorted_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)) < 0 || (c = strdup(x)) == NULL)
+    return -1; /* out of memory */
   sorted_insert_at(s->v, &s->n, sizeof(*s->v), at, &c);
   return 1;
 }
