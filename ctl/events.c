@@ -20,7 +20,8 @@
 #include "stockade/config.h"
 #include "stockade/ctl.h"
 #include "stockade/json.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A --container shorter than this is only ever an exact id: "a" must not
  * pick whichever container happens to start with an "a". */

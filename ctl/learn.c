@@ -22,7 +22,8 @@
 #include "stockade/ctl.h"
 #include "stockade/learn.h"
 #include "stockade/profile.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 static void learn_usage(FILE *f) {
   fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"

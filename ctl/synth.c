@@ -25,7 +25,6 @@
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -700,8 +699,8 @@ static char *describe(struct learn_rec *const *recs, size_t n, const struct prof
       first = recs[i]->started;
     if (strcmp(recs[i]->updated, last) > 0)
       last = recs[i]->updated;
-    if (strcmp(recs[i]->profile, profile) != 0)
-      profile = NULL;
+    if (profile && strcmp(recs[i]->profile, profile) != 0)
+      profile = NULL; /* "several profiles" (a third recording must not compare with NULL) */
   }
   learn_utc_now(now);
   if (asprintf(&s,

@@ -39,29 +39,64 @@ struct sk_where {
   const char *field;
 };
 
+/* Each of these is -1, so that `return sk_error_set(...)` fails, and the
+ * compiler (and gcc's analyzer) sees it fail: the macros make the -1 a
+ * constant at the call rather than a value that comes back from error.c. */
+
 /* A new error (replacing *err): what, with strerror(code) after it when
- * code is not 0. Returns -1. */
-__attribute__((format(printf, 3, 4))) int sk_error_set(struct sk_error **err, int code, const char *fmt, ...);
+ * code is not 0. */
+#define sk_error_set(err, code, ...)                                                                                   \
+  ({                                                                                                                   \
+    sk_error_set_((err), (code), __VA_ARGS__);                                                                         \
+    -1;                                                                                                                \
+  })
 
-/* A new error about a value in a document (code 0). Returns -1. */
-__attribute__((format(printf, 3, 4))) int sk_error_set_at(struct sk_error **err, struct sk_where at, const char *fmt,
-                                                          ...);
+/* A new error about a value in a document (code 0). */
+#define sk_error_set_at(err, ...)                                                                                      \
+  ({                                                                                                                   \
+    sk_error_set_at_((err), __VA_ARGS__);                                                                              \
+    -1;                                                                                                                \
+  }) /* at may be a compound literal */
 
-/* Prefix the message with more context: "ctx: old". Returns -1. */
-__attribute__((format(printf, 2, 3))) int sk_error_wrap(struct sk_error **err, const char *fmt, ...);
+/* Prefix the message with more context: "ctx: old". */
+#define sk_error_wrap(err, ...)                                                                                        \
+  ({                                                                                                                   \
+    sk_error_wrap_((err), __VA_ARGS__);                                                                                \
+    -1;                                                                                                                \
+  })
 
 /* The error is about the document in file: set its file, and its line and
  * column from at when it has no position of its own; at.field (when not
  * NULL) becomes the parent of its field ("seccomp" + "syscalls[0]" is
- * "seccomp.syscalls[0]"). Returns -1; makes an error when *err has none. */
-int sk_error_locate(struct sk_error **err, struct sk_where at);
+ * "seccomp.syscalls[0]"). Makes an error when *err has none. */
+#define sk_error_locate(err, ...)                                                                                      \
+  ({                                                                                                                   \
+    sk_error_locate_((err), __VA_ARGS__);                                                                              \
+    -1;                                                                                                                \
+  })
 
-/* Add what to do ("; fix") after the message. Returns -1. */
-__attribute__((format(printf, 2, 3))) int sk_error_fix(struct sk_error **err, const char *fmt, ...);
+/* Add what to do ("; fix") after the message. */
+#define sk_error_fix(err, ...)                                                                                         \
+  ({                                                                                                                   \
+    sk_error_fix_((err), __VA_ARGS__);                                                                                 \
+    -1;                                                                                                                \
+  })
 
 /* Give the error an errno that the message does not spell out (e.g. ENOENT
- * for "profile "x" not found: ... does not exist"). Returns -1. */
-int sk_error_classify(struct sk_error **err, int code);
+ * for "profile "x" not found: ... does not exist"). */
+#define sk_error_classify(err, code)                                                                                   \
+  ({                                                                                                                   \
+    sk_error_classify_((err), (code));                                                                                 \
+    -1;                                                                                                                \
+  })
+
+__attribute__((format(printf, 3, 4))) void sk_error_set_(struct sk_error **err, int code, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void sk_error_set_at_(struct sk_error **err, struct sk_where at, const char *fmt,
+                                                            ...);
+__attribute__((format(printf, 2, 3))) void sk_error_wrap_(struct sk_error **err, const char *fmt, ...);
+void sk_error_locate_(struct sk_error **err, struct sk_where at);
+__attribute__((format(printf, 2, 3))) void sk_error_fix_(struct sk_error **err, const char *fmt, ...);
+void sk_error_classify_(struct sk_error **err, int code);
 
 void sk_error_free(struct sk_error **err);
 

@@ -21,7 +21,8 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* The spec file: crun's --config, else <bundle>/config.json. */
 static char *spec_path(const struct cli *c) {

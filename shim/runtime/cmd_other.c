@@ -21,7 +21,8 @@
 #include "stockade/runtime.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb

@@ -34,7 +34,7 @@
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #define CACHE_SIZE 1024 /* a power of two */
 #define CACHE_PROBE 4

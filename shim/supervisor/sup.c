@@ -43,7 +43,7 @@
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 #define MAX_LISTENERS 256
 

@@ -25,7 +25,7 @@
 #include "stockade/commands.h"
 #include "stockade/confine.h"
 #include "stockade/memfd_noexec.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 #include "valgrind.h"
 
 static const char *spec_text =

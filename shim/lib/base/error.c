@@ -39,14 +39,13 @@ static char *format(const struct sk_error *e) {
   return r < 0 ? NULL : out;
 }
 
-/* Make msg again after a field changed. Returns -1. */
-static int render(struct sk_error *e) {
+/* Make msg again after a field changed. */
+static void render(struct sk_error *e) {
   char *msg = format(e);
   if (msg == NULL)
-    return -1; /* keep the message there was */
+    return; /* keep the message there was */
   free(e->msg);
   e->msg = msg;
-  return -1;
 }
 
 static char *vformat(const char *fmt, va_list ap) {
@@ -60,17 +59,17 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 /* A new error in *err from what (taken over), the old one freed; what may
  * point into the old one's fields, hence made before the old is freed. */
-static int make(struct sk_error **err, int code, struct sk_where at, char *what) {
+static void make(struct sk_error **err, int code, struct sk_where at, char *what) {
   struct sk_error *e;
 
   if (err == NULL) {
     free(what);
-    return -1;
+    return;
   }
   e = calloc(1, sizeof(*e));
   if (e == NULL) {
     free(what);
-    return -1; /* the old error, if any, stays */
+    return; /* the old error, if any, stays */
   }
   e->code = code;
   e->code_in_text = code != 0;
@@ -84,40 +83,39 @@ static int make(struct sk_error **err, int code, struct sk_where at, char *what)
   render(e);
   if (e->msg == NULL)
     e->msg = strdup("out of memory");
-  return -1;
 }
 
-int sk_error_set(struct sk_error **err, int code, const char *fmt, ...) {
+void sk_error_set_(struct sk_error **err, int code, const char *fmt, ...) {
   va_list ap;
   char *what;
 
   va_start(ap, fmt);
   what = vformat(fmt, ap);
   va_end(ap);
-  return make(err, code, (struct sk_where){0}, what);
+  make(err, code, (struct sk_where){0}, what);
 }
 
-int sk_error_set_at(struct sk_error **err, struct sk_where at, const char *fmt, ...) {
+void sk_error_set_at_(struct sk_error **err, struct sk_where at, const char *fmt, ...) {
   va_list ap;
   char *what;
 
   va_start(ap, fmt);
   what = vformat(fmt, ap);
   va_end(ap);
-  return make(err, 0, at, what);
+  make(err, 0, at, what);
 }
 
-int sk_error_wrap(struct sk_error **err, const char *fmt, ...) {
+void sk_error_wrap_(struct sk_error **err, const char *fmt, ...) {
   va_list ap;
   char *ctx, *full = NULL;
 
   if (err == NULL || *err == NULL)
-    return -1;
+    return;
   va_start(ap, fmt);
   ctx = vformat(fmt, ap);
   va_end(ap);
   if (ctx == NULL)
-    return -1;
+    return;
   if ((*err)->context == NULL) {
     full = ctx;
   } else {
@@ -125,25 +123,27 @@ int sk_error_wrap(struct sk_error **err, const char *fmt, ...) {
       full = NULL;
     free(ctx);
     if (full == NULL)
-      return -1;
+      return;
   }
   free((*err)->context);
   (*err)->context = full;
-  return render(*err);
+  render(*err);
 }
 
-int sk_error_locate(struct sk_error **err, struct sk_where at) {
+void sk_error_locate_(struct sk_error **err, struct sk_where at) {
   struct sk_error *e;
 
   if (err == NULL)
-    return -1;
-  if (*err == NULL)
-    return sk_error_set_at(err, at, "unknown error");
+    return;
+  if (*err == NULL) {
+    sk_error_set_at_(err, at, "unknown error");
+    return;
+  }
   e = *err;
   if (at.file) {
     char *f = strdup(at.file);
     if (f == NULL)
-      return -1;
+      return;
     free(e->file);
     e->file = f;
   }
@@ -158,35 +158,35 @@ int sk_error_locate(struct sk_error **err, struct sk_where at) {
     else if (asprintf(&f, "%s%s%s", at.field, e->field[0] == '[' ? "" : ".", e->field) < 0)
       f = NULL;
     if (f == NULL)
-      return -1;
+      return;
     free(e->field);
     e->field = f;
   }
-  return render(e);
+  render(e);
 }
 
-int sk_error_fix(struct sk_error **err, const char *fmt, ...) {
+void sk_error_fix_(struct sk_error **err, const char *fmt, ...) {
   va_list ap;
   char *fix;
 
   if (err == NULL || *err == NULL)
-    return -1;
+    return;
   va_start(ap, fmt);
   fix = vformat(fmt, ap);
   va_end(ap);
   if (fix == NULL)
-    return -1;
+    return;
   free((*err)->fix);
   (*err)->fix = fix;
-  return render(*err);
+  render(*err);
 }
 
-int sk_error_classify(struct sk_error **err, int code) {
+void sk_error_classify_(struct sk_error **err, int code) {
   if (err == NULL || *err == NULL)
-    return -1;
+    return;
   (*err)->code = code;
   (*err)->code_in_text = false;
-  return render(*err);
+  render(*err);
 }
 
 void sk_error_free(struct sk_error **err) {

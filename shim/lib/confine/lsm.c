@@ -20,7 +20,8 @@
 #include "stockade/lsm.h"
 #include "stockade/selinux.h"
 #include "stockade/state.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444

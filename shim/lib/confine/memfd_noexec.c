@@ -32,7 +32,6 @@
 #include "stockade/events.h"
 #include "stockade/log.h"
 #include "stockade/memfd_noexec.h"
-#include "stockade/util.h"
 
 int memfd_noexec_supported(char *why, size_t size) {
   if (access(MEMFD_NOEXEC_SYSCTL, F_OK) == 0)

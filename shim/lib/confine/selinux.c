@@ -18,7 +18,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/lsm.h"
 #include "stockade/selinux.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 #define SELINUX_FS_MAGIC 0xf97cff8c /* linux/magic.h SELINUX_MAGIC */
 

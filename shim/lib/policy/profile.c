@@ -12,7 +12,8 @@
 #include "stockade/cleanup.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* The profile format is described field by field in profiles/README.md;
  * keep the two in step (every message below is quoted there). */

@@ -10,7 +10,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/judge.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 const char *judge_host_ns_dir = NULL;
 

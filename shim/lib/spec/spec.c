@@ -8,7 +8,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 const char *const spec_cap_sets[5] = {"bounding", "effective", "permitted", "inheritable", "ambient"};
 
