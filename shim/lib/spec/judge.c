@@ -29,7 +29,7 @@ __attribute__((format(printf, 6, 7))) static int add(struct findings *f, const c
   va_end(ap);
   if (r < 0)
     return -1;
-  v = realloc(f->v, (f->n + 1) * sizeof(*v));
+  v = reallocarray(f->v, f->n + 1, sizeof(*v));
   if (v == NULL) {
     free(what);
     return -1;
