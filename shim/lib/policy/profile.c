@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/profile.h"
@@ -489,6 +490,8 @@ static int parse_exec_allow(const struct parse_ctx *c, const struct json *v, str
   return 0;
 }
 
+/* gcc 12's analyzer loses strings stored into an array of the profile being parsed; profile_free frees them */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int parse_exec_writable(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i, j;
 
@@ -519,6 +522,7 @@ static int parse_exec_writable(const struct parse_ctx *c, const struct json *v, 
   }
   return 0;
 }
+SK_ANALYZER_END
 
 static int parse_exec(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i;
@@ -543,6 +547,8 @@ static int parse_exec(const struct parse_ctx *c, const struct json *v, struct pr
   return 0;
 }
 
+/* gcc 12's analyzer loses strings stored into an array of the profile being parsed; profile_free frees them */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int parse_block_hashes(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i, j;
 
@@ -569,6 +575,7 @@ static int parse_block_hashes(const struct parse_ctx *c, const struct json *v, s
   }
   return 0;
 }
+SK_ANALYZER_END
 
 static int parse_action(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i;
