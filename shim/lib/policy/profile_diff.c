@@ -172,8 +172,7 @@ static int entry_qcmp(const void *x, const void *y) {
   return c ? c : strcmp(a->what, b->what);
 }
 
-/* gcc 12's analyzer loses strings stored into a list that hangs off a struct the caller owns; they are freed with it
- * (strlist_clear, seccomp_flat_clear) */
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
 SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int flat_push(struct seccomp_flat *f, size_t *cap, const char *name, const char *what) {
   if (f->n == *cap) {
@@ -235,8 +234,7 @@ static int flatten_rule(const struct json *rule, size_t i, struct seccomp_flat *
   return 0;
 }
 
-/* gcc 12's analyzer loses strings stored into a list that hangs off a struct the caller owns; they are freed with it
- * (strlist_clear, seccomp_flat_clear) */
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
 SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 int seccomp_flatten(const struct json *doc, struct seccomp_flat *out, struct sk_error **err) {
   struct seccomp_flat f = {0};
@@ -433,8 +431,7 @@ static void side_clear(struct side *s) {
   seccomp_flat_clear(&s->flat);
 }
 
-/* gcc 12's analyzer loses strings stored into a list that hangs off a struct the caller owns; they are freed with it
- * (strlist_clear, seccomp_flat_clear) */
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
 SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int side_fill(const struct profile *p, const char *label, struct side *s, struct sk_error **err) {
   size_t i;
