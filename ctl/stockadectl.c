@@ -37,9 +37,12 @@ static void usage(FILE *f) {
              "  learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
              "      make a profile from learning-mode recordings; the profile goes to FILE (else stdout),\n"
              "      the summary of what was learned to stdout with -o (else stderr); exit 2 on bad input\n"
-             "  events [--follow] [--container ID] [--json] [--file PATH]\n"
+             "  events [--follow] [--container ID] [--type T] [--decision D] [--severity S] [--since TIME]\n"
+             "         [--pod P] [--namespace N] [--format human|json|ecs] [--validate] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
+             "  metrics [--file EVENTS] [--state-dir DIR] [--output FILE]\n"
+             "      Prometheus metrics for node-exporter's textfile collector; see stockadectl metrics --help\n"
              "  verify [--json] [--profile NAME|FILE]\n"
              "      can this host enforce each protection (kernel features, LSMs,\n"
              "      runtime version)? one line each: ok, warn or fail and what is lost; exit 0 when none fails\n"
@@ -280,6 +283,7 @@ static const struct command {
     {"profile", "diff", ctl_profile_diff},
     {"events", NULL, ctl_events},
     {"learn", NULL, ctl_learn},
+    {"metrics", NULL, ctl_metrics},
     {"verify", NULL, ctl_verify},
     {"version", NULL, cmd_version},
 };
