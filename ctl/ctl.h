@@ -5,11 +5,14 @@
 #include <stdio.h>
 
 struct json;
+struct profile;
 struct sk_error;
 
 /* stockadectl's subcommands that live in their own file under ctl/.
  * Each takes the arguments from its own name on (argv[0] is "events") and
- * returns the exit status. */
+ * returns its outcome, 0 or CTL_EXIT_FINDINGS; on bad arguments or input
+ * it returns -1 and fills *err, and main() (ctl/stockadectl.c) prints
+ * "stockadectl <command>: <message>" and exits CTL_EXIT_BADINPUT. */
 
 #define CTL_EXIT_FINDINGS 1 /* findings, invalid profiles, malformed events */
 #define CTL_EXIT_BADINPUT 2 /* bad arguments, unreadable input */
@@ -17,9 +20,9 @@ struct sk_error;
 /* stockadectl events [--follow] [--container ID] [--type T] [--decision D]
  * [--severity S] [--since TIME] [--pod P] [--namespace N] [--format F]
  * [--validate] [--file PATH] (ctl/events.c) */
-int ctl_events(int argc, char **argv);
+int ctl_events(int argc, char **argv, struct sk_error **err);
 /* stockadectl metrics (ctl/metrics.c). */
-int ctl_metrics(int argc, char **argv);
+int ctl_metrics(int argc, char **argv, struct sk_error **err);
 
 /* One event of schema v1 as an ECS document, one line on out
  * (ctl/events_ecs.c). An event that does not follow the schema is not
@@ -27,19 +30,17 @@ int ctl_metrics(int argc, char **argv);
 int ecs_print(const struct json *ev, FILE *out, struct sk_error **err);
 
 /* stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE] (ctl/learn.c) */
-int ctl_learn(int argc, char **argv);
+int ctl_learn(int argc, char **argv, struct sk_error **err);
 
-/* stockadectl profile diff A B (ctl/diff.c); argv[0] is "diff". Exit 0 when
- * the profiles are the same, 1 when they differ, 2 on bad input. */
-int ctl_profile_diff(int argc, char **argv);
+/* stockadectl profile diff A B (ctl/diff.c); argv[0] is "diff". 0 when the
+ * profiles are the same, 1 when they differ. */
+int ctl_profile_diff(int argc, char **argv, struct sk_error **err);
 
 /* stockadectl verify [--json] (ctl/verify.c): can this host enforce each
- * protection? Exit 0 when no check fails, 1 otherwise. */
-int ctl_verify(int argc, char **argv);
+ * protection? 0 when no check fails, 1 otherwise. */
+int ctl_verify(int argc, char **argv, struct sk_error **err);
 
 /* Helpers the subcommands share (ctl/common.c), below every ctl file. */
-struct profile;
-struct sk_error;
 /* --profile-dir, as main() read it; NULL: the config's profileDir. */
 extern const char *ctl_profile_dir;
 /* A profile named by file path (it has a '/' or ends in ".json") or by

@@ -20,9 +20,6 @@
 #include "stockade/seccomp.h"
 #include "stockade/spec.h"
 
-#define EXIT_FINDINGS 1
-#define EXIT_BADINPUT 2
-
 static void usage(FILE *f) {
   fprintf(f, "usage: stockadectl [--profile-dir DIR] COMMAND [ARGS]\n"
              "\n"
@@ -55,12 +52,6 @@ static void usage(FILE *f) {
              "$STOCKADE_CONFIG (default " SK_CONFIG_DEFAULT ").\n");
 }
 
-static int report(struct sk_error **err, int status) {
-  fprintf(stderr, "stockadectl: %s\n", (*err) && (*err)->msg ? (*err)->msg : "unknown error");
-  sk_error_free(err);
-  return status;
-}
-
 static const char *default_profile_name(void) {
   static char name[80];
   cleanup_config struct sk_config *cfg = NULL;
@@ -71,12 +62,11 @@ static const char *default_profile_name(void) {
   return name;
 }
 
-static int print_json(const struct json *j) {
+static int print_json(const struct json *j, struct sk_error **err) {
   cleanup_free char *txt = NULL;
-  cleanup_error struct sk_error *err = NULL;
   size_t len;
-  if (json_gen(j, &txt, &len, &err) < 0)
-    return report(&err, EXIT_BADINPUT);
+  if (json_gen(j, &txt, &len, err) < 0)
+    return -1;
   fwrite(txt, 1, len, stdout);
   return 0;
 }
@@ -101,7 +91,8 @@ static void lsm_sentence(const struct profile *p, const struct lsm_host *h, char
   }
 }
 
-static int check_json(const char *file, const struct profile *p, const struct findings *f, const struct lsm_host *h) {
+static int check_json(const char *file, const struct profile *p, const struct findings *f, const struct lsm_host *h,
+                      struct sk_error **err) {
   cleanup_json struct json *o = json_new(JSON_OBJECT);
   struct json *arr = json_new(JSON_ARRAY);
   struct json *lsm = json_new(JSON_OBJECT);
@@ -110,7 +101,7 @@ static int check_json(const char *file, const struct profile *p, const struct fi
   if (o == NULL || arr == NULL || lsm == NULL) {
     json_free(arr);
     json_free(lsm);
-    return EXIT_BADINPUT;
+    return sk_error_set(err, ENOMEM, "the report");
   }
   json_set(o, "config", json_new_string(file));
   json_set(o, "profile", json_new_string(p->name));
@@ -135,17 +126,16 @@ static int check_json(const char *file, const struct profile *p, const struct fi
     json_append(arr, e);
   }
   json_set(o, "findings", arr);
-  return print_json(o);
+  return print_json(o, err);
 }
 
-static int cmd_check(int argc, char **argv) {
+static int cmd_check(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {
       {"profile", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
   const char *profile = NULL, *target;
   cleanup_free char *file = NULL;
   cleanup_json struct json *spec = NULL;
   cleanup_profile struct profile *p = NULL;
-  cleanup_error struct sk_error *err = NULL;
   struct findings f = {0};
   struct lsm_host lsmh;
   char lsm_line[1024];
@@ -161,41 +151,41 @@ static int cmd_check(int argc, char **argv) {
     else if (c == 'j')
       as_json = true;
     else
-      return EXIT_BADINPUT;
+      return sk_error_set(err, 0, "see stockadectl --help");
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "stockadectl check: expected one BUNDLE or CONFIG; see stockadectl --help\n");
-    return EXIT_BADINPUT;
-  }
+  if (optind + 1 != argc)
+    return sk_error_set(err, 0, "expected one BUNDLE or CONFIG; see stockadectl --help");
   target = argv[optind];
   is_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
   if (is_dir) {
     if (asprintf(&file, "%s/config.json", target) < 0)
-      return EXIT_BADINPUT;
+      file = NULL;
   } else {
     file = strdup(target);
   }
-  if (spec_load(file, &spec, NULL, NULL, &err) < 0 || spec_check(spec, file, &err) < 0)
-    return report(&err, EXIT_BADINPUT);
+  if (file == NULL)
+    return sk_error_set(err, ENOMEM, "%s", target);
+  if (spec_load(file, &spec, NULL, NULL, err) < 0 || spec_check(spec, file, err) < 0)
+    return -1;
   if (profile == NULL)
     profile = spec_annotation(spec, "stockade.io/profile");
   if (profile == NULL)
     profile = default_profile_name();
-  if (ctl_load_profile(profile, &p, &err) < 0)
-    return report(&err, EXIT_BADINPUT);
+  if (ctl_load_profile(profile, &p, err) < 0)
+    return -1;
   /* Relative bind sources are the bundle's, as the runtime reads them. */
-  if (judge_spec_in(spec, is_dir ? target : NULL, p, &f, &err) < 0)
-    return report(&err, EXIT_BADINPUT);
+  if (judge_spec_in(spec, is_dir ? target : NULL, p, &f, err) < 0)
+    return -1;
   lsm_host_probe(&lsmh);
-  if (lsm_judge(p, &lsmh, &f, &err) < 0) {
+  if (lsm_judge(p, &lsmh, &f, err) < 0) {
     findings_clear(&f);
-    return report(&err, EXIT_BADINPUT);
+    return -1;
   }
 
-  status = f.n > 0 ? EXIT_FINDINGS : 0;
+  status = f.n > 0 ? CTL_EXIT_FINDINGS : 0;
   if (as_json) {
-    if (check_json(file, p, &f, &lsmh) != 0)
-      status = EXIT_BADINPUT;
+    if (check_json(file, p, &f, &lsmh, err) < 0)
+      status = -1;
   } else {
     printf("%s: profile \"%s\": %zu to refuse, %zu to harden\n", file, p->name, findings_count(&f, FINDING_REFUSE),
            findings_count(&f, FINDING_FIX));
@@ -212,64 +202,91 @@ static int cmd_check(int argc, char **argv) {
   return status;
 }
 
-static int cmd_profile(int argc, char **argv) {
+/* stockadectl profile lint FILE...: each file's message (its findings) on
+ * stderr; 1 when one is invalid. */
+static int cmd_profile_lint(int argc, char **argv, struct sk_error **err) {
   int i, bad = 0;
-  if (argc < 2) {
-    usage(stderr);
-    return EXIT_BADINPUT;
-  }
-  if (strcmp(argv[1], "lint") == 0) {
-    if (argc < 3) {
-      fprintf(stderr, "stockadectl profile lint: expected FILE...\n");
-      return EXIT_BADINPUT;
-    }
-    for (i = 2; i < argc; i++) {
-      cleanup_profile struct profile *p = NULL;
-      cleanup_error struct sk_error *err = NULL;
-      if (profile_load_file(argv[i], &p, &err) < 0) {
-        fprintf(stderr, "%s\n", err->msg);
-        bad++;
-      } else {
-        printf("%s: ok (profile \"%s\", sha256 %s)\n", argv[i], p->name, p->sha256);
-      }
-    }
-    return bad ? EXIT_FINDINGS : 0;
-  }
-  if (strcmp(argv[1], "show") == 0) {
+
+  if (argc < 2)
+    return sk_error_set(err, 0, "expected FILE...");
+  for (i = 1; i < argc; i++) {
     cleanup_profile struct profile *p = NULL;
-    cleanup_error struct sk_error *err = NULL;
-    cleanup_json struct json *doc = NULL;
-    cleanup_json struct json *arches = NULL;
-    cleanup_json struct json *gen = NULL;
-    cleanup_json struct json *empty = json_new(JSON_OBJECT);
-    if (argc == 4 && (strcmp(argv[2], "--apparmor") == 0 || strcmp(argv[3], "--apparmor") == 0)) {
-      cleanup_free char *text = NULL;
-      if (ctl_load_profile(strcmp(argv[2], "--apparmor") == 0 ? argv[3] : argv[2], &p, &err) < 0 ||
-          aa_profile_generate(p, &text, &err) < 0)
-        return report(&err, EXIT_BADINPUT);
-      fputs(text, stdout);
-      return 0;
+    cleanup_error struct sk_error *perr = NULL;
+    if (profile_load_file(argv[i], &p, &perr) < 0) {
+      fprintf(stderr, "%s\n", perr->msg);
+      bad++;
+    } else {
+      printf("%s: ok (profile \"%s\", sha256 %s)\n", argv[i], p->name, p->sha256);
     }
-    if (argc != 3 || argv[2][0] == '-') {
-      fprintf(stderr, "stockadectl profile show: expected one NAME or FILE (and optionally --apparmor)\n");
-      return EXIT_BADINPUT;
-    }
-    if (ctl_load_profile(argv[2], &p, &err) < 0 || profile_to_json(p, &doc, &err) < 0)
-      return report(&err, EXIT_BADINPUT);
-    /* The filter as it would be written into a spec on this machine. */
-    if (seccomp_spec_arches(empty, &arches, &err) < 0 || seccomp_generate(p->seccomp, arches, &gen, &err) < 0)
-      return report(&err, EXIT_BADINPUT);
-    json_set(doc, "generatedSeccomp", steal_pointer(&gen));
-    return print_json(doc);
   }
-  if (strcmp(argv[1], "diff") == 0)
-    return ctl_profile_diff(argc - 1, argv + 1);
-  fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint, show or diff\n", argv[1]);
-  return EXIT_BADINPUT;
+  return bad ? CTL_EXIT_FINDINGS : 0;
+}
+
+/* stockadectl profile show [--apparmor] NAME|FILE */
+static int cmd_profile_show(int argc, char **argv, struct sk_error **err) {
+  cleanup_profile struct profile *p = NULL;
+  cleanup_json struct json *doc = NULL;
+  cleanup_json struct json *arches = NULL;
+  cleanup_json struct json *gen = NULL;
+  cleanup_json struct json *empty = json_new(JSON_OBJECT);
+
+  if (argc == 3 && (strcmp(argv[1], "--apparmor") == 0 || strcmp(argv[2], "--apparmor") == 0)) {
+    cleanup_free char *text = NULL;
+    if (ctl_load_profile(strcmp(argv[1], "--apparmor") == 0 ? argv[2] : argv[1], &p, err) < 0 ||
+        aa_profile_generate(p, &text, err) < 0)
+      return -1;
+    fputs(text, stdout);
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-')
+    return sk_error_set(err, 0, "expected one NAME or FILE (and optionally --apparmor)");
+  if (empty == NULL)
+    return sk_error_set(err, ENOMEM, "profile show");
+  if (ctl_load_profile(argv[1], &p, err) < 0 || profile_to_json(p, &doc, err) < 0)
+    return -1;
+  /* The filter as it would be written into a spec on this machine. */
+  if (seccomp_spec_arches(empty, &arches, err) < 0 || seccomp_generate(p->seccomp, arches, &gen, err) < 0)
+    return -1;
+  json_set(doc, "generatedSeccomp", steal_pointer(&gen));
+  return print_json(doc, err);
+}
+
+static int cmd_version(int argc, char **argv, struct sk_error **err) {
+  printf("stockadectl version %s\n", STOCKADE_VERSION);
+  return 0;
+}
+
+/* The commands; a failure is printed as "stockadectl <name>: <message>". */
+static const struct command {
+  const char *name, *sub; /* "profile" "lint" */
+  int (*run)(int argc, char **argv, struct sk_error **err);
+} commands[] = {
+    {"check", NULL, cmd_check},
+    {"profile", "lint", cmd_profile_lint},
+    {"profile", "show", cmd_profile_show},
+    {"profile", "diff", ctl_profile_diff},
+    {"events", NULL, ctl_events},
+    {"learn", NULL, ctl_learn},
+    {"metrics", NULL, ctl_metrics},
+    {"verify", NULL, ctl_verify},
+    {"version", NULL, cmd_version},
+};
+
+static const struct command *find_command(int argc, char **argv) {
+  size_t i;
+  for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    const struct command *c = &commands[i];
+    if (strcmp(argv[0], c->name) == 0 && (c->sub == NULL || (argc > 1 && strcmp(argv[1], c->sub) == 0)))
+      return c;
+  }
+  return NULL;
 }
 
 int main(int argc, char **argv) {
-  int i = 1;
+  const struct command *cmd;
+  cleanup_error struct sk_error *err = NULL;
+  int i = 1, status;
+
   while (i < argc && argv[i][0] == '-') {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -286,28 +303,27 @@ int main(int argc, char **argv) {
       continue;
     }
     fprintf(stderr, "stockadectl: unknown flag %s; see stockadectl --help\n", argv[i]);
-    return EXIT_BADINPUT;
+    return CTL_EXIT_BADINPUT;
   }
-  if (i >= argc) {
+  if (i >= argc || (strcmp(argv[i], "profile") == 0 && i + 1 >= argc)) {
     usage(stderr);
-    return EXIT_BADINPUT;
+    return CTL_EXIT_BADINPUT;
   }
-  if (strcmp(argv[i], "check") == 0)
-    return cmd_check(argc - i, argv + i);
-  if (strcmp(argv[i], "profile") == 0)
-    return cmd_profile(argc - i, argv + i);
-  if (strcmp(argv[i], "events") == 0)
-    return ctl_events(argc - i, argv + i);
-  if (strcmp(argv[i], "learn") == 0)
-    return ctl_learn(argc - i, argv + i);
-  if (strcmp(argv[i], "metrics") == 0)
-    return ctl_metrics(argc - i, argv + i);
-  if (strcmp(argv[i], "verify") == 0)
-    return ctl_verify(argc - i, argv + i);
-  if (strcmp(argv[i], "version") == 0) {
-    printf("stockadectl version %s\n", STOCKADE_VERSION);
-    return 0;
+  cmd = find_command(argc - i, argv + i);
+  if (cmd == NULL && strcmp(argv[i], "profile") == 0) {
+    fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint, show or diff\n", argv[i + 1]);
+    return CTL_EXIT_BADINPUT;
   }
-  fprintf(stderr, "stockadectl: unknown command \"%s\"; see stockadectl --help\n", argv[i]);
-  return EXIT_BADINPUT;
+  if (cmd == NULL) {
+    fprintf(stderr, "stockadectl: unknown command \"%s\"; see stockadectl --help\n", argv[i]);
+    return CTL_EXIT_BADINPUT;
+  }
+  if (cmd->sub)
+    i++; /* the subcommand's arguments start at its own name */
+  status = cmd->run(argc - i, argv + i, &err);
+  if (status >= 0)
+    return status;
+  fprintf(stderr, "stockadectl %s%s%s: %s\n", cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "",
+          err && err->msg ? err->msg : "unknown error");
+  return CTL_EXIT_BADINPUT;
 }

@@ -50,7 +50,6 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
 
 #ifndef STOCKADE_VERSION
 #define STOCKADE_VERSION "unknown"

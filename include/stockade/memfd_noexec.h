@@ -48,8 +48,9 @@ int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json
                         enum sk_mode mode, const char *self, struct sk_error **err);
 
 /* The hook itself: the OCI state on stdin, then memfd_noexec_apply on its
- * pid, the "memfd" event, and 0; or a message on stderr (the runtime shows
- * it and fails the create) and 1. */
-int memfd_noexec_hook_main(void);
+ * pid, the "memfd" event, and 0; or -1 and *err, which stockade's main()
+ * prints on stderr ("stockade: <message>"; the runtime shows it and fails
+ * the create) before it exits 1. */
+int memfd_noexec_hook(struct sk_error **err);
 
 #endif

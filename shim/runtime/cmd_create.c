@@ -20,7 +20,8 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #include "commands.h"
 

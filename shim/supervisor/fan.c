@@ -29,7 +29,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
 #include "stockade/log.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #include "fan_int.h"
 

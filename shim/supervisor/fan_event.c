@@ -174,7 +174,7 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
   if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
     sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
   if (ctx->learn && fact.path)
-    learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));
+    learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where), NULL);
 }
 
 /* Learning: a file the container wrote (FAN_CLOSE_WRITE, not a permission
@@ -190,7 +190,7 @@ static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metada
     return;
   path[n] = '\0';
   if (path[0] == '/')
-    learn_add_write(ctx->learn, path);
+    learn_add_write(ctx->learn, path, NULL);
 }
 
 int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {

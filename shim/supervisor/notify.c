@@ -215,7 +215,7 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
   if (name == NULL)
     return;
   learn_count_notification(ctx->learn);
-  learn_add_syscall(ctx->learn, arch, name);
+  learn_add_syscall(ctx->learn, arch, name, NULL);
   memset(&call, 0, sizeof(call));
   call.name = name;
   memcpy(call.args, req->data.args, sizeof(call.args));

@@ -42,7 +42,7 @@
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 #include "confine.h"
 #include "sup_int.h"
@@ -553,13 +553,12 @@ static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
   };
   const struct json *ann = json_get(ctx->spec, "annotations");
   size_t i;
-  ctx->learn = learn_new(ctx->id, ctx->profile->name, ctx->profile->sha256);
-  if (ctx->learn == NULL)
-    return sk_error_set(err, ENOMEM, "learning");
+  if (learn_new(ctx->id, ctx->profile->name, ctx->profile->sha256, &ctx->learn, err) < 0)
+    return sk_error_wrap(err, "learning");
   for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
     const char *v = json_string(json_get(ann, meta[i].ann));
-    if (v && learn_set_meta(ctx->learn, meta[i].key, v) < 0)
-      return sk_error_set(err, ENOMEM, "learning");
+    if (v && learn_set_meta(ctx->learn, meta[i].key, v, err) < 0)
+      return sk_error_wrap(err, "learning");
   }
   if (learn_recording_path(ctx->cfg->state_dir, ctx->profile->name, ctx->id, &ctx->learn_path, err) < 0)
     return sk_error_wrap(err, "where to record container \"%s\"", ctx->id);

@@ -25,7 +25,7 @@
 #include "confine.h"
 #include "stockade/events.h"
 #include "stockade/memfd_noexec.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 #include "valgrind.h"
 
 static const char *spec_text =

@@ -20,7 +20,8 @@
 #include "stockade/json.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A scratch directory for the tests that need files, made by the group
  * setup and removed by its teardown. */

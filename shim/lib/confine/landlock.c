@@ -17,7 +17,7 @@
 #include "stockade/landlock.h"
 #include "stockade/log.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #define OOM(err) sk_error_set(err, ENOMEM, "landlock")
 

@@ -19,7 +19,8 @@
 #include "stockade/lsm.h"
 #include "stockade/selinux.h"
 #include "stockade/state.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -77,7 +78,7 @@ int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings
   if (p->lsm != PROFILE_NEED_REQUIRED || lsm_layer_for(p, h) != LSM_LAYER_NONE)
     return 0;
   lsm_missing_reason(p, h, why, sizeof(why));
-  v = realloc(f->v, (f->n + 1) * sizeof(*v));
+  v = reallocarray(f->v, f->n + 1, sizeof(*v));
   if (v == NULL)
     return sk_error_set(err, ENOMEM, "lsm");
   f->v = v;

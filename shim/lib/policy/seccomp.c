@@ -31,7 +31,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #include "seccomp_doc.h"
 

@@ -16,7 +16,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #include "seccomp_doc.h"
 
@@ -168,8 +168,10 @@ static char *arches_list(const struct sc_arches *a) {
 
 /* ---- errors ---------------------------------------------------------------- */
 
-/* "<path>: <problem> (line L, column C)"; the position is left out for values
- * that were built rather than parsed. */
+/* An error about the value at path: "<path>: <problem> (line L, column C)",
+ * the position left out for values that were built rather than parsed;
+ * path and position are the error's fields (profile.c moves them into the
+ * profile's file). */
 __attribute__((format(printf, 4, 5))) int at_error(struct sk_error **err, const struct json *at, const char *path,
                                                    const char *fmt, ...) {
   cleanup_free char *msg = NULL;
@@ -181,9 +183,7 @@ __attribute__((format(printf, 4, 5))) int at_error(struct sk_error **err, const 
   va_end(ap);
   if (r < 0)
     return sk_error_set(err, ENOMEM, "%s", path);
-  if (at && at->line > 0)
-    return sk_error_set(err, 0, "%s%s%s (line %u, column %u)", path, *path ? ": " : "", msg, at->line, at->col);
-  return sk_error_set(err, 0, "%s%s%s", path, *path ? ": " : "", msg);
+  return sk_error_set_at(err, (struct sk_where){NULL, at ? at->line : 0, at ? at->col : 0, path}, "%s", msg);
 }
 
 /* ---- the document model ---------------------------------------------------- */

@@ -17,7 +17,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #include "seccomp_default.h"
 #include "seccomp_doc.h"
@@ -233,8 +233,10 @@ int seccomp_compile_check(const struct json *doc, struct sk_error **err) {
   /* runc and crun start from the native architecture and add the listed */
   for (i = 0; d.lists_arches && i < d.arches.n; i++) {
     rc = seccomp_arch_add(ctx, d.arches.tok[i]);
-    if (rc < 0 && rc != -EEXIST)
-      return sk_error_set(err, -rc, "architectures: libseccomp cannot add %s", d.arches.name[i]);
+    if (rc < 0 && rc != -EEXIST) {
+      sk_error_set(err, -rc, "libseccomp cannot add %s", d.arches.name[i]);
+      return sk_error_locate(err, (struct sk_where){.field = "architectures"});
+    }
   }
   for (i = 0; i < d.n; i++) {
     if (act_eq(&d.rules[i].action, &d.def))
