@@ -4,6 +4,8 @@
 #   make check      install missing Debian packages, build, run unit,
 #                   integration and attack tests (real runc and crun)
 #   make attacks    the attack suite alone (tests/attacks/)
+#   make workloads  real Debian workloads (nginx, python, batch, redis)
+#                   plain, shipped profiles, learned profiles; a table each
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
@@ -98,7 +100,7 @@ ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
 GEN_HDRS := $(B)/seccomp_default.h
 
-.PHONY: all check unit integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
+.PHONY: all check unit integration attacks workloads demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
@@ -191,6 +193,14 @@ integration: all helpers $(B)/stockade-testhooks
 # container and leave its deny event. About 4 minutes.
 attacks: all helpers $(ATTACK_BINS)
 	@B=$(B) tests/integration/run.sh tests/attacks/a_*.sh
+
+# Real Debian workloads (tests/workloads/run.sh): nginx, a python job, a
+# shell and perl batch job and redis, from a debootstrap root with apt
+# packages (cached in /var/cache/stockade-tests), each under runc and crun:
+# plain, under its shipped profile, learned, and under the learned profile
+# with the programs it never ran denied. Prints a table per workload.
+workloads: all
+	@B=$(B) tests/workloads/run.sh
 
 # valgrind: memcheck on every unit test program (leaks that count:
 # definite and indirect; forked children are not checked, the parent is),
