@@ -89,9 +89,11 @@ SUP_SRCS := $(wildcard shim/supervisor/*.c)
 SUP_OBJS := $(SUP_SRCS:%.c=$(B)/%.o)
 RT_SRCS := $(filter-out shim/runtime/main.c,$(wildcard shim/runtime/*.c))
 RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
-ALL_LIBS := $(B)/libruntime.a $(B)/libsupervisor.a $(B)/libstockade.a
+# What the unit tests link: every part but the programs' main().
+ALL_LIBS := $(B)/libctl.a $(B)/libruntime.a $(B)/libsupervisor.a $(B)/libstockade.a
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
+CTL_LIB_OBJS := $(filter-out $(B)/ctl/stockadectl.o,$(CTL_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -130,6 +132,10 @@ $(B)/libsupervisor.a: $(SUP_OBJS)
 	ar rcs $@ $^
 
 $(B)/libruntime.a: $(RT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libctl.a: $(CTL_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
