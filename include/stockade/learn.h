@@ -138,6 +138,8 @@ typedef int (*learn_uid_fn)(void *ctx, pid_t caller, pid_t target, uid_t *uid);
  *   setuid, setreuid, setresuid, setfsuid      -> CAP_SETUID (when changing to another uid)
  *   setgid, setregid, setresgid, setfsgid      -> CAP_SETGID (when changing to another gid)
  *   setgroups                                  -> CAP_SETGID (always)
+ *   mkdir, mkdirat of an absolute path         -> a write there (a directory it makes is a
+ *                                                 place it writes)
  *   kill, tkill, tgkill of another user's process    -> CAP_KILL
  *   mknod, mknodat of a device                 -> CAP_MKNOD
  *   chroot                                     -> CAP_SYS_CHROOT

@@ -701,9 +701,10 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
 }
 
 /* Learning: a file the container wrote (FAN_CLOSE_WRITE, not a permission
- * event: nothing waits for us). */
-static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
-  char link[64], path[PATH_MAX];
+ * event: nothing waits for us), at its path in the container, also when it
+ * was still open as the container ended (mounts_container_path). */
+static void handle_write(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
+  char link[64], path[PATH_MAX], full[PATH_MAX];
   ssize_t n;
   if (ctx->learn == NULL)
     return;
@@ -712,8 +713,8 @@ static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metada
   if (n <= 0)
     return;
   path[n] = '\0';
-  if (path[0] == '/')
-    learn_add_write(ctx->learn, path);
+  if (path[0] == '/' && mounts_container_path(&f->mounts, mounts_fd_mount_id(m->fd), path, full, sizeof(full)) == 0)
+    learn_add_write(ctx->learn, full);
 }
 
 int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
@@ -751,7 +752,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
       if (m->mask & FAN_OPEN_EXEC_PERM)
         handle_exec(f, ctx, m);
       if (m->mask & FAN_CLOSE_WRITE)
-        handle_write(ctx, m);
+        handle_write(f, ctx, m);
       close(m->fd);
     }
   }

@@ -490,7 +490,7 @@ static void test_always_notify(void **state) {
   static const char *const yes[] = {"bind",        "connect",     "socket", "chown",    "fchown",   "lchown",
                                     "fchownat",    "chown32",     "setuid", "setreuid", "setfsuid", "setgid",
                                     "setregid",    "setfsgid",    "kill",   "mknod",    "mknodat",  "chroot",
-                                    "setresuid32", "setgroups32", NULL};
+                                    "setresuid32", "setgroups32", "mkdir",  "mkdirat",  NULL};
   static const char *const no[] = {"read",  "write",  "socketpair", "setresuid", "setresgid",  "setgroups", "tgkill",
                                    "tkill", "capset", "execve",     "clone",     "nosuchcall", NULL};
   size_t i;
@@ -590,6 +590,45 @@ static void expect_infer(struct learn_call c, struct fake *f, const char *want) 
     fail_msg("%s(%#llx, %#llx, %#llx, %#llx) by uid %u:\n  got:  %s\n  want: %s", c.name, (unsigned long long)c.args[0],
              (unsigned long long)c.args[1], (unsigned long long)c.args[2], (unsigned long long)c.args[3],
              (unsigned)c.uid, got, want);
+}
+
+/* mkdir and mkdirat of an absolute path are writes there; a relative
+ * path, or one that cannot be read, is no fact. */
+static void writes_after(struct learn_call c, struct fake *f, const char *want) {
+  cleanup_learn struct learn_rec *r = rec("c1");
+  cleanup_json struct json *j = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_free char *got = NULL;
+  size_t len;
+
+  assert_int_equal(learn_infer(r, &c, fake_read, fake_uid, f), 0);
+  j = to_json(r);
+  assert_int_equal(json_gen_compact(json_get(j, "writes"), &got, &len, &err), 0);
+  if (strcmp(got, want) != 0)
+    fail_msg("%s: writes %s, want %s", c.name, got, want);
+  /* nothing else is inferred from it */
+  assert_int_equal(json_get(j, "capabilities")->n, 0);
+}
+
+static void test_infer_mkdir(void **state) {
+  struct fake f = {0};
+  (void)state;
+
+  f.len = sizeof(f.mem);
+  snprintf((char *)f.mem, sizeof(f.mem), "/var/cache/nginx/client_temp");
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  writes_after(call("mkdirat", (uint64_t)-100, MEM_ADDR, 0700, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  writes_after(call("mkdirat", 3, MEM_ADDR, 0700, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  snprintf((char *)f.mem, sizeof(f.mem), "client_temp");
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[]");
+  writes_after(call("mkdirat", (uint64_t)-100, MEM_ADDR, 0700, 0), &f, "[]");
+  /* unreadable, NULL */
+  writes_after(call("mkdir", MEM_ADDR + 4096, 0700, 0, 0), &f, "[]");
+  writes_after(call("mkdir", 0, 0700, 0, 0), &f, "[]");
+  /* a path with no end within the readable memory */
+  memset(f.mem, 'a', sizeof(f.mem));
+  f.mem[0] = '/';
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[]");
 }
 
 static void test_infer_bind(void **state) {
@@ -1155,6 +1194,7 @@ int main(void) {
       cmocka_unit_test(test_baseline),
       cmocka_unit_test(test_always_notify),
       cmocka_unit_test(test_infer_bind),
+      cmocka_unit_test(test_infer_mkdir),
       cmocka_unit_test(test_infer_connect),
       cmocka_unit_test(test_infer_socket),
       cmocka_unit_test(test_infer_chown),

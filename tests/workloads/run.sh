@@ -80,6 +80,16 @@ wl_profile() {
   esac
 }
 
+# wl_writes W: the places the workload writes (its learned profile must
+# name each, as a writable path or below one).
+wl_writes() {
+  case $1 in
+    nginx) echo /run /var/cache/nginx ;;
+    redis) echo /data ;;
+    python | batch) echo /work ;;
+  esac
+}
+
 # wl_unused W: an image program the workload never runs.
 wl_unused() {
   case $1 in
@@ -298,7 +308,7 @@ st_shipped() {
 # learn: under stockade-learn with the shipped profile, then `stockadectl
 # learn --base` it into the profile wl-$W (in the case's profile dir).
 st_learn() {
-  local p pd rc=0 out
+  local p pd rc=0 out wp
   p=$(wl_profile "$W")
   pd=$(sk_profile_dir)
   (wl_run stockade-learn learn "$W" "$p") || rc=1
@@ -312,6 +322,16 @@ st_learn() {
   sk_assert_rc 0 "stockadectl profile lint of the learned profile"
   out=$(jq -c '{user, allowRoot, capabilities, writablePaths, exec}' "$pd/wl-$W.json")
   sk_log "learned profile: $out"
+  # Writes are learned at their path in the container: each place W
+  # writes is covered, and each learned writable path is a directory of
+  # the image (not "/app.log" for a file of /data that was still open).
+  for wp in $(wl_writes "$W"); do
+    jq -e --arg w "$wp" '[.writablePaths[]?.path | select(. == $w or ($w | startswith(. + "/")))] | length > 0' \
+      "$pd/wl-$W.json" >/dev/null || sk_fail "the learned profile has no writable path for $wp, which $W writes"
+  done
+  for wp in $(jq -r '.writablePaths[]?.path' "$pd/wl-$W.json"); do
+    [ -d "$WL_ROOT$wp" ] || sk_fail "the learned writable path $wp is no directory of the image"
+  done
   [ $rc = 0 ] || sk_fail "$W did not work under stockade-learn (the profile was still made from its recording)"
   wl_assert_no_denials "$WL_ID" "$W learning"
 }
