@@ -131,7 +131,9 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
   /* execve: every program starts with one. The rest are stockade-init's
    * (the Landlock layer, enforce mode only, so never recorded): without
    * them a learned profile would leave its containers unconfined, or
-   * refused when "landlock" is "required". */
+   * refused when "landlock" is "required". readlink: its static glibc's
+   * start-up reads /proc/self/exe (a workload that never makes it, nginx,
+   * got a deny event at every start). */
   static const char *const always[] = {"execve",
                                        "execveat",
                                        "landlock_create_ruleset",
@@ -142,6 +144,7 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
                                        "fstat",
                                        "getdents64",
                                        "prctl",
+                                       "readlink",
                                        NULL};
   static const char *const clone_names[] = {"clone", NULL};
   static const char *const clone3_names[] = {"clone3", NULL};

@@ -912,6 +912,9 @@ static void test_make_union(void **state) {
   assert_true(json_array_has_string(allow, "sendfile"));
   assert_true(json_array_has_string(allow, "execve"));
   assert_true(json_array_has_string(allow, "execveat"));
+  /* stockade-init's, enforce mode only: its static start-up's readlink too */
+  assert_true(json_array_has_string(allow, "landlock_restrict_self"));
+  assert_true(json_array_has_string(allow, "readlink"));
   for (i = 0; learn_runtime_baseline[i]; i++)
     if (strcmp(learn_runtime_baseline[i], "clone") != 0 && !json_array_has_string(allow, learn_runtime_baseline[i]))
       fail_msg("baseline syscall %s is not allowed", learn_runtime_baseline[i]);
