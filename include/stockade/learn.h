@@ -149,6 +149,16 @@ typedef int (*learn_uid_fn)(void *ctx, pid_t caller, pid_t target, uid_t *uid);
  * unit-tested. Returns -1 only on allocation failure. */
 int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn rd, learn_uid_fn uid_of, void *ctx);
 
+/* A program of the container was executed by a process whose effective
+ * ids are (uid, gid); the container's process started as (start_uid,
+ * start_gid). A process that started as root and runs as another user now
+ * switched user: CAP_SETUID, and CAP_SETGID when its group changed too.
+ * This sees what the syscalls cannot show: setresuid, setresgid and
+ * setgroups, which runtimes make inside the filter and a learning filter
+ * therefore never notifies (setpriv, su-exec and gosu switch with them).
+ * path names the program in the reason. -1 only on allocation failure. */
+int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t uid, gid_t gid, const char *path);
+
 /* Turn recordings into a profile (JSON, in the profile format), starting
  * from base when given (its user, allowRoot, writableRootfs, allowWritable,
  * blockHashes and action; its capabilities, writable paths, exec allow-list

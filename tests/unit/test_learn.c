@@ -631,6 +631,41 @@ static void test_infer_mkdir(void **state) {
   writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[]");
 }
 
+/* A process that started as root and executes as another user switched
+ * user, whatever syscalls it used (setpriv: setresuid, setgroups). */
+static void test_infer_ids(void **state) {
+  cleanup_learn struct learn_rec *r = rec("c1");
+  cleanup_learn struct learn_rec *g = rec("c2");
+  cleanup_json struct json *j = NULL;
+  const struct json *caps;
+  (void)state;
+
+  /* no switch, or not started as root: nothing */
+  assert_int_equal(learn_infer_ids(r, 0, 0, 0, 0, "/bin/sh"), 0);
+  assert_int_equal(learn_infer_ids(r, 1000, 1000, 1000, 1000, "/bin/sh"), 0);
+  assert_int_equal(learn_infer_ids(r, 1000, 1000, 999, 999, "/bin/sh"), 0);
+  j = to_json(r);
+  assert_int_equal(json_get(j, "capabilities")->n, 0);
+  json_free(j);
+  /* root to redis (999:999): both */
+  assert_int_equal(learn_infer_ids(r, 0, 0, 999, 999, "/usr/local/bin/redis-entrypoint.sh"), 0);
+  j = to_json(r);
+  caps = json_get(j, "capabilities");
+  assert_int_equal(caps->n, 2);
+  assert_string_equal(json_string(json_get(caps->items[0], "name")), "CAP_SETGID");
+  assert_string_equal(json_string(json_get(caps->items[1], "name")), "CAP_SETUID");
+  assert_contains(json_string(json_get(caps->items[1], "why")), "uid 0 became uid 999");
+  assert_contains(json_string(json_get(caps->items[1], "why")), "redis-entrypoint.sh");
+  json_free(j);
+  j = NULL;
+  /* the group kept: CAP_SETUID only */
+  assert_int_equal(learn_infer_ids(g, 0, 0, 101, 0, NULL), 0);
+  j = to_json(g);
+  caps = json_get(j, "capabilities");
+  assert_int_equal(caps->n, 1);
+  assert_string_equal(json_string(json_get(caps->items[0], "name")), "CAP_SETUID");
+}
+
 static void test_infer_bind(void **state) {
   struct fake f = {0};
   (void)state;
@@ -1198,6 +1233,7 @@ int main(void) {
       cmocka_unit_test(test_always_notify),
       cmocka_unit_test(test_infer_bind),
       cmocka_unit_test(test_infer_mkdir),
+      cmocka_unit_test(test_infer_ids),
       cmocka_unit_test(test_infer_connect),
       cmocka_unit_test(test_infer_socket),
       cmocka_unit_test(test_infer_chown),

@@ -28,6 +28,8 @@
 #              place is denied, with its event
 #   unused     under the learned profile, an image program the workload
 #              never ran is denied, with its event
+#   asroot     (daemons) learned as the image runs, as root, the profile
+#              says root with only the capabilities used; works under it
 # Then a table per workload and, alone on the last line:
 #   N passed, M failed
 # Exit 1 if any step failed. Needs root.
@@ -399,7 +401,36 @@ st_unused() {
   wl_stop
 }
 
-WL_STEPS="baseline shipped learn learned copied unused"
+# asroot (the daemons, which start as root and drop privileges themselves:
+# nginx's master, redis's entrypoint): learned as the image runs, as root,
+# from a base that is the shipped profile with allowRoot and no user; the
+# learned profile says root with only the capabilities it used (chown,
+# setuid, setgid...), and the workload works under it with no deny event.
+st_asroot() {
+  local p pd base=wl-$W-rootbase name=wl-$W-root rc=0
+  [ "$(wl_kind "$W")" = daemon ] || sk_fail "asroot is a step of the daemons"
+  p=$(wl_profile "$W")
+  pd=$(sk_profile_dir)
+  jq --arg n "$base" '.name = $n | .allowRoot = true | del(.user)
+    | .description = "learning base: the shipped profile, as root"' "$pd/$p.json" >"$pd/$base.json"
+  (wl_run stockade-learn asroot-learn "$W" "$base") || rc=1
+  WL_ID=$(awk 'END { print $2 }' "$CASE/containers")
+  [ $rc = 0 ] || wl_stop
+  sk_wait_recording "$WL_ID" "$base" '.ended == true' 10
+  sk_run learn-root "$CTL" --profile-dir "$pd" learn "$SK_RECORDING" --base "$base" --name "$name" -o "$pd/$name.json"
+  sk_assert_rc 0 "stockadectl learn (as root)"
+  sed 's/^/  learned| /' "$CASE/learn-root.out" >&2
+  [ $rc = 0 ] || sk_fail "$W did not work under stockade-learn as root"
+  sk_assert_eq "$(jq -r '.allowRoot' "$pd/$name.json")" true "the profile learned as root says allowRoot"
+  sk_assert_eq "$(jq -r '.writableRootfs // false' "$pd/$name.json")" false "the profile learned as root: writableRootfs"
+  jq -e '.exec.allow | length > 0' "$pd/$name.json" >/dev/null || sk_fail "the profile learned as root has no exec allow-list"
+  jq -e '[.capabilities[] | select(. == "CAP_SETUID" or . == "CAP_SETGID")] | length == 2' "$pd/$name.json" >/dev/null ||
+    sk_fail "the profile learned as root lacks CAP_SETUID and CAP_SETGID, which $W used to drop root: $(jq -c .capabilities "$pd/$name.json")"
+  wl_run sk asroot "$W" "$name"
+  wl_assert_no_denials "$WL_ID" "$W under the profile learned as root"
+}
+
+WL_STEPS="baseline shipped learn learned copied unused asroot"
 
 # wl_step STEP: run one step of $W under $RT in a subshell (its failures end
 # it, its containers and overlays are cleaned up whatever happens); one
@@ -436,21 +467,28 @@ wl_table() {
   for w in "$@"; do
     echo
     echo "== $w (shipped profile $(wl_profile "$w"); learned profile wl-$w) =="
-    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused denials syscalls capabilities programs
+    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot denials syscalls capabilities programs
     for rt in $SK_RUNTIMES; do
       f=$WL_RUN/$w-$rt/profiles/wl-$w.json
       if [ -f "$f" ]; then
         syscalls=$(jq '[.seccomp.syscalls[]? | select(.action == "SCMP_ACT_ALLOW") | .names[]] | unique | length' "$f")
-        caps=$(jq -r '.capabilities // [] | if length == 0 then "none" else join(",") end' "$f")
+        caps=$(jq -r '.capabilities // [] | if length == 0 then "none" else map(sub("^CAP_"; "")) | join(",") end' "$f")
         progs=$(jq -r '[.exec.allow[]? | if type == "object" then .path else . end] | length as $n | "\($n): " + (map(sub(".*/"; "")) | unique | join(","))' "$f")
       else
         syscalls=- caps=- progs=-
       fi
       denials=$(cat "$WL_RUN/$w-$rt/denials" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-8s %-30s %s\n' "$rt" \
+      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' "$rt" \
         "$(wl_cell "$w" "$rt" baseline)" "$(wl_cell "$w" "$rt" shipped)" "$(wl_cell "$w" "$rt" learn)" \
         "$(wl_cell "$w" "$rt" learned)" "$(wl_cell "$w" "$rt" copied)" "$(wl_cell "$w" "$rt" unused)" \
-        "$denials" "$syscalls" "$caps" "$progs"
+        "$(wl_cell "$w" "$rt" asroot)" "$denials" "$syscalls" "$caps" "$progs"
+      f=$WL_RUN/$w-$rt/profiles/wl-$w-root.json
+      if [ -f "$f" ]; then
+        printf '%-5s %-58s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
+          "$(jq '[.seccomp.syscalls[]? | select(.action == "SCMP_ACT_ALLOW") | .names[]] | unique | length' "$f")" \
+          "$(jq -r '.capabilities // [] | if length == 0 then "none" else map(sub("^CAP_"; "")) | join(",") end' "$f")" \
+          "$(jq -r '[.exec.allow[]? | if type == "object" then .path else . end] | length' "$f")"
+      fi
     done
   done
 }
@@ -513,6 +551,7 @@ main() {
       sk_config '.eventRate = 100000 | .eventBurst = 100000 | .annotationModes = ["complain", "learn"]'
       sk_profile_dir >/dev/null
       for s in $WL_STEPS; do
+        [ "$s" = asroot ] && [ "$(wl_kind "$w")" != daemon ] && continue
         wl_step "$s"
       done
     done

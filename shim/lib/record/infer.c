@@ -261,3 +261,15 @@ int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn r
   }
   return 0;
 }
+
+int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t uid, gid_t gid, const char *path) {
+  if (start_uid != 0 || uid == start_uid)
+    return 0;
+  if (cap_why(r, "CAP_SETUID", "uid %u became uid %u (seen at its exec of %s)", (unsigned)start_uid, (unsigned)uid,
+              path ? path : "a program") < 0)
+    return -1;
+  if (gid != start_gid)
+    return cap_why(r, "CAP_SETGID", "gid %u became gid %u (seen at its exec of %s)", (unsigned)start_gid, (unsigned)gid,
+                   path ? path : "a program");
+  return 0;
+}
