@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl learn: turn learning-mode recordings into a profile.
  *
- *   stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]
+ *   stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [--pin-hashes] [-o FILE]
+ *
+ * The image's programs are allowed by path (a rebuilt image with the same
+ * programs runs without relearning); --pin-hashes pins each to the SHA-256
+ * recorded. The learned profile's description says which.
  *
  * A DIR stands for every *.json recording in it (the supervisor writes one
  * per container run to <stateDir>/recordings/<profile>/, and a learning
@@ -25,13 +29,15 @@
 #include "stockade/util.h"
 
 static void learn_usage(FILE *f) {
-  fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
+  fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [--pin-hashes] [-o FILE]\n"
              "\n"
              "Make a profile from learning-mode recordings (a DIR: every *.json recording in it).\n"
              "  --base PROFILE  keep this profile's user, allowRoot, writableRootfs, exec.allowWritable,\n"
              "                  blockHashes and action (a name or a file); default: the default profile's choices\n"
              "  --name NAME     the new profile's name; default: FILE's name without .json, else\n"
              "                  <the recordings' profile>-learned\n"
+             "  --pin-hashes    pin each program of the exec allow-list to its recorded SHA-256 (default: by\n"
+             "                  path, so that a rebuilt image with the same programs needs no relearning)\n"
              "  -o FILE         write the profile to FILE (atomically) and the summary to stdout;\n"
              "                  without it the profile goes to stdout and the summary to stderr\n"
              "exit 0 when the profile was made, 2 on bad input (the message names the file)\n");
@@ -84,11 +90,9 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
 }
 
 int ctl_learn(int argc, char **argv) {
-  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},
-                                       {"name", required_argument, NULL, 'n'},
-                                       {"output", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
+                                       {"output", required_argument, NULL, 'o'}, {"pin-hashes", no_argument, NULL, 'p'},
+                                       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
   const char *base_arg = NULL, *name_arg = NULL, *output = NULL;
   cleanup_profile struct profile *base = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -98,6 +102,7 @@ int ctl_learn(int argc, char **argv) {
   cleanup_free char *text = NULL;
   struct learn_rec **recs = NULL;
   size_t n = 0, len = 0;
+  enum learn_exec_pin pin = LEARN_PIN_PATHS;
   int c, i, status = CTL_EXIT_BADINPUT;
 
   optind = 1;
@@ -111,6 +116,9 @@ int ctl_learn(int argc, char **argv) {
       break;
     case 'o':
       output = optarg;
+      break;
+    case 'p':
+      pin = LEARN_PIN_HASHES;
       break;
     case 'h':
       learn_usage(stdout);
@@ -170,7 +178,8 @@ int ctl_learn(int argc, char **argv) {
       goto out;
     }
   }
-  if (learn_make_profile(recs, n, base, name, &profile, &summary, &err) < 0 || json_gen(profile, &text, &len, &err) < 0)
+  if (learn_make_profile_pin(recs, n, base, name, pin, &profile, &summary, &err) < 0 ||
+      json_gen(profile, &text, &len, &err) < 0)
     goto out_bad;
   if (output) {
     if (write_file_atomic(output, text, len, 0644, &err) < 0)

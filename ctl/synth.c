@@ -358,7 +358,8 @@ static int add_allow(struct learned_execs *e, const char *path, const char *sha)
   return 0;
 }
 
-static int build_execs(const struct learn_rec *m, const struct profile *base, struct learned_execs *e) {
+static int build_execs(const struct learn_rec *m, const struct profile *base, enum learn_exec_pin pin,
+                       struct learned_execs *e) {
   size_t i, j, k;
 
   if ((e->allow = json_new(JSON_ARRAY)) == NULL)
@@ -378,7 +379,7 @@ static int build_execs(const struct learn_rec *m, const struct profile *base, st
       if (image && x->sha256 && base_blocks(base, x->sha256)) {
         if (asprintf(&what, "%s sha256 %s", path, x->sha256) < 0 || strset_add(&e->blocked, what) < 0)
           r = -1;
-      } else if (image && x->sha256) {
+      } else if (image && x->sha256 && pin == LEARN_PIN_HASHES) {
         r = strset_add(&hashes, x->sha256);
       } else if (image || base_allows_writable(base, path)) {
         /* No hash (the supervisor could not compute it), or a program
@@ -691,7 +692,7 @@ out:
   return r;
 }
 
-static char *describe(struct learn_rec *const *recs, size_t n, const struct profile *base) {
+static char *describe(struct learn_rec *const *recs, size_t n, const struct profile *base, enum learn_exec_pin pin) {
   const char *first = recs[0]->started, *last = recs[0]->updated, *profile = recs[0]->profile;
   char now[LEARN_TIME_SIZE];
   char *s = NULL;
@@ -708,16 +709,25 @@ static char *describe(struct learn_rec *const *recs, size_t n, const struct prof
   learn_utc_now(now);
   if (asprintf(&s,
                "Learned by stockadectl learn on %s from %zu recording%s of containers under %s%s%s (%s to %s), "
-               "with the user and settings of %s%s%s",
+               "with the user and settings of %s%s%s; %s",
                now, n, n == 1 ? "" : "s", profile ? "profile \"" : "several profiles", profile ? profile : "",
                profile ? "\"" : "", first, last, base ? "profile \"" : "the default profile", base ? base->name : "",
-               base ? "\"" : "") < 0)
+               base ? "\"" : "",
+               pin == LEARN_PIN_HASHES
+                   ? "programs pinned to their SHA-256 (an image rebuild that changes one needs relearning)"
+                   : "programs allowed by path, not pinned to hashes (an image rebuilt with the same programs needs "
+                     "no relearning; stockadectl learn --pin-hashes pins them)") < 0)
     return NULL;
   return s;
 }
 
 int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
                        struct json **out, char **summary, struct sk_error **err) {
+  return learn_make_profile_pin(recs, n, base, name, LEARN_PIN_HASHES, out, summary, err);
+}
+
+int learn_make_profile_pin(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
+                           enum learn_exec_pin pin, struct json **out, char **summary, struct sk_error **err) {
   struct learn_rec m = {0};
   struct learned_seccomp ls = {0};
   struct learned_paths lp = {0};
@@ -747,8 +757,8 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
   }
   if (build_seccomp(&m, &ls, &seccomp, err) < 0)
     goto out;
-  if (build_paths(&m, base, &lp) < 0 || build_execs(&m, base, &le) < 0 ||
-      (description = describe(recs, n, base)) == NULL || (profile = json_new(JSON_OBJECT)) == NULL) {
+  if (build_paths(&m, base, &lp) < 0 || build_execs(&m, base, pin, &le) < 0 ||
+      (description = describe(recs, n, base, pin)) == NULL || (profile = json_new(JSON_OBJECT)) == NULL) {
     sk_error_set(err, ENOMEM, "learned profile");
     goto out;
   }
@@ -780,6 +790,10 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
     fprintf(f, "Base: none: the default profile's choices (user 65534:65534, read-only root, action deny)\n");
   put_caps(f, &m);
   put_execs(f, &le, profile);
+  fprintf(f, "%s\n",
+          pin == LEARN_PIN_HASHES ? "  (pinned to SHA-256: a rebuilt image whose programs changed needs relearning)"
+                                  : "  (by path: a rebuilt image with the same programs needs no relearning; "
+                                    "--pin-hashes pins them)");
   put_paths(f, &m, &lp, base);
   put_network(f, &m);
   if (put_syscalls(f, &m, &ls, base, err) < 0) {

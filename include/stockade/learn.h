@@ -171,4 +171,15 @@ int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t
 int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
                        struct json **out, char **summary, struct sk_error **err);
 
+/* How the exec allow-list names the image's programs. */
+enum learn_exec_pin {
+  LEARN_PIN_HASHES, /* {"path", "sha256"}: a rebuilt image's changed program is denied until relearned */
+  LEARN_PIN_PATHS,  /* "path": a rebuilt image with the same programs needs no relearning */
+};
+
+/* learn_make_profile with the choice of exec.allow entries (it pins
+ * hashes). The profile's description says which was made. */
+int learn_make_profile_pin(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
+                           enum learn_exec_pin pin, struct json **out, char **summary, struct sk_error **err);
+
 #endif

@@ -893,6 +893,47 @@ static struct profile *parse_profile(const char *text) {
   return p;
 }
 
+/* By path (stockadectl learn's default): every image program once, as a
+ * plain path, whatever builds were recorded; a blocked build stays out;
+ * the description says which choice was made. */
+static void test_make_by_path(void **state) {
+  cleanup_learn struct learn_rec *a = rec("a");
+  cleanup_learn struct learn_rec *b = rec("b");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_json struct json *out = NULL;
+  cleanup_free char *summary = NULL;
+  const struct json *allow;
+  struct learn_rec *recs[2];
+  (void)state;
+
+  assert_int_equal(learn_add_exec(a, "/usr/sbin/nginx", H1, "image"), 1);
+  assert_int_equal(learn_add_exec(b, "/usr/sbin/nginx", H2, "image"), 1);
+  assert_int_equal(learn_add_exec(b, "/bin/sh", H2, "image"), 1);
+  assert_int_equal(learn_add_exec(b, "/tmp/dropped", H3, "upper"), 1);
+  recs[0] = a;
+  recs[1] = b;
+  if (learn_make_profile_pin(recs, 2, NULL, "by-path", LEARN_PIN_PATHS, &out, &summary, &err) < 0)
+    fail_msg("learn_make_profile_pin: %s", err->msg);
+  allow = json_get_path(out, "exec", "allow", NULL);
+  assert_non_null(allow);
+  assert_int_equal(allow->n, 2);
+  assert_string_equal(json_string(allow->items[0]), "/bin/sh");
+  assert_string_equal(json_string(allow->items[1]), "/usr/sbin/nginx");
+  assert_contains(json_string(json_get(out, "description")), "programs allowed by path");
+  assert_contains(summary, "by path");
+  json_free(out);
+  out = NULL;
+  free(summary);
+  summary = NULL;
+  /* pinned: one entry per build, and the description says so */
+  if (learn_make_profile_pin(recs, 2, NULL, "pinned", LEARN_PIN_HASHES, &out, &summary, &err) < 0)
+    fail_msg("learn_make_profile_pin: %s", err->msg);
+  allow = json_get_path(out, "exec", "allow", NULL);
+  assert_int_equal(allow->n, 3);
+  assert_string_equal(json_string(json_get(allow->items[0], "sha256")), H2);
+  assert_contains(json_string(json_get(out, "description")), "pinned to their SHA-256");
+}
+
 static void test_make_union(void **state) {
   cleanup_learn struct learn_rec *a = rec("a");
   cleanup_learn struct learn_rec *b = rec("b");
@@ -1243,6 +1284,7 @@ int main(void) {
       cmocka_unit_test(test_infer_mknod),
       cmocka_unit_test(test_infer_other),
       cmocka_unit_test(test_make_union),
+      cmocka_unit_test(test_make_by_path),
       cmocka_unit_test(test_make_dangerous_syscalls_kept),
       cmocka_unit_test(test_make_writable_paths),
       cmocka_unit_test(test_make_writable_paths_base),

@@ -30,6 +30,9 @@
 #              never ran is denied, with its event
 #   asroot     (daemons) learned as the image runs, as root, the profile
 #              says root with only the capabilities used; works under it
+#   rebuild    (daemons) the image rebuilt with an edited entrypoint runs
+#              under the learned profile (programs by path); the same
+#              recording learned with --pin-hashes denies it, with its event
 # Then a table per workload and, alone on the last line:
 #   N passed, M failed
 # Exit 1 if any step failed. Needs root.
@@ -69,6 +72,15 @@ wl_args() {
     redis) echo '["/usr/local/bin/redis-entrypoint.sh","redis-server","/etc/redis/redis.conf","--daemonize","no","--supervised","no","--bind","127.0.0.1","--port","6379","--dir","/data","--logfile","","--pidfile","","--save","","--appendonly","yes"]' ;;
     python) echo '["/usr/bin/python3","/app/job.py"]' ;;
     batch) echo '["/bin/sh","/app/batch.sh"]' ;;
+  esac
+}
+
+# wl_entrypoint W: the daemons' entrypoint script (executed: in the exec
+# allow-list).
+wl_entrypoint() {
+  case $1 in
+    nginx) echo /usr/local/bin/docker-entrypoint.sh ;;
+    redis) echo /usr/local/bin/redis-entrypoint.sh ;;
   esac
 }
 
@@ -156,6 +168,13 @@ wl_bundle() {
   shift 4 2>/dev/null || shift $#
   b=$CASE/$tag
   mkdir -p "$b/rootfs" "$b/upper" "$b/work" || return 1
+  # A rebuilt image (WL_REBUILD=1): its entrypoint script edited (one line
+  # added), everything else the same.
+  if [ "${WL_REBUILD:-0}" = 1 ]; then
+    mkdir -p "$b/upper/usr/local/bin" &&
+      { cat "$WL_ROOT$(wl_entrypoint "$w")" && echo "# rebuilt"; } >"$b/upper$(wl_entrypoint "$w")" &&
+      chmod 0755 "$b/upper$(wl_entrypoint "$w")" || return 1
+  fi
   mount -t overlay overlay -o "lowerdir=$WL_ROOT,upperdir=$b/upper,workdir=$b/work" "$b/rootfs" || return 1
   echo "$b/rootfs" >>"$CASE/mounts"
   jq --argjson a "$(wl_args "$w")" --argjson caps "$WL_DOCKER_CAPS" --arg p "$profile" --arg h "wl-$w" "$@" '
@@ -430,7 +449,37 @@ st_asroot() {
   wl_assert_no_denials "$WL_ID" "$W under the profile learned as root"
 }
 
-WL_STEPS="baseline shipped learn learned copied unused asroot"
+# rebuild (the daemons): the image rebuilt with an edited entrypoint. The
+# learned profile (programs by path, stockadectl learn's default) runs it
+# with no deny event; the same recording learned with --pin-hashes denies
+# the edited entrypoint, with its event: pinning is a choice, made
+# explicitly, and the profile's description says which was made.
+st_rebuild() {
+  local pd rec ep b
+  wl_learned_ready
+  pd=$CASE/profiles
+  ep=$(wl_entrypoint "$W")
+  jq -e '.description | test("programs allowed by path")' "$pd/wl-$W.json" >/dev/null ||
+    sk_fail "the learned profile's description does not say its programs are allowed by path: $(jq -r .description "$pd/wl-$W.json")"
+  WL_REBUILD=1 wl_run sk rebuild "$W" "wl-$W"
+  wl_assert_no_denials "$WL_ID" "$W rebuilt, under its learned profile (by path)"
+  rec=$(sk_recordings "$(wl_profile "$W")" | head -n 1)
+  [ -n "$rec" ] || sk_fail "no recording of the learn step"
+  sk_run learn-pinned "$CTL" --profile-dir "$pd" learn "$rec" --base "$(wl_profile "$W")" --name "wl-$W-pinned" \
+    --pin-hashes -o "$pd/wl-$W-pinned.json"
+  sk_assert_rc 0 "stockadectl learn --pin-hashes"
+  jq -e --arg p "$ep" '[.exec.allow[] | select(type == "object" and .path == $p and (.sha256 | length) == 64)] | length == 1' \
+    "$pd/wl-$W-pinned.json" >/dev/null || sk_fail "--pin-hashes did not pin $ep: $(jq -c .exec "$pd/wl-$W-pinned.json")"
+  b=$(WL_REBUILD=1 wl_bundle rebuild-pinned "$W" "wl-$W-pinned") || sk_fail "bundle"
+  sk_new_id rebuild-pinned
+  WL_ID=$SK_ID
+  sk_run run-rebuild-pinned sk_sk run -d --bundle "$b" "$WL_ID"
+  sk_assert_event "$WL_ID" 'select(.decision == "deny" and ((.path // .process.path // "") == $p))' \
+    "the edited $ep under the pinned profile" --arg p "$ep"
+  wl_stop
+}
+
+WL_STEPS="baseline shipped learn learned copied unused asroot rebuild"
 
 # wl_step STEP: run one step of $W under $RT in a subshell (its failures end
 # it, its containers and overlays are cleaned up whatever happens); one
@@ -467,7 +516,7 @@ wl_table() {
   for w in "$@"; do
     echo
     echo "== $w (shipped profile $(wl_profile "$w"); learned profile wl-$w) =="
-    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot denials syscalls capabilities programs
+    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot rebuild denials syscalls capabilities programs
     for rt in $SK_RUNTIMES; do
       f=$WL_RUN/$w-$rt/profiles/wl-$w.json
       if [ -f "$f" ]; then
@@ -478,13 +527,13 @@ wl_table() {
         syscalls=- caps=- progs=-
       fi
       denials=$(cat "$WL_RUN/$w-$rt/denials" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' "$rt" \
+      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' "$rt" \
         "$(wl_cell "$w" "$rt" baseline)" "$(wl_cell "$w" "$rt" shipped)" "$(wl_cell "$w" "$rt" learn)" \
         "$(wl_cell "$w" "$rt" learned)" "$(wl_cell "$w" "$rt" copied)" "$(wl_cell "$w" "$rt" unused)" \
-        "$(wl_cell "$w" "$rt" asroot)" "$denials" "$syscalls" "$caps" "$progs"
+        "$(wl_cell "$w" "$rt" asroot)" "$(wl_cell "$w" "$rt" rebuild)" "$denials" "$syscalls" "$caps" "$progs"
       f=$WL_RUN/$w-$rt/profiles/wl-$w-root.json
       if [ -f "$f" ]; then
-        printf '%-5s %-58s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
+        printf '%-5s %-65s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
           "$(jq '[.seccomp.syscalls[]? | select(.action == "SCMP_ACT_ALLOW") | .names[]] | unique | length' "$f")" \
           "$(jq -r '.capabilities // [] | if length == 0 then "none" else map(sub("^CAP_"; "")) | join(",") end' "$f")" \
           "$(jq -r '[.exec.allow[]? | if type == "object" then .path else . end] | length' "$f")"
@@ -551,7 +600,7 @@ main() {
       sk_config '.eventRate = 100000 | .eventBurst = 100000 | .annotationModes = ["complain", "learn"]'
       sk_profile_dir >/dev/null
       for s in $WL_STEPS; do
-        [ "$s" = asroot ] && [ "$(wl_kind "$w")" != daemon ] && continue
+        case $s in asroot | rebuild) [ "$(wl_kind "$w")" = daemon ] || continue ;; esac
         wl_step "$s"
       done
     done
