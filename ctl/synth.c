@@ -815,3 +815,77 @@ out:
   learned_execs_release(&le);
   return r;
 }
+
+/* A glob of the profile as the one path it names, or NULL when it has a
+ * wildcard (backslash escapes removed). */
+static char *glob_literal(const char *glob) {
+  char *out = malloc(strlen(glob) + 1), *o = out;
+  const char *g;
+  if (out == NULL)
+    return NULL;
+  for (g = glob; *g; g++) {
+    if (*g == '\\' && g[1]) {
+      *o++ = *++g;
+      continue;
+    }
+    if (*g == '*' || *g == '?' || *g == '[') {
+      free(out);
+      errno = 0;
+      return NULL;
+    }
+    *o++ = *g;
+  }
+  *o = '\0';
+  return out;
+}
+
+int learn_rec_from_profile(const struct profile *p, struct learn_rec **out, size_t *skipped, struct sk_error **err) {
+  struct learn_rec *r = learn_new("profile", p->name, p->sha256);
+  const struct json *arches = json_get(p->seccomp, "architectures");
+  const struct json *rules = json_get(p->seccomp, "syscalls");
+  char why[128];
+  size_t i, k, a;
+
+  *skipped = 0;
+  if (r == NULL)
+    goto oom;
+  snprintf(why, sizeof(why), "kept from profile \"%s\"", p->name);
+  for (i = 0; i < p->n_capabilities; i++)
+    if (learn_add_cap(r, p->capabilities[i], why) < 0)
+      goto oom;
+  for (i = 0; i < p->n_writable_paths; i++) {
+    cleanup_free char *w = NULL;
+    if (asprintf(&w, "%s/*", p->writable_paths[i].path) < 0 || learn_add_write(r, w) < 0)
+      goto oom;
+  }
+  for (i = 0; i < p->n_exec_allow; i++) {
+    cleanup_free char *path = glob_literal(p->exec_allow[i].glob);
+    if (path == NULL && errno == ENOMEM)
+      goto oom;
+    if (path == NULL) {
+      (*skipped)++;
+      continue;
+    }
+    if (learn_add_exec(r, path, p->exec_allow[i].sha256, "image") < 0)
+      goto oom;
+  }
+  for (i = 0; json_is(rules, JSON_ARRAY) && i < rules->n; i++) {
+    const struct json *rule = rules->items[i], *names = json_get(rule, "names");
+    const char *action = json_string(json_get(rule, "action"));
+    const struct json *args = json_get(rule, "args");
+    if (action == NULL || strcmp(action, "SCMP_ACT_ALLOW") != 0 || (json_is(args, JSON_ARRAY) && args->n > 0) ||
+        !json_is(names, JSON_ARRAY))
+      continue;
+    for (k = 0; k < names->n; k++)
+      for (a = 0; json_is(arches, JSON_ARRAY) && a < arches->n; a++)
+        if (json_string(names->items[k]) && json_string(arches->items[a]) &&
+            learn_add_syscall(r, json_string(arches->items[a]), json_string(names->items[k])) < 0)
+          goto oom;
+  }
+  learn_set_ended(r, true);
+  *out = r;
+  return 0;
+oom:
+  learn_free(r);
+  return sk_error_set(err, ENOMEM, "profile \"%s\" as a recording", p->name);
+}

@@ -171,6 +171,16 @@ int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t
 int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
                        struct json **out, char **summary, struct sk_error **err);
 
+/* An existing profile as a recording (stockadectl learn --update): its
+ * seccomp ALLOW names without argument conditions (per architecture of the
+ * document), its exec allow-list entries that name one file (a glob with a
+ * wildcard is skipped; *skipped counts them), its writable paths and its
+ * capabilities (the reason: "kept from profile NAME"). Learned together
+ * with new recordings (complain mode with complainRecords records only what
+ * the profile did not allow already), it gives the profile that allows
+ * both: an update. -1 on allocation failure. */
+int learn_rec_from_profile(const struct profile *p, struct learn_rec **out, size_t *skipped, struct sk_error **err);
+
 /* How the exec allow-list names the image's programs. */
 enum learn_exec_pin {
   LEARN_PIN_HASHES, /* {"path", "sha256"}: a rebuilt image's changed program is denied until relearned */

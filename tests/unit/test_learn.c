@@ -934,6 +934,53 @@ static void test_make_by_path(void **state) {
   assert_contains(json_string(json_get(out, "description")), "pinned to their SHA-256");
 }
 
+/* stockadectl learn --update: a profile as a recording; learned together
+ * with a new recording, the result allows both. */
+static void test_update_from_profile(void **state) {
+  struct profile *old =
+      parse_profile("{\"name\":\"web\",\"user\":{\"uid\":101,\"gid\":101},\"capabilities\":[\"NET_BIND_SERVICE\"],"
+                    "\"writablePaths\":[{\"path\":\"/var/cache/nginx\"}],"
+                    "\"exec\":{\"allow\":[\"/usr/sbin/nginx\",\"/usr/bin/\\\\[\",\"/opt/*\"]},"
+                    "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+                    "\"syscalls\":[{\"names\":[\"accept4\",\"sendfile\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+                    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2114060288,"
+                    "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}}");
+  cleanup_learn struct learn_rec *prev = NULL;
+  cleanup_learn struct learn_rec *now = rec("c1");
+  cleanup_error struct sk_error *err = NULL;
+  struct learn_rec *recs[2];
+  const struct json *allow, *paths;
+  struct made m;
+  size_t skipped = 9;
+  (void)state;
+
+  assert_int_equal(learn_rec_from_profile(old, &prev, &skipped, &err), 0);
+  assert_int_equal(skipped, 1); /* the glob with a wildcard */
+  assert_int_equal(learn_add_exec(now, "/usr/bin/perl", H1, "image"), 1);
+  assert_int_equal(learn_add_syscall(now, X64, "getpriority"), 1);
+  recs[0] = prev;
+  recs[1] = now;
+  m = make(recs, 2, old, "web-v2");
+  allow = json_get_path(m.profile, "exec", "allow", NULL);
+  /* the old programs (pinned as the recording had them: no hash, so by
+   * path; "[" unescaped and escaped again) and the new one */
+  assert_int_equal(allow->n, 3);
+  assert_string_equal(json_string(allow->items[0]), "/usr/bin/\\[");
+  assert_string_equal(json_string(json_get(allow->items[1], "path")), "/usr/bin/perl");
+  assert_string_equal(json_string(allow->items[2]), "/usr/sbin/nginx");
+  allow = json_get(json_get_path(m.profile, "seccomp", "syscalls", NULL)->items[0], "names");
+  assert_true(json_array_has_string(allow, "accept4"));
+  assert_true(json_array_has_string(allow, "sendfile"));
+  assert_true(json_array_has_string(allow, "getpriority"));
+  assert_int_equal(json_get(m.profile, "capabilities")->n, 1);
+  paths = json_get(m.profile, "writablePaths");
+  assert_int_equal(paths->n, 1);
+  assert_string_equal(json_string(json_get(paths->items[0], "path")), "/var/cache/nginx");
+  assert_int_equal(m.parsed->uid, 101);
+  made_free(&m);
+  profile_free(old);
+}
+
 static void test_make_union(void **state) {
   cleanup_learn struct learn_rec *a = rec("a");
   cleanup_learn struct learn_rec *b = rec("b");
@@ -1285,6 +1332,7 @@ int main(void) {
       cmocka_unit_test(test_infer_other),
       cmocka_unit_test(test_make_union),
       cmocka_unit_test(test_make_by_path),
+      cmocka_unit_test(test_update_from_profile),
       cmocka_unit_test(test_make_dangerous_syscalls_kept),
       cmocka_unit_test(test_make_writable_paths),
       cmocka_unit_test(test_make_writable_paths_base),

@@ -33,6 +33,9 @@
 #   rebuild    (daemons) the image rebuilt with an edited entrypoint runs
 #              under the learned profile (programs by path); the same
 #              recording learned with --pin-hashes denies it, with its event
+#   serve      (daemons) learning while serving: complain mode records, an
+#              update of the profile adds what it saw (profile diff shows
+#              it), and the daemon works under the update
 # Then a table per workload and, alone on the last line:
 #   N passed, M failed
 # Exit 1 if any step failed. Needs root.
@@ -479,7 +482,47 @@ st_rebuild() {
   wl_stop
 }
 
-WL_STEPS="baseline shipped learn learned copied unused asroot rebuild"
+# serve (the daemons): learning while serving. Under stockade-complain
+# with the learned profile (and complainRecords in the node's config), the
+# daemon serves and someone runs an image program it never ran (perl); the
+# recording has it; `stockadectl learn --update` makes the next version of
+# the profile, `stockadectl profile diff` shows the program added, and under
+# the new version the daemon works with no deny event and perl may run.
+st_serve() {
+  local pd rec prog v2 b
+  wl_learned_ready
+  pd=$CASE/profiles
+  prog=$(wl_unused "$W")
+  v2=wl-$W-v2
+  b=$(wl_bundle serve "$W" "wl-$W") || sk_fail "bundle"
+  wl_start stockade-complain serve "$b"
+  wl_wait_ready "$W" serve
+  sk_run exec-serve sk_sk exec "$WL_ID" "$prog" -e 'print "ran\n"'
+  sk_assert_rc 0 "$prog in complain mode (reported, not denied)"
+  wl_stop
+  sk_wait_recording "$WL_ID" "wl-$W" '.ended == true' 10
+  rec=$SK_RECORDING
+  jq -e --arg p "$prog" '[.execs[] | select(.path | startswith($p))] | length > 0' "$rec" >/dev/null ||
+    sk_fail "the complain-mode recording has no exec of $prog: $(jq -c '[.execs[].path]' "$rec")"
+  sk_run learn-update "$CTL" --profile-dir "$pd" learn --update "$pd/wl-$W.json" "$rec" --name "$v2" -o "$pd/$v2.json"
+  sk_assert_rc 0 "stockadectl learn --update"
+  sed 's/^/  learned| /' "$CASE/learn-update.out" >&2
+  sk_run diff "$CTL" --profile-dir "$pd" profile diff "$pd/wl-$W.json" "$pd/$v2.json"
+  sk_assert_rc 1 "stockadectl profile diff (the profiles differ)"
+  sk_assert_grep "$CASE/diff.out" "^\+.*${prog##*/}" "profile diff shows $prog added"
+  # what the old profile allowed is still allowed
+  jq -e -s '(.[0].exec.allow | map(if type == "object" then .path else . end)) - (.[1].exec.allow | map(if type == "object" then .path else . end)) | length == 0' \
+    "$pd/wl-$W.json" "$pd/$v2.json" >/dev/null || sk_fail "the update dropped programs of wl-$W"
+  b=$(wl_bundle serve-v2 "$W" "$v2") || sk_fail "bundle"
+  wl_start sk serve-v2 "$b"
+  wl_wait_ready "$W" serve-v2
+  sk_run exec-serve-v2 sk_sk exec "$WL_ID" "$prog" -e 'print "ran\n"'
+  sk_assert_rc 0 "$prog under the updated profile"
+  wl_stop
+  wl_assert_no_denials "$WL_ID" "$W under the updated profile $v2"
+}
+
+WL_STEPS="baseline shipped learn learned copied unused asroot rebuild serve"
 
 # wl_step STEP: run one step of $W under $RT in a subshell (its failures end
 # it, its containers and overlays are cleaned up whatever happens); one
@@ -516,7 +559,7 @@ wl_table() {
   for w in "$@"; do
     echo
     echo "== $w (shipped profile $(wl_profile "$w"); learned profile wl-$w) =="
-    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot rebuild denials syscalls capabilities programs
+    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot rebuild serve denials syscalls capabilities programs
     for rt in $SK_RUNTIMES; do
       f=$WL_RUN/$w-$rt/profiles/wl-$w.json
       if [ -f "$f" ]; then
@@ -527,10 +570,10 @@ wl_table() {
         syscalls=- caps=- progs=-
       fi
       denials=$(cat "$WL_RUN/$w-$rt/denials" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-7s %-8s %-30s %s\n' "$rt" \
+      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-7s %-8s %-30s %s\n' "$rt" \
         "$(wl_cell "$w" "$rt" baseline)" "$(wl_cell "$w" "$rt" shipped)" "$(wl_cell "$w" "$rt" learn)" \
         "$(wl_cell "$w" "$rt" learned)" "$(wl_cell "$w" "$rt" copied)" "$(wl_cell "$w" "$rt" unused)" \
-        "$(wl_cell "$w" "$rt" asroot)" "$(wl_cell "$w" "$rt" rebuild)" "$denials" "$syscalls" "$caps" "$progs"
+        "$(wl_cell "$w" "$rt" asroot)" "$(wl_cell "$w" "$rt" rebuild)" "$(wl_cell "$w" "$rt" serve)" "$denials" "$syscalls" "$caps" "$progs"
       f=$WL_RUN/$w-$rt/profiles/wl-$w-root.json
       if [ -f "$f" ]; then
         printf '%-5s %-65s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
@@ -597,10 +640,10 @@ main() {
         echo "$w $rt all FAIL 0" >>"$WL_RUN/results"
         continue
       fi
-      sk_config '.eventRate = 100000 | .eventBurst = 100000 | .annotationModes = ["complain", "learn"]'
+      sk_config '.eventRate = 100000 | .eventBurst = 100000 | .annotationModes = ["complain", "learn"] | .complainRecords = true'
       sk_profile_dir >/dev/null
       for s in $WL_STEPS; do
-        case $s in asroot | rebuild) [ "$(wl_kind "$w")" = daemon ] || continue ;; esac
+        case $s in asroot | rebuild | serve) [ "$(wl_kind "$w")" = daemon ] || continue ;; esac
         wl_step "$s"
       done
     done

@@ -539,14 +539,24 @@ static int learn_filter(const struct json *arches, const struct json *known, str
 }
 
 int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err) {
-  struct json *linux_;
+  if (harden_base(spec, p, false, err) < 0)
+    return -1;
+  return harden_record(spec, known, err);
+}
+
+int harden_record(struct json *spec, const struct json *known, struct sk_error **err) {
+  struct json *linux_, *process = json_get(spec, "process");
   cleanup_json struct json *arches = NULL;
   cleanup_json struct json *filter = NULL;
   struct json *merged = NULL;
 
-  if (harden_base(spec, p, false, err) < 0)
-    return -1;
-  linux_ = json_get(spec, "linux");
+  /* The learning filter's baseline needs the runtime to switch user
+   * before it installs the filter, which runc does with noNewPrivileges. */
+  if (!json_is(process, JSON_OBJECT) || json_set(process, "noNewPrivileges", json_new_bool(true)) < 0)
+    return sk_error_set(err, 0, "process: expected an object");
+  linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
   if (seccomp_spec_arches(spec, &arches, err) < 0 || learn_filter(arches, known, &filter, err) < 0)
     return sk_error_wrap(err, "the learning filter");
   if (seccomp_intersect(filter, json_get(linux_, "seccomp"), &merged, err) < 0)
