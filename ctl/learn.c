@@ -101,9 +101,13 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
 }
 
 int ctl_learn(int argc, char **argv) {
-  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
-                                       {"output", required_argument, NULL, 'o'}, {"pin-hashes", no_argument, NULL, 'p'},
-                                       {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},
+                                       {"name", required_argument, NULL, 'n'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"pin-hashes", no_argument, NULL, 'p'},
+                                       {"update", required_argument, NULL, 'u'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   const char *base_arg = NULL, *name_arg = NULL, *output = NULL, *update_arg = NULL;
   cleanup_profile struct profile *update = NULL;
   cleanup_profile struct profile *base = NULL;

@@ -41,6 +41,7 @@
 # Exit 1 if any step failed. Needs root.
 #
 # Knobs: B, SK_RUNTIMES, SK_KEEP, SK_VERBOSE (tests/integration/lib.sh);
+# WL_STEPS (some of the steps, in this order; the later ones need learn);
 # SK_TIMEOUT (default 60 here); the root's (root.sh, lib.sh).
 set -uo pipefail
 
@@ -522,7 +523,7 @@ st_serve() {
   wl_assert_no_denials "$WL_ID" "$W under the updated profile $v2"
 }
 
-WL_STEPS="baseline shipped learn learned copied unused asroot rebuild serve"
+WL_STEPS=${WL_STEPS:-baseline shipped learn learned copied unused asroot rebuild serve}
 
 # wl_step STEP: run one step of $W under $RT in a subshell (its failures end
 # it, its containers and overlays are cleaned up whatever happens); one
