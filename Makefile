@@ -34,6 +34,9 @@ LIBEXECDIR ?= $(PREFIX)/libexec/stockade
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
+# systemd units (the metrics timer): /lib/systemd/system for the Debian
+# package (PREFIX=/usr), else under PREFIX.
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 DESTDIR ?=
 
 # Build output directory; everything generated goes here. With SANITIZE
@@ -257,8 +260,10 @@ compat: deps
 
 # Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
 # profiles, the config (kept when present),
-# the manual pages (packaging/man/: man5, man8) and stockadectl's bash
-# completion (packaging/bash-completion/).
+# the manual pages (packaging/man/: man5, man8), stockadectl's bash
+# completion (packaging/bash-completion/), the logrotate snippet for the
+# event file (packaging/logrotate/) and the metrics timer, not enabled
+# (packaging/systemd/; docs/operations.md, "Metrics").
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(DESTDIR)$(BINDIR)/
@@ -275,6 +280,11 @@ install: all
 	install -m 0644 packaging/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
+	install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 packaging/logrotate/stockade $(DESTDIR)$(SYSCONFDIR)/logrotate.d/stockade
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/stockade-metrics.service >$(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.service
+	install -m 0644 packaging/systemd/stockade-metrics.timer $(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.timer
 
 # The Debian package (packaging/debian/): scripts/build-deb.sh exports the
 # files git tracks to $(B)/deb/stockade-$(VERSION)/, copies
