@@ -166,6 +166,17 @@ $(B)/stockade-testhooks: $(B)/shim/runtime/main.o $(RT_OBJS) $(B)/th/shim/superv
 
 # Static helper programs that run inside test containers (and subreaper,
 # which the tests run on the host).
+# sktiny: no libc at all, a few hundred bytes (-n: no page alignment of
+# its one segment); sktrue-dyn: sktrue linked against the C library (its
+# ELF interpreter is ld.so), for bench/exec.sh's dynamically linked case.
+$(B)/helpers/sktiny: tests/helpers/sktiny.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -Os -fno-asynchronous-unwind-tables -fno-stack-protector -Wl,-n -Wl,--build-id=none -s -o $@ $<
+
+$(B)/helpers/sktrue-dyn: tests/helpers/sktrue.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(B)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -Itests/helpers -o $@ $<
@@ -177,7 +188,7 @@ $(B)/attacks/%: tests/attacks/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Itests/helpers -o $@ $<
 
-helpers: $(HELPER_BINS)
+helpers: $(HELPER_BINS) $(B)/helpers/sktrue-dyn
 
 unit: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)

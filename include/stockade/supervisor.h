@@ -65,11 +65,6 @@ struct sup_ctx {
   /* events that could not be written: since the last one written (that
    * one says "lost": N), and in all (the stop event, supervisor.log) */
   unsigned long long n_event_lost, n_event_lost_total;
-  struct {
-    pid_t pid;
-    struct json *argv;
-  } recent[16]; /* sup_remember_argv: a small ring */
-  unsigned recent_next;
   /* Complain and learn modes: execs the seccomp side reported and let go
    * on (exec_told_remember), so that fanotify, deciding the same file for
    * the same thread, does not report it again. A small ring. */
@@ -133,10 +128,6 @@ int sup_stop(const char *state_dir, bool wait, struct sk_error **err);
  * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
 const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
 
-/* The argv of an exec let through to fanotify, kept briefly by pid so the
- * fanotify decision's event carries it too (fanotify sees no argv). */
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
-
 /* A lifecycle event of type "supervisor" ("event": what, "message":
  * message, "pid": this process): "started" and "stopped". Never
  * rate-limited. */
@@ -178,5 +169,7 @@ int sup_summary_timeout(const struct sup_ctx *ctx, int timeout_ms);
 /* Is fd (open or O_PATH) the host's stockade-init that create mounted
  * into this container? (shim/supervisor/init_exec.c) */
 bool sup_is_init(const struct sup_ctx *ctx, int fd);
+/* The same from a statx the caller made already. */
+bool sup_is_init_id(const struct sup_ctx *ctx, dev_t dev, ino_t ino, bool regular);
 
 #endif

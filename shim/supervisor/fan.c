@@ -396,6 +396,39 @@ static bool file_key(int fd, struct cache_entry *k) {
   return true;
 }
 
+/* The same key from a statx already made. */
+static bool key_of(const struct execpath_file *info, struct cache_entry *k) {
+  if (!info->has_ctime)
+    return false;
+  memset(k, 0, sizeof(*k));
+  k->dev = info->dev;
+  k->ino = info->ino;
+  k->size = info->size;
+  k->ctime_sec = info->ctime_sec;
+  k->ctime_nsec = info->ctime_nsec;
+  k->used = 1;
+  return true;
+}
+
+/* One statx of an event's file: identity, mount, ctime, size. */
+static bool stat_info(int fd, struct execpath_file *out) {
+  struct statx stx;
+  memset(&stx, 0, sizeof(stx));
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID | STATX_CTIME | STATX_SIZE, &stx) < 0 ||
+      !(stx.stx_mask & STATX_MNT_ID))
+    return false;
+  memset(out, 0, sizeof(*out));
+  out->regular = S_ISREG(stx.stx_mode);
+  out->mnt_id = (int)stx.stx_mnt_id;
+  out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  out->ino = stx.stx_ino;
+  out->has_ctime = (stx.stx_mask & (STATX_CTIME | STATX_SIZE)) == (STATX_CTIME | STATX_SIZE);
+  out->ctime_sec = stx.stx_ctime.tv_sec;
+  out->ctime_nsec = stx.stx_ctime.tv_nsec;
+  out->size = stx.stx_size;
+  return true;
+}
+
 static void to_hex(const unsigned char d[32], char hex[65]) {
   static const char digits[] = "0123456789abcdef";
   for (int i = 0; i < 32; i++) {
@@ -570,15 +603,28 @@ static char skipped_why[160];
  * judged by a rule that needs its hash: an error, so the exec is denied in
  * enforce mode with the reason; when only learning wants the hash, the
  * fact says why there is none. */
-static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact *fact, char *path, char hex[65],
-                   struct sk_error **err) {
+static int examine(struct fan *f, struct sup_ctx *ctx, int fd, const struct execpath_file *info,
+                   struct exec_fact *fact, char *path, char hex[65], struct sk_error **err) {
+  const struct mount_entry *mnt = info ? mounts_find(&f->mounts, info->mnt_id) : NULL;
   bool needed;
   int r;
-  if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
+  if (mnt != NULL) {
+    /* The usual case: the statx the caller made says it all; the path is
+     * read for the rules that look at it and for learning (a denial's
+     * event reads it later, fan_fact_path). */
+    mounts_fact_on(mnt, info->has_ctime, info->ctime_sec, info->ctime_nsec, &ctx->started, fact);
+    if ((ctx->learn || (ctx->profile && ctx->profile->has_exec_allow) || fact->written_after_start ||
+         fact->where != WHERE_IMAGE) &&
+        mounts_fact_path(fd, path, fact, err) < 0)
+      return -1;
+  } else if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0) {
     return -1;
+  }
   needed = decide_needs_hash(ctx->profile, &ctx->blocklist, fact);
   /* Learning records every program with its hash. */
   if (ctx->learn || needed) {
+    if (fact->path == NULL && mounts_fact_path(fd, path, fact, err) < 0)
+      return -1;
     r = fan_hash_fd_bounded(f, fd, hex, skipped_why, sizeof(skipped_why), err);
     if (r < 0)
       return -1;
@@ -599,9 +645,9 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
 /* The interpreter the kernel will open for the program fd: "#!" name or
  * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
  * none; -1: unreadable. */
-static int interp_of(struct fan *f, int fd, char *out, size_t size) {
+static int interp_of(struct fan *f, int fd, const struct execpath_file *info, char *out, size_t size) {
   struct cache_entry key;
-  bool keyed = file_key(fd, &key);
+  bool keyed = info ? key_of(info, &key) : file_key(fd, &key);
   struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
   int r;
 
@@ -628,11 +674,12 @@ static int interp_of(struct fan *f, int fd, char *out, size_t size) {
  * before fanotify saw it, without an event: the program is denied here
  * instead, with one. d stays as it is when the interpreter may run. */
 static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m,
-                         const struct exec_fact *fact, struct decision *d, char *reason) {
+                         const struct execpath_file *info, const struct exec_fact *fact, struct decision *d,
+                         char *reason) {
   char name[PATH_MAX];
   struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
   struct exec_verdict v;
-  int r = interp_of(f, m->fd, name, sizeof(name));
+  int r = interp_of(f, m->fd, info, name, sizeof(name));
 
   if (r == 0)
     return;
@@ -661,20 +708,25 @@ static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanoti
 static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
   cleanup_error struct sk_error *e = NULL;
   struct exec_fact fact = {.path = NULL, .where = WHERE_OTHER};
+  struct execpath_file info;
   struct decision d;
   char path[PATH_MAX], hex[65], reason[DECISION_REASON_MAX];
-  bool allow;
+  bool allow, have_info;
 
   memset(&d, 0, sizeof(d));
   f->stats.events++;
-  if (sup_is_init(ctx, m->fd)) {
+  /* One statx of the event's file for all that follows. */
+  have_info = stat_info(m->fd, &info);
+  if (have_info ? sup_is_init_id(ctx, info.dev, info.ino, info.regular) : sup_is_init(ctx, m->fd)) {
     d.kind = DECIDE_ALLOW; /* stockade-init, the host's file (init_exec.c) */
     d.type = "exec";
     fact.path = SK_INIT_DEST;
-  } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
+  } else if (examine(f, ctx, m->fd, have_info ? &info : NULL, &fact, path, hex, &e) == 0) {
     decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
+    if (d.kind != DECIDE_ALLOW && fact.path == NULL && mounts_fact_path(m->fd, path, &fact, NULL) == 0)
+      decide_exec(ctx->profile, &ctx->blocklist, &fact, &d); /* its reason names the file */
     if (d.kind == DECIDE_ALLOW)
-      judge_interp(f, ctx, m, &fact, &d, reason);
+      judge_interp(f, ctx, m, have_info ? &info : NULL, &fact, &d, reason);
   } else {
     /* Fail closed: a file we cannot examine is not let run in enforce mode. */
     f->stats.errors++;
@@ -686,6 +738,8 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
     d.reason = reason;
   }
 
+  if (d.kind != DECIDE_ALLOW && fact.path == NULL)
+    (void)mounts_fact_path(m->fd, path, &fact, NULL);
   allow = d.kind == DECIDE_ALLOW || ctx->mode != SK_MODE_ENFORCE;
   if (!allow)
     f->stats.denied++;
@@ -723,6 +777,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
   } buf;
   uint64_t overflows = f->stats.overflows;
   int read_errno = 0, rounds;
+  bool more;
 
   for (rounds = 0; rounds < READS_PER_CALL; rounds++) {
     const struct fanotify_event_metadata *m;
@@ -740,6 +795,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
     }
     if (len == 0)
       break;
+    more = (size_t)len + FAN_EVENT_METADATA_LEN * 8 > sizeof(buf.b);
     for (m = &buf.m; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
       if (m->vers != FANOTIFY_METADATA_VERSION)
         return sk_error_set(err, EPROTO, "fanotify metadata version %u, expected %u", m->vers,
@@ -754,6 +810,11 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
         handle_write(ctx, m);
       close(m->fd);
     }
+    /* A read that left room in the buffer took every event queued: the
+     * next one wakes epoll again (level-triggered), so no read is spent
+     * finding EAGAIN. */
+    if (!more)
+      break;
   }
   if (f->stats.overflows != overflows)
     return sk_error_set(err, EOVERFLOW, "the fanotify queue overflowed: some executions may have run unchecked");

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stockade/argv.h"
 #include "stockade/cleanup.h"
 #include "stockade/confine.h"
 #include "stockade/fan.h"
@@ -66,24 +67,6 @@ static bool runtime_has_container(const struct sup_ctx *ctx) {
   return stat(p, &st) == 0;
 }
 
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv) {
-  unsigned i = ctx->recent_next++ % (sizeof(ctx->recent) / sizeof(ctx->recent[0]));
-  json_free(ctx->recent[i].argv);
-  ctx->recent[i].pid = pid;
-  ctx->recent[i].argv = argv ? json_copy(argv) : NULL;
-}
-
-static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
-  size_t n = sizeof(ctx->recent) / sizeof(ctx->recent[0]), k;
-  /* newest first: a pid that execs twice matches its latest exec */
-  for (k = 1; k <= n; k++) {
-    size_t i = (ctx->recent_next - k) % n;
-    if (ctx->recent[i].argv && ctx->recent[i].pid == pid)
-      return ctx->recent[i].argv;
-  }
-  return NULL;
-}
-
 /* Write one event. One that cannot be written (event file gone, a
  * directory, full, read-only) changes no decision, which was taken
  * already; it is counted, logged in supervisor.log with the reason, and the
@@ -105,6 +88,7 @@ void sup_emit(struct sup_ctx *ctx, struct json *ev) {
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
+  cleanup_json struct json *blocked_argv = NULL;
   struct timespec now;
 
   /* What the limiter drops is counted by type and written by
@@ -127,8 +111,12 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
     return;
   if (f && f->sha256_skipped && event_set_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
     return;
-  if (argv == NULL && pid > 0)
-    argv = recall_argv(ctx, pid);
+  if (argv == NULL && pid > 0 && strcmp(mechanism, "fanotify") == 0) {
+    /* The thread waits in the exec's permission event: its argv is still
+     * in its memory (read only now that an event is written). */
+    blocked_argv = argv_of_blocked_exec(pid);
+    argv = blocked_argv;
+  }
   if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
     return;
   if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
