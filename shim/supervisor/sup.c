@@ -17,6 +17,7 @@
  * subreaper, which reaps it) and never has children of its own. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -686,6 +687,30 @@ static int open_clock(const char *state_dir, struct sk_error **err) {
   return fd;
 }
 
+/* In the supervisor, just after the fork: what create built and the
+ * supervisor never reads goes (the spec but its annotations, which events
+ * carry; the profile's seccomp document), and the heap's free pages go
+ * back to the kernel. They were create's, shared copy-on-write until
+ * create became the runtime; each would be the supervisor's own memory
+ * for as long as the container runs. */
+static void shed(struct sup_ctx *ctx) {
+  struct json *spec = (struct json *)ctx->spec;
+  struct profile *p = (struct profile *)ctx->profile;
+  struct json *small = json_new(JSON_OBJECT);
+  const struct json *ann = json_get(spec, "annotations");
+  if (small != NULL && (ann == NULL || json_set(small, "annotations", json_copy(ann)) == 0)) {
+    ctx->spec = small;
+    json_free(spec);
+  } else {
+    json_free(small);
+  }
+  if (p != NULL) {
+    json_free(p->seccomp);
+    p->seccomp = NULL;
+  }
+  malloc_trim(0);
+}
+
 int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   cleanup_free char *sock = NULL;
   cleanup_close int lfd = -1;
@@ -758,6 +783,7 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
         log_init(logf, "json", false);
       }
       ctx->clock_fd = clock_fd;
+      shed(ctx);
       _exit(sup_main(ctx, lfd, self_pidfd, self_pidfd < 0 ? self : 0, p[1]));
     }
   }
