@@ -603,8 +603,8 @@ static char skipped_why[160];
  * judged by a rule that needs its hash: an error, so the exec is denied in
  * enforce mode with the reason; when only learning wants the hash, the
  * fact says why there is none. */
-static int examine(struct fan *f, struct sup_ctx *ctx, int fd, const struct execpath_file *info,
-                   struct exec_fact *fact, char *path, char hex[65], struct sk_error **err) {
+static int examine(struct fan *f, struct sup_ctx *ctx, int fd, const struct execpath_file *info, struct exec_fact *fact,
+                   char *path, char hex[65], struct sk_error **err) {
   const struct mount_entry *mnt = info ? mounts_find(&f->mounts, info->mnt_id) : NULL;
   bool needed;
   int r;

@@ -82,7 +82,7 @@ struct taken {
     char *name; /* owned */
     int errno_;
     size_t seq;
-  } *v;
+  } * v;
   size_t n, cap;
 };
 
@@ -172,8 +172,7 @@ static int take_rules(struct json *rules, struct taken *t, const struct name_set
 
 /* The default's syscalls: every name libseccomp knows for the document's
  * architectures that no rule names (whatever its action or conditions). */
-static int take_default(const struct json *doc, struct taken *t, const struct name_set *never,
-                        struct sk_error **err) {
+static int take_default(const struct json *doc, struct taken *t, const struct name_set *never, struct sk_error **err) {
   const struct json *arches = json_get(doc, "architectures");
   const struct json *rules = json_get(doc, "syscalls");
   struct name_set named = {0};
