@@ -96,7 +96,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
-GEN_HDRS := $(B)/seccomp_default.h
+GEN_HDRS := $(B)/seccomp_default.h $(B)/syscall_names.h
 
 .PHONY: all check unit integration attacks demo bench stress compat install deb lint format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
@@ -118,6 +118,14 @@ $(B)/%.o: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h)
 $(B)/seccomp_default.h: profiles/seccomp/default.json scripts/embed.sh
 	@mkdir -p $(B)
 	scripts/embed.sh seccomp_default_json $< > $@
+
+# Every syscall name the build's libseccomp knows (seccomp_arch_syscalls).
+$(B)/gen-syscall-names: scripts/gen-syscall-names.c
+	@mkdir -p $(B)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lseccomp
+
+$(B)/syscall_names.h: $(B)/gen-syscall-names
+	$(B)/gen-syscall-names > $@.tmp && mv $@.tmp $@
 
 $(B)/libstockade.a: $(LIB_OBJS)
 	@rm -f $@

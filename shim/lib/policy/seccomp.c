@@ -39,6 +39,7 @@
 #include "stockade/util.h"
 
 #include "seccomp_default.h"
+#include "syscall_names.h"
 
 #define SC_MAX_ARGS 6        /* a syscall has at most six arguments */
 #define SC_MAX_ERRNO 4095    /* the kernel clamps SECCOMP_RET_ERRNO data to MAX_ERRNO */
@@ -1605,36 +1606,56 @@ const char *seccomp_arch_name(uint32_t token) { return arch_name_of(token); }
 
 uint32_t seccomp_arch_token(const char *name) { return arch_runc_name(name) ? arch_token(name) : 0; }
 
+struct nr_name {
+  int nr;
+  const char *name;
+};
+
+static int nr_name_cmp(const void *x, const void *y) {
+  const struct nr_name *a = x, *b = y;
+  return a->nr < b->nr ? -1 : a->nr > b->nr;
+}
+
+/* The names libseccomp resolves to a number of arch below 1024 (past
+ * x32's bit), by number: syscall_names (generated at build time from the
+ * same library) resolved one by one, each a hash lookup. */
 int seccomp_arch_syscalls(const char *arch, char ***names, size_t *n, struct sk_error **err) {
   uint32_t tok = arch_token(arch);
+  cleanup_free struct nr_name *found = NULL;
   char **v = NULL;
-  size_t count = 0, cap = 0;
-  int nr, base = 0;
+  size_t count = 0, i, total = 0;
+  int base = 0;
 
   if (tok == 0)
     return sk_error_set(err, 0, "unknown architecture %s", arch);
   if (tok == SCMP_ARCH_X32)
     base = 0x40000000; /* __X32_SYSCALL_BIT */
-  for (nr = 0; nr < 1024; nr++) {
-    char *name = seccomp_syscall_resolve_num_arch(tok, base + nr);
-    if (name == NULL)
-      continue;
-    if (count == cap) {
-      char **nv = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*v));
-      if (nv == NULL) {
-        free(name);
-        goto oom;
-      }
-      v = nv;
+  while (syscall_names[total])
+    total++;
+  found = calloc(total ? total : 1, sizeof(*found));
+  if (found == NULL)
+    goto oom;
+  for (i = 0; i < total; i++) {
+    int nr = seccomp_syscall_resolve_name_arch(tok, syscall_names[i]);
+    if (nr >= base && nr < base + 1024)
+      found[count++] = (struct nr_name){nr, syscall_names[i]};
+  }
+  qsort(found, count, sizeof(*found), nr_name_cmp);
+  v = calloc(count ? count : 1, sizeof(*v));
+  if (v == NULL)
+    goto oom;
+  for (i = 0; i < count; i++) {
+    v[i] = strdup(found[i].name);
+    if (v[i] == NULL) {
+      while (i > 0)
+        free(v[--i]);
+      free(v);
+      goto oom;
     }
-    v[count++] = name;
   }
   *names = v;
   *n = count;
   return 0;
 oom:
-  while (count > 0)
-    free(v[--count]);
-  free(v);
   return sk_error_set(err, ENOMEM, "syscall names");
 }
