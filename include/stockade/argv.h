@@ -21,11 +21,18 @@ ssize_t argv_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
  * bytes each; an empty array when addr is 0; NULL when out of memory. */
 struct json *argv_read(pid_t pid, uint32_t arch, uint64_t addr);
 
-/* The argv of the execve or execveat that thread tid is blocked in (a
- * fanotify permission event for the file it opens): its arguments from
- * /proc/<tid>/syscall, then argv_read. NULL when tid is in no exec call of
- * the native architecture or cannot be read. Before the exec's point of no
- * return, the old memory still holds the argv. */
-struct json *argv_of_blocked_exec(pid_t tid);
+struct sup_ctx;
+
+/* The seccomp side let thread tid's exec go on: remember where its argv is
+ * (no read, no copy). */
+void argv_remember(struct sup_ctx *ctx, pid_t tid, uint32_t arch, uint64_t addr);
+
+/* The argv of the exec thread tid waits in (a fanotify permission event
+ * for the file it opens, not answered yet), read now from where
+ * argv_remember said; NULL if unknown. Until the exec's point of no return
+ * the old memory still holds it. (Not /proc/<tid>/syscall: that takes the
+ * exec's cred_guard_mutex, which an exec opening its ELF interpreter holds
+ * while it waits for us.) */
+struct json *argv_of_waiting_exec(struct sup_ctx *ctx, pid_t tid);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* An exec's path and argv, read from the caller's memory
- * (include/stockade/argv.h). Nothing here opens a file on the container's
- * mounts: /proc/<tid>/syscall is on procfs, which fanotify does not watch. */
+ * (include/stockade/argv.h). Nothing here opens a file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +15,7 @@
 
 #include "stockade/argv.h"
 #include "stockade/cleanup.h"
+#include "stockade/supervisor.h"
 
 #define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */
@@ -93,32 +93,25 @@ struct json *argv_read(pid_t pid, uint32_t arch, uint64_t addr) {
   return arr;
 }
 
-struct json *argv_of_blocked_exec(pid_t tid) {
-  static int nr_execve = -2, nr_execveat = -2;
-  char p[64], buf[512];
-  cleanup_close int fd = -1;
-  unsigned long long a[6];
-  ssize_t n;
-  long nr;
-
-  if (nr_execve == -2) {
-    nr_execve = seccomp_syscall_resolve_name("execve");
-    nr_execveat = seccomp_syscall_resolve_name("execveat");
+void argv_remember(struct sup_ctx *ctx, pid_t tid, uint32_t arch, uint64_t addr) {
+  unsigned n = sizeof(ctx->exec_argv) / sizeof(ctx->exec_argv[0]), i;
+  for (i = 0; i < n; i++) { /* a thread has one exec at a time */
+    if (ctx->exec_argv[i].tid == tid) {
+      ctx->exec_argv[i].arch = arch;
+      ctx->exec_argv[i].addr = addr;
+      return;
+    }
   }
-  snprintf(p, sizeof(p), "/proc/%d/syscall", (int)tid);
-  fd = open(p, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return NULL;
-  n = read(fd, buf, sizeof(buf) - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  /* "NR ARG0 ... ARG5 SP PC" in hexadecimal after the number */
-  if (sscanf(buf, "%ld %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5]) != 7)
-    return NULL;
-  if (nr == nr_execve)
-    return argv_read(tid, seccomp_arch_native(), a[1]);
-  if (nr == nr_execveat)
-    return argv_read(tid, seccomp_arch_native(), a[2]);
+  i = ctx->exec_argv_next++ % n;
+  ctx->exec_argv[i].tid = tid;
+  ctx->exec_argv[i].arch = arch;
+  ctx->exec_argv[i].addr = addr;
+}
+
+struct json *argv_of_waiting_exec(struct sup_ctx *ctx, pid_t tid) {
+  unsigned n = sizeof(ctx->exec_argv) / sizeof(ctx->exec_argv[0]), i;
+  for (i = 0; i < n; i++)
+    if (tid > 0 && ctx->exec_argv[i].tid == tid)
+      return argv_read(tid, ctx->exec_argv[i].arch, ctx->exec_argv[i].addr);
   return NULL;
 }

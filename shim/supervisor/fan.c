@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "stockade/argv.h"
 #include "stockade/cleanup.h"
 #include "stockade/execcheck.h"
 #include "stockade/execpath.h"
@@ -710,8 +711,9 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
   struct exec_fact fact = {.path = NULL, .where = WHERE_OTHER};
   struct execpath_file info;
   struct decision d;
+  cleanup_json struct json *argv = NULL;
   char path[PATH_MAX], hex[65], reason[DECISION_REASON_MAX];
-  bool allow, have_info;
+  bool allow, have_info, reported;
 
   memset(&d, 0, sizeof(d));
   f->stats.events++;
@@ -740,6 +742,11 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
 
   if (d.kind != DECIDE_ALLOW && fact.path == NULL)
     (void)mounts_fact_path(m->fd, path, &fact, NULL);
+  /* An event will be written: the argv, while the thread still waits in
+   * this exec (its old memory holds it until the point of no return). */
+  reported = strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd));
+  if (reported)
+    argv = argv_of_waiting_exec(ctx, m->pid);
   allow = d.kind == DECIDE_ALLOW || ctx->mode != SK_MODE_ENFORCE;
   if (!allow)
     f->stats.denied++;
@@ -748,8 +755,8 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
             fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
   /* One event per exec: not again what the seccomp side reported for this
    * thread and file and let go on (complain and learn modes). */
-  if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
-    sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
+  if (reported)
+    sup_event(ctx, &d, "fanotify", m->pid, &fact, argv, sup_act(ctx, &d, m->pid));
   if (ctx->learn && fact.path)
     learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));
 }

@@ -240,15 +240,16 @@ static void exec_call_of(const struct seccomp_notif *req, bool is_execveat, cons
 
 /* Answer a classified exec, then act and report. */
 static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct exec_verdict *v,
-                       const struct json *argv, struct sk_error **err) {
+                       const struct json *argv, uint64_t argv_addr, struct sk_error **err) {
   pid_t pid = (pid_t)req->pid;
   const char *action;
   char hex[65] = "";
 
   if (v->answer == EXEC_CONTINUE) {
     /* Final word: fanotify, on the file the kernel really opens. An event
-     * it writes reads the argv then (argv_of_blocked_exec): nothing is
-     * read here for an exec that goes on. */
+     * it writes reads the argv then (argv_of_waiting_exec): nothing is
+     * read here for an exec that goes on, only where it is noted. */
+    argv_remember(ctx, pid, req->data.arch, argv_addr);
     return respond(nfd, req->id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
   if (v->answer == EXEC_ERRNO) {
@@ -340,7 +341,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }
-  r = exec_answer(ctx, nfd, &req, &v, argv, err);
+  r = exec_answer(ctx, nfd, &req, &v, argv, argv_addr, err);
   exec_verdict_done(&v);
   return r;
 }

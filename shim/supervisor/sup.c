@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stockade/argv.h"
 #include "stockade/cleanup.h"
 #include "stockade/confine.h"
 #include "stockade/fan.h"
@@ -89,7 +88,6 @@ void sup_emit(struct sup_ctx *ctx, struct json *ev) {
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
-  cleanup_json struct json *blocked_argv = NULL;
   struct timespec now;
 
   /* What the limiter drops is counted by type and written by
@@ -112,12 +110,6 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
     return;
   if (f && f->sha256_skipped && event_set_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
     return;
-  if (argv == NULL && pid > 0 && strcmp(mechanism, "fanotify") == 0) {
-    /* The thread waits in the exec's permission event: its argv is still
-     * in its memory (read only now that an event is written). */
-    blocked_argv = argv_of_blocked_exec(pid);
-    argv = blocked_argv;
-  }
   if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
     return;
   if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
