@@ -65,6 +65,15 @@ struct interp_entry {
   char name[INTERP_MAX];
 };
 
+/* An interpreter that passed exec_check for threads with this root, whose
+ * resolution cannot change (interp_ok_keep): judged again without a walk. */
+struct interp_ok {
+  bool used;
+  uint64_t root_dev, root_ino, root_mnt;
+  char name[INTERP_MAX];
+};
+#define INTERP_OK 16
+
 struct fan {
   int fd;
   uint64_t mask;             /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
@@ -76,6 +85,8 @@ struct fan {
   int interrupt[FAN_INTERRUPT_FDS]; /* readable: stop hashing (fan_set_interrupt) */
   struct cache_entry cache[CACHE_SIZE];
   struct interp_entry interp[INTERP_CACHE];
+  struct interp_ok interp_ok[INTERP_OK];
+  unsigned interp_ok_next;
   unsigned char buf[HASH_BUF];
 };
 
@@ -351,6 +362,9 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
       nfailed++;
     }
   }
+  /* A new mount can change where a name leads: interpreters are judged
+   * again. */
+  memset(f->interp_ok, 0, sizeof(f->interp_ok));
   if (table_rebase(&t, croot) < 0 || table_merge(f, &t) < 0) {
     mounts_free(&t);
     return sk_error_set(err, ENOMEM, "fanotify");
@@ -667,6 +681,75 @@ static int interp_of(struct fan *f, int fd, const struct execpath_file *info, ch
   return r;
 }
 
+/* The identity of thread tid's root directory (its /proc link followed). */
+static bool root_of(pid_t tid, uint64_t id[3]) {
+  char p[64];
+  struct statx stx;
+  snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
+  if (statx(AT_FDCWD, p, 0, STATX_INO | STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return false;
+  id[0] = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  id[1] = stx.stx_ino;
+  id[2] = stx.stx_mnt_id;
+  return true;
+}
+
+static const struct interp_ok *interp_ok_find(const struct fan *f, const uint64_t root[3], const char *name) {
+  for (size_t i = 0; i < INTERP_OK; i++) {
+    const struct interp_ok *k = &f->interp_ok[i];
+    if (k->used && k->root_dev == root[0] && k->root_ino == root[1] && k->root_mnt == root[2] &&
+        strcmp(k->name, name) == 0)
+      return k;
+  }
+  return NULL;
+}
+
+/* May an interpreter that passed (v, for thread tid) be taken as passing
+ * again without its walk? Only when where the name leads cannot change
+ * under the container: an absolute name without "..", which resolves
+ * without any symlink (RESOLVE_NO_SYMLINKS) to the same file, a file of the
+ * image written before start on the container's root file system mounted
+ * read-only: then every directory on the way is on that read-only mount,
+ * and nothing but a new mount (which marks again and empties this cache)
+ * or CAP_SYS_ADMIN in the container could change it; a profile that keeps
+ * CAP_SYS_ADMIN, or admits privileged settings, gets no cache. */
+static bool interp_ok_keep(struct fan *f, struct sup_ctx *ctx, pid_t tid, const char *name,
+                           const struct exec_verdict *v) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  const struct mount_entry *m;
+  struct statx a, b;
+  cleanup_close int root = -1;
+  cleanup_close int fd = -1;
+  char p[64];
+  size_t len = strlen(name);
+
+  if (v->answer != EXEC_CONTINUE || v->opath < 0 || name[0] != '/' || len >= INTERP_MAX ||
+      strstr(name, "/../") != NULL || (len >= 3 && strcmp(name + len - 3, "/..") == 0))
+    return false;
+  if (v->f.where != WHERE_IMAGE || v->f.written_after_start || ctx->profile == NULL ||
+      ctx->profile->admit.all_capabilities || ctx->profile->admit.host_mounts || ctx->profile->admit.host_namespaces ||
+      ctx->profile->admit.spec_seccomp)
+    return false;
+  for (size_t i = 0; i < ctx->profile->n_capabilities; i++)
+    if (strcmp(ctx->profile->capabilities[i], "CAP_SYS_ADMIN") == 0)
+      return false;
+  if (statx(v->opath, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 || !(a.stx_mask & STATX_MNT_ID))
+    return false;
+  m = mounts_find(&f->mounts, (int)a.stx_mnt_id);
+  if (m == NULL || !m->is_root || m->writable || !m->marked)
+    return false;
+  snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
+  root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return false;
+  fd = (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
+  if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0)
+    return false;
+  return a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor && a.stx_ino == b.stx_ino &&
+         a.stx_mnt_id == b.stx_mnt_id;
+}
+
 /* A script's "#!" interpreter and a program's ELF interpreter are opened
  * by the kernel inside this exec: they must pass what the program's own
  * path passes on the seccomp side (no /proc, no memfd, a watched mount
@@ -680,6 +763,8 @@ static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanoti
   char name[PATH_MAX];
   struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
   struct exec_verdict v;
+  uint64_t root[3];
+  bool have_root;
   int r = interp_of(f, m->fd, info, name, sizeof(name));
 
   if (r == 0)
@@ -693,7 +778,18 @@ static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanoti
     d->reason = reason;
     return;
   }
+  have_root = root_of(m->pid, root);
+  if (have_root && interp_ok_find(f, root, name))
+    return; /* passed before, and where it leads cannot have changed */
   exec_check(ctx, &c, &v);
+  if (have_root && interp_ok_keep(f, ctx, m->pid, name, &v)) {
+    struct interp_ok *k = &f->interp_ok[f->interp_ok_next++ % INTERP_OK];
+    k->used = true;
+    k->root_dev = root[0];
+    k->root_ino = root[1];
+    k->root_mnt = root[2];
+    snprintf(k->name, sizeof(k->name), "%s", name);
+  }
   if (v.answer == EXEC_DENY) {
     *d = v.d;
     /* Cut when too long (the reason names the program first). */
