@@ -108,10 +108,10 @@ run_once() {
 cpu_ms() {
   (
     "$@" </dev/null >/dev/null 2>&1
-    times | tail -n 1 | awk '{
+    times # in this subshell, not a pipeline's: its children are the command
+  ) | tail -n 1 | awk '{
       split($1, u, /[ms]/); split($2, s, /[ms]/)
       printf "%.3f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
-  )
 }
 
 # stockade's own CPU for one create, the runtime being /bin/true (which
