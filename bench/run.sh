@@ -103,16 +103,14 @@ run_once() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
 }
 
-# cpu_ms CMD...: CPU time (user + system, ms) of CMD and what it waited
-# for (bash's `times` in a subshell: its children's totals).
+# cpu_ms CMD...: CPU time (ms) of CMD's process itself, across its exec
+# of the runtime, not its children (perf's task-clock, from the scheduler's
+# clock: getrusage is counted in ticks on many kernels, 4 or 10 ms).
 cpu_ms() {
-  (
-    "$@" </dev/null >/dev/null 2>&1
-    times # in this subshell, not a pipeline's: its children are the command
-  ) | tail -n 1 | awk '{
-      split($1, u, /[ms]/); split($2, s, /[ms]/)
-      printf "%.3f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
+  perf stat -x, --no-inherit -e task-clock -- "$@" </dev/null 2>&1 >/dev/null | awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.3f\n", $1 }'
 }
+have_perf=1
+command -v perf >/dev/null || { have_perf=0; echo "bench: perf not installed (Debian: linux-perf): stockade's own CPU is not measured" >&2; }
 
 # stockade's own CPU for one create, the runtime being /bin/true (which
 # exits at once: no container, and the supervisor ends by itself).
@@ -137,10 +135,12 @@ for ((i = 1; i <= N; i++)); do
     ms=$(run_once "$v" "skb-$$-$i-$v") || die "round $i failed"
     echo "$i $ms" >>"$CASE/t-$v"
   done
-  for input in none engine; do
-    echo "$i $(create_cpu "$input" "skc-$$-$i-$input")" >>"$CASE/cpu-$input"
-  done
-  echo "$i $(cpu_ms "$(command -v true)")" >>"$CASE/cpu-true"
+  if [ "$have_perf" = 1 ]; then
+    for input in none engine; do
+      echo "$i $(create_cpu "$input" "skc-$$-$i-$input")" >>"$CASE/cpu-$input"
+    done
+    echo "$i $(cpu_ms "$(command -v true)")" >>"$CASE/cpu-true"
+  fi
   [ $((i % 10)) = 0 ] && echo "bench: $i/$N rounds" >&2
 done
 
@@ -167,6 +167,7 @@ for rt in "${rts[@]}"; do
   ratio_rows+=("| plain $rt: engine profile / no seccomp (what the engine's filter costs) | $(printf %.2f "$rmed") | $(printf %.2f "$rp95") |")
 done
 cpu_rows=()
+touch "$CASE/cpu-true" "$CASE/cpu-none" "$CASE/cpu-engine"
 for input in none engine; do
   bench_round_diffs "$CASE/cpu-$input" "$CASE/cpu-true" "$CASE/d-$input"
   read -r cmed cp95 _ < <(bench_stats "$CASE/d-$input")
@@ -207,8 +208,8 @@ report() {
   echo "|---|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "stockade's own CPU for one \`create\` (user + system, ms; its runtime \`/bin/true\`,"
-  echo "whose own $(printf %.2f "$tmed") ms are taken off round by round):"
+  echo "stockade's own CPU for one \`create\` (perf's task-clock of its process, ms; its runtime"
+  echo "\`/bin/true\`, whose own $(printf %.2f "$tmed") ms under perf are taken off round by round):"
   echo
   echo "| input | median ms | p95 ms |"
   echo "|---|---:|---:|"
@@ -223,7 +224,7 @@ cat "$CASE/section.md"
   cat "$CASE/section.md"
   if [ -f "$OUT" ] && grep -qxF "$BEGIN_MARK" "$OUT"; then
     echo
-    sed -n "/^$BEGIN_MARK\$/,\$p" "$OUT"
+    awk -v b="$BEGIN_MARK" '$0 == b { keep = 1 } keep { print }' "$OUT"
   fi
 } >"$OUT.new" && mv "$OUT.new" "$OUT"
 echo "bench: wrote ${OUT#"$repo"/}" >&2
