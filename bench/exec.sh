@@ -29,6 +29,7 @@
 # markers below, leaving the rest of the file as it is. Needs root.
 #
 # Environment: B (build dir, default build), BENCH_EXEC_ROUNDS (default 5),
+# BENCH_EXEC_WARMUP warm-up rounds (default 1),
 # BENCH_EXEC_N execs per run (default 2000), BENCH_MEM_EXECS (default
 # 10000), BENCH_OUT (default bench/results.md), SK_RUNTIMES (default "runc
 # crun"), BENCH_VERBOSE=1 (each run's figures on stderr).
@@ -41,6 +42,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/bench/lib.sh"
 
 ROUNDS=${BENCH_EXEC_ROUNDS:-5}
+WARMUP=${BENCH_EXEC_WARMUP:-1}
 NEXEC=${BENCH_EXEC_N:-2000}
 MEMEXECS=${BENCH_MEM_EXECS:-10000}
 OUT=${BENCH_OUT:-$repo/bench/results.md}
@@ -145,7 +147,7 @@ run_in() {
 
 echo "bench/exec: $ROUNDS rounds of ${variants[*]} x ${PROGS[*]}: execloop $NEXEC" >&2
 nv=${#variants[@]}
-for ((i = 0; i <= ROUNDS; i++)); do # round 0 warms up
+for ((i = 1 - WARMUP; i <= ROUNDS; i++)); do # rounds up to 0 warm up
   for ((k = 0; k < nv; k++)); do
     v=${variants[$(((k + i) % nv))]}
     for prog in "${PROGS[@]}"; do
@@ -250,7 +252,7 @@ report() {
   echo "Made by \`make bench\` (bench/exec.sh). Timed inside the container: one fork +"
   echo "execve + exit + wait, $NEXEC times a run (\`exectest execloop\`); microseconds"
   echo "per exec, p50 / p99 of each run, each figure the median over $ROUNDS interleaved"
-  echo "rounds (after one warm-up round). All variants run the same unhardened spec:"
+  echo "rounds (after $WARMUP warm-up rounds). All variants run the same unhardened spec:"
   echo "\`plain\`, the runtime alone; \`filter\`, stockade (enforce, default profile) without"
   echo "its supervisor and without Landlock; \`landlock\`, with Landlock; \`sup\`, with the"
   echo "supervisor (seccomp notify, then fanotify on the opened file), without Landlock;"
