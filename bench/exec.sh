@@ -116,7 +116,7 @@ for rt in "${rts[@]}"; do
   done
   rm -f "$CASE/stockade.json"
 done
-sk_version=$(STOCKADE_CONFIG=$CASE/stockade-shipped-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | head -n 1)
+sk_version=$(STOCKADE_CONFIG=$CASE/stockade-shipped-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | grep -m1 "^stockade")
 
 # run_in VARIANT ID ARGS-JSON: run ARGS in a fresh container of the
 # variant, in the foreground; its stdout in $CASE/out.

@@ -75,7 +75,7 @@ for rt in "${rts[@]}"; do
     done
   done
 done
-sk_version=$(STOCKADE_CONFIG=$CASE/stockade-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | head -n 1)
+sk_version=$(STOCKADE_CONFIG=$CASE/stockade-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | grep -m1 "^stockade")
 
 # run_once VARIANT ID: one timed `run`; prints the milliseconds.
 run_once() {
