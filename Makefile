@@ -109,7 +109,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
-GEN_HDRS := $(B)/seccomp_default.h
+GEN_HDRS := $(B)/seccomp_default.h $(B)/syscall_names.h
 # Headers: public ones (used by more than one part) in include/stockade/,
 # private ones next to the part that uses them.
 PUB_HDRS := $(wildcard include/stockade/*.h)
@@ -135,6 +135,14 @@ $(B)/%.o: %.c $(GEN_HDRS) $(PUB_HDRS) $(PRIV_HDRS)
 $(B)/seccomp_default.h: profiles/seccomp/default.json scripts/embed.sh
 	@mkdir -p $(B)
 	scripts/embed.sh seccomp_default_json $< > $@
+
+# Every syscall name the build's libseccomp knows (seccomp_arch_syscalls).
+$(B)/gen-syscall-names: scripts/gen-syscall-names.c
+	@mkdir -p $(B)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lseccomp
+
+$(B)/syscall_names.h: $(B)/gen-syscall-names
+	$(B)/gen-syscall-names > $@.tmp && mv $@.tmp $@
 
 $(B)/libstockade.a: $(LIB_OBJS)
 	@rm -f $@
@@ -189,6 +197,17 @@ $(B)/stockade-testhooks: $(B)/shim/runtime/main.o $(RT_OBJS) $(B)/th/shim/superv
 
 # Static helper programs that run inside test containers (and subreaper,
 # which the tests run on the host).
+# sktiny: no libc at all, a few hundred bytes (-n: no page alignment of
+# its one segment); sktrue-dyn: sktrue linked against the C library (its
+# ELF interpreter is ld.so), for bench/exec.sh's dynamically linked case.
+$(B)/helpers/sktiny: tests/helpers/sktiny.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -Os -fno-asynchronous-unwind-tables -fno-stack-protector -Wl,-n -Wl,--build-id=none -s -o $@ $<
+
+$(B)/helpers/sktrue-dyn: tests/helpers/sktrue.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(B)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -Itests/helpers -o $@ $<
@@ -200,7 +219,7 @@ $(B)/attacks/%: tests/attacks/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -Itests/helpers -o $@ $<
 
-helpers: $(HELPER_BINS)
+helpers: $(HELPER_BINS) $(B)/helpers/sktrue-dyn
 
 unit: all headers $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)

@@ -1,14 +1,16 @@
 #!/bin/bash
 # make bench: start latency of `run` of a trivial command (busybox true),
 # stockade (enforce, default profile) against the plain runtime, for runc and
-# for crun. The four variants are interleaved in every round (the order
-# rotates from round to round) so that drift of the machine hits all alike.
-# Prints median and p95 (milliseconds) of each variant, and the ratios
-# stockade/plain of the medians and of the p95s, plus the median and p95 of
-# the per-round ratios; writes the same as a markdown table to
-# bench/results.md. Needs root.
+# for crun, with two inputs: a spec without seccomp, and one carrying the
+# engine's default profile (podman 4.3's, as it writes it into config.json,
+# tests/fixtures/podman-4.3-seccomp.json), given to both. Every variant runs
+# once per round, the order rotating from round to round, so that drift of
+# the machine hits them alike; each ratio is the median (and p95) of the
+# per-round ratios. Also stockade's own CPU per create: the same create with
+# a runtime that only exits (/bin/true), less /bin/true's own. Writes
+# bench/results.md (this part; bench/exec.sh adds its own). Needs root.
 #
-# Environment: B (build dir, default build), BENCH_N rounds (default 50, at
+# Environment: B (build dir, default build), BENCH_N rounds (default 30, at
 # least 30 for a result worth keeping), BENCH_OUT (default bench/results.md),
 # SK_RUNTIMES (default "runc crun").
 set -uo pipefail
@@ -16,10 +18,12 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$repo/tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
-N=${BENCH_N:-50}
+N=${BENCH_N:-30}
 OUT=${BENCH_OUT:-$repo/bench/results.md}
-WARMUP=3
+WARMUP=2
 
 die() {
   echo "bench: $*" >&2
@@ -31,6 +35,7 @@ die() {
 command -v jq >/dev/null || die "jq not installed: run make deps"
 [ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
 [ "$N" -ge 1 ] 2>/dev/null || die "BENCH_N must be a positive number"
+[ -r "$BENCH_ENGINE_SECCOMP" ] || die "$BENCH_ENGINE_SECCOMP missing"
 
 mapfile -t rts < <(sk_usable_runtimes bench)
 [ ${#rts[@]} -gt 0 ] || die "no runtime to measure"
@@ -38,11 +43,11 @@ mapfile -t rts < <(sk_usable_runtimes bench)
 CASE=$(mktemp -d /tmp/stockade-bench.XXXXXX) || die "cannot make a temp dir"
 # Bundles, runtime roots and stockade's state on a tmpfs, as on a node: there
 # containerd's bundles, runc's --root and stockade's stateDir all live under
-# /run, a tmpfs. (On this VM /tmp and /run are on the disk, where every file
-# created costs ext4 block allocation that a node does not pay.)
+# /run, a tmpfs.
 mount -t tmpfs -o mode=0755 tmpfs "$CASE" || die "cannot mount a tmpfs on $CASE"
 cleanup() {
   sk_cleanup_containers
+  bench_cg_cleanup_all
   umount -l "$CASE" 2>/dev/null
   rm -rf "$CASE"
 }
@@ -52,60 +57,44 @@ trap 'exit 130' INT TERM
 SK_RUN_DIR=$CASE
 sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox rootfs"
 (cd "$CASE" && "$SK_RUNC" spec) || die "runc spec failed"
-jq '.process.terminal=false | .process.args=["true"]' "$CASE/config.json" >"$CASE/config.base.json" || die "jq"
+jq '.process.terminal=false | .process.args=["true"]' "$CASE/config.json" >"$CASE/config.none.json" || die "jq"
+jq --slurpfile s "$BENCH_ENGINE_SECCOMP" '.linux.seccomp = $s[0]' "$CASE/config.none.json" >"$CASE/config.engine.json" || die "jq"
 
-# One bundle per variant, its config.json restored before every run (stockade
-# rewrites it), outside the timed part. Variants per runtime:
-#   plain-RT     the runtime on the unhardened spec
-#   stockade-RT  stockade (enforce, default profile) in front of it
-#   hardened-RT  the runtime alone on the spec stockade wrote, minus the
-#                supervisor's listener: the cost of the hardening itself
-#                (seccomp, mounts), without stockade's own work (which now
-#                includes starting the supervisor and connecting to it)
+# Variants: KIND-INPUT-RT, KIND plain (the runtime alone) or stockade (in
+# front of it), INPUT none (no seccomp in the spec) or engine.
 variants=()
 for rt in "${rts[@]}"; do
-  for v in plain stockade hardened; do
-    variants+=("$v-$rt")
-    mkdir -p "$CASE/b-$v-$rt"
-    cp -a "$CASE/rootfs" "$CASE/b-$v-$rt/rootfs"
-  done
   RT=$rt sk_config 2>/dev/null || die "cannot write stockade's config"
   mv "$CASE/stockade.json" "$CASE/stockade-$rt.json"
-  cp "$CASE/config.base.json" "$CASE/b-hardened-$rt/config.json"
-  id=skb-$$-spec-$rt
-  echo "$rt $id" >>"$CASE/containers"
-  RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk create --bundle "$CASE/b-hardened-$rt" "$id" </dev/null >/dev/null 2>"$CASE/err" ||
-    die "stockade create (to get the hardened spec) failed: $(cat "$CASE/err")"
-  # Without the supervisor: its socket goes with the container deleted
-  # below, and the runtime alone has no agent to connect to. The notify
-  # rule's syscalls are allowed instead (bench/exec.sh measures the
-  # supervisor's own cost).
-  jq 'del(.linux.seccomp.listenerPath, .linux.seccomp.listenerMetadata)
-      | if .linux.seccomp.syscalls then .linux.seccomp.syscalls |= map(if .action == "SCMP_ACT_NOTIFY" then .action = "SCMP_ACT_ALLOW" else . end) else . end' \
-    "$CASE/b-hardened-$rt/config.json" >"$CASE/config.hardened-$rt.json" || die "jq"
-  RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk delete -f "$id" </dev/null >/dev/null 2>&1
+  for input in none engine; do
+    for kind in plain stockade; do
+      v=$kind-$input-$rt
+      variants+=("$v")
+      mkdir -p "$CASE/b-$v"
+      cp -a "$CASE/rootfs" "$CASE/b-$v/rootfs"
+    done
+  done
 done
-sk_version=$(STOCKADE_CONFIG=$CASE/stockade-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | head -n 1)
+sk_version=$(STOCKADE_CONFIG=$CASE/stockade-${rts[0]}.json "$SK_BIN" --version 2>/dev/null | grep -m1 "^stockade")
 
 # run_once VARIANT ID: one timed `run`; prints the milliseconds.
 run_once() {
-  local v=$1 id=$2 kind rt t0 t1 rc
+  local v=$1 id=$2 kind input rt t0 t1 rc
   kind=${v%%-*}
-  rt=${v#*-}
-  if [ "$kind" = hardened ]; then
-    cp "$CASE/config.hardened-$rt.json" "$CASE/b-$v/config.json"
-  else
-    cp "$CASE/config.base.json" "$CASE/b-$v/config.json"
-  fi
+  rt=${v##*-}
+  input=${v#*-}
+  input=${input%-*}
+  cp "$CASE/config.$input.json" "$CASE/b-$v/config.json"
   echo "$rt $id" >>"$CASE/containers"
   t0=$EPOCHREALTIME
-  if [ "$kind" != stockade ]; then
-    RT=$rt sk_rt run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
+  if [ "$kind" = plain ]; then
+    RT=$rt bench_cg_run "$id" "$rt" sk_rt run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
   else
-    RT=$rt SK_CONFIG=$CASE/stockade-$rt.json sk_sk run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
+    RT=$rt SK_CONFIG=$CASE/stockade-$rt.json bench_cg_run "$id" "$rt" sk_sk run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
   fi
   rc=$?
   t1=$EPOCHREALTIME
+  bench_cg_cleanup "$id"
   if [ "$rc" != 0 ]; then
     echo "bench: $v run failed (exit $rc):" >&2
     sed 's/^/  /' "$CASE/err" >&2
@@ -114,7 +103,26 @@ run_once() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
 }
 
-echo "bench: $N rounds of ${variants[*]} (+$WARMUP warm-up), cgroups: $SK_CGROUP_LAYOUT"
+# cpu_ms CMD...: CPU time (ms) of CMD's process itself, across its exec
+# of the runtime, not its children (perf's task-clock, from the scheduler's
+# clock: getrusage is counted in ticks on many kernels, 4 or 10 ms).
+cpu_ms() {
+  perf stat -x, --no-inherit -e task-clock -- "$@" </dev/null 2>&1 >/dev/null | awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.3f\n", $1 }'
+}
+have_perf=1
+command -v perf >/dev/null || { have_perf=0; echo "bench: perf not installed (Debian: linux-perf): stockade's own CPU is not measured" >&2; }
+
+# stockade's own CPU for one create, the runtime being /bin/true (which
+# exits at once: no container, and the supervisor ends by itself).
+jq --arg t "$(command -v true)" '.runtime = $t' "$CASE/stockade-${rts[0]}.json" >"$CASE/stockade-true.json"
+create_cpu() {
+  local input=$1 id=$2 b=$CASE/b-stockade-$1-${rts[0]}
+  cp "$CASE/config.$input.json" "$b/config.json"
+  STOCKADE_CONFIG=$CASE/stockade-true.json cpu_ms "$SK_BIN" --root "$CASE/root-true" create --bundle "$b" "$id"
+  rm -rf "$CASE/state"/*/
+}
+
+echo "bench: $N rounds of ${variants[*]} (+$WARMUP warm-up), cgroups: $SK_CGROUP_LAYOUT" >&2
 for ((i = 1; i <= WARMUP; i++)); do
   for v in "${variants[@]}"; do
     run_once "$v" "skb-$$-w$i-$v" >/dev/null || die "warm-up failed"
@@ -127,73 +135,96 @@ for ((i = 1; i <= N; i++)); do
     ms=$(run_once "$v" "skb-$$-$i-$v") || die "round $i failed"
     echo "$i $ms" >>"$CASE/t-$v"
   done
+  if [ "$have_perf" = 1 ]; then
+    for input in none engine; do
+      echo "$i $(create_cpu "$input" "skc-$$-$i-$input")" >>"$CASE/cpu-$input"
+    done
+    echo "$i $(cpu_ms "$(command -v true)")" >>"$CASE/cpu-true"
+  fi
   [ $((i % 10)) = 0 ] && echo "bench: $i/$N rounds" >&2
 done
 
-# stats FILE-OF-NUMBERS -> "median p95" (p95 by nearest rank)
-stats() {
-  sort -g "$1" | awk '{ a[NR] = $1 } END {
-    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-    r = int(0.95 * NR); if (r < 0.95 * NR) r++; if (r < 1) r = 1
-    printf "%.2f %.2f\n", m, a[r] }'
-}
-
 rows=()
-ratio_rows=()
 for v in "${variants[@]}"; do
   cut -d' ' -f2 "$CASE/t-$v" >"$CASE/n-$v"
-  read -r med p95 < <(stats "$CASE/n-$v")
-  rows+=("| $v | $N | $med | $p95 |")
-  eval "med_${v//-/_}=$med p95_${v//-/_}=$p95"
+  read -r med p95 _ < <(bench_stats "$CASE/n-$v")
+  rows+=("| $v | $N | $(printf %.1f "$med") | $(printf %.1f "$p95") |")
 done
-# ratio_row LABEL NUM-VARIANT DEN-VARIANT
-ratio_row() {
-  local a=${2//-/_} b=${3//-/_} rmed rp95
-  # per-round ratios (same round = neighbouring runs)
-  paste -d' ' "$CASE/t-$2" "$CASE/t-$3" | awk '$1 == $3 { printf "%.4f\n", $2 / $4 }' >"$CASE/r-$2-$3"
-  read -r rmed rp95 < <(stats "$CASE/r-$2-$3")
-  ratio_rows+=("| $1 | $(awk -v a="$(eval "echo \$med_$a")" -v b="$(eval "echo \$med_$b")" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$(eval "echo \$p95_$a")" -v b="$(eval "echo \$p95_$b")" 'BEGIN { printf "%.2f", a / b }') | $rmed | $rp95 |")
-}
+ratio_rows=()
 for rt in "${rts[@]}"; do
-  ratio_row "**stockade / plain $rt**" "stockade-$rt" "plain-$rt"
+  for input in none engine; do
+    bench_round_ratios "$CASE/t-stockade-$input-$rt" "$CASE/t-plain-$input-$rt" "$CASE/r-$input-$rt"
+    read -r rmed rp95 _ < <(bench_stats "$CASE/r-$input-$rt")
+    label="no seccomp in the spec"
+    [ "$input" = engine ] && label="the engine's default profile in the spec (both)"
+    ratio_rows+=("| **stockade / plain $rt**, $label | **$(printf %.2f "$rmed")** | $(printf %.2f "$rp95") |")
+  done
 done
+# the engine's profile against none, plain runtime: what that filter costs
 for rt in "${rts[@]}"; do
-  ratio_row "hardened spec / plain $rt (cost of the hardening)" "hardened-$rt" "plain-$rt"
-  ratio_row "stockade / hardened spec $rt (stockade's own work)" "stockade-$rt" "hardened-$rt"
+  bench_round_ratios "$CASE/t-plain-engine-$rt" "$CASE/t-plain-none-$rt" "$CASE/r-pe-$rt"
+  read -r rmed rp95 _ < <(bench_stats "$CASE/r-pe-$rt")
+  ratio_rows+=("| plain $rt: engine profile / no seccomp (what the engine's filter costs) | $(printf %.2f "$rmed") | $(printf %.2f "$rp95") |")
 done
+cpu_rows=()
+touch "$CASE/cpu-true" "$CASE/cpu-none" "$CASE/cpu-engine"
+for input in none engine; do
+  bench_round_diffs "$CASE/cpu-$input" "$CASE/cpu-true" "$CASE/d-$input"
+  read -r cmed cp95 _ < <(bench_stats "$CASE/d-$input")
+  cpu_rows+=("| $input | $(printf %.2f "$cmed") | $(printf %.2f "$cp95") |")
+done
+read -r tmed _ < <(cut -d' ' -f2 "$CASE/cpu-true" >"$CASE/n-true" && bench_stats "$CASE/n-true")
 
 report() {
   echo "# stockade start latency"
   echo
   echo "\`run\` of \`true\` in a busybox bundle, wall clock from the caller, milliseconds."
   echo "stockade in enforce mode with the default profile (user, capabilities, read-only"
-  echo "root, seccomp, no new privileges). The variants are interleaved, $N rounds"
-  echo "after $WARMUP warm-up rounds; p95 by nearest rank. \`plain\`: the runtime on the"
-  echo "unhardened spec; \`stockade\`: stockade in front of it; \`hardened\`: the runtime alone"
-  echo "on the spec stockade wrote, without the supervisor's listener (what the hardening itself"
-  echo "costs in the runtime); \`stockade\` includes starting the supervisor and the runtime's"
-  echo "connection to it."
+  echo "root, seccomp, Landlock, supervisor). \`plain\`: the runtime alone. Inputs: \`none\`, a"
+  echo "spec without seccomp; \`engine\`, the same spec with the engine's default profile"
+  echo "(podman 4.3's, as it writes it into config.json), given to both. $N rounds after"
+  echo "$WARMUP warm-up rounds, every variant once a round (the order rotating); each ratio"
+  echo "is the median of the per-round ratios, p95 by nearest rank."
   echo "Made by \`make bench\` (bench/run.sh)."
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "- host: $(uname -sr), $(nproc) CPUs, cgroups $SK_CGROUP_LAYOUT"
+  echo "- host: $(uname -sr), $(nproc) CPUs, cgroups $SK_CGROUP_LAYOUT, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- stockade: $sk_version"
   for rt in "${rts[@]}"; do
     echo "- $rt: $("$(sk_rt_path "$rt")" --version | head -n 1)"
   done
   if [ "$SK_CGROUP_LAYOUT" = hybrid ] && printf '%s\n' "${rts[@]}" | grep -qx crun; then
     echo "- crun (plain and under stockade) runs in \`unshare -m\` with a cgroup2 /sys/fs/cgroup and"
-    echo "  \`--cgroup-manager=disabled\`: crun 1.8 refuses this host's hybrid cgroups"
+    echo "  \`--cgroup-manager=disabled\` (crun 1.8 refuses this host's hybrid cgroups); its command,"
+    echo "  and so its container, is started in cpu and cpuacct cgroups of its own, as runc's"
+    echo "  containers get"
   fi
+  echo
+  echo "| ratio | median of per-round ratios | p95 |"
+  echo "|---|---:|---:|"
+  printf '%s\n' "${ratio_rows[@]}"
   echo
   echo "| variant | runs | median ms | p95 ms |"
   echo "|---|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "| ratio | of medians | of p95s | median of per-round ratios | p95 of per-round ratios |"
-  echo "|---|---:|---:|---:|---:|"
-  printf '%s\n' "${ratio_rows[@]}"
+  echo "stockade's own CPU for one \`create\` (perf's task-clock of its process, ms; its runtime"
+  echo "\`/bin/true\`, whose own $(printf %.2f "$tmed") ms under perf are taken off round by round):"
+  echo
+  echo "| input | median ms | p95 ms |"
+  echo "|---|---:|---:|"
+  printf '%s\n' "${cpu_rows[@]}"
 }
 
-report | tee "$OUT.new" && mv "$OUT.new" "$OUT"
+BEGIN_MARK='<!-- bench/exec.sh: begin -->'
+report >"$CASE/section.md"
+cat "$CASE/section.md"
+# Replace this part, keep bench/exec.sh's section.
+{
+  cat "$CASE/section.md"
+  if [ -f "$OUT" ] && grep -qxF "$BEGIN_MARK" "$OUT"; then
+    echo
+    awk -v b="$BEGIN_MARK" '$0 == b { keep = 1 } keep { print }' "$OUT"
+  fi
+} >"$OUT.new" && mv "$OUT.new" "$OUT"
 echo "bench: wrote ${OUT#"$repo"/}" >&2

@@ -78,6 +78,17 @@ int mounts_fd_mount_id(int fd);
 int mounts_fact_from_fd(int fd, const struct mount_table *t, const struct timespec *started, struct exec_fact *f,
                         char *path, struct sk_error **err);
 
+/* The same for a file on mount m of the table (so no memfd), from the
+ * ctime its statx already gave (has_ctime false: written after start, fail
+ * closed), without a system call; f->path is left as it is (the path
+ * named, until mounts_fact_path reads the file's own). */
+void mounts_fact_on(const struct mount_entry *m, bool has_ctime, int64_t sec, uint32_t nsec,
+                    const struct timespec *started, struct exec_fact *f);
+
+/* f->path = the file's path as the container sees it (readlink of
+ * /proc/self/fd/N into path, PATH_MAX bytes). */
+int mounts_fact_path(int fd, char *path, struct exec_fact *f, struct sk_error **err);
+
 /* The reference for "written after start": make the kernel stamp fd's
  * ctime (a file of our own, on any local file system: every file system
  * takes its ctimes from the same clock) and read it back into *out. Every

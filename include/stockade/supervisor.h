@@ -65,11 +65,14 @@ struct sup_ctx {
   /* events that could not be written: since the last one written (that
    * one says "lost": N), and in all (the stop event, supervisor.log) */
   unsigned long long n_event_lost, n_event_lost_total;
+  /* Where the argv of an exec the seccomp side let go on is, by thread
+   * (argv_remember): fanotify reads it only for an event it writes. */
   struct {
-    pid_t pid;
-    struct json *argv;
-  } recent[16]; /* sup_remember_argv: a small ring */
-  unsigned recent_next;
+    pid_t tid;
+    uint32_t arch;
+    uint64_t addr;
+  } exec_argv[16];
+  unsigned exec_argv_next;
   /* Complain and learn modes: execs the seccomp side reported and let go
    * on (exec_told_remember), so that fanotify, deciding the same file for
    * the same thread, does not report it again. A small ring. */

@@ -78,11 +78,28 @@ static int facts(struct sup_ctx *ctx, pid_t tid, int mnt_id, struct exec_verdict
   return 0;
 }
 
-/* The file was found (v->opath): judge it. */
+/* v->f.path: the file's own path (for an event, the allow-list, the
+ * writable exemptions) instead of the one named. One readlink, made only
+ * when something needs it. */
+static int own_path(struct exec_verdict *v, bool *have, struct sk_error **err) {
+  if (*have)
+    return 0;
+  if (mounts_fact_path(v->opath, v->path, &v->f, err) < 0)
+    return -1;
+  *have = true;
+  return 0;
+}
+
+/* The file was found (v->opath): judge it. What the common case costs is
+ * nothing beyond execpath's statx and fstatfs: the mount is looked up in
+ * the table by id, where the file lies and whether it was written after
+ * start come from that statx, and the file's own path is read only for an
+ * allow-list, a writable file or a denial. */
 static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const struct execpath_file *info,
                        struct exec_verdict *v) {
   cleanup_error struct sk_error *e = NULL;
   const struct mount_entry *m;
+  bool have_path = false;
   char named[256];
 
   shown(c->by_fd ? "" : c->path, named, sizeof(named));
@@ -91,7 +108,7 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
     v->f.fileless = true;
     return;
   }
-  if (sup_is_init(ctx, v->opath)) {
+  if (sup_is_init_id(ctx, info->dev, info->ino, info->regular)) {
     go_on(v); /* stockade-init, the host's file: fanotify lets it run by the same test */
     v->f.path = SK_INIT_DEST;
     return;
@@ -101,13 +118,24 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
     v->eno = EACCES;
     return;
   }
-  if (facts(ctx, c->tid, info->mnt_id, v, &m, &e) < 0) {
-    deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
-    return;
+  m = mounts_find(fan_mounts(ctx->fan), info->mnt_id);
+  if (m != NULL) {
+    mounts_fact_on(m, info->has_ctime, info->ctime_sec, info->ctime_nsec, &ctx->started, &v->f);
+    if (!m->marked)
+      m = NULL;
+  } else {
+    /* A mount not seen before, or no mount of the container (a memfd):
+     * the full examination, which marks again once. */
+    if (facts(ctx, c->tid, info->mnt_id, v, &m, &e) < 0) {
+      deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
+      return;
+    }
+    have_path = true;
   }
-  shown(v->f.path, named, sizeof(named));
   if (c->by_fd && !ctx->profile->exec_fd) {
     v->f.fileless = true;
+    if (own_path(v, &have_path, &e) == 0)
+      shown(v->f.path, named, sizeof(named));
     deny(v, "fileless", "T1620",
          "%s is executed from descriptor %d (execveat AT_EMPTY_PATH, fexecve): fileless execution; the profile's "
          "exec.fdExec is off",
@@ -115,6 +143,8 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
     return;
   }
   if (m == NULL && v->f.where != WHERE_MEMFD) {
+    if (own_path(v, &have_path, &e) == 0)
+      shown(v->f.path, named, sizeof(named));
     if (c->by_fd) {
       v->f.fileless = true;
       deny(v, "fileless", "T1620", "%s (descriptor %d) lies on mount %d, which the supervisor does not watch", named,
@@ -125,11 +155,27 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
     return;
   }
   if (info->noexec && v->f.where != WHERE_MEMFD) {
+    if (own_path(v, &have_path, &e) == 0)
+      shown(v->f.path, named, sizeof(named));
     deny(v, "drift", "T1105", "%s is on a noexec mount (%s): a program put there is not run", named,
          exec_where_name(v->f.where));
     return;
   }
+  /* The rules read the path only for an allow-list or a file written
+   * after start (exec.allowWritable); a denial's reason names it. */
+  if ((ctx->profile->has_exec_allow || v->f.written_after_start || v->f.where != WHERE_IMAGE) &&
+      own_path(v, &have_path, &e) < 0) {
+    deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
+    return;
+  }
   decide_exec(ctx->profile, &ctx->blocklist, &v->f, &v->d);
+  if (v->d.kind != DECIDE_ALLOW && !have_path) {
+    if (own_path(v, &have_path, &e) < 0) {
+      deny(v, "error", NULL, "%s: cannot examine the file to execute: %s", named, e->msg);
+      return;
+    }
+    decide_exec(ctx->profile, &ctx->blocklist, &v->f, &v->d);
+  }
   snprintf(v->reason, sizeof(v->reason), "%s", v->d.reason ? v->d.reason : "");
   v->d.reason = v->reason;
   /* Hashes are fanotify's to read, from the file the kernel opens; only a

@@ -430,7 +430,10 @@ int execpath_fd(pid_t tid, int fd, struct execpath *out, struct sk_error **err) 
 int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err) {
   struct statx stx;
   struct statfs sf;
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+  /* One statx for everything the exec checks need (ctime and size too:
+   * where the file lies, the caches' keys). */
+  memset(&stx, 0, sizeof(stx));
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID | STATX_CTIME | STATX_SIZE, &stx) < 0)
     return sk_error_set(err, errno, "statx of the executed file");
   if (fstatfs(fd, &sf) < 0)
     return sk_error_set(err, errno, "fstatfs of the executed file");
@@ -441,6 +444,10 @@ int execpath_inspect(int fd, struct execpath_file *out, struct sk_error **err) {
   out->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? (int)stx.stx_mnt_id : -1;
   out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
   out->ino = stx.stx_ino;
+  out->has_ctime = (stx.stx_mask & (STATX_CTIME | STATX_SIZE)) == (STATX_CTIME | STATX_SIZE);
+  out->ctime_sec = stx.stx_ctime.tv_sec;
+  out->ctime_nsec = stx.stx_ctime.tv_nsec;
+  out->size = stx.stx_size;
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #define STOCKADE_EXECPATH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "stockade/error.h"
@@ -40,6 +41,10 @@ struct execpath_file {
   int mnt_id;   /* -1 if unknown */
   dev_t dev;
   ino_t ino;
+  bool has_ctime; /* the kernel gave the ctime (and size): */
+  int64_t ctime_sec;
+  uint32_t ctime_nsec;
+  uint64_t size;
 };
 
 struct execpath {

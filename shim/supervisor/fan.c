@@ -32,6 +32,7 @@
 #include "stockade/log.h"
 #include "stockade/str.h"
 
+#include "execpath.h"
 #include "fan_int.h"
 
 int fan_open(struct fan **out, struct sk_error **err) {
@@ -312,6 +313,9 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
       nfailed++;
     }
   }
+  /* A new mount can change where a name leads: interpreters are judged
+   * again. */
+  memset(f->interp_ok, 0, sizeof(f->interp_ok));
   if (table_rebase(&t, croot) < 0 || table_merge(f, &t) < 0) {
     mounts_free(&t);
     return sk_error_set(err, ENOMEM, "fanotify");
@@ -337,6 +341,39 @@ bool fan_file_key(int fd, struct cache_entry *k) {
   k->ctime_sec = stx.stx_ctime.tv_sec;
   k->ctime_nsec = stx.stx_ctime.tv_nsec;
   k->used = 1;
+  return true;
+}
+
+/* The same key from a statx already made. */
+bool fan_key_of(const struct execpath_file *info, struct cache_entry *k) {
+  if (!info->has_ctime)
+    return false;
+  memset(k, 0, sizeof(*k));
+  k->dev = info->dev;
+  k->ino = info->ino;
+  k->size = info->size;
+  k->ctime_sec = info->ctime_sec;
+  k->ctime_nsec = info->ctime_nsec;
+  k->used = 1;
+  return true;
+}
+
+/* One statx of an event's file: identity, mount, ctime, size. */
+bool fan_stat_info(int fd, struct execpath_file *out) {
+  struct statx stx;
+  memset(&stx, 0, sizeof(stx));
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID | STATX_CTIME | STATX_SIZE, &stx) < 0 ||
+      !(stx.stx_mask & STATX_MNT_ID))
+    return false;
+  memset(out, 0, sizeof(*out));
+  out->regular = S_ISREG(stx.stx_mode);
+  out->mnt_id = (int)stx.stx_mnt_id;
+  out->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  out->ino = stx.stx_ino;
+  out->has_ctime = (stx.stx_mask & (STATX_CTIME | STATX_SIZE)) == (STATX_CTIME | STATX_SIZE);
+  out->ctime_sec = stx.stx_ctime.tv_sec;
+  out->ctime_nsec = stx.stx_ctime.tv_nsec;
+  out->size = stx.stx_size;
   return true;
 }
 

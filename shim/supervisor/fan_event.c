@@ -9,9 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -21,6 +26,7 @@
 #include "stockade/log.h"
 #include "stockade/supervisor.h"
 
+#include "argv.h"
 #include "execcheck.h"
 #include "execpath.h"
 #include "fan_int.h"
@@ -47,15 +53,28 @@ static char skipped_why[160];
  * judged by a rule that needs its hash: an error, so the exec is denied in
  * enforce mode with the reason; when only learning wants the hash, the
  * fact says why there is none. */
-static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact *fact, char *path, char hex[65],
-                   struct sk_error **err) {
+static int examine(struct fan *f, struct sup_ctx *ctx, int fd, const struct execpath_file *info, struct exec_fact *fact,
+                   char *path, char hex[65], struct sk_error **err) {
+  const struct mount_entry *mnt = info ? mounts_find(&f->mounts, info->mnt_id) : NULL;
   bool needed;
   int r;
-  if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
+  if (mnt != NULL) {
+    /* The usual case: the statx the caller made says it all; the path is
+     * read for the rules that look at it and for learning (a denial's
+     * event reads it later, fan_fact_path). */
+    mounts_fact_on(mnt, info->has_ctime, info->ctime_sec, info->ctime_nsec, &ctx->started, fact);
+    if ((ctx->learn || (ctx->profile && ctx->profile->has_exec_allow) || fact->written_after_start ||
+         fact->where != WHERE_IMAGE) &&
+        mounts_fact_path(fd, path, fact, err) < 0)
+      return -1;
+  } else if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0) {
     return -1;
+  }
   needed = decide_needs_hash(ctx->profile, &ctx->blocklist, fact);
   /* Learning records every program with its hash. */
   if (ctx->learn || needed) {
+    if (fact->path == NULL && mounts_fact_path(fd, path, fact, err) < 0)
+      return -1;
     r = fan_hash_fd_bounded(f, fd, hex, skipped_why, sizeof(skipped_why), err);
     if (r < 0)
       return -1;
@@ -76,9 +95,9 @@ static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact 
 /* The interpreter the kernel will open for the program fd: "#!" name or
  * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
  * none; -1: unreadable. */
-static int interp_of(struct fan *f, int fd, char *out, size_t size) {
+static int interp_of(struct fan *f, int fd, const struct execpath_file *info, char *out, size_t size) {
   struct cache_entry key;
-  bool keyed = fan_file_key(fd, &key);
+  bool keyed = info ? fan_key_of(info, &key) : fan_file_key(fd, &key);
   struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
   int r;
 
@@ -97,6 +116,75 @@ static int interp_of(struct fan *f, int fd, char *out, size_t size) {
   return r;
 }
 
+/* The identity of thread tid's root directory (its /proc link followed). */
+static bool root_of(pid_t tid, uint64_t id[3]) {
+  char p[64];
+  struct statx stx;
+  snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
+  if (statx(AT_FDCWD, p, 0, STATX_INO | STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return false;
+  id[0] = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+  id[1] = stx.stx_ino;
+  id[2] = stx.stx_mnt_id;
+  return true;
+}
+
+static const struct interp_ok *interp_ok_find(const struct fan *f, const uint64_t root[3], const char *name) {
+  for (size_t i = 0; i < INTERP_OK; i++) {
+    const struct interp_ok *k = &f->interp_ok[i];
+    if (k->used && k->root_dev == root[0] && k->root_ino == root[1] && k->root_mnt == root[2] &&
+        strcmp(k->name, name) == 0)
+      return k;
+  }
+  return NULL;
+}
+
+/* May an interpreter that passed (v, for thread tid) be taken as passing
+ * again without its walk? Only when where the name leads cannot change
+ * under the container: an absolute name without "..", which resolves
+ * without any symlink (RESOLVE_NO_SYMLINKS) to the same file, a file of the
+ * image written before start on the container's root file system mounted
+ * read-only: then every directory on the way is on that read-only mount,
+ * and nothing but a new mount (which marks again and empties this cache)
+ * or CAP_SYS_ADMIN in the container could change it; a profile that keeps
+ * CAP_SYS_ADMIN, or admits privileged settings, gets no cache. */
+static bool interp_ok_keep(struct fan *f, struct sup_ctx *ctx, pid_t tid, const char *name,
+                           const struct exec_verdict *v) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  const struct mount_entry *m;
+  struct statx a, b;
+  cleanup_close int root = -1;
+  cleanup_close int fd = -1;
+  char p[64];
+  size_t len = strlen(name);
+
+  if (v->answer != EXEC_CONTINUE || v->opath < 0 || name[0] != '/' || len >= INTERP_MAX ||
+      strstr(name, "/../") != NULL || (len >= 3 && strcmp(name + len - 3, "/..") == 0))
+    return false;
+  if (v->f.where != WHERE_IMAGE || v->f.written_after_start || ctx->profile == NULL ||
+      ctx->profile->admit.all_capabilities || ctx->profile->admit.host_mounts || ctx->profile->admit.host_namespaces ||
+      ctx->profile->admit.spec_seccomp)
+    return false;
+  for (size_t i = 0; i < ctx->profile->n_capabilities; i++)
+    if (strcmp(ctx->profile->capabilities[i], "CAP_SYS_ADMIN") == 0)
+      return false;
+  if (statx(v->opath, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 || !(a.stx_mask & STATX_MNT_ID))
+    return false;
+  m = mounts_find(&f->mounts, (int)a.stx_mnt_id);
+  if (m == NULL || !m->is_root || m->writable || !m->marked)
+    return false;
+  snprintf(p, sizeof(p), "/proc/%d/root", (int)tid);
+  root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return false;
+  fd = (int)syscall(SYS_openat2, root, name, &how, sizeof(how));
+  if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0)
+    return false;
+  return a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor && a.stx_ino == b.stx_ino &&
+         a.stx_mnt_id == b.stx_mnt_id;
+}
+
 /* A script's "#!" interpreter and a program's ELF interpreter are opened
  * by the kernel inside this exec: they must pass what the program's own
  * path passes on the seccomp side (no /proc, no memfd, a watched mount
@@ -105,11 +193,14 @@ static int interp_of(struct fan *f, int fd, char *out, size_t size) {
  * before fanotify saw it, without an event: the program is denied here
  * instead, with one. d stays as it is when the interpreter may run. */
 static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m,
-                         const struct exec_fact *fact, struct decision *d, char *reason) {
+                         const struct execpath_file *info, const struct exec_fact *fact, struct decision *d,
+                         char *reason) {
   char name[PATH_MAX];
   struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
   struct exec_verdict v;
-  int r = interp_of(f, m->fd, name, sizeof(name));
+  uint64_t root[3];
+  bool have_root;
+  int r = interp_of(f, m->fd, info, name, sizeof(name));
 
   if (r == 0)
     return;
@@ -122,7 +213,18 @@ static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanoti
     d->reason = reason;
     return;
   }
+  have_root = root_of(m->pid, root);
+  if (have_root && interp_ok_find(f, root, name))
+    return; /* passed before, and where it leads cannot have changed */
   exec_check(ctx, &c, &v);
+  if (have_root && strlen(name) < sizeof(f->interp_ok[0].name) && interp_ok_keep(f, ctx, m->pid, name, &v)) {
+    struct interp_ok *k = &f->interp_ok[f->interp_ok_next++ % INTERP_OK];
+    k->used = true;
+    k->root_dev = root[0];
+    k->root_ino = root[1];
+    k->root_mnt = root[2];
+    memcpy(k->name, name, strlen(name) + 1); /* fits: checked above */
+  }
   if (v.answer == EXEC_DENY) {
     *d = v.d;
     /* Cut when too long (the reason names the program first). */
@@ -168,20 +270,26 @@ static void learn_exec_ids(struct sup_ctx *ctx, pid_t pid, const char *path) {
 static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
   cleanup_error struct sk_error *e = NULL;
   struct exec_fact fact = {.path = NULL, .where = WHERE_OTHER};
+  struct execpath_file info;
   struct decision d;
+  cleanup_json struct json *argv = NULL;
   char path[PATH_MAX], hex[65], reason[DECISION_REASON_MAX];
-  bool allow;
+  bool allow, have_info, reported;
 
   memset(&d, 0, sizeof(d));
   f->stats.events++;
-  if (sup_is_init(ctx, m->fd)) {
+  /* One statx of the event's file for all that follows. */
+  have_info = fan_stat_info(m->fd, &info);
+  if (have_info ? sup_is_init_id(ctx, info.dev, info.ino, info.regular) : sup_is_init(ctx, m->fd)) {
     d.kind = DECIDE_ALLOW; /* stockade-init, the host's file (init_exec.c) */
     d.type = "exec";
     fact.path = SK_INIT_DEST;
-  } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
+  } else if (examine(f, ctx, m->fd, have_info ? &info : NULL, &fact, path, hex, &e) == 0) {
     decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
+    if (d.kind != DECIDE_ALLOW && fact.path == NULL && mounts_fact_path(m->fd, path, &fact, NULL) == 0)
+      decide_exec(ctx->profile, &ctx->blocklist, &fact, &d); /* its reason names the file */
     if (d.kind == DECIDE_ALLOW)
-      judge_interp(f, ctx, m, &fact, &d, reason);
+      judge_interp(f, ctx, m, have_info ? &info : NULL, &fact, &d, reason);
   } else {
     /* Fail closed: a file we cannot examine is not let run in enforce mode. */
     f->stats.errors++;
@@ -193,6 +301,13 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
     d.reason = reason;
   }
 
+  if (d.kind != DECIDE_ALLOW && fact.path == NULL)
+    (void)mounts_fact_path(m->fd, path, &fact, NULL);
+  /* An event will be written: the argv, while the thread still waits in
+   * this exec (its old memory holds it until the point of no return). */
+  reported = strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd));
+  if (reported)
+    argv = argv_of_waiting_exec(ctx, m->pid);
   allow = d.kind == DECIDE_ALLOW || ctx->mode != SK_MODE_ENFORCE;
   if (!allow)
     f->stats.denied++;
@@ -201,8 +316,8 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
             fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
   /* One event per exec: not again what the seccomp side reported for this
    * thread and file and let go on (complain and learn modes). */
-  if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
-    sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
+  if (reported)
+    sup_event(ctx, &d, "fanotify", m->pid, &fact, argv, sup_act(ctx, &d, m->pid));
   if (ctx->learn && fact.path) {
     learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where), NULL);
     learn_exec_ids(ctx, m->pid, fact.path);
@@ -233,6 +348,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
   } buf;
   uint64_t overflows = f->stats.overflows;
   int read_errno = 0, rounds;
+  bool more;
 
   for (rounds = 0; rounds < READS_PER_CALL; rounds++) {
     const struct fanotify_event_metadata *m;
@@ -250,6 +366,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
     }
     if (len == 0)
       break;
+    more = (size_t)len + FAN_EVENT_METADATA_LEN * 8 > sizeof(buf.b);
     for (m = &buf.m; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
       if (m->vers != FANOTIFY_METADATA_VERSION)
         return sk_error_set(err, EPROTO, "fanotify metadata version %u, expected %u", m->vers,
@@ -264,6 +381,11 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
         handle_write(f, ctx, m);
       close(m->fd);
     }
+    /* A read that left room in the buffer took every event queued: the
+     * next one wakes epoll again (level-triggered), so no read is spent
+     * finding EAGAIN. */
+    if (!more)
+      break;
   }
   if (f->stats.overflows != overflows)
     return sk_error_set(err, EOVERFLOW, "the fanotify queue overflowed: some executions may have run unchecked");

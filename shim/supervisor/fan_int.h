@@ -39,6 +39,15 @@ struct interp_entry {
   char name[INTERP_MAX];
 };
 
+/* An interpreter that passed exec_check for threads with this root, whose
+ * resolution cannot change (interp_ok_keep): judged again without a walk. */
+struct interp_ok {
+  bool used;
+  uint64_t root_dev, root_ino, root_mnt;
+  char name[INTERP_MAX];
+};
+#define INTERP_OK 16
+
 struct fan {
   int fd;
   uint64_t mask;             /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
@@ -50,6 +59,8 @@ struct fan {
   int interrupt[FAN_INTERRUPT_FDS]; /* readable: stop hashing (fan_set_interrupt) */
   struct cache_entry cache[CACHE_SIZE];
   struct interp_entry interp[INTERP_CACHE];
+  struct interp_ok interp_ok[INTERP_OK];
+  unsigned interp_ok_next;
   unsigned char buf[HASH_BUF];
 };
 
@@ -73,5 +84,10 @@ static inline size_t slot_of(const struct cache_entry *k) {
 
 /* The file's key, or false when the kernel did not give all of it. */
 bool fan_file_key(int fd, struct cache_entry *k);
+/* The same key from a statx already made (false: it has no ctime). */
+struct execpath_file;
+bool fan_key_of(const struct execpath_file *info, struct cache_entry *k);
+/* One statx of an event's file: identity, mount, ctime, size. */
+bool fan_stat_info(int fd, struct execpath_file *out);
 
 #endif

@@ -15,3 +15,7 @@ bool sup_is_init(const struct sup_ctx *ctx, int fd) {
     return false;
   return st.st_dev == ctx->init_dev && st.st_ino == ctx->init_ino && S_ISREG(st.st_mode);
 }
+
+bool sup_is_init_id(const struct sup_ctx *ctx, dev_t dev, ino_t ino, bool regular) {
+  return ctx->init_ino != 0 && regular && dev == ctx->init_dev && ino == ctx->init_ino;
+}

@@ -318,3 +318,25 @@ int mounts_fact_from_fd(int fd, const struct mount_table *t, const struct timesp
   f->sha256_skipped = NULL;
   return 0;
 }
+
+void mounts_fact_on(const struct mount_entry *m, bool has_ctime, int64_t sec, uint32_t nsec,
+                    const struct timespec *started, struct exec_fact *f) {
+  bool after = !has_ctime || ctime_after(sec, nsec, started);
+  f->written_after_start = after;
+  f->fileless = false;
+  f->where = mounts_where(m, after, false);
+  f->sha256 = NULL;
+  f->sha256_skipped = NULL;
+}
+
+int mounts_fact_path(int fd, char *path, struct exec_fact *f, struct sk_error **err) {
+  char link[64];
+  ssize_t n;
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  n = readlink(link, path, PATH_MAX - 1);
+  if (n < 0)
+    return sk_error_set(err, errno, "cannot read %s", link);
+  path[n] = '\0';
+  f->path = path;
+  return 0;
+}

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
 #include "stockade/fan.h"
@@ -40,61 +41,9 @@
 #include "execpath.h"
 #include "sup_int.h"
 
-#define ARGV_MAX 64     /* argv entries kept for the event */
-#define ARG_MAX_LEN 256 /* bytes of each entry kept */
-
 void notify_setup_fd(int nfd) {
   /* EINVAL before 6.6: the kernel then wakes the target as usual. */
   (void)ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-}
-
-/* Read a NUL-terminated string from the target. process_vm_readv stops at
- * an unmapped page, so read page by page. Returns its length or -1. */
-static ssize_t read_string(pid_t pid, uint64_t addr, char *buf, size_t size) {
-  size_t got = 0;
-  while (got + 1 < size) {
-    size_t page_left = 4096 - ((addr + got) & 4095);
-    size_t want = size - 1 - got < page_left ? size - 1 - got : page_left;
-    struct iovec local = {buf + got, want};
-    struct iovec remote = {(void *)(uintptr_t)(addr + got), want};
-    ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    char *nul;
-    if (r <= 0)
-      return -1;
-    nul = memchr(buf + got, '\0', (size_t)r);
-    if (nul)
-      return nul - buf;
-    got += (size_t)r;
-  }
-  buf[size - 1] = '\0';
-  return (ssize_t)(size - 1);
-}
-
-static bool arch_is_32(uint32_t arch) {
-  return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_ARM || arch == SCMP_ARCH_X32 || arch == SCMP_ARCH_MIPSEL ||
-         arch == SCMP_ARCH_MIPS || arch == SCMP_ARCH_PPC || arch == SCMP_ARCH_S390;
-}
-
-/* argv as a JSON array (at most ARGV_MAX entries, each cut to ARG_MAX_LEN). */
-static struct json *read_argv(pid_t pid, uint32_t arch, uint64_t addr) {
-  struct json *arr = json_new(JSON_ARRAY);
-  size_t psize = arch_is_32(arch) && arch != SCMP_ARCH_X32 ? 4 : 8;
-  int i;
-  if (arr == NULL || addr == 0)
-    return arr;
-  for (i = 0; i < ARGV_MAX; i++) {
-    uint64_t p = 0;
-    char s[ARG_MAX_LEN];
-    struct iovec local = {&p, psize};
-    struct iovec remote = {(void *)(uintptr_t)(addr + (uint64_t)i * psize), psize};
-    if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)psize || p == 0)
-      break;
-    if (read_string(pid, p, s, sizeof(s)) < 0)
-      break;
-    if (json_append(arr, json_new_string(s)) < 0)
-      break;
-  }
-  return arr;
 }
 
 /* SHA-256 for the record of a denied file, into f->sha256 (hex), or why
@@ -233,8 +182,9 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
 /* The container's first exec: mark its mounts before anything runs. 0: go
  * on; -1: nothing more to do (the notification is gone, or the exec was
  * denied and answered: enforce mode, the mounts cannot be watched). */
-static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, const struct json *argv) {
+static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, uint64_t argv_addr) {
   cleanup_error struct sk_error *merr = NULL;
+  cleanup_json struct json *argv = NULL;
   pid_t pid = (pid_t)req->pid;
   if (ctx->marked)
     return 0;
@@ -249,12 +199,35 @@ static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *
   log_msg(LOG_ERROR, "container \"%s\": cannot watch its mounts: %s", ctx->id, merr->msg);
   if (ctx->mode != SK_MODE_ENFORCE)
     return 0;
+  argv = argv_read(pid, req->data.arch, argv_addr);
   {
     struct decision fd_ = {DECIDE_DENY, "error", NULL, "the container's mounts cannot be watched"};
     sup_event(ctx, &fd_, "fanotify", pid, NULL, argv, "deny");
   }
   (void)respond(nfd, req->id, -EPERM, false);
   return -1;
+}
+
+/* execve's and execveat's numbers on arch, resolved once per architecture
+ * (libseccomp's lookups are not free, and this runs for every exec). */
+static void exec_numbers(uint32_t arch, int *execve_nr, int *execveat_nr) {
+  static struct {
+    uint32_t arch;
+    int execve, execveat;
+  } known[4];
+  static unsigned n_known;
+  unsigned i;
+  for (i = 0; i < n_known; i++) {
+    if (known[i].arch == arch) {
+      *execve_nr = known[i].execve;
+      *execveat_nr = known[i].execveat;
+      return;
+    }
+  }
+  *execve_nr = seccomp_syscall_resolve_name_arch(arch, "execve");
+  *execveat_nr = seccomp_syscall_resolve_name_arch(arch, "execveat");
+  if (n_known < sizeof(known) / sizeof(known[0]))
+    known[n_known++] = (typeof(known[0])){arch, *execve_nr, *execveat_nr};
 }
 
 /* The exec call as the target made it. */
@@ -269,14 +242,16 @@ static void exec_call_of(const struct seccomp_notif *req, bool is_execveat, cons
 
 /* Answer a classified exec, then act and report. */
 static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct exec_verdict *v,
-                       const struct json *argv, struct sk_error **err) {
+                       const struct json *argv, uint64_t argv_addr, struct sk_error **err) {
   pid_t pid = (pid_t)req->pid;
   const char *action;
   char hex[65] = "";
 
   if (v->answer == EXEC_CONTINUE) {
-    sup_remember_argv(ctx, pid, argv);
-    /* Final word: fanotify, on the file the kernel really opens. */
+    /* Final word: fanotify, on the file the kernel really opens. An event
+     * it writes reads the argv then (argv_of_waiting_exec): nothing is
+     * read here for an exec that goes on, only where it is noted. */
+    argv_remember(ctx, pid, req->data.arch, argv_addr);
     return respond(nfd, req->id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
   if (v->answer == EXEC_ERRNO) {
@@ -312,6 +287,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   char path[PATH_MAX];
   bool is_execveat;
   uint64_t path_addr, argv_addr;
+  int nr_execve, nr_execveat;
   pid_t pid;
   int r;
 
@@ -322,8 +298,9 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     return sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_RECV");
   }
   pid = (pid_t)req.pid;
-  is_execveat = req.data.nr == seccomp_syscall_resolve_name_arch(req.data.arch, "execveat");
-  if (!is_execveat && req.data.nr != seccomp_syscall_resolve_name_arch(req.data.arch, "execve")) {
+  exec_numbers(req.data.arch, &nr_execve, &nr_execveat);
+  is_execveat = (int)req.data.nr == nr_execveat;
+  if (!is_execveat && (int)req.data.nr != nr_execve) {
     /* Not an exec: a learning filter's (recorded), or a profile that
      * notifies more. Let it through; the arguments were read before the
      * answer, while the caller waits. In enforce mode the filter notifies
@@ -336,18 +313,25 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   ctx->n_notify++; /* exec notifications, for the stop event */
   path_addr = req.data.args[is_execveat ? 1 : 0];
   argv_addr = req.data.args[is_execveat ? 2 : 1];
-  if (read_string(pid, path_addr, path, sizeof(path)) < 0)
+  if (argv_read_string(pid, path_addr, path, sizeof(path)) < 0)
     path[0] = '\0';
-  /* argv before the answer: once the target runs on, it may change it. */
-  argv = read_argv(pid, req.data.arch, argv_addr);
-  if (mark_first(ctx, nfd, &req, argv) < 0)
+  if (mark_first(ctx, nfd, &req, argv_addr) < 0)
     return 0;
   exec_call_of(&req, is_execveat, path, &call);
   exec_check(ctx, &call, &v);
+  /* argv only for an event this side writes, and before the answer (and
+   * the validity check below): once the target runs on, it may change it. */
+  if (v.answer == EXEC_DENY)
+    argv = argv_read(pid, req.data.arch, argv_addr);
   /* Everything read from the target and through /proc/<pid> is trusted
    * only if the notification is still valid: the thread, blocked in it,
-   * was then the same one throughout (its id cannot have been reused). */
-  if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
+   * was then the same one throughout (its id cannot have been reused).
+   * A plain CONTINUE needs no separate check: the answer itself fails
+   * (ENOENT) for a notification no longer valid, and nothing else is
+   * done with what was read. Anything with another effect (an event, an
+   * action, learning, marking) is checked first. */
+  if (!(v.answer == EXEC_CONTINUE && ctx->learn == NULL && nfd >= 0 && nfd < 1024 && ctx->exec_seen[nfd]) &&
+      ioctl(nfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
     exec_verdict_done(&v);
     return 0;
   }
@@ -359,7 +343,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }
-  r = exec_answer(ctx, nfd, &req, &v, argv, err);
+  r = exec_answer(ctx, nfd, &req, &v, argv, argv_addr, err);
   exec_verdict_done(&v);
   return r;
 }

@@ -17,6 +17,7 @@
  * subreaper, which reaps it) and never has children of its own. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -578,6 +579,38 @@ static int open_clock(const char *state_dir, struct sk_error **err) {
   return fd;
 }
 
+/* In the supervisor, just after the fork: what create built and the
+ * supervisor never reads goes (the spec but its annotations, which events
+ * carry, and process.user, which learning compares an exec's user with;
+ * the profile's seccomp document), and the heap's free pages go back to
+ * the kernel. They were create's, shared copy-on-write until create became
+ * the runtime; each would be the supervisor's own memory for as long as
+ * the container runs. */
+static void shed(struct sup_ctx *ctx) {
+  struct json *spec = (struct json *)ctx->spec;
+  struct profile *p = (struct profile *)ctx->profile;
+  struct json *small = json_new(JSON_OBJECT), *proc;
+  const struct json *ann = json_get(spec, "annotations");
+  const struct json *user = json_get_path(spec, "process", "user", NULL);
+  bool ok = small != NULL;
+
+  if (ok && ann)
+    ok = json_set(small, "annotations", json_copy(ann)) == 0;
+  if (ok && user)
+    ok = (proc = json_ensure(small, "process", JSON_OBJECT)) != NULL && json_set(proc, "user", json_copy(user)) == 0;
+  if (ok) {
+    ctx->spec = small;
+    json_free(spec);
+  } else {
+    json_free(small);
+  }
+  if (p != NULL) {
+    json_free(p->seccomp);
+    p->seccomp = NULL;
+  }
+  malloc_trim(0);
+}
+
 int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err) {
   int p[2], status;
   pid_t a;
@@ -618,6 +651,7 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
         log_init(logf, "json", false);
       }
       ctx->clock_fd = w->clock_fd;
+      shed(ctx);
       _exit(sup_main(ctx, w, p[1]));
     }
   }

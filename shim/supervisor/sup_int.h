@@ -38,16 +38,12 @@ void notify_setup_fd(int nfd);
  * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
 const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
 
-/* The argv of an exec let through to fanotify, kept briefly by pid so the
- * fanotify decision's event carries it too (fanotify sees no argv). */
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
-
 /* Remember this process's cgroups before it moves into its own
  * (sup_cgroup_enter): sup_act never freezes those. */
 void sup_act_remember_cgroups(void);
 
-/* One event for an exec decision (also used by fanotify and notify). With
- * argv NULL, the argv remembered for pid (if any) is used. */
+/* One event for an exec decision (also used by fanotify and notify), with
+ * argv when the caller read it (argv.c: only for an event it writes). */
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken);
 
@@ -88,5 +84,7 @@ int sup_summary_timeout(const struct sup_ctx *ctx, int timeout_ms);
 /* Is fd (open or O_PATH) the host's stockade-init that create mounted
  * into this container? (shim/supervisor/init_exec.c) */
 bool sup_is_init(const struct sup_ctx *ctx, int fd);
+/* The same from a statx the caller made already. */
+bool sup_is_init_id(const struct sup_ctx *ctx, dev_t dev, ino_t ino, bool regular);
 
 #endif

@@ -21,24 +21,6 @@
 
 #include "sup_int.h"
 
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv) {
-  unsigned i = ctx->recent_next++ % (sizeof(ctx->recent) / sizeof(ctx->recent[0]));
-  json_free(ctx->recent[i].argv);
-  ctx->recent[i].pid = pid;
-  ctx->recent[i].argv = argv ? json_copy(argv) : NULL;
-}
-
-static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
-  size_t n = sizeof(ctx->recent) / sizeof(ctx->recent[0]), k;
-  /* newest first: a pid that execs twice matches its latest exec */
-  for (k = 1; k <= n; k++) {
-    size_t i = (ctx->recent_next - k) % n;
-    if (ctx->recent[i].argv && ctx->recent[i].pid == pid)
-      return ctx->recent[i].argv;
-  }
-  return NULL;
-}
-
 /* Write one event. One that cannot be written (event file gone, a
  * directory, full, read-only) changes no decision, which was taken
  * already; it is counted, logged in supervisor.log with the reason, and the
@@ -91,8 +73,6 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
     proc.sha256 = f->sha256;
     proc.where = exec_where_name(f->where);
   }
-  if (argv == NULL && pid > 0)
-    argv = recall_argv(ctx, pid);
   proc.argv = argv;
   sup_subject(ctx, &subj);
   ev = event_build(&subj, &w, &proc);

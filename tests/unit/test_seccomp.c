@@ -869,17 +869,57 @@ static void test_generate_drops_foreign_names(void **state) {
   assert_null(o);
 }
 
-static void test_generate_refuses_invalid_doc(void **state) {
+/* seccomp_generate() trusts its input: the profile loader validated it
+ * once (profile.c), so a create does not pay for a second validation. A
+ * name libseccomp does not know (which validation refuses first) is no
+ * syscall of the target and is left out. */
+static void test_generate_trusts_validated_doc(void **state) {
   cleanup_error struct sk_error *err = NULL;
   cleanup_json struct json *doc =
-      parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"mknodat2\"], \"action\": "
-            "\"SCMP_ACT_ALLOW\"}]}");
-  cleanup_json struct json *arches = parse("[\"SCMP_ARCH_X86_64\"]");
-  struct json *out = NULL;
+      parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\", \"mknodat2\"], "
+            "\"action\": \"SCMP_ACT_ALLOW\"}]}");
+  cleanup_json struct json *arches = NULL;
+  cleanup_json struct json *out = NULL;
+  cleanup_json struct json *empty = json_new(JSON_OBJECT);
   (void)state;
-  assert_int_equal(seccomp_generate(doc, arches, &out, &err), -1);
-  assert_null(out);
-  assert_non_null(strstr(err->msg, "syscalls[0].names[0]: unknown syscall \"mknodat2\""));
+  assert_int_equal(seccomp_validate(doc, &err), -1);
+  assert_non_null(strstr(err->msg, "syscalls[0].names[1]: unknown syscall \"mknodat2\""));
+  sk_error_free(&err);
+  assert_int_equal(seccomp_spec_arches(empty, &arches, &err), 0);
+  assert_int_equal(seccomp_generate(doc, arches, &out, &err), 0);
+  expect_uncond(out, "read", "SCMP_ACT_ALLOW", -1);
+  expect_no_rule(out, "mknodat2");
+}
+
+/* A document without architectures is for the native one only (as in
+ * OCI): the compat ABIs an engine lists are left out of the result, so the
+ * runtime neither builds the filter for them nor lets their syscalls run.
+ * A document that lists architectures gets those the container asks for. */
+static void test_generate_narrows_architectures(void **state) {
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_json struct json *plain = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+                                          "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+  cleanup_json struct json *listing = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+                                            "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": "
+                                            "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+  cleanup_json struct json *engine = parse("[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"]");
+  cleanup_json struct json *compat_only = parse("[\"SCMP_ARCH_X32\"]");
+  cleanup_json struct json *o1 = NULL;
+  cleanup_json struct json *o2 = NULL;
+  struct json *o3 = NULL;
+  (void)state;
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+    skip(); /* the architectures below are x86's */
+  assert_int_equal(seccomp_generate(plain, engine, &o1, &err), 0);
+  assert_int_equal(json_get(o1, "architectures")->n, 1);
+  assert_string_equal(json_get(o1, "architectures")->items[0]->str, "SCMP_ARCH_X86_64");
+  assert_int_equal(seccomp_generate(listing, engine, &o2, &err), 0);
+  assert_int_equal(json_get(o2, "architectures")->n, 2);
+  assert_string_equal(json_get(o2, "architectures")->items[0]->str, "SCMP_ARCH_X86_64");
+  assert_string_equal(json_get(o2, "architectures")->items[1]->str, "SCMP_ARCH_X86");
+  assert_int_equal(seccomp_generate(plain, compat_only, &o3, &err), -1);
+  assert_null(o3);
+  assert_non_null(strstr(err->msg, "have none in common"));
 }
 
 /* ---- intersection ---------------------------------------------------------------------- */
@@ -1274,7 +1314,8 @@ int main(void) {
       cmocka_unit_test(test_spec_arches_from_spec),
       cmocka_unit_test(test_generate_sets_architectures),
       cmocka_unit_test(test_generate_drops_foreign_names),
-      cmocka_unit_test(test_generate_refuses_invalid_doc),
+      cmocka_unit_test(test_generate_trusts_validated_doc),
+      cmocka_unit_test(test_generate_narrows_architectures),
       cmocka_unit_test(test_intersect_allow_vs_errno),
       cmocka_unit_test(test_intersect_stricter_default),
       cmocka_unit_test(test_intersect_conditional_vs_unconditional_allow),

@@ -126,16 +126,71 @@ static int treat_push(struct sc_treat *t, size_t *cap, const struct sc_cond *c, 
   return 0;
 }
 
-/* What a runtime with libseccomp 2.5 makes of d's rules for name. */
-static int treat_build(const struct sc_doc *d, const char *name, struct sc_treat *t) {
+/* One name of a document's rules: which rule lists it. A document's refs
+ * sorted by (name, rule) give every name's rules in document order with one
+ * binary search, instead of a scan of every rule's names per name (which
+ * made the intersection quadratic in the number of names). */
+struct rule_ref {
+  const char *name;
+  size_t rule;
+};
+
+static int rule_ref_cmp(const void *x, const void *y) {
+  const struct rule_ref *a = x, *b = y;
+  int c = strcmp(a->name, b->name);
+  if (c)
+    return c;
+  return a->rule < b->rule ? -1 : (a->rule > b->rule);
+}
+
+/* The refs of d's rules that the runtimes apply (not those with the
+ * default action), sorted; NULL when out of memory. */
+static struct rule_ref *rule_refs(const struct sc_doc *d, size_t *count) {
+  struct rule_ref *v;
+  size_t n = 0, cap = 0, i, k;
+  for (i = 0; i < d->n; i++)
+    cap += d->rules[i].names->n;
+  v = calloc(cap ? cap : 1, sizeof(*v));
+  if (v == NULL)
+    return NULL;
+  for (i = 0; i < d->n; i++) {
+    if (act_eq(&d->rules[i].action, &d->def))
+      continue; /* the runtimes skip a rule with the default action */
+    for (k = 0; k < d->rules[i].names->n; k++)
+      v[n++] = (struct rule_ref){d->rules[i].names->items[k]->str, i};
+  }
+  qsort(v, n, sizeof(*v), rule_ref_cmp);
+  *count = n;
+  return v;
+}
+
+/* The refs of name in refs[0..n): *len of them from the returned one. */
+static const struct rule_ref *rule_refs_of(const struct rule_ref *refs, size_t n, const char *name, size_t *len) {
+  size_t lo = 0, hi = n, end;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(refs[mid].name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (end = lo; end < n && strcmp(refs[end].name, name) == 0; end++)
+    ;
+  *len = end - lo;
+  return refs + lo;
+}
+
+/* What a runtime with libseccomp 2.5 makes of d's rules for one name: refs
+ * are that name's, in document order (rule_refs_of). */
+static int treat_build(const struct sc_doc *d, const struct rule_ref *refs, size_t nrefs, struct sc_treat *t) {
   size_t cap = 0, i, k;
 
   memset(t, 0, sizeof(*t));
   t->def = d->def;
-  for (i = 0; i < d->n; i++) {
-    const struct sc_rule *r = &d->rules[i];
-    if (act_eq(&r->action, &d->def) || !json_array_has_string(r->names, name))
-      continue; /* the runtimes skip a rule with the default action */
+  for (i = 0; i < nrefs; i++) {
+    const struct sc_rule *r = &d->rules[refs[i].rule];
+    if (i > 0 && refs[i - 1].rule == refs[i].rule)
+      continue; /* the name twice in one rule: one rule all the same */
     if (r->nargs == 0) {
       if (!t->uncond) { /* the first unconditional rule wins */
         t->uncond = true;
@@ -271,7 +326,9 @@ static int out_add(struct out_rules *o, const char *name, const struct sc_action
     if (c)
       r->c = *c;
   }
-  if (json_array_has_string(r->names, name))
+  /* A name is handled by one intersect_name() call, whose regions have
+   * distinct conditions: it can only repeat as the last name of a rule. */
+  if (r->names->n > 0 && strcmp(r->names->items[r->names->n - 1]->str, name) == 0)
     return 0;
   return json_append(r->names, json_new_string(name));
 }
@@ -523,12 +580,14 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
   cleanup_sc_doc struct sc_doc da = {0};
   cleanup_sc_doc struct sc_doc db = {0};
   cleanup_free struct name_order *names = NULL;
+  cleanup_free struct rule_ref *refs_a = NULL;
+  cleanup_free struct rule_ref *refs_b = NULL;
   cleanup_json struct json *res = NULL;
   struct out_rules o = {0};
   struct sc_action def;
   struct sc_arches on;
   struct json *syscalls;
-  size_t n_names = 0, i;
+  size_t n_names = 0, n_refs_a = 0, n_refs_b = 0, i;
   int ret = -1;
 
   if (is_absent(a))
@@ -564,18 +623,24 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
     goto oom;
 
   names = all_names(&da, &db, &n_names);
-  if (names == NULL)
+  refs_a = rule_refs(&da, &n_refs_a);
+  refs_b = rule_refs(&db, &n_refs_b);
+  if (names == NULL || refs_a == NULL || refs_b == NULL)
     goto oom;
   for (i = 0; i < n_names; i++) {
     struct sc_treat ta, tb;
+    const struct rule_ref *ra, *rb;
+    size_t la, lb;
     int r;
     /* unknown to libseccomp, or of other architectures: no syscall of this
      * filter, and the runtimes would skip it */
     if (!syscall_on_any(&on, names[i].name))
       continue;
-    r = treat_build(&da, names[i].name, &ta);
+    ra = rule_refs_of(refs_a, n_refs_a, names[i].name, &la);
+    rb = rule_refs_of(refs_b, n_refs_b, names[i].name, &lb);
+    r = treat_build(&da, ra, la, &ta);
     if (r == 0)
-      r = treat_build(&db, names[i].name, &tb);
+      r = treat_build(&db, rb, lb, &tb);
     else
       memset(&tb, 0, sizeof(tb));
     if (r == 0)

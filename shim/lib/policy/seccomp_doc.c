@@ -151,7 +151,7 @@ bool syscall_on_any(const struct sc_arches *a, const char *name) {
 }
 
 /* "SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32" */
-static char *arches_list(const struct sc_arches *a) {
+char *arches_list(const struct sc_arches *a) {
   char *s = NULL;
   size_t len = 0, i;
   FILE *f = open_memstream(&s, &len);
@@ -350,11 +350,13 @@ static int parse_rule(const struct json *j, size_t i, struct sc_rule *r, struct 
   if (names->n == 0)
     return at_error(err, names, p, "is empty; expected at least one syscall name");
   for (k = 0; k < names->n; k++) {
+    bool str = json_is(names->items[k], JSON_STRING);
+    if (str && names->items[k]->str[0] != '\0')
+      continue; /* the usual case: no path to format */
     snprintf(p, sizeof(p), "%s.names[%zu]", path, k);
-    if (!json_is(names->items[k], JSON_STRING))
+    if (!str)
       return at_error(err, names->items[k], p, "got %s; expected a syscall name", json_type_name(names->items[k]));
-    if (names->items[k]->str[0] == '\0')
-      return at_error(err, names->items[k], p, "is empty; expected a syscall name");
+    return at_error(err, names->items[k], p, "is empty; expected a syscall name");
   }
   r->names = names;
 
@@ -533,13 +535,13 @@ static int check_name(const struct sc_doc *d, const struct sc_rule *r, size_t k,
   char p[64];
   size_t i;
 
-  snprintf(p, sizeof(p), "syscalls[%zu].names[%zu]", r->src, k);
   /* runc, to pass the listener on, write()s to its parent after the filter
    * is in place; an agent cannot answer before it has the listener. */
+  if (!(r->action.act == SC_NOTIFY && strcmp(v->str, "write") == 0) && syscall_on_any(&d->arches, v->str))
+    return 0;
+  snprintf(p, sizeof(p), "syscalls[%zu].names[%zu]", r->src, k);
   if (r->action.act == SC_NOTIFY && strcmp(v->str, "write") == 0)
     return at_error(err, v, p, "SCMP_ACT_NOTIFY cannot be used for write (runc would hang)");
-  if (syscall_on_any(&d->arches, v->str))
-    return 0;
   list = arches_list(&d->arches);
   if (list == NULL)
     return sk_error_set(err, ENOMEM, "%s", p);

@@ -90,6 +90,8 @@ uint32_t arch_token(const char *name);
 const char *arch_runc_name(const char *name);
 const char *arch_name_of(uint32_t token);
 void arches_add(struct sc_arches *a, uint32_t tok, const char *name);
+/* "SCMP_ARCH_X86_64, SCMP_ARCH_X86" (malloc), or NULL when out of memory. */
+char *arches_list(const struct sc_arches *a);
 int arches_native(struct sc_arches *a, struct sk_error **err);
 bool syscall_on_any(const struct sc_arches *a, const char *name);
 

@@ -21,6 +21,7 @@
 
 #include "seccomp_default.h"
 #include "seccomp_doc.h"
+#include "syscall_names.h"
 
 /* ---- the default document ----------------------------------------------------- */
 
@@ -125,22 +126,54 @@ int seccomp_spec_arches(const struct json *spec, struct json **out, struct sk_er
 
 int seccomp_generate(const struct json *profile_doc, const struct json *arches, struct json **out,
                      struct sk_error **err) {
-  cleanup_sc_doc struct sc_doc d = {0};
   cleanup_json struct json *doc = NULL;
-  struct sc_arches target = {0};
+  struct sc_arches target = {0}, asked = {0}, mine = {0};
+  const struct json *listed = json_get(profile_doc, "architectures");
   size_t i;
 
-  if (sc_doc_load_valid(profile_doc, &d, err) < 0)
-    return -1;
+  /* profile_doc passed seccomp_validate() when its profile was loaded
+   * (profile.c): it is not validated again on every create. */
+  if (!json_is(profile_doc, JSON_OBJECT))
+    return sk_error_set(err, 0, "seccomp: expected an OCI seccomp object");
   if (!json_is(arches, JSON_ARRAY))
     return sk_error_set(err, 0, "architectures: expected an array of \"SCMP_ARCH_*\" names");
   if (parse_string_array(arches, "architectures", err) < 0)
     return -1;
   for (i = 0; i < arches->n; i++)
-    if (check_arch(arches, i, "architectures", &target, err) < 0)
+    if (check_arch(arches, i, "architectures", &asked, err) < 0)
       return -1;
-  if (target.n == 0)
+  if (asked.n == 0)
     return sk_error_set(err, 0, "architectures: is empty; expected the architectures the filter is for");
+  /* The profile's document is for the architectures it lists, and one that
+   * lists none (the shipped default) is for the native one only, as any OCI
+   * document without "architectures" is. An ABI the profile does not vouch
+   * for is left out, so the runtime kills its syscalls (stricter than any
+   * rule), and does not build the filter for it at every start. */
+  if (json_is(listed, JSON_ARRAY) && listed->n > 0) {
+    for (i = 0; i < listed->n; i++)
+      if (check_arch(listed, i, "seccomp.architectures", &mine, err) < 0)
+        return -1;
+  } else {
+    uint32_t native = seccomp_arch_native();
+    if (arch_name_of(native) == NULL)
+      return sk_error_set(err, 0, "the native architecture (libseccomp token 0x%" PRIx32 ") is not one runc supports",
+                          native);
+    arches_add(&mine, native, arch_name_of(native));
+  }
+  for (i = 0; i < asked.n; i++) {
+    size_t k;
+    for (k = 0; k < mine.n; k++)
+      if (mine.tok[k] == asked.tok[i])
+        arches_add(&target, asked.tok[i], asked.name[i]);
+  }
+  if (target.n == 0) {
+    cleanup_free char *a = arches_list(&asked);
+    cleanup_free char *m = arches_list(&mine);
+    return sk_error_set(err, 0,
+                        "architectures: the container's (%s) and the profile's seccomp document's (%s%s) have none in "
+                        "common; list the container's in the document's \"architectures\"",
+                        a ? a : "?", m ? m : "?", listed ? "" : ": it lists none, which means the native one");
+  }
 
   /* the fields in the runtime-spec's order, "syscalls" last, as
    * seccomp_intersect() writes them */
@@ -264,36 +297,56 @@ const char *seccomp_arch_name(uint32_t token) { return arch_name_of(token); }
 
 uint32_t seccomp_arch_token(const char *name) { return arch_runc_name(name) ? arch_token(name) : 0; }
 
+struct nr_name {
+  int nr;
+  const char *name;
+};
+
+static int nr_name_cmp(const void *x, const void *y) {
+  const struct nr_name *a = x, *b = y;
+  return a->nr < b->nr ? -1 : a->nr > b->nr;
+}
+
+/* The names libseccomp resolves to a number of arch below 1024 (past
+ * x32's bit), by number: syscall_names (generated at build time from the
+ * same library) resolved one by one, each a hash lookup. */
 int seccomp_arch_syscalls(const char *arch, char ***names, size_t *n, struct sk_error **err) {
   uint32_t tok = arch_token(arch);
+  cleanup_free struct nr_name *found = NULL;
   char **v = NULL;
-  size_t count = 0, cap = 0;
-  int nr, base = 0;
+  size_t count = 0, i, total = 0;
+  int base = 0;
 
   if (tok == 0)
     return sk_error_set(err, 0, "unknown architecture %s", arch);
   if (tok == SCMP_ARCH_X32)
     base = 0x40000000; /* __X32_SYSCALL_BIT */
-  for (nr = 0; nr < 1024; nr++) {
-    char *name = seccomp_syscall_resolve_num_arch(tok, base + nr);
-    if (name == NULL)
-      continue;
-    if (count == cap) {
-      char **nv = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*v));
-      if (nv == NULL) {
-        free(name);
-        goto oom;
-      }
-      v = nv;
+  while (syscall_names[total])
+    total++;
+  found = calloc(total ? total : 1, sizeof(*found));
+  if (found == NULL)
+    goto oom;
+  for (i = 0; i < total; i++) {
+    int nr = seccomp_syscall_resolve_name_arch(tok, syscall_names[i]);
+    if (nr >= base && nr < base + 1024)
+      found[count++] = (struct nr_name){nr, syscall_names[i]};
+  }
+  qsort(found, count, sizeof(*found), nr_name_cmp);
+  v = calloc(count ? count : 1, sizeof(*v));
+  if (v == NULL)
+    goto oom;
+  for (i = 0; i < count; i++) {
+    v[i] = strdup(found[i].name);
+    if (v[i] == NULL) {
+      while (i > 0)
+        free(v[--i]);
+      free(v);
+      goto oom;
     }
-    v[count++] = name;
   }
   *names = v;
   *n = count;
   return 0;
 oom:
-  while (count > 0)
-    free(v[--count]);
-  free(v);
   return sk_error_set(err, ENOMEM, "syscall names");
 }
