@@ -45,7 +45,7 @@ endif
 # Compiler and the hardening flags every object gets. Extra flags can be
 # added with `make EXTRA_CFLAGS=...` without losing these.
 CC ?= cc
-PKGS := libseccomp libcap-ng yajl libapparmor libselinux
+PKGS := libseccomp libcap-ng yajl libapparmor libselinux yaml-0.1
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -12,7 +12,7 @@
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
-libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
+libapparmor-dev libselinux1-dev libcmocka-dev libyaml-dev lintian runc crun busybox-static jq
 util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db
 containerd podman conmon umoci dpkg-dev debhelper fakeroot apparmor valgrind"
 

@@ -23,8 +23,22 @@ int ctl_profile_diff(int argc, char **argv);
  * protection? Exit 0 when no check fails, 1 otherwise. */
 int ctl_verify(int argc, char **argv);
 
+/* stockadectl check [--profile P] [--strict] [--json] BUNDLE|CONFIG|MANIFEST
+ * (ctl/check.c). Exit 0 when nothing would be refused, 1 when something
+ * would (or anything would be hardened, with --strict), 2 on bad input. */
+int ctl_check(int argc, char **argv);
+
 struct profile;
 struct sk_error;
+
+/* ctl/cli.c: "stockadectl version X" (exit 0); one line for a flag the
+ * command does not know or that lacks its value, c being what
+ * getopt_long returned ('?' or ':', with opterr = 0) (exit 2); and the
+ * error that reached a command, "stockadectl CMD: message" (returns
+ * status). */
+int ctl_version(void);
+int ctl_bad_flag(const char *cmd, int c, char **argv);
+int ctl_report(const char *cmd, struct sk_error **err, int status);
 /* A profile named by file path (it has a '/' or ends in ".json") or by
  * name in the profile directory (--profile-dir, else the config's), as
  * `profile show` resolves it (ctl/stockadectl.c). */
