@@ -309,10 +309,10 @@ static int check_workload(const struct check_opts *o, const char *file, const st
     }
   } else {
     class_words(w, words, sizeof(words));
-    printf("%s:%u: document %u (%s %s%s%s), %scontainer \"%s\": profile \"%s\", %s: %zu to refuse, %zu to harden%s\n",
-           file, w->line, w->doc, w->kind, w->namespace_ ? w->namespace_ : "", w->namespace_ ? "/" : "", w->name,
-           w->init ? "init " : "", w->container, p->name, words, mode == SK_MODE_ENFORCE ? t.refuse : t.report, t.fix,
-           mode == SK_MODE_ENFORCE ? "" : " (reported: enforce mode would refuse them)");
+    printf("%s:%u: document %u (%s %s%s%s), %scontainer \"%s\": profile \"%s\", %s: %zu to %s, %zu to harden\n", file,
+           w->line, w->doc, w->kind, w->namespace_ ? w->namespace_ : "", w->namespace_ ? "/" : "", w->name,
+           w->init ? "init " : "", w->container, p->name, words, mode == SK_MODE_ENFORCE ? t.refuse : t.report,
+           mode == SK_MODE_ENFORCE ? "refuse" : "report (enforce mode would refuse them)", t.fix);
     for (i = 0; i < f.n; i++)
       print_finding(&f.v[i], kind_in(&f.v[i], mode), manifest_field(w, f.v[i].rule));
   }

@@ -550,7 +550,7 @@ const char *manifest_field(const struct manifest_workload *w, const char *rule) 
       {"SK-NS-HOST-IPC", "spec.hostIPC"},
       {"SK-NS-HOST-NET", "spec.hostNetwork"},
       {"SK-MOUNT-SENSITIVE", "spec.volumes (hostPath)"},
-      {"SK-MOUNT-EXEC", "volumeMounts"},
+      {"SK-MOUNT-EXEC", "volumeMounts, and /dev as the runtime mounts it"},
       {"SK-SECCOMP", "securityContext.seccompProfile"},
       {"SK-MASKED-PATHS", "securityContext.procMount"},
       {"SK-LSM-REQUIRED", "the stockade.io/profile annotation (the profile's \"lsm\")"},

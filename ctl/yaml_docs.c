@@ -5,6 +5,8 @@
  * huge document nor an alias bomb can take more than the limit. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +40,18 @@ struct builder {
   struct sk_error **err;
 };
 
-static int fail_at(struct builder *b, const yaml_mark_t *m, const char *fmt, const char *arg, const char *fix) {
-  return sk_error_set(b->err, 0, "%s:%zu:%zu: %s%s; %s", b->file, m->line + 1, m->column + 1, fmt, arg ? arg : "", fix);
+/* "<file>:<line>:<col>: <what>; <fix>". Returns -1. */
+__attribute__((format(printf, 3, 4))) static int fail_at(struct builder *b, const yaml_mark_t *m, const char *fmt,
+                                                         ...) {
+  cleanup_free char *what = NULL;
+  va_list ap;
+  int r;
+  va_start(ap, fmt);
+  r = vasprintf(&what, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    return sk_error_set(b->err, ENOMEM, "%s", b->file);
+  return sk_error_set(b->err, 0, "%s:%zu:%zu: %s", b->file, m->line + 1, m->column + 1, what);
 }
 
 static void anchors_clear(struct builder *b) {
@@ -132,18 +144,19 @@ static int attach(struct builder *b, struct json *node, const yaml_mark_t *m) {
     /* A key: only scalars are keys in a manifest. */
     if (node->type == JSON_ARRAY || node->type == JSON_OBJECT) {
       json_free(node);
-      return fail_at(b, m, "a mapping or sequence used as a key", NULL, "keys of a manifest are plain names");
+      return fail_at(b, m, "a mapping or sequence used as a key; keys of a manifest are plain names");
     }
     top->key = strdup(node->str ? node->str : "");
     json_free(node);
     if (top->key == NULL)
       return sk_error_set(b->err, ENOMEM, "%s", b->file);
     if (strcmp(top->key, "<<") == 0)
-      return fail_at(b, m, "a merge key (<<)", NULL,
-                     "write the merged fields out; stockadectl does not expand merge keys");
+      return fail_at(b, m, "a merge key (<<); write the merged fields out, stockadectl does not expand merge keys");
     if (json_get(top->node, top->key) != NULL)
-      return fail_at(b, m, "duplicate key \"", top->key,
-                     "remove one: Kubernetes would take one of them and stockadectl cannot tell which you meant");
+      return fail_at(b, m,
+                     "duplicate key \"%s\"; remove one: Kubernetes would take one of them and stockadectl cannot tell "
+                     "which you meant",
+                     top->key);
     return 0;
   }
   if (json_set(top->node, top->key, node) < 0)
@@ -155,13 +168,11 @@ static int attach(struct builder *b, struct json *node, const yaml_mark_t *m) {
 
 static int count(struct builder *b, size_t n, const yaml_mark_t *m) {
   b->nodes += n;
-  if (b->nodes > b->lim->max_nodes) {
-    char lim[32];
-    snprintf(lim, sizeof(lim), "%zu", b->lim->max_nodes);
-    return fail_at(b, m, "more than ", lim,
-                   "nodes (values and aliases' copies): split the file, or look for an alias bomb (anchors that "
-                   "refer to anchors)");
-  }
+  if (b->nodes > b->lim->max_nodes)
+    return fail_at(b, m,
+                   "more than %zu values (aliases count every value they copy); split the file, or look for an "
+                   "alias bomb (anchors that refer to anchors)",
+                   b->lim->max_nodes);
   return 0;
 }
 
@@ -170,11 +181,8 @@ static int on_start(struct builder *b, enum json_type type, const yaml_char_t *a
   struct json *node;
   if (count(b, 1, m) < 0)
     return -1;
-  if (b->depth >= b->lim->max_depth) {
-    char lim[32];
-    snprintf(lim, sizeof(lim), "%u", b->lim->max_depth);
-    return fail_at(b, m, "nesting deeper than ", lim, "levels; no Kubernetes object is that deep");
-  }
+  if (b->depth >= b->lim->max_depth)
+    return fail_at(b, m, "nested deeper than %u levels; no Kubernetes object is that deep", b->lim->max_depth);
   node = json_new(type);
   if (node == NULL)
     return sk_error_set(b->err, ENOMEM, "%s", b->file);
@@ -237,8 +245,8 @@ static int on_alias(struct builder *b, const yaml_event_t *ev) {
     if (strcmp(b->anchors[i - 1].name, name) == 0)
       break;
   if (i == 0)
-    return fail_at(b, &ev->start_mark, "alias *", name,
-                   "refers to no anchor defined (and finished) before it; define &name first");
+    return fail_at(b, &ev->start_mark,
+                   "alias *%s refers to no anchor defined (and finished) before it; define &%s first", name, name);
   n = count_nodes(b->anchors[i - 1].node, b->lim->max_nodes + 1);
   if (count(b, n, &ev->start_mark) < 0)
     return -1;
@@ -283,11 +291,8 @@ static void builder_reset(struct builder *b) {
 
 static int push_doc(struct builder *b, struct json ***docs, size_t *n, const yaml_mark_t *m) {
   struct json **d;
-  if (*n >= b->lim->max_docs) {
-    char lim[32];
-    snprintf(lim, sizeof(lim), "%zu", b->lim->max_docs);
-    return fail_at(b, m, "more than ", lim, "documents; split the file");
-  }
+  if (*n >= b->lim->max_docs)
+    return fail_at(b, m, "more than %zu documents; split the file", b->lim->max_docs);
   d = realloc(*docs, (*n + 1) * sizeof(*d));
   if (d == NULL)
     return sk_error_set(b->err, ENOMEM, "%s", b->file);
