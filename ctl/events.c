@@ -523,9 +523,13 @@ static char *configured_event_file(void) {
 }
 
 int ctl_events(int argc, char **argv) {
-  static const struct option opts[] = {{"follow", no_argument, NULL, 'f'}, {"container", required_argument, NULL, 'c'},
-                                       {"json", no_argument, NULL, 'j'},   {"file", required_argument, NULL, 'F'},
-                                       {"help", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
+                                       {"container", required_argument, NULL, 'c'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"file", required_argument, NULL, 'F'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
   cleanup_free char *path = NULL;
   struct filter filter = {0};
   struct printer pr = {.filter = &filter};
@@ -534,7 +538,8 @@ int ctl_events(int argc, char **argv) {
   int c, status = 0;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "fc:jh", opts, NULL)) != -1) {
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":fc:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'f':
       follow_mode = true;
@@ -552,9 +557,10 @@ int ctl_events(int argc, char **argv) {
     case 'h':
       events_usage(stdout);
       return 0;
+    case 'V':
+      return ctl_version();
     default:
-      fprintf(stderr, "stockadectl events: see stockadectl events --help\n");
-      return CTL_EXIT_BADINPUT;
+      return ctl_bad_flag("events", c, argv);
     }
   }
   if (optind != argc) {

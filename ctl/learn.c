@@ -84,11 +84,9 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
 }
 
 int ctl_learn(int argc, char **argv) {
-  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},
-                                       {"name", required_argument, NULL, 'n'},
-                                       {"output", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
+                                       {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
   const char *base_arg = NULL, *name_arg = NULL, *output = NULL;
   cleanup_profile struct profile *base = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -101,7 +99,8 @@ int ctl_learn(int argc, char **argv) {
   int c, i, status = CTL_EXIT_BADINPUT;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "b:n:o:h", opts, NULL)) != -1) {
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":b:n:o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'b':
       base_arg = optarg;
@@ -115,9 +114,10 @@ int ctl_learn(int argc, char **argv) {
     case 'h':
       learn_usage(stdout);
       return 0;
+    case 'V':
+      return ctl_version();
     default:
-      learn_usage(stderr);
-      return CTL_EXIT_BADINPUT;
+      return ctl_bad_flag("learn", c, argv);
     }
   }
   if (optind >= argc) {
