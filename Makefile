@@ -241,7 +241,8 @@ compat: deps
 
 # Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
 # profiles, the config (kept when present),
-# the manual pages (packaging/man/: man5, man8) and stockadectl's bash
+# the manual pages (packaging/man/: man5, man8; the mode programs' pages are
+# links to stockade(8), which describes them) and stockadectl's bash
 # completion (packaging/bash-completion/).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
@@ -258,6 +259,9 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 packaging/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-complain.8
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-off.8
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-learn.8
 	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
 
 # The Debian package (packaging/debian/): scripts/build-deb.sh exports the

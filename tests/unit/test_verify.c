@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "../../ctl/verify.c"
+#include "../../ctl/cli.c"
 
 static void parse(const char *out, const char *name, int a, int b, int c) {
   char n[16];

@@ -82,7 +82,6 @@ void findings_clear(struct findings *f) {
  *   /var/run/containers/storage. */
 static const char *const sensitive_trees[] = {
     "/proc",
-    "/sys",
     "/dev",
     "/boot",
     "/etc",
@@ -115,7 +114,7 @@ static const char *const sensitive_points[] = {
     NULL,
 };
 
-static bool judge_sensitive_source(const char *source) {
+static bool judge_sensitive_source(const char *source, bool writable) {
   cleanup_free char *src = path_clean(source);
   cleanup_free char *real = NULL;
   cleanup_free char *run = NULL;
@@ -137,6 +136,10 @@ static bool judge_sensitive_source(const char *source) {
     if (cands[c] == NULL)
       continue;
     if (strcmp(cands[c], "/") == 0)
+      return true;
+    /* sysfs read-only is what every container has; writable, it is the
+     * host's kernel and devices. */
+    if (writable && (path_is_under(cands[c], "/sys") || path_is_under("/sys", cands[c])))
       return true;
     for (i = 0; sensitive_trees[i]; i++)
       if (path_is_under(cands[c], sensitive_trees[i]) || path_is_under(sensitive_trees[i], cands[c]))
@@ -311,7 +314,7 @@ static int judge_mounts(const struct json *spec, const char *bundle, bool host_o
       return -1;
     if (host_ok) {
       /* admitted: only the mount flags below */
-    } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src)) {
+    } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
       cleanup_free char *named = source_name(src, given);
       if (named == NULL || add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE,
                                "do not mount host system paths or container engine sockets into a workload",
