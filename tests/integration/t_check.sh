@@ -261,7 +261,7 @@ t_lint() {
   for g in '/usr/bin/[abc:unclosed "\["' '/opt/{a,b}/run:no braces' '/usr/bin/app :ends with white space' \
     '/usr/bin/a]b:without its "\["'; do
     n=$((n + 1))
-    jq -n --arg g "${g%%:*}" '{name: "g'$n'", exec: {allow: [$g]}}' >"$CASE/g$n.json"
+    jq -nc --arg g "${g%%:*}" '{name: "g'$n'", exec: {allow: [$g]}}' >"$CASE/g$n.json"
     sk_run "g$n" "$CTL" profile lint "$CASE/g$n.json"
     sk_assert_rc 1 "glob ${g%%:*} is refused"
     sk_assert_grep "$CASE/g$n.err" "g$n.json:1:[0-9]+: exec.allow\[0\]: .*${g#*:}" "glob ${g%%:*}: the reason"
