@@ -144,10 +144,11 @@ $(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libsupervisor.a $(B)/libstoc
 
 # stockade-init runs inside containers (the Landlock layer): static, libc
 # only, no sanitizers (their runtimes need what an image may not have).
-# stockade finds it beside itself or in ../libexec/stockade/.
+# stockade finds it beside itself or in ../libexec/stockade/. With -g, as
+# the other programs: the package's debug symbols are split off from it.
 $(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
 	@mkdir -p $(B)
-	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
+	$(CC) -static -std=gnu11 -O2 -g $(WARN) -Iinclude -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
