@@ -77,7 +77,7 @@ deb_expected() {
     for d in etc etc/stockade etc/stockade/profiles etc/stockade/profiles/seccomp usr usr/bin usr/share \
       usr/share/bash-completion usr/share/bash-completion/completions usr/share/doc usr/share/doc/stockade \
       usr/share/doc/stockade/examples usr/share/man usr/share/man/man5 usr/share/man/man8 usr/libexec usr/libexec/stockade \
-      var var/log var/log/stockade; do
+      usr/share/lintian usr/share/lintian/overrides var var/log var/log/stockade; do
       echo "drwxr-xr-x root:root $d"
     done
     echo "-rwxr-xr-x root:root usr/bin/stockade"
@@ -86,7 +86,9 @@ deb_expected() {
     echo "-rwxr-xr-x root:root usr/libexec/stockade/stockade-init"
     for p in stockade-complain stockade-learn stockade-off; do
       echo "lrwxrwxrwx root:root usr/bin/$p -> stockade"
+      echo "lrwxrwxrwx root:root usr/share/man/man8/$p.8.gz -> stockade.8.gz"
     done
+    echo "-rw-r--r-- root:root usr/share/lintian/overrides/stockade"
     for f in config.json $(cd "$SK_REPO" && ls profiles/*.json profiles/seccomp/*.json); do
       echo "-rw-r--r-- root:root etc/stockade/$f"
     done
