@@ -32,6 +32,9 @@ LIBEXECDIR ?= $(PREFIX)/libexec/stockade
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
+# systemd units (the metrics timer): /lib/systemd/system for the Debian
+# package (PREFIX=/usr), else under PREFIX.
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 DESTDIR ?=
 
 # Build output directory; everything generated goes here. With SANITIZE
@@ -87,9 +90,11 @@ SUP_SRCS := $(wildcard shim/supervisor/*.c)
 SUP_OBJS := $(SUP_SRCS:%.c=$(B)/%.o)
 RT_SRCS := $(filter-out shim/runtime/main.c,$(wildcard shim/runtime/*.c))
 RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
-ALL_LIBS := $(B)/libruntime.a $(B)/libsupervisor.a $(B)/libstockade.a
+# What the unit tests link: every part but the programs' main().
+ALL_LIBS := $(B)/libctl.a $(B)/libruntime.a $(B)/libsupervisor.a $(B)/libstockade.a
 CTL_SRCS := $(wildcard ctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(B)/%.o)
+CTL_LIB_OBJS := $(filter-out $(B)/ctl/stockadectl.o,$(CTL_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -128,6 +133,10 @@ $(B)/libsupervisor.a: $(SUP_OBJS)
 	ar rcs $@ $^
 
 $(B)/libruntime.a: $(RT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libctl.a: $(CTL_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -243,8 +252,10 @@ compat: deps
 # Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
 # profiles, the config (kept when present),
 # the manual pages (packaging/man/: man5, man8; the mode programs' pages are
-# links to stockade(8), which describes them) and stockadectl's bash
-# completion (packaging/bash-completion/).
+# links to stockade(8), which describes them), stockadectl's bash
+# completion (packaging/bash-completion/), the logrotate snippet for the
+# event file (packaging/logrotate/) and the metrics timer, not enabled
+# (packaging/systemd/; docs/operations.md, "Metrics").
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/stockade/profiles/seccomp $(DESTDIR)/var/log/stockade
 	install -m 0755 $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(DESTDIR)$(BINDIR)/
@@ -264,6 +275,11 @@ install: all
 	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-off.8
 	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-learn.8
 	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
+	install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 packaging/logrotate/stockade $(DESTDIR)$(SYSCONFDIR)/logrotate.d/stockade
+	sed 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/stockade-metrics.service >$(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.service
+	install -m 0644 packaging/systemd/stockade-metrics.timer $(DESTDIR)$(SYSTEMDUNITDIR)/stockade-metrics.timer
 
 # The Debian package (packaging/debian/): scripts/build-deb.sh exports the
 # files git tracks to $(B)/deb/stockade-$(VERSION)/, copies

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "stockade/ctl.h"
 #include "stockade/error.h"
@@ -19,8 +20,8 @@ int ctl_bad_flag(const char *cmd, int c, char **argv) {
    * flag optopt is 0 and the word is argv[optind - 1]. */
   const char *word = optind > 0 ? argv[optind - 1] : "?";
   char shortf[3] = {'-', (char)optopt, '\0'};
-  if (optopt != 0 && (word[0] != '-' || word[1] == '-' || word[1] != optopt))
-    word = shortf;
+  if (strncmp(word, "--", 2) != 0 && optopt != 0)
+    word = shortf; /* a short flag, maybe in a cluster such as -fx */
   if (c == ':')
     fprintf(stderr, "stockadectl %s: flag %s needs a value; see stockadectl %s --help\n", cmd, word, cmd);
   else

@@ -19,6 +19,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/ctl.h"
+#include "stockade/events.h"
 #include "stockade/json.h"
 #include "stockade/util.h"
 
@@ -37,12 +38,115 @@ static void on_stop(int sig) {
   stop_requested = 1;
 }
 
-/* Which events are shown. An event matches when its "container" is want,
- * or is resolved: the one full id that want is a prefix of. */
+/* Which events are shown. An event matches when its container.id is
+ * want, or is resolved: the one full id that want is a prefix of; and
+ * every other filter given matches too. */
 struct filter {
   const char *want; /* --container, or NULL for every event */
   char *resolved;
+  const char *types, *decisions; /* comma-separated lists, or NULL */
+  int min_severity;              /* index in severities; 0: all */
+  char since[64];                /* "" or an event time: only events at or after it */
+  const char *pod, *namespace_;
 };
+
+static const char *const severities[] = {"info", "notice", "warning", "error", "critical", NULL};
+static const char *const decisions[] = {"allow", "deny", "report", "harden", "info", NULL};
+
+static bool str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+static int index_of(const char *const *set, const char *s) {
+  int i;
+  for (i = 0; s && set[i]; i++)
+    if (strcmp(set[i], s) == 0)
+      return i;
+  return -1;
+}
+
+/* Is s one of the comma-separated items of list? */
+static bool in_list(const char *list, const char *s) {
+  size_t n;
+  if (s == NULL)
+    return false;
+  n = strlen(s);
+  while (*list) {
+    size_t len = strcspn(list, ",");
+    if (len == n && strncmp(list, s, n) == 0)
+      return true;
+    list += len;
+    if (*list == ',')
+      list++;
+  }
+  return false;
+}
+
+/* Every item of list is in set; else says which is not. */
+static int check_list(const char *opt, const char *list, const char *const *set) {
+  cleanup_free char *copy = strdup(list);
+  char *save = NULL, *item;
+  if (copy == NULL)
+    return -1;
+  if (*list == '\0') {
+    fprintf(stderr, "stockadectl events: %s is empty\n", opt);
+    return -1;
+  }
+  for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save))
+    if (index_of(set, item) < 0) {
+      size_t i;
+      fprintf(stderr, "stockadectl events: %s: unknown value \"%s\"; expected", opt, item);
+      for (i = 0; set[i]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", set[i]);
+      fprintf(stderr, "\n");
+      return -1;
+    }
+  return 0;
+}
+
+/* --since: an RFC 3339 UTC time (2026-01-02T03:04:05Z, fraction
+ * optional) or a duration before now (90s, 15m, 2h, 7d). Written as an
+ * event's "time", which then compares as text. */
+static int parse_since(const char *arg, char *out, size_t size) {
+  struct tm tm;
+  time_t t;
+  char *end;
+
+  memset(&tm, 0, sizeof(tm));
+  end = strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end) {
+    unsigned ms = 0;
+    if (*end == '.') {
+      unsigned scale = 100;
+      for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+        ms += scale ? (unsigned)(*end - '0') * scale : 0;
+    }
+    if (strcmp(end, "Z") != 0)
+      goto bad;
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, ms);
+    return 0;
+  }
+  {
+    unsigned long long n;
+    unsigned long mult;
+    errno = 0;
+    n = strtoull(arg, &end, 10);
+    if (errno || end == arg || *arg == '-' || end[0] == '\0' || end[1] != '\0')
+      goto bad;
+    mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+    if (mult == 0 || n > 100ull * 365 * 86400 / mult)
+      goto bad;
+    t = time(NULL) - (time_t)(n * mult);
+    gmtime_r(&t, &tm);
+    strftime(out, size, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    return 0;
+  }
+bad:
+  fprintf(stderr,
+          "stockadectl events: --since \"%s\": expected an RFC 3339 UTC time (2026-01-02T03:04:05Z) or a "
+          "duration (90s, 15m, 2h, 7d)\n",
+          arg);
+  return -1;
+}
 
 /* One open event file, read in chunks and split into lines. The fd is
  * ours; it is closed when the file is rotated away and at the end. */
@@ -185,7 +289,7 @@ static void resolve_line(struct reader *r, const char *line, size_t len, void *a
     return;
   if (json_parse(line, len, &ev, &err) < 0)
     return; /* reported by the pass that prints */
-  c = json_string(json_get(ev, "container"));
+  c = json_string(json_get_path(ev, "container", "id", NULL));
   if (c == NULL || !str_has_prefix(c, res->want))
     return;
   if (strcmp(c, res->want) == 0) {
@@ -243,6 +347,23 @@ static int resolve(struct reader *r, struct filter *f) {
   }
   reader_reset(r);
   return rc;
+}
+
+static bool field_filters_match(const struct filter *f, const struct json *ev) {
+  const char *time_ = json_string(json_get(ev, "time"));
+  if (f->types && !in_list(f->types, json_string(json_get(ev, "type"))))
+    return false;
+  if (f->decisions && !in_list(f->decisions, json_string(json_get(ev, "decision"))))
+    return false;
+  if (f->min_severity > 0 && index_of(severities, json_string(json_get(ev, "severity"))) < f->min_severity)
+    return false;
+  if (f->since[0] && (time_ == NULL || strcmp(time_, f->since) < 0))
+    return false;
+  if (f->pod && !str_eq(json_string(json_get_path(ev, "container", "pod", NULL)), f->pod))
+    return false;
+  if (f->namespace_ && !str_eq(json_string(json_get_path(ev, "container", "namespace", NULL)), f->namespace_))
+    return false;
+  return true;
 }
 
 static bool filter_match(struct filter *f, const char *container) {
@@ -304,15 +425,17 @@ static char *clean(const char *s) {
   return out;
 }
 
-static const char *str_field(const struct json *ev, const char *key) { return json_string(json_get(ev, key)); }
+static const char *str_field(const struct json *ev, const char *block, const char *key) {
+  return json_string(block ? json_get_path(ev, block, key, NULL) : json_get(ev, key));
+}
 
 /* time container type outcome mechanism path-or-rule technique message */
 static void print_human(const struct json *ev) {
-  const char *type = str_field(ev, "type");
-  const char *container = str_field(ev, "container");
-  const char *decision = str_field(ev, "decision"), *action = str_field(ev, "action");
-  const char *what = str_field(ev, "path");
-  const char *message = str_field(ev, "reason");
+  const char *type = str_field(ev, NULL, "type");
+  const char *container = str_field(ev, "container", "id");
+  const char *decision = str_field(ev, NULL, "decision"), *action = str_field(ev, "details", "action");
+  const char *what = str_field(ev, "process", "path");
+  const char *message = str_field(ev, NULL, "message");
   cleanup_free char *outcome = NULL, *shortid = NULL, *msg = NULL;
   cleanup_free char *c_time = NULL, *c_id = NULL, *c_type = NULL, *c_out = NULL, *c_mech = NULL;
   cleanup_free char *c_what = NULL, *c_tech = NULL, *c_msg = NULL;
@@ -321,7 +444,7 @@ static void print_human(const struct json *ev) {
   /* What was decided and done: "deny/kill"; "deny" when the action is
    * the decision; what happened to the supervisor for its own events. */
   if (type && strcmp(type, "supervisor") == 0) {
-    outcome = strdup(str_field(ev, "event") ? str_field(ev, "event") : "-");
+    outcome = strdup(str_field(ev, "details", "event") ? str_field(ev, "details", "event") : "-");
   } else if (decision && action && strcmp(decision, action) != 0) {
     if (asprintf(&outcome, "%s/%s", decision, action) < 0)
       outcome = NULL;
@@ -329,27 +452,25 @@ static void print_human(const struct json *ev) {
     outcome = strdup(decision ? decision : action ? action : "-");
   }
   if (what == NULL)
-    what = str_field(ev, "rule");
+    what = str_field(ev, "details", "syscall"); /* a denied syscall's event */
   if (what == NULL)
-    what = str_field(ev, "syscall"); /* a denied syscall's event */
-  if (message == NULL)
-    message = str_field(ev, "message");
+    what = str_field(ev, NULL, "rule");
   if (container)
     shortid = strndup(container, SHORT_ID);
-  if (json_uint64(json_get(ev, "dropped"), &dropped) && dropped > 0) {
-    if (asprintf(&msg, "%s [%llu earlier events dropped]", message ? message : "-", (unsigned long long)dropped) < 0)
+  if (json_uint64(json_get_path(ev, "details", "dropped", NULL), &dropped) && dropped > 0) {
+    if (asprintf(&msg, "%s [%llu events dropped]", message ? message : "-", (unsigned long long)dropped) < 0)
       msg = NULL;
   } else if (message) {
     msg = strdup(message);
   }
 
-  c_time = clean(str_field(ev, "time"));
+  c_time = clean(str_field(ev, NULL, "time"));
   c_id = clean(shortid);
   c_type = clean(type);
   c_out = clean(outcome);
-  c_mech = clean(str_field(ev, "mechanism"));
+  c_mech = clean(str_field(ev, NULL, "mechanism"));
   c_what = clean(what);
-  c_tech = clean(str_field(ev, "technique"));
+  c_tech = clean(str_field(ev, "mitre", "technique"));
   c_msg = clean(msg);
   if (!c_time || !c_id || !c_type || !c_out || !c_mech || !c_what || !c_tech || !c_msg) {
     fprintf(stderr, "stockadectl events: out of memory\n");
@@ -358,10 +479,13 @@ static void print_human(const struct json *ev) {
   printf("%-24s %-12s %-12s %-9s %-8s %s %s %s\n", c_time, c_id, c_type, c_out, c_mech, c_what, c_tech, c_msg);
 }
 
+enum format { FORMAT_HUMAN, FORMAT_JSON, FORMAT_ECS };
+
 struct printer {
   struct filter *filter;
-  bool as_json;
-  unsigned long malformed, shown;
+  enum format format;
+  bool validate; /* check each event against schema v1 instead of printing */
+  unsigned long malformed, invalid, shown;
 };
 
 __attribute__((format(printf, 3, 4))) static void malformed(struct printer *pr, const struct reader *r, const char *fmt,
@@ -404,12 +528,23 @@ static void print_line(struct reader *r, const char *line, size_t len, void *arg
     malformed(pr, r, ":%u: got %s; expected an event (a JSON object)", ev->col, json_type_name(ev));
     return;
   }
-  if (!filter_match(pr->filter, str_field(ev, "container")))
+  if (!field_filters_match(pr->filter, ev) || !filter_match(pr->filter, str_field(ev, "container", "id")))
     return;
+  if (pr->validate) {
+    if (event_validate(ev, &err) < 0) {
+      fprintf(stderr, "stockadectl events: %s:%lu: %s\n", r->path, r->line, err->msg);
+      pr->invalid++;
+    }
+    pr->shown++;
+    return;
+  }
   pr->shown++;
-  if (pr->as_json) {
+  if (pr->format == FORMAT_JSON) {
     fwrite(line, 1, len, stdout);
     putchar('\n');
+  } else if (pr->format == FORMAT_ECS) {
+    if (ecs_print(ev, stdout, &err) < 0)
+      malformed(pr, r, ": %s", err->msg);
   } else {
     print_human(ev);
   }
@@ -481,21 +616,39 @@ static int follow(struct reader *r, struct printer *pr) {
 
 static void events_usage(FILE *f) {
   fprintf(f,
-          "usage: stockadectl events [--follow] [--container ID] [--json] [--file PATH]\n"
+          "usage: stockadectl events [--follow] [--container ID] [--type T[,T...]] [--decision D[,D...]]\n"
+          "                          [--severity S] [--since TIME] [--pod NAME] [--namespace NAME]\n"
+          "                          [--format human|json|ecs] [--json] [--validate] [--file PATH]\n"
           "\n"
-          "Print the events of the event file, one line each: time, container, type,\n"
-          "decision[/action], mechanism, path or rule, technique, message.\n"
+          "Print the events of the event file (schema " EVENT_SCHEMA ", docs/events.md), one line\n"
+          "each: time, container, type, decision[/action], mechanism, path or rule, technique, message.\n"
           "\n"
           "  -f, --follow        keep printing events as they are written, across truncation\n"
           "                      and rotation, until interrupted\n"
           "  -c, --container ID  only this container's events: its full id, or the start of it\n"
           "                      (at least %d characters) when that fits only one container\n"
-          "  -j, --json          print the matching events as they are in the file\n"
+          "  -t, --type T,...    only events of these types (drift, fileless, not-allowed,\n"
+          "                      blocked-hash, error, exec, syscall, spec-finding, refused,\n"
+          "                      landlock, lsm, memfd, supervisor, dropped)\n"
+          "  -d, --decision D,.. only these decisions: allow, deny, report, harden, info\n"
+          "  -s, --severity S    only this severity or a higher one: info, notice, warning, error,\n"
+          "                      critical\n"
+          "      --since TIME    only events at or after TIME: RFC 3339 UTC (2026-01-02T03:04:05Z)\n"
+          "                      or a duration before now (90s, 15m, 2h, 7d)\n"
+          "      --pod NAME      only events of this Kubernetes pod (container.pod)\n"
+          "      --namespace NS  only events of this Kubernetes namespace (container.namespace)\n"
+          "      --format F      human (default); json: the events as they are in the file; ecs:\n"
+          "                      one Elastic Common Schema document a line\n"
+          "  -j, --json          the same as --format json\n"
+          "      --validate      print nothing; check every (matching) event against the schema,\n"
+          "                      naming each that does not follow it on stderr\n"
           "      --file PATH     the event file (default: \"eventFile\" of $STOCKADE_CONFIG,\n"
           "                      else " SK_CONFIG_DEFAULT ")\n"
+          "  -h, --help          this text\n"
           "\n"
-          "Exit status: 0; 1 when a line was not an event (each is named on stderr);\n"
-          "2 on bad arguments or an event file that cannot be read.\n",
+          "Exit status: 0; 1 when a line was not an event (each is named on stderr) or, with\n"
+          "--validate, an event does not follow the schema; 2 on bad arguments or an event file\n"
+          "that cannot be read.\n",
           PREFIX_MIN);
 }
 
@@ -522,11 +675,21 @@ static char *configured_event_file(void) {
   return path;
 }
 
+enum { OPT_FILE = 256, OPT_SINCE, OPT_POD, OPT_NAMESPACE, OPT_FORMAT, OPT_VALIDATE };
+
 int ctl_events(int argc, char **argv) {
   static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
                                        {"container", required_argument, NULL, 'c'},
+                                       {"type", required_argument, NULL, 't'},
+                                       {"decision", required_argument, NULL, 'd'},
+                                       {"severity", required_argument, NULL, 's'},
+                                       {"since", required_argument, NULL, OPT_SINCE},
+                                       {"pod", required_argument, NULL, OPT_POD},
+                                       {"namespace", required_argument, NULL, OPT_NAMESPACE},
+                                       {"format", required_argument, NULL, OPT_FORMAT},
                                        {"json", no_argument, NULL, 'j'},
-                                       {"file", required_argument, NULL, 'F'},
+                                       {"validate", no_argument, NULL, OPT_VALIDATE},
+                                       {"file", required_argument, NULL, OPT_FILE},
                                        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},
                                        {NULL, 0, NULL, 0}};
@@ -539,7 +702,7 @@ int ctl_events(int argc, char **argv) {
 
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, ":fc:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":fc:t:d:s:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'f':
       follow_mode = true;
@@ -547,10 +710,55 @@ int ctl_events(int argc, char **argv) {
     case 'c':
       filter.want = optarg;
       break;
-    case 'j':
-      pr.as_json = true;
+    case 't':
+      filter.types = optarg;
+      if (*optarg == '\0') {
+        fprintf(stderr, "stockadectl events: --type is empty\n");
+        return CTL_EXIT_BADINPUT;
+      }
       break;
-    case 'F':
+    case 'd':
+      filter.decisions = optarg;
+      if (check_list("--decision", optarg, decisions) < 0)
+        return CTL_EXIT_BADINPUT;
+      break;
+    case 's':
+      filter.min_severity = index_of(severities, optarg);
+      if (filter.min_severity < 0) {
+        fprintf(stderr, "stockadectl events: --severity \"%s\": expected info, notice, warning, error or critical\n",
+                optarg);
+        return CTL_EXIT_BADINPUT;
+      }
+      break;
+    case OPT_SINCE:
+      if (parse_since(optarg, filter.since, sizeof(filter.since)) < 0)
+        return CTL_EXIT_BADINPUT;
+      break;
+    case OPT_POD:
+      filter.pod = optarg;
+      break;
+    case OPT_NAMESPACE:
+      filter.namespace_ = optarg;
+      break;
+    case OPT_FORMAT:
+      if (strcmp(optarg, "human") == 0) {
+        pr.format = FORMAT_HUMAN;
+      } else if (strcmp(optarg, "json") == 0) {
+        pr.format = FORMAT_JSON;
+      } else if (strcmp(optarg, "ecs") == 0) {
+        pr.format = FORMAT_ECS;
+      } else {
+        fprintf(stderr, "stockadectl events: --format \"%s\": expected human, json or ecs\n", optarg);
+        return CTL_EXIT_BADINPUT;
+      }
+      break;
+    case 'j':
+      pr.format = FORMAT_JSON;
+      break;
+    case OPT_VALIDATE:
+      pr.validate = true;
+      break;
+    case OPT_FILE:
       free(path);
       path = strdup(optarg);
       break;
@@ -608,6 +816,11 @@ int ctl_events(int argc, char **argv) {
   }
   if (filter.want && pr.shown == 0)
     fprintf(stderr, "stockadectl events: no events of container \"%s\" in %s\n", filter.want, path);
+  if (pr.invalid > 0) {
+    fprintf(stderr, "stockadectl events: %lu of %lu events of %s do not follow schema " EVENT_SCHEMA "\n", pr.invalid,
+            pr.shown, path);
+    status = CTL_EXIT_FINDINGS;
+  }
   if (pr.malformed > 0) {
     fprintf(stderr, "stockadectl events: %lu line%s of %s %s not an event\n", pr.malformed,
             pr.malformed == 1 ? "" : "s", path, pr.malformed == 1 ? "was" : "were");

@@ -39,9 +39,12 @@ static void usage(FILE *f) {
              "  learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
              "      make a profile from learning-mode recordings; the profile goes to FILE (else stdout),\n"
              "      the summary of what was learned to stdout with -o (else stderr); exit 2 on bad input\n"
-             "  events [--follow] [--container ID] [--json] [--file PATH]\n"
+             "  events [--follow] [--container ID] [--type T] [--decision D] [--severity S] [--since TIME]\n"
+             "         [--pod P] [--namespace N] [--format human|json|ecs] [--validate] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
+             "  metrics [--file EVENTS] [--state-dir DIR] [--output FILE]\n"
+             "      Prometheus metrics for node-exporter's textfile collector; see stockadectl metrics --help\n"
              "  verify [--json] [--profile NAME|FILE]\n"
              "      can this host enforce each protection (kernel features, LSMs, runtime version,\n"
              "      the profile directory and the default profile)? one line each: ok, warn or fail;\n"
@@ -286,6 +289,8 @@ int main(int argc, char **argv) {
     return ctl_events(argc - i, argv + i);
   if (strcmp(argv[i], "learn") == 0)
     return ctl_learn(argc - i, argv + i);
+  if (strcmp(argv[i], "metrics") == 0)
+    return ctl_metrics(argc - i, argv + i);
   if (strcmp(argv[i], "verify") == 0)
     return ctl_verify(argc - i, argv + i);
   if (strcmp(argv[i], "version") == 0)

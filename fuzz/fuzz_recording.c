@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Recording bytes -> learn_load (through a memfd, as learn.c only reads
+/* Recording bytes -> learn_load (through a memfd, as recfile.c only reads
  * paths), then learn_to_json of what was loaded. */
 #define _GNU_SOURCE
 #include <stdint.h>

@@ -2,6 +2,11 @@
 #ifndef STOCKADE_CTL_H
 #define STOCKADE_CTL_H
 
+#include <stdio.h>
+
+struct json;
+struct sk_error;
+
 /* stockadectl's subcommands that live in their own file under ctl/.
  * Each takes the arguments from its own name on (argv[0] is "events") and
  * returns the exit status. */
@@ -9,8 +14,17 @@
 #define CTL_EXIT_FINDINGS 1 /* findings, invalid profiles, malformed events */
 #define CTL_EXIT_BADINPUT 2 /* bad arguments, unreadable input */
 
-/* stockadectl events [--follow] [--container ID] [--json] [--file PATH] */
+/* stockadectl events [--follow] [--container ID] [--type T] [--decision D]
+ * [--severity S] [--since TIME] [--pod P] [--namespace N] [--format F]
+ * [--validate] [--file PATH] (ctl/events.c) */
 int ctl_events(int argc, char **argv);
+/* stockadectl metrics (ctl/metrics.c). */
+int ctl_metrics(int argc, char **argv);
+
+/* One event of schema v1 as an ECS document, one line on out
+ * (ctl/events_ecs.c). An event that does not follow the schema is not
+ * printed: -1 with *err saying why. */
+int ecs_print(const struct json *ev, FILE *out, struct sk_error **err);
 
 /* stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE] (ctl/learn.c) */
 int ctl_learn(int argc, char **argv);

@@ -39,7 +39,7 @@ struct decision {
   enum decide_kind kind;
   /* "exec" (allowed), "blocked-hash", "fileless", "drift", "not-allowed";
    * the callers add their own: "error" (fanotify could not examine the
-   * file), "supervisor" (the mounts cannot be watched). */
+   * file, or the container's mounts cannot be watched). */
   const char *type;
   /* MITRE ATT&CK technique, or NULL (always NULL for "exec"):
    *   blocked-hash  T1620 when fileless (memfd), T1105 when written after

@@ -3,6 +3,7 @@
 #define STOCKADE_EVENTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "stockade/error.h"
@@ -10,23 +11,80 @@
 
 /* Events: one JSON object per line per decision, appended to the event
  * file named in the config. Each record is written with a single write()
- * on an O_APPEND descriptor, so concurrent writers never interleave. */
+ * on an O_APPEND descriptor opened by path for each record, so concurrent
+ * writers never interleave and a rotated file (renamed away) is never
+ * written again: the next record creates a new file at the path.
+ *
+ * Every event has the envelope of schema v1 (docs/events.md,
+ * docs/event.schema.json), built here and nowhere else:
+ *   schema "stockade.event/v1", time, host, id, severity, type, decision,
+ *   mechanism, rule, message,
+ *   container {id, pod, namespace, image}, process {pid, path, argv,
+ *   sha256, where}, profile {name, sha256, mode}, mitre {technique,
+ *   tactic}, details {what only this type has}. */
 
-/* A new event with "time" (RFC 3339, UTC, milliseconds) and "type". */
-struct json *event_new(const char *type);
+#define EVENT_SCHEMA "stockade.event/v1"
 
-/* Copy the workload's identity from a spec's annotations into ev: pod,
- * namespace and image from the CRI annotations (containerd's
- * io.kubernetes.cri.*, CRI-O's io.kubernetes.pod.* and
- * io.kubernetes.cri-o.ImageName) when present. */
-int event_add_workload(struct json *ev, const struct json *spec);
+/* Whose event it is: the same for every event of one container. */
+struct event_subject {
+  const char *container;      /* the container id (required) */
+  const struct json *spec;    /* the spec or state whose annotations name pod, namespace, image; may be NULL */
+  const char *profile;        /* profile name, or NULL */
+  const char *profile_sha256; /* or NULL */
+  const char *mode;           /* "enforce", "complain", "learn", or NULL */
+};
 
-int event_set_str(struct json *ev, const char *key, const char *value);
+/* The process an event is about (exec decisions, denied syscalls). */
+struct event_process {
+  int pid;                 /* 0: unknown */
+  const char *path;        /* or NULL */
+  const struct json *argv; /* an array of strings, or NULL */
+  const char *sha256;      /* or NULL */
+  const char *where;       /* "image", "upper", "tmpfs", "volume", "memfd", "other", or NULL */
+};
+
+/* What happened. type, decision, mechanism and message are required;
+ * rule NULL takes the type's (event_type_rule); severity NULL is derived
+ * from type, decision and technique (event_severity); technique NULL
+ * leaves mitre empty, else its tactic is filled in (event_tactic). */
+struct event_what {
+  const char *type;      /* "drift", "syscall", "spec-finding", ... (docs/events.md) */
+  const char *decision;  /* "allow", "deny", "report", "harden", "info" */
+  const char *mechanism; /* "seccomp", "fanotify", "spec", "landlock", "lsm", "memfd_noexec", "supervisor" */
+  const char *rule;
+  const char *message;
+  const char *technique;
+  const char *severity;
+};
+
+/* The envelope, with an empty "details" for event_detail*. p may be NULL.
+ * NULL only when out of memory. */
+struct json *event_build(const struct event_subject *s, const struct event_what *w, const struct event_process *p);
+
+/* A type-specific field, in "details". A NULL value sets nothing. */
+int event_detail_str(struct json *ev, const char *key, const char *value);
+int event_detail_int(struct json *ev, const char *key, int64_t value);
+/* Takes ownership of val (freed on failure). */
+int event_detail(struct json *ev, const char *key, struct json *val);
+
+/* The rule id of a type's events when the emitter names none
+ * ("SK-EXEC-DRIFT" for "drift"); NULL for an unknown type. */
+const char *event_type_rule(const char *type);
+/* The MITRE ATT&CK tactic id of a technique ("TA0011" for "T1105"); NULL
+ * when unknown. name, when not NULL, gets the tactic's name. */
+const char *event_tactic(const char *technique, const char **name);
+/* "info", "notice", "warning", "error" or "critical" (the syslog names). */
+const char *event_severity(const char *type, const char *decision, const char *technique);
+
+/* Does ev follow schema v1? 0, or -1 with *err naming the first field
+ * that does not (with the JSON path: "process.sha256: ..."). The rules
+ * are those of docs/event.schema.json; tests check that they agree. */
+int event_validate(const struct json *ev, struct sk_error **err);
 
 /* Token bucket per container so a flood of decisions cannot fill a disk:
  * rate events a second on average, bursts of up to burst. What is dropped
  * is counted, in all and by event type, and reported by a "dropped" event
- * (event_dropped_new): the supervisor writes one at least once per
+ * (event_dropped_details): the supervisor writes one at least once per
  * interval while there are drops, and at its stop, so the deny events
  * written plus the dropped counts are every denial. */
 #define EVENT_LIMITER_TYPES 16 /* distinct types counted by name; more: "other" */
@@ -48,10 +106,11 @@ bool event_limiter_take_type(struct event_limiter *l, const struct timespec *now
 /* The count of dropped events since the last call, reset to 0 (the counts
  * by type too). */
 unsigned long long event_limiter_dropped(struct event_limiter *l);
-/* A "dropped" event for what l dropped since the last report ("dropped":
- * N, "types": {"drift": n, ...}), resetting the counts; *ev NULL when
- * nothing was dropped. -1 only when out of memory (the counts are kept). */
-int event_dropped_new(struct event_limiter *l, struct json **ev);
+/* The details of a "dropped" event for what l dropped since the last
+ * report ({"dropped": N, "types": {"drift": n, ...}}), resetting the
+ * counts; *details NULL when nothing was dropped. -1 only when out of
+ * memory (the counts are kept). */
+int event_dropped_details(struct event_limiter *l, struct json **details);
 
 /* Send ev as an RFC 5424 message (facility authpriv, severity warning for
  * denials, notice otherwise; MSGID the event's type; the JSON object as

@@ -159,8 +159,12 @@ void sup_cgroup_leave(const char *state_dir);
 void sup_cgroup_remove(const char *state_dir);
 int sup_cgroup_path(const char *state_dir, char *out, size_t size);
 
+/* The event subject of this container: id, workload, profile, mode. */
+void sup_subject(const struct sup_ctx *ctx, struct event_subject *s);
+
 /* Write an event of this supervisor's (not rate-limited here): one that
- * cannot be written is counted and the next written carries "lost": N. */
+ * cannot be written is counted and the next written carries
+ * "details": {"lost": N}. */
 void sup_emit(struct sup_ctx *ctx, struct json *ev);
 
 /* A notification of a syscall the filter denies (shim/supervisor/syscalls.c):

@@ -285,13 +285,19 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
 
 static void report_supervisor_gone(const struct sk_ctx *ctx, const struct profile *p, const struct container *ct,
                                    enum sk_mode mode, pid_t sup) {
-  cleanup_json struct json *ev = event_new("supervisor");
-  cleanup_error struct sk_error *e = NULL;
   char msg[128];
+  struct event_subject subj = {.container = ctx->cli.id,
+                               .spec = ct->spec,
+                               .profile = p->name,
+                               .profile_sha256 = p->sha256,
+                               .mode = mode_name(mode)};
+  struct event_what w = {
+      .type = "supervisor", .decision = "info", .mechanism = "supervisor", .message = msg, .severity = "error"};
+  cleanup_json struct json *ev = NULL;
+  cleanup_error struct sk_error *e = NULL;
   snprintf(msg, sizeof(msg), "supervisor pid %d is gone; new programs in the container fail with ENOSYS", (int)sup);
-  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, ct->spec) < 0 ||
-      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "mode", mode_name(mode)) < 0 ||
-      event_set_str(ev, "event", "gone") < 0 || event_set_str(ev, "message", msg) < 0)
+  ev = event_build(&subj, &w, NULL);
+  if (ev == NULL || event_detail_str(ev, "event", "gone") < 0 || event_detail_int(ev, "supervisorPid", sup) < 0)
     return;
   if (event_emit(ctx->cfg, ev, &e) < 0)
     log_msg(LOG_WARNING, "%s", e->msg);

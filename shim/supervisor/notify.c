@@ -248,7 +248,7 @@ static int mark_first(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *
   if (ctx->mode != SK_MODE_ENFORCE)
     return 0;
   {
-    struct decision fd_ = {DECIDE_DENY, "supervisor", NULL, "the container's mounts cannot be watched"};
+    struct decision fd_ = {DECIDE_DENY, "error", NULL, "the container's mounts cannot be watched"};
     sup_event(ctx, &fd_, "fanotify", pid, NULL, argv, "deny");
   }
   (void)respond(nfd, req->id, -EPERM, false);

@@ -90,7 +90,7 @@ static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
  * next event that is written carries "lost": N, as the stop message does. */
 void sup_emit(struct sup_ctx *ctx, struct json *ev) {
   cleanup_error struct sk_error *err = NULL;
-  if (ctx->n_event_lost > 0 && json_set(ev, "lost", json_new_int((int64_t)ctx->n_event_lost)) < 0)
+  if (ctx->n_event_lost > 0 && event_detail_int(ev, "lost", (int64_t)ctx->n_event_lost) < 0)
     return;
   if (event_emit(ctx->cfg, ev, &err) < 0) {
     ctx->n_event_lost++;
@@ -102,9 +102,22 @@ void sup_emit(struct sup_ctx *ctx, struct json *ev) {
   ctx->n_event_lost = 0;
 }
 
+void sup_subject(const struct sup_ctx *ctx, struct event_subject *s) {
+  s->container = ctx->id;
+  s->spec = ctx->spec;
+  s->profile = ctx->profile->name;
+  s->profile_sha256 = ctx->profile->sha256;
+  s->mode = mode_name(ctx->mode);
+}
+
+/* An exec decision: "deny" when enforce mode denied it, "report" when
+ * another mode let through what enforce mode would deny. */
 void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
                const struct exec_fact *f, const struct json *argv, const char *action_taken) {
   cleanup_json struct json *ev = NULL;
+  struct event_subject subj;
+  struct event_what w = {.type = d->type, .mechanism = mechanism, .message = d->reason, .technique = d->technique};
+  struct event_process proc = {.pid = pid > 0 ? pid : 0};
   struct timespec now;
 
   /* What the limiter drops is counted by type and written by
@@ -112,39 +125,37 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
   clock_gettime(CLOCK_MONOTONIC, &now);
   if (!event_limiter_take_type(&ctx->limiter, &now, d->type))
     return;
-  ev = event_new(d->type);
-  if (ev == NULL)
-    return;
-  if (event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
-      event_set_str(ev, "profile", ctx->profile->name) < 0 ||
-      event_set_str(ev, "profileSha256", ctx->profile->sha256) < 0 ||
-      event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||
-      event_set_str(ev, "decision", d->kind == DECIDE_DENY && ctx->mode == SK_MODE_ENFORCE ? "deny" : "allow") < 0 ||
-      event_set_str(ev, "action", action_taken) < 0 || event_set_str(ev, "mechanism", mechanism) < 0)
-    return;
-  if (f && (event_set_str(ev, "path", f->path) < 0 || event_set_str(ev, "sha256", f->sha256) < 0 ||
-            event_set_str(ev, "where", exec_where_name(f->where)) < 0))
-    return;
-  if (f && f->sha256_skipped && event_set_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
-    return;
+  if (d->kind != DECIDE_DENY)
+    w.decision = "allow";
+  else
+    w.decision = ctx->mode == SK_MODE_ENFORCE ? "deny" : "report";
+  if (w.message == NULL || *w.message == '\0')
+    w.message = d->kind == DECIDE_DENY ? "exec denied" : "exec allowed";
+  if (f) {
+    proc.path = f->path;
+    proc.sha256 = f->sha256;
+    proc.where = exec_where_name(f->where);
+  }
   if (argv == NULL && pid > 0)
     argv = recall_argv(ctx, pid);
-  if (argv && json_set(ev, "argv", json_copy(argv)) < 0)
+  proc.argv = argv;
+  sup_subject(ctx, &subj);
+  ev = event_build(&subj, &w, &proc);
+  if (ev == NULL || event_detail_str(ev, "action", action_taken) < 0)
     return;
-  if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
-    return;
-  if (event_set_str(ev, "technique", d->technique) < 0 || event_set_str(ev, "reason", d->reason) < 0)
+  if (f && f->sha256_skipped && event_detail_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
     return;
   sup_emit(ctx, ev);
 }
 
 /* A lifecycle line: always written (not rate-limited: there are two). */
 void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
-  cleanup_json struct json *ev = event_new("supervisor");
-  if (ev == NULL || event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
-      event_set_str(ev, "profile", ctx->profile->name) < 0 || event_set_str(ev, "mode", mode_name(ctx->mode)) < 0 ||
-      event_set_str(ev, "event", what) < 0 || event_set_str(ev, "message", message) < 0 ||
-      json_set(ev, "pid", json_new_int(getpid())) < 0)
+  struct event_subject subj;
+  struct event_what w = {.type = "supervisor", .decision = "info", .mechanism = "supervisor", .message = message};
+  cleanup_json struct json *ev = NULL;
+  sup_subject(ctx, &subj);
+  ev = event_build(&subj, &w, NULL);
+  if (ev == NULL || event_detail_str(ev, "event", what) < 0 || event_detail_int(ev, "supervisorPid", getpid()) < 0)
     return;
   sup_emit(ctx, ev);
 }

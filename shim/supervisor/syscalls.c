@@ -37,38 +37,30 @@ static const char *technique_of(const char *name) {
   return NULL;
 }
 
-/* The fields every event of this container carries. */
-static struct json *container_event(struct sup_ctx *ctx, const char *type) {
-  struct json *ev = event_new(type);
-  if (ev == NULL || event_set_str(ev, "container", ctx->id) < 0 || event_add_workload(ev, ctx->spec) < 0 ||
-      event_set_str(ev, "profile", ctx->profile->name) < 0 ||
-      event_set_str(ev, "profileSha256", ctx->profile->sha256) < 0 ||
-      event_set_str(ev, "mode", mode_name(ctx->mode)) < 0) {
-    json_free(ev);
-    return NULL;
-  }
-  return ev;
-}
-
 /* One "syscall" event: the first call (pid known, summary NULL) or a
  * summary ("periodic" or "stop") with the total and what is new. */
 static void syscall_event(struct sup_ctx *ctx, struct sysdeny_entry *e, pid_t pid, const char *summary) {
-  cleanup_json struct json *ev = container_event(ctx, "syscall");
+  cleanup_json struct json *ev = NULL;
   const char *en = strerrorname_np(e->errno_);
   char reason[160];
+  struct event_subject subj;
+  struct event_what w = {.type = "syscall",
+                         .decision = "deny",
+                         .mechanism = "seccomp",
+                         .message = reason,
+                         .technique = technique_of(e->name)};
+  struct event_process proc = {.pid = pid > 0 ? pid : 0};
 
   snprintf(reason, sizeof(reason), "profile \"%s\"'s seccomp filter denies %s (answered %s)", ctx->profile->name,
            e->name, en ? en : "an errno");
-  if (ev == NULL || event_set_str(ev, "decision", "deny") < 0 || event_set_str(ev, "action", "deny") < 0 ||
-      event_set_str(ev, "mechanism", "seccomp") < 0 || event_set_str(ev, "syscall", e->name) < 0 ||
-      event_set_str(ev, "arch", e->arch_name) < 0 || json_set(ev, "errno", json_new_int(e->errno_)) < 0 ||
-      event_set_str(ev, "errnoName", en) < 0 || json_set(ev, "count", json_new_int((int64_t)e->count)) < 0 ||
-      event_set_str(ev, "technique", technique_of(e->name)) < 0 || event_set_str(ev, "reason", reason) < 0)
+  sup_subject(ctx, &subj);
+  ev = event_build(&subj, &w, &proc);
+  if (ev == NULL || event_detail_str(ev, "action", "deny") < 0 || event_detail_str(ev, "syscall", e->name) < 0 ||
+      event_detail_str(ev, "arch", e->arch_name) < 0 || event_detail_int(ev, "errno", e->errno_) < 0 ||
+      event_detail_str(ev, "errnoName", en) < 0 || event_detail_int(ev, "count", (int64_t)e->count) < 0)
     return;
-  if (pid > 0 && json_set(ev, "pid", json_new_int(pid)) < 0)
-    return;
-  if (summary && (event_set_str(ev, "summary", summary) < 0 ||
-                  json_set(ev, "new", json_new_int((int64_t)(e->count - e->reported))) < 0))
+  if (summary && (event_detail_str(ev, "summary", summary) < 0 ||
+                  event_detail_int(ev, "new", (int64_t)(e->count - e->reported)) < 0))
     return;
   sup_emit(ctx, ev);
   e->reported = e->count;
@@ -135,24 +127,25 @@ static double since(const struct timespec *a, const struct timespec *b) {
 
 static void write_dropped(struct sup_ctx *ctx) {
   cleanup_json struct json *ev = NULL;
-  struct json *base;
-  size_t i;
+  struct json *details = NULL;
+  struct event_subject subj;
+  struct event_what w = {.type = "dropped",
+                         .decision = "info",
+                         .mechanism = "supervisor",
+                         .message = "events beyond the rate limit (config eventRate, eventBurst) were not written; "
+                                    "details has their counts by type"};
 
-  if (event_dropped_new(&ctx->limiter, &ev) < 0 || ev == NULL)
+  if (event_dropped_details(&ctx->limiter, &details) < 0 || details == NULL)
     return;
-  base = container_event(ctx, "dropped");
-  if (base == NULL)
+  sup_subject(ctx, &subj);
+  ev = event_build(&subj, &w, NULL);
+  if (ev == NULL) {
+    json_free(details);
     return;
-  /* the limiter's fields after the container's */
-  for (i = 0; i < ev->n; i++)
-    if (strcmp(ev->keys[i], "time") != 0 && strcmp(ev->keys[i], "type") != 0 &&
-        json_set(base, ev->keys[i], json_copy(ev->items[i])) < 0)
-      break;
-  if (json_set(base, "reason",
-               json_new_string("events beyond the rate limit (config eventRate, eventBurst) were "
-                               "not written; these are their counts by type")) == 0)
-    sup_emit(ctx, base);
-  json_free(base);
+  }
+  if (json_set(ev, "details", details) < 0)
+    return;
+  sup_emit(ctx, ev);
 }
 
 void sup_summaries(struct sup_ctx *ctx, bool final) {

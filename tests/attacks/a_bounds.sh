@@ -40,7 +40,7 @@ big_tmp_in() {
   sk_assert_kv "$SV_OUT" bigfile-create OK "profile $1: a 1 TiB sparse file in /tmp"
   a_assert_failed bigfile "profile $1: exec of a 1 TiB program in /tmp"
   big_after "profile $1"
-  a_assert_deny drift "profile $1: a 1 TiB program in /tmp" '.path == "/tmp/atk-big"'
+  a_assert_deny drift "profile $1: a 1 TiB program in /tmp" '.process.path == "/tmp/atk-big"'
 }
 
 t_big_tmp() {
@@ -64,7 +64,7 @@ sleep 0.5; exectest execloop 5 /bin/sktrue; wait; cat /tmp/big.out') || sk_fail 
   else
     a_fail "profile $1: the exec of the 1 TiB image program had not returned when the container was killed"
   fi
-  a_assert_deny '*' "profile $1: a 1 TiB image program" '.path == "/bin/atk-big" and (.reason | length > 0)'
+  a_assert_deny '*' "profile $1: a 1 TiB image program" '.process.path == "/bin/atk-big" and (.message | length > 0)'
 }
 
 t_big_image() {
@@ -90,10 +90,10 @@ storm_in() {
   sk_run "kill-$SV_ID" sk_sk kill "$SV_ID" KILL
   sk_wait_status "$SV_ID" stopped 10 || sk_fail "profile $1: the killed container did not stop"
   sk_wait_gone "$SV_IDENT" 10 || a_fail "profile $1: the supervisor still runs 10 s after its container stopped"
-  events=$(sk_events "$SV_ID" 'select(.type == "drift" and .decision == "deny" and .path == "/tmp/atk-storm")' | wc -l)
-  dropped=$(sk_events "$SV_ID" 'select(.type == "dropped") | .dropped' | awk '{ s += $1 } END { print s + 0 }')
-  bytype=$(sk_events "$SV_ID" 'select(.type == "dropped") | .types.drift // 0' | awk '{ s += $1 } END { print s + 0 }')
-  sk_log "profile $1: $denied denials: $events deny events, $dropped dropped in summaries ($bytype of type drift), $(sk_events "$SV_ID" 'select(.dropped)' | wc -l) events carry .dropped"
+  events=$(sk_events "$SV_ID" 'select(.type == "drift" and .decision == "deny" and .process.path == "/tmp/atk-storm")' | wc -l)
+  dropped=$(sk_events "$SV_ID" 'select(.type == "dropped") | .details.dropped' | awk '{ s += $1 } END { print s + 0 }')
+  bytype=$(sk_events "$SV_ID" 'select(.type == "dropped") | .details.types.drift // 0' | awk '{ s += $1 } END { print s + 0 }')
+  sk_log "profile $1: $denied denials: $events deny events, $dropped dropped in summaries ($bytype of type drift), $(sk_events "$SV_ID" 'select(.details.dropped)' | wc -l) events carry .details.dropped"
   [ "$((events + dropped))" = "$denied" ] ||
     a_fail "profile $1: $denied denials, but $events deny events + $dropped counted in \"dropped\" summaries = $((events + dropped))"
   [ "$bytype" = "$dropped" ] || a_fail "profile $1: the summaries count $dropped dropped, of which $bytype of type drift (all were drift)"

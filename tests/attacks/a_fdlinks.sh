@@ -26,7 +26,7 @@ links_in() {
     a_assert_failed "fdlink-$k" "profile $1: exec of a memfd through the $k spelling"
   done
   for k in $A_LINKS; do
-    a_assert_deny fileless "profile $1: $k spelling" '.argv[0] == $k' --arg k "fdlink-$k"
+    a_assert_deny fileless "profile $1: $k spelling" '.process.argv[0] == $k' --arg k "fdlink-$k"
   done
 }
 
@@ -49,7 +49,7 @@ swap_in() {
     a_fail "profile $1: THE ATTACK WORKED: the memfd's program ran in $(sk_kv "$SV_OUT" swap-payload) of $n tries (marker $(sk_kv "$SV_OUT" swap-marker) bytes)"
   fi
   [ "$(sk_kv "$SV_OUT" swap-other)" = 0 ] || a_fail "profile $1: $(sk_kv "$SV_OUT" swap-other) tries failed otherwise than EPERM or EACCES"
-  a_assert_deny fileless "profile $1: swap race" '.argv[0] == "attack"'
+  a_assert_deny fileless "profile $1: swap race" '.process.argv[0] == "attack"'
 }
 
 t_swap() {

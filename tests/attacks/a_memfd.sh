@@ -23,8 +23,8 @@ memfd_in() {
     sk_log "profile $1: no memfd could be made at all: nothing to execute, the attack is over"
     return 0
   fi
-  a_assert_deny fileless "profile $1: a memfd executed by descriptor" '.argv[0] == "attack"'
-  sk_assert_eq "$(sv_field .where)" memfd "profile $1: the event's where"
+  a_assert_deny fileless "profile $1: a memfd executed by descriptor" '.process.argv[0] == "attack"'
+  sk_assert_eq "$(sv_field .process.where)" memfd "profile $1: the event's where"
 }
 
 t_memfd() {
@@ -47,7 +47,7 @@ shebang_in() {
   ! a_no_memfd "profile $1" || return 0
   for s in fd3 devfd3 threadfd3; do
     a_assert_failed "$s-shebang" "profile $1: image script /bin/atk-$s whose interpreter is $(head -c 40 "$b/rootfs/bin/atk-$s" | head -n 1)"
-    a_assert_deny fileless "profile $1: script /bin/atk-$s" '.argv[0] == $s or .path == $s' --arg s "/bin/atk-$s"
+    a_assert_deny fileless "profile $1: script /bin/atk-$s" '.process.argv[0] == $s or .process.path == $s' --arg s "/bin/atk-$s"
   done
 }
 

@@ -15,7 +15,7 @@ syscall_in() {
   for s in $A_SYSCALLS; do
     sk_assert_kv "$SV_OUT" "syscall-$s" EPERM "profile $1: $s in the container (the filter's errno)"
     a_assert_event "profile $1: $s denied by the filter" \
-      'select(.type == "syscall" and .decision == "deny" and .syscall == $s)' --arg s "$s"
+      'select(.type == "syscall" and .decision == "deny" and .details.syscall == $s)' --arg s "$s"
   done
 }
 

@@ -13,10 +13,10 @@ opath_in() {
   a_run "$1" "opath-$1" 'attack opath /tmp/atk-opath; attack opath /dev/shm/atk-opath | sed s/^opath/shm-opath/'
   sk_assert_kv "$SV_OUT" opath-copy OK "profile $1: copying a program into /tmp"
   a_assert_failed opath "profile $1: execveat(O_PATH fd of /tmp/atk-opath, \"\", AT_EMPTY_PATH)"
-  a_assert_deny fileless "profile $1: O_PATH fd of a program in /tmp" '.path == "/tmp/atk-opath"'
+  a_assert_deny fileless "profile $1: O_PATH fd of a program in /tmp" '.process.path == "/tmp/atk-opath"'
   if [ "$(sk_kv "$SV_OUT" shm-opath-copy)" = OK ]; then
     a_assert_failed shm-opath "profile $1: execveat(O_PATH fd of /dev/shm/atk-opath, \"\", AT_EMPTY_PATH)"
-    a_assert_deny fileless "profile $1: O_PATH fd of a program in /dev/shm" '.path == "/dev/shm/atk-opath"'
+    a_assert_deny fileless "profile $1: O_PATH fd of a program in /dev/shm" '.process.path == "/dev/shm/atk-opath"'
   fi
 }
 
@@ -42,7 +42,7 @@ dirfd_in() {
     n=$((n + 1))
     a_assert_failed "dirfd-$key" "profile $1: execveat(dirfd of $d, \"atk-dirfd\")"
     a_assert_failed "dirfd-dot-$key" "profile $1: execveat(dirfd of $d, \"./atk-dirfd\")"
-    a_assert_deny drift "profile $1: execveat into $d" '.path == $p' --arg p "$d/atk-dirfd"
+    a_assert_deny drift "profile $1: execveat into $d" '.process.path == $p' --arg p "$d/atk-dirfd"
   done
   sk_assert_kv "$SV_OUT" dirfd-copy-tmp OK "profile $1: copying a program into /tmp"
   sk_log "profile $1: $n writable mounts tried: $(sk_kv "$SV_OUT" writable)"

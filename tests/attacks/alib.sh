@@ -98,7 +98,7 @@ a_assert_deny() {
   a_assert_event "$what (deny event of type $type)" \
     "select((\$type == \"*\" or .type == \$type) and .decision == \"deny\" and ($cond))" \
     --arg type "$type" "$@" || return 0
-  for f in mechanism reason pid argv; do
+  for f in mechanism message process.pid process.argv; do
     [ "$(sv_field ".$f // \"\"")" != "" ] || a_fail "$what: the deny event has no .$f: $SK_EVENT"
   done
 }

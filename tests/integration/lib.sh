@@ -481,12 +481,30 @@ sk_assert_unsupervised() {
 }
 
 # sk_events ID [JQ-FILTER [JQ-ARGS...]]: the events of container ID (one
-# compact JSON object a line) that pass the filter (a select(...)).
+# compact JSON object a line, schema stockade.event/v1: docs/events.md)
+# that pass the filter (a select(...)).
 sk_events() {
   local id=$1 filter=${2:-.}
   shift 2 2>/dev/null || shift $#
   [ -f "$CASE/events.json" ] || return 0
-  jq -c --arg id "$id" "$@" "select(.container == \$id) | $filter" "$CASE/events.json" 2>/dev/null
+  jq -c --arg id "$id" "$@" "select(.container.id == \$id) | $filter" "$CASE/events.json" 2>/dev/null
+}
+
+# sk_validate_events FILE...: every line of each event file follows schema
+# v1 (stockadectl events --validate, the rules of docs/event.schema.json);
+# what does not is printed. Status 1 when one does not.
+sk_validate_events() {
+  local f rc=0
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    if ! "$SK_BUILD/stockadectl" events --validate --file "$f" >"$f.validate" 2>&1; then
+      printf 'FAIL: events that do not follow schema stockade.event/v1 in %s:\n' "$f"
+      sed 's/^/  /' "$f.validate" | head -n 20
+      rc=1
+    fi
+    rm -f "$f.validate"
+  done
+  return $rc
 }
 
 # sk_wait_event ID JQ-SELECT [SECONDS [JQ-ARGS...]]: poll (the supervisor
@@ -648,25 +666,25 @@ sv_field() { jq -r "$1" <<<"$SK_EVENT"; }
 # PATH "" matches any path.
 sv_assert_exec_event() {
   local type=$1 path=$2 decision=$3 action=$4 profile=$5 mode=$6 tech=$7 what=$8 pfile
-  sk_assert_event "$SV_ID" 'select(.type == $t and ($p == "" or .path == $p) and .decision == $d)' "$what" \
+  sk_assert_event "$SV_ID" 'select(.type == $t and ($p == "" or .process.path == $p) and .decision == $d)' "$what" \
     --arg t "$type" --arg p "$path" --arg d "$decision"
-  sk_assert_eq "$(sv_field .action)" "$action" "$what: event action"
-  sk_assert_eq "$(sv_field .profile)" "$profile" "$what: event profile"
+  sk_assert_eq "$(sv_field .details.action)" "$action" "$what: event action"
+  sk_assert_eq "$(sv_field .profile.name)" "$profile" "$what: event profile"
   pfile=$(sk_profile_dir)/$profile.json
-  sk_assert_eq "$(sv_field .profileSha256)" "$(sha256sum <"$pfile" | cut -d' ' -f1)" "$what: event profileSha256"
-  sk_assert_eq "$(sv_field .mode)" "$mode" "$what: event mode"
-  [ -z "$tech" ] || sk_assert_eq "$(sv_field .technique)" "$tech" "$what: event technique"
+  sk_assert_eq "$(sv_field .profile.sha256)" "$(sha256sum <"$pfile" | cut -d' ' -f1)" "$what: event profile.sha256"
+  sk_assert_eq "$(sv_field .profile.mode)" "$mode" "$what: event mode"
+  [ -z "$tech" ] || sk_assert_eq "$(sv_field .mitre.technique)" "$tech" "$what: event technique"
   case $(sv_field .mechanism) in
     seccomp | fanotify) ;;
     *) sk_fail "$what: event mechanism \"$(sv_field .mechanism)\", expected seccomp or fanotify" ;;
   esac
   sk_assert_eq "$(sv_field '.time | type')" string "$what: event time"
-  sk_assert_eq "$(sv_field '.pid | type')" number "$what: event pid"
-  sk_assert_eq "$(sv_field '.argv | type')" array "$what: event argv"
-  sk_assert_ne "$(sv_field '.reason // ""')" "" "$what: event reason"
-  case $(sv_field .where) in
+  sk_assert_eq "$(sv_field '.process.pid | type')" number "$what: event pid"
+  sk_assert_eq "$(sv_field '.process.argv | type')" array "$what: event argv"
+  sk_assert_ne "$(sv_field '.message // ""')" "" "$what: event message"
+  case $(sv_field .process.where) in
     image | upper | tmpfs | volume | memfd | other) ;;
-    *) sk_fail "$what: event where \"$(sv_field .where)\" is none of image upper tmpfs volume memfd other" ;;
+    *) sk_fail "$what: event where \"$(sv_field .process.where)\" is none of image upper tmpfs volume memfd other" ;;
   esac
 }
 
@@ -872,6 +890,11 @@ sk_case() {
     "$@"
   ) >"$case_dir.log" 2>&1
   rc=$?
+  # Every event the case made follows the schema, whatever the case
+  # asserted (docs/events.md): a case that wrote one that does not fails.
+  if [ -f "$case_dir/events.json" ] && ! sk_validate_events "$case_dir/events.json" >>"$case_dir.log" 2>&1; then
+    rc=1
+  fi
   case $rc in
     0) status=ok ;;
     77)

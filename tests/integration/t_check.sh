@@ -215,7 +215,7 @@ t_help_version() {
   [ -x "$CTL" ] || sk_fail "$CTL missing"
   RT=runc
   sk_config
-  for cmd in "" check profile "profile lint" "profile show" "profile diff" learn events verify version; do
+  for cmd in "" check profile "profile lint" "profile show" "profile diff" learn events metrics verify version; do
     # shellcheck disable=SC2086 # cmd is words on purpose
     sk_run help "$CTL" $cmd --help
     sk_assert_rc 0 "stockadectl $cmd --help"

@@ -313,11 +313,11 @@ CD_SCRIPT='probe status; probe write /probe-root; exectest drift /bin/sktrue /tm
 # cd_assert_drift_event DECISION MODE: the drift of /tmp/drift-true is an
 # event of CD_ID with that decision and mode.
 cd_assert_drift_event() {
-  sk_assert_event "$CD_ID" 'select(.type == "drift" and .path == "/tmp/drift-true" and .decision == $d)' \
+  sk_assert_event "$CD_ID" 'select(.type == "drift" and .process.path == "/tmp/drift-true" and .decision == $d)' \
     "the drift event of container $CD_ID" --arg d "$1"
-  sk_assert_eq "$(jq -r .mode <<<"$SK_EVENT")" "$2" "drift event: mode"
-  sk_assert_eq "$(jq -r .technique <<<"$SK_EVENT")" T1105 "drift event: technique"
-  sk_assert_eq "$(jq -r .profile <<<"$SK_EVENT")" default "drift event: profile"
+  sk_assert_eq "$(jq -r .profile.mode <<<"$SK_EVENT")" "$2" "drift event: mode"
+  sk_assert_eq "$(jq -r .mitre.technique <<<"$SK_EVENT")" T1105 "drift event: technique"
+  sk_assert_eq "$(jq -r .profile.name <<<"$SK_EVENT")" default "drift event: profile"
 }
 
 # cd_assert_applied MODE: the spec containerd's shim handed the runtime
@@ -468,7 +468,7 @@ t_enforce() {
     EPERM | EACCES) ;;
     *) sk_fail "enforce: drift in ctr task exec: drift=$(sk_kv "$CASE/exec.out" drift), expected EPERM or EACCES" ;;
   esac
-  sk_assert_event "$CD_ID" 'select(.type == "drift" and .path == "/tmp/drift-exec" and .decision == "deny")' \
+  sk_assert_event "$CD_ID" 'select(.type == "drift" and .process.path == "/tmp/drift-exec" and .decision == "deny")' \
     "the drift event of ctr task exec"
 
   # Removed through containerd: the shim's delete reaches stockade, which
@@ -488,7 +488,7 @@ t_complain() {
   sk_assert_kv "$CD_OUT" drift OK "complain: the copied program runs"
   sk_assert_kv "$CD_OUT" drift-status 0 "complain: the copied program's exit status"
   cd_assert_drift_event allow complain
-  sk_assert_ne "$(jq -r '.reason // ""' <<<"$SK_EVENT")" "" "complain: the drift event says why enforce would deny it"
+  sk_assert_ne "$(jq -r '.message // ""' <<<"$SK_EVENT")" "" "complain: the drift event says why enforce would deny it"
   sk_assert_event "$CD_ID" 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT")' "complain: the spec finding for ctr's root user"
   # The shim gives runc the container's stdio: stockade's findings stay out
   # of the container's log (a workload's stderr is its own) and go to the

@@ -201,7 +201,7 @@ t_deb_purge() {
   # An edited config survives a reinstall and a remove: it is a conffile.
   jq '.defaultMode = "complain"' "$r/etc/stockade/config.json" >"$CASE/edited.json"
   cp "$CASE/edited.json" "$r/etc/stockade/config.json"
-  echo '{"type":"exec","container":"abcd"}' >"$r/var/log/stockade/events.json"
+  echo '{"schema":"stockade.event/v1","type":"exec","container":{"id":"abcd"}}' >"$r/var/log/stockade/events.json"
   sk_run reinstall deb_dpkg "$r" --force-confold -i "$DEB"
   sk_assert_rc 0 "dpkg -i again"
   sk_assert_same "$r/etc/stockade/config.json" "$CASE/edited.json" "the edited config after a reinstall"

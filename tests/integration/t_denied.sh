@@ -69,18 +69,19 @@ t_syscall_denied() {
     sk_assert_eq "$(grep -c "^$n=EPERM\$" "$DN_OUT")" 2 "$n answered EPERM both times"
   done
 
-  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .syscall == "unshare")' "the first unshare"
-  sk_assert_eq "$(dn_field '[.decision, .mechanism, .errno, .errnoName, .count, .technique, (.summary // "none")] | join(" ")')" \
+  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .details.syscall == "unshare")' "the first unshare"
+  sk_assert_eq "$(dn_field '[.decision, .mechanism, .details.errno, .details.errnoName, .details.count, .mitre.technique, (.details.summary // "none")] | join(" ")')" \
     "deny seccomp 1 EPERM 1 T1611 none" "the unshare event's fields"
-  [[ $(dn_field .arch) == SCMP_ARCH_* ]] || sk_fail "arch \"$(dn_field .arch)\" is no SCMP_ARCH_ name"
-  [ "$(dn_field .pid)" -gt 1 ] || sk_fail "pid \"$(dn_field .pid)\""
-  sk_assert_eq "$(dn_field .profile)" default "profile"
-  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .syscall == "mount")' "the first mount"
-  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .syscall == "keyctl")' "the first keyctl"
+  [[ $(dn_field .details.arch) == SCMP_ARCH_* ]] || sk_fail "arch \"$(dn_field .details.arch)\" is no SCMP_ARCH_ name"
+  [ "$(dn_field .process.pid)" -gt 1 ] || sk_fail "pid \"$(dn_field .process.pid)\""
+  sk_assert_eq "$(dn_field .profile.name)" default "profile"
+  sk_assert_eq "$(dn_field .rule)" SK-SYSCALL-DENIED "rule"
+  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .details.syscall == "mount")' "the first mount"
+  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .details.syscall == "keyctl")' "the first keyctl"
   sleep 0.5
-  sk_assert_eq "$(sk_events "$DN_ID" 'select(.type == "syscall" and .syscall == "unshare")' | wc -l)" 1 \
+  sk_assert_eq "$(sk_events "$DN_ID" 'select(.type == "syscall" and .details.syscall == "unshare")' | wc -l)" 1 \
     "syscall events for unshare before the stop (the second call only counts)"
-  names=$(sk_events "$DN_ID" 'select(.type == "syscall") | .syscall' -r | sort -u | tr '\n' ' ')
+  names=$(sk_events "$DN_ID" 'select(.type == "syscall") | .details.syscall' -r | sort -u | tr '\n' ' ')
   sk_assert_eq "$names" "keyctl mount unshare " "the syscalls reported (none of the runtime's)"
 
   # stockadectl events shows the syscall where a path would be
@@ -88,10 +89,10 @@ t_syscall_denied() {
   sk_assert_grep "$CASE/ctl.out" ' syscall +deny +seccomp +unshare +T1611 ' "stockadectl events' line of the unshare event"
 
   dn_delete
-  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .syscall == "unshare" and .summary == "stop")' \
+  sk_assert_event "$DN_ID" 'select(.type == "syscall" and .details.syscall == "unshare" and .details.summary == "stop")' \
     "the stop summary of unshare"
-  sk_assert_eq "$(dn_field '"\(.count) \(.new)"')" "2 1" "the stop summary's count and new"
-  sk_assert_eq "$(sk_events "$DN_ID" 'select(.type == "syscall" and .syscall == "unshare")' | wc -l)" 2 \
+  sk_assert_eq "$(dn_field '"\(.details.count) \(.details.new)"')" "2 1" "the stop summary's count and new"
+  sk_assert_eq "$(sk_events "$DN_ID" 'select(.type == "syscall" and .details.syscall == "unshare")' | wc -l)" 2 \
     "syscall events for unshare in all"
 }
 
@@ -109,9 +110,10 @@ dn_refused() { # TAG RULE WHAT JQ-FILTER
   sk_run "create-$1" sk_sk create --bundle "$b" "$id"
   sk_assert_rc_nonzero "$3: stockade create"
   sk_assert_event "$id" 'select(.type == "refused")' "$3"
-  sk_assert_eq "$(dn_field '.rule | index($r) != null' --arg r "$2")" true "$3: rule $2 in $(dn_field '.rule | tojson')"
-  sk_assert_eq "$(dn_field '[.decision, .mechanism, .container] | join(" ")')" "deny spec $id" "$3: fields"
-  [ -n "$(dn_field '.reason // ""')" ] || sk_fail "$3: no reason"
+  sk_assert_eq "$(dn_field '.details.rules | index($r) != null' --arg r "$2")" true "$3: rule $2 in $(dn_field '.details.rules | tojson')"
+  sk_assert_eq "$(dn_field '.rule == .details.rules[0]')" true "$3: the envelope's rule is the first refusing rule"
+  sk_assert_eq "$(dn_field '[.decision, .mechanism, .container.id] | join(" ")')" "deny spec $id" "$3: fields"
+  [ -n "$(dn_field '.message // ""')" ] || sk_fail "$3: no message"
   cmp -s "$b/config.json" "$CASE/$1.orig" || sk_fail "$3: config.json changed"
   sk_assert_state_empty "$3"
   sk_assert_eq "$(sk_state_status "$id")" absent "$3: the container"
@@ -120,10 +122,10 @@ dn_refused() { # TAG RULE WHAT JQ-FILTER
 t_refused() {
   dn_init
   dn_refused hostpid SK-NS-HOST-PID "the host's PID namespace" '.linux.namespaces |= map(select(.type != "pid"))'
-  sk_assert_eq "$(dn_field .profile)" default "profile of the refusal"
+  sk_assert_eq "$(dn_field .profile.name)" default "profile of the refusal"
   dn_refused mode SK-ANNOTATION-MODE "a mode annotationModes does not list" '.annotations["stockade.io/mode"] = "off"'
   dn_refused noprof SK-PROFILE-UNKNOWN "an unknown profile" '.annotations["stockade.io/profile"] = "nosuchprofile"'
-  sk_assert_eq "$(dn_field .profile)" nosuchprofile "the profile asked for"
+  sk_assert_eq "$(dn_field .profile.name)" nosuchprofile "the profile asked for"
 }
 
 sk_for_runtimes "denied: a syscall the profile denies: its errno, one event, counted at stop" t_syscall_denied

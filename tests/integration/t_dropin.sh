@@ -150,7 +150,7 @@ t_complain_quiet() {
   sk_assert_eq "$(cat "$CASE/exec.err")" "EXEC-ERR" "the exec's stderr is the workload's alone"
   sk_assert_eq "$(cat "$CASE/exec.out")" "EXEC-OUT" "the exec's stdout is the workload's alone"
   sk_assert_grep "$CASE/exec.log" 'complain: SK-USER-ROOT' "the exec's findings are in its --log file"
-  sk_assert_event "$DI_ID" 'select(.type == "spec-finding" and .rule == "SK-NNP" and .decision == "allow")' \
+  sk_assert_event "$DI_ID" 'select(.type == "spec-finding" and .rule == "SK-NNP" and .decision == "report")' \
     "the exec's finding is an event"
   sk_run exec-u sk_sk exec --user 0 "$DI_ID" sh -c 'echo U-OUT'
   sk_assert_rc 0 "complain exec --user 0"
@@ -200,7 +200,7 @@ t_exec_pod_metadata() {
   sk_assert_rc 0 "exec -p"
   sk_assert_event "$DI_ID" 'select(.type == "spec-finding" and .rule == "SK-NNP" and .decision == "harden")' \
     "the exec's finding"
-  sk_assert_eq "$(jq -r '[.pod, .namespace, .image] | join(" ")' <<<"$SK_EVENT")" \
+  sk_assert_eq "$(jq -r '[.container.pod, .container.namespace, .container.image] | join(" ")' <<<"$SK_EVENT")" \
     "web-7 shop docker.io/library/busybox:1" "the exec event's pod, namespace and image"
 }
 
@@ -238,7 +238,7 @@ t_landlock_masked() {
   done
   # run puts config.json back afterwards: the create's landlock event says
   # stockade-init confined the container.
-  sk_assert_event "$ll_id" 'select(.type == "landlock" and .decision == "apply" and .abi > 0)' \
+  sk_assert_event "$ll_id" 'select(.type == "landlock" and .decision == "harden" and .details.abi > 0)' \
     "the landlock container starts under stockade-init"
   diff -u "$CASE/run-off.out" "$CASE/run-optional.out" >"$CASE/diff" ||
     sk_fail "masked, read-only, /proc, /sys and mount behave otherwise under Landlock: $(grep '^[-+][^-+]' "$CASE/diff" | head -n 6 | tr '\n' ' ')"
@@ -283,7 +283,7 @@ t_system_profile() {
   sk_assert_grep "$CASE/run.out" '^memfd-execveat=(EPERM|EACCES)$' "a fileless exec is denied"
   sk_assert_event "$SK_ID" 'select(.type == "fileless" and .decision == "deny" and .mechanism == "seccomp")' \
     "the denied exec is evented"
-  sk_assert_eq "$(jq -r .profile <<<"$SK_EVENT")" system "the event's profile"
+  sk_assert_eq "$(jq -r .profile.name <<<"$SK_EVENT")" system "the event's profile"
   sk_assert_state_empty "after run"
 }
 

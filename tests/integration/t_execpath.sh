@@ -63,20 +63,20 @@ t_spellings() {
   done
   # One fileless deny event per refused exec: 12 from the seccomp side,
   # the script's from fanotify (its interpreter).
-  sk_wait_event "$EP_ID" 'select(.type == "fileless" and .path == "/opt/fdscript")' 5 >/dev/null
-  sk_events "$EP_ID" 'select(.decision == "deny") | [.mechanism, .type, .path, .argv[0]]' | sed 's/^/  deny| /' >&2
+  sk_wait_event "$EP_ID" 'select(.type == "fileless" and .process.path == "/opt/fdscript")' 5 >/dev/null
+  sk_events "$EP_ID" 'select(.decision == "deny") | [.mechanism, .type, .process.path, .process.argv[0]]' | sed 's/^/  deny| /' >&2
   n=$(sk_events "$EP_ID" 'select(.type == "fileless" and .decision == "deny" and .mechanism == "seccomp")' | wc -l)
   sk_assert_eq "$n" 12 "fileless deny events from the seccomp side"
   for s in /proc/self/fd/7 //proc//self///fd//7 /dev/fd/7 /tmp/exectest-fdlink proc/self/fd/7; do
-    sk_assert_event "$EP_ID" 'select(.type == "fileless" and .path == $p)' "fileless event for $s" --arg p "$s"
-    sk_assert_eq "$(jq -r .technique <<<"$SK_EVENT")" T1620 "technique of $s"
-    sk_assert_eq "$(jq -r '.argv[0]' <<<"$SK_EVENT")" spelled "argv of $s"
+    sk_assert_event "$EP_ID" 'select(.type == "fileless" and .process.path == $p)' "fileless event for $s" --arg p "$s"
+    sk_assert_eq "$(jq -r .mitre.technique <<<"$SK_EVENT")" T1620 "technique of $s"
+    sk_assert_eq "$(jq -r '.process.argv[0]' <<<"$SK_EVENT")" spelled "argv of $s"
   done
-  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .path == "/opt/fdscript")' "the script's event"
+  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .process.path == "/opt/fdscript")' "the script's event"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "the script is denied on the file opened"
-  jq -r .reason <<<"$SK_EVENT" | grep -q 'interpreter /dev/fd/7' ||
-    sk_fail "the script's event does not name its interpreter: $(jq -r .reason <<<"$SK_EVENT")"
-  ev=$(sk_events "$EP_ID" 'select(.type == "fileless" and .path == "/tmp/exectest-opath")' | head -n 1)
+  jq -r .message <<<"$SK_EVENT" | grep -q 'interpreter /dev/fd/7' ||
+    sk_fail "the script's event does not name its interpreter: $(jq -r .message <<<"$SK_EVENT")"
+  ev=$(sk_events "$EP_ID" 'select(.type == "fileless" and .process.path == "/tmp/exectest-opath")' | head -n 1)
   [ -n "$ev" ] || sk_fail "no fileless event for the O_PATH descriptor of /tmp/exectest-opath"
   sk_assert_eq "$(ep_denials | jq -r .type | sort -u | tr '\n' ' ')" "fileless " "every deny here is fileless"
   ep_delete
@@ -140,12 +140,12 @@ echo done=1; exec sleep 300') || sk_fail "bundle"
   sk_assert_kv "$EP_OUT" exec EPERM "outside exec.allow: the supervisor's EPERM, not Landlock's EACCES" out-
   sk_assert_kv "$EP_OUT" exec EPERM "a block-listed program" blocked-
   sk_assert_kv "$EP_OUT" exec EPERM "a script whose interpreter is outside exec.allow" interp-
-  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/opt/tools/sktrue2")' "not-allowed event"
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .process.path == "/opt/tools/sktrue2")' "not-allowed event"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" seccomp "decided before the kernel opens anything"
-  sk_assert_event "$EP_ID" 'select(.type == "blocked-hash" and .path == "/bin/blocked")' "blocked-hash event"
-  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/bin/viatools.sh")' "the script's event"
-  jq -r .reason <<<"$SK_EVENT" | grep -q 'interpreter /opt/tools/sh' ||
-    sk_fail "the script's event does not name its interpreter: $(jq -r .reason <<<"$SK_EVENT")"
+  sk_assert_event "$EP_ID" 'select(.type == "blocked-hash" and .process.path == "/bin/blocked")' "blocked-hash event"
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .process.path == "/bin/viatools.sh")' "the script's event"
+  jq -r .message <<<"$SK_EVENT" | grep -q 'interpreter /opt/tools/sh' ||
+    sk_fail "the script's event does not name its interpreter: $(jq -r .message <<<"$SK_EVENT")"
   # exactly one event per refused exec
   sk_assert_eq "$(ep_denials | jq -r .path | sort | uniq -d)" "" "a refused exec with two deny events"
   sk_assert_eq "$(ep_denials | wc -l)" 3 "deny events (one per refused exec)"
@@ -164,9 +164,9 @@ t_noexec_fd() {
   ep_run "$b" fdx
   ep_assert_eperm spell-opath "execveat of an O_PATH descriptor of a /tmp file"
   ep_assert_eperm spell-procself "/proc/self/fd/N stays denied with fdExec"
-  sk_assert_event "$EP_ID" 'select(.type == "drift" and .path == "/tmp/exectest-opath")' "drift event"
-  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" tmpfs "where"
-  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .path == "/proc/self/fd/7")' "fileless event"
+  sk_assert_event "$EP_ID" 'select(.type == "drift" and .process.path == "/tmp/exectest-opath")' "drift event"
+  sk_assert_eq "$(jq -r .process.where <<<"$SK_EVENT")" tmpfs "where"
+  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .process.path == "/proc/self/fd/7")' "fileless event"
   ep_delete
 }
 
@@ -183,8 +183,8 @@ t_complain_once() {
   cp "$SK_HELPERS/sktrue" "$b/rootfs/opt/tools/sktrue2"
   SK_AS=stockade-complain ep_run "$b" cpl
   sk_assert_kv "$EP_OUT" exec OK "complain: the program runs" out-
-  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/opt/tools/sktrue2")' "complain event"
-  sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" allow "complain: decision"
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .process.path == "/opt/tools/sktrue2")' "complain event"
+  sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" report "complain: decision"
   sleep 0.5
   n=$(sk_events "$EP_ID" 'select(.type == "not-allowed")' | wc -l)
   sk_assert_eq "$n" 1 "not-allowed events for one exec in complain mode"
@@ -220,7 +220,7 @@ t_elf_interp() {
   sk_assert_kv "$EP_OUT" exec OK "a dynamic program, ld.so and libc in the image" dyn-
   sk_assert_kv "$EP_OUT" exec-status 3 "the dynamic program's own exit status (the only one that ran)"
   sk_assert_kv "$EP_OUT" exec EPERM "a program whose PT_INTERP is /dev/fd/7" bad-
-  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .path == "/opt/elfbad")' "PT_INTERP in /proc"
+  sk_assert_event "$EP_ID" 'select(.type == "fileless" and .process.path == "/opt/elfbad")' "PT_INTERP in /proc"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "PT_INTERP: decided on the file opened"
   sk_assert_eq "$(ep_denials | wc -l)" 1 "deny events (only /opt/elfbad)"
   ep_delete
@@ -231,9 +231,9 @@ t_elf_interp() {
   sk_spec "$b" '.annotations["stockade.io/profile"] = "nold"'
   ep_run "$b" nold
   sk_assert_kv "$EP_OUT" exec EPERM "ld.so outside exec.allow: the supervisor's EPERM, not Landlock's EACCES" dyn-
-  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .path == "/opt/dyn")' "ld.so not allowed"
-  jq -r .reason <<<"$SK_EVENT" | grep -qF "interpreter $interp" ||
-    sk_fail "the event does not name the interpreter: $(jq -r .reason <<<"$SK_EVENT")"
+  sk_assert_event "$EP_ID" 'select(.type == "not-allowed" and .process.path == "/opt/dyn")' "ld.so not allowed"
+  jq -r .message <<<"$SK_EVENT" | grep -qF "interpreter $interp" ||
+    sk_fail "the event does not name the interpreter: $(jq -r .message <<<"$SK_EVENT")"
   ep_delete
 }
 

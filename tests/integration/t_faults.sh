@@ -88,7 +88,7 @@ t_sup_gone() {
   sk_assert_rc_nonzero "stockade exec --process into a container whose supervisor is gone"
   sk_assert_no_grep "$CASE/exec-p.out" '^exec=OK$' "a program ran without a supervisor"
   sk_assert_grep "$CASE/exec-p.err" "its supervisor \(pid $pid\) is gone.*ENOSYS" "stockade exec --process says why"
-  sk_assert_event "$FX_ID" 'select(.type == "supervisor" and .event == "gone")' "event supervisor/gone"
+  sk_assert_event "$FX_ID" 'select(.type == "supervisor" and .details.event == "gone")' "event supervisor/gone"
   sk_run ctl-events env STOCKADE_CONFIG="$CASE/stockade.json" "$SK_BUILD/stockadectl" events --container "$FX_ID"
   sk_assert_rc 0 "stockadectl events"
   # stockadectl shows the first 12 characters of the id
@@ -186,8 +186,8 @@ t_event_unwritable() {
   rmdir "$CASE/events.json"
   sk_run memfd2 sk_sk exec "$FX_ID" exectest memfd /bin/sktrue
   sk_assert_kv "$CASE/memfd2.out" memfd-execveat EPERM "a fileless exec once the event file is writable again"
-  sk_assert_event "$FX_ID" 'select(.lost)' "an event carries the count of lost events"
-  lost=$(jq -r .lost <<<"$SK_EVENT")
+  sk_assert_event "$FX_ID" 'select(.details.lost)' "an event carries the count of lost events"
+  lost=$(jq -r .details.lost <<<"$SK_EVENT")
   # at least the supervisor's "started" line and the two fileless denials
   [ "$lost" -ge 3 ] || sk_fail "\"lost\": $lost, expected at least 3 (started, execveat, fexecve)"
   sk_run delete sk_sk delete -f "$FX_ID"

@@ -79,14 +79,14 @@ t_hook_drift() {
   sk_assert_kv "$HK_OUT" image 0 "a program of the image runs under the hook"
   sk_assert_kv "$HK_OUT" drift-copy OK "copying a program onto the writable root"
   hk_denied drift "executing the copy (root file system, no noexec: only fanotify can deny it)"
-  sk_assert_event "$id" 'select(.type == "drift" and .path == "/work/drift-true" and .decision == "deny")' "the drift event"
+  sk_assert_event "$id" 'select(.type == "drift" and .process.path == "/work/drift-true" and .decision == "deny")' "the drift event"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "drift event mechanism"
-  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" upper "drift event where"
-  sk_assert_eq "$(jq -r .technique <<<"$SK_EVENT")" T1105 "drift event technique"
-  sk_assert_eq "$(jq -r .mode <<<"$SK_EVENT")" enforce "drift event mode"
-  sk_assert_eq "$(jq -r .profile <<<"$SK_EVENT")" default "drift event profile"
-  sk_assert_eq "$(jq -r '.pid | type' <<<"$SK_EVENT")" number "drift event pid"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "started")' "the hook supervisor's start event"
+  sk_assert_eq "$(jq -r .process.where <<<"$SK_EVENT")" upper "drift event where"
+  sk_assert_eq "$(jq -r .mitre.technique <<<"$SK_EVENT")" T1105 "drift event technique"
+  sk_assert_eq "$(jq -r .profile.mode <<<"$SK_EVENT")" enforce "drift event mode"
+  sk_assert_eq "$(jq -r .profile.name <<<"$SK_EVENT")" default "drift event profile"
+  sk_assert_eq "$(jq -r '.process.pid | type' <<<"$SK_EVENT")" number "drift event pid"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "started")' "the hook supervisor's start event"
   # pivot_root and the runtime's masking mounts came after the hook: each
   # change of the container's mounts was marked without an error.
   [ ! -f "$HK_DIR/supervisor.log" ] || sk_assert_no_grep "$HK_DIR/supervisor.log" '"level":"error"' "the hook supervisor's log"
@@ -96,14 +96,14 @@ t_hook_drift() {
   sk_assert_rc 0 "runc exec exectest"
   HK_OUT=$CASE/exec.out
   hk_denied drift "a copy executed by a runc exec'd process"
-  sk_assert_event "$id" 'select(.type == "drift" and .path == "/work/drift-exec")' "the exec'd process's drift event"
+  sk_assert_event "$id" 'select(.type == "drift" and .process.path == "/work/drift-exec")' "the exec'd process's drift event"
 
   sk_run kill sk_rt kill "$id" KILL
   sk_wait_status "$id" stopped 10 || sk_fail "the container did not stop"
   sk_run delete sk_rt delete "$id"
   sk_assert_rc 0 "runc delete (runs poststop)"
   hk_assert_gone "$id" "$ident" "after runc delete"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the hook supervisor's stop event"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "stopped")' "the hook supervisor's stop event"
 }
 
 # poststop, given the running container's state, stops its hook supervisor
@@ -172,7 +172,7 @@ t_hook_blind_spots() {
   sk_assert_kv "$HK_OUT" memfd-execveat OK "a memfd exec is not seen by the hook (documented)"
   hk_denied drift "drift is still denied in the same container"
   sk_assert_event "$id" 'select(.type == "drift")' "the drift event"
-  sk_assert_eq "$(jq -r 'has("argv")' <<<"$SK_EVENT")" false "the hook's events carry no argv (documented)"
+  sk_assert_eq "$(jq -r '(.process | has("argv"))' <<<"$SK_EVENT")" false "the hook's events carry no argv (documented)"
 }
 
 # A mount the container makes after start (it holds CAP_SYS_ADMIN here) is
@@ -193,8 +193,8 @@ t_hook_new_mount() {
   sed 's/^/  container| /' "$HK_OUT" >&2
   sk_assert_kv "$HK_OUT" mounted 1 "the container mounted a tmpfs"
   hk_denied drift "a program copied to a tmpfs the container mounted after start"
-  sk_assert_event "$id" 'select(.type == "drift" and .path == "/root/x")' "the drift event"
-  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" tmpfs "drift event where (the new mount is in the table)"
+  sk_assert_event "$id" 'select(.type == "drift" and .process.path == "/root/x")' "the drift event"
+  sk_assert_eq "$(jq -r .process.where <<<"$SK_EVENT")" tmpfs "drift event where (the new mount is in the table)"
 }
 
 # A container only the hook may check: plain runc, so one runtime.

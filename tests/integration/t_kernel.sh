@@ -55,7 +55,7 @@ t_memfd_noexec() {
   host_after=$(cat /proc/sys/vm/memfd_noexec)
   sk_assert_eq "$host_after" "$host_before" "the host's vm.memfd_noexec after the container"
   sk_assert_event "$KT_ID" 'select(.type == "memfd")' "the memfd event"
-  sk_assert_eq "$(jq -r .memfdNoexec <<<"$SK_EVENT")" 2 "the memfd event's memfdNoexec"
+  sk_assert_eq "$(jq -r .details.memfdNoexec <<<"$SK_EVENT")" 2 "the memfd event's memfdNoexec"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" memfd_noexec "the memfd event's mechanism"
 
   # exec.memfdExec: neither the sysctl nor the filter rule
@@ -65,7 +65,7 @@ t_memfd_noexec() {
   sk_assert_kv "$KT_OUT" memfd-exec-create OK "memfd_create(MFD_EXEC) with exec.memfdExec"
   sk_assert_kv "$KT_OUT" memfd-plain-execveat OK "execveat of a memfd with exec.memfdExec (no supervisor)"
   sk_assert_event "$KT_ID" 'select(.type == "memfd")' "the memfd event with exec.memfdExec"
-  sk_assert_eq "$(jq -r .memfdNoexec <<<"$SK_EVENT")" "not applied: profile exec.memfdExec" \
+  sk_assert_eq "$(jq -r .details.memfdNoexec <<<"$SK_EVENT")" "not applied: profile exec.memfdExec" \
     "the memfd event's memfdNoexec with exec.memfdExec"
   sk_assert_eq "$(cat /proc/sys/vm/memfd_noexec)" "$host_before" "the host's vm.memfd_noexec at the end"
 
@@ -126,10 +126,10 @@ t_hash_bounds() {
     EPERM | EACCES) ;;
     *) sk_fail "exec of the 1 TiB file: big-exec=$(sk_kv "$KT_OUT" big-exec), expected EPERM or EACCES" ;;
   esac
-  sk_assert_event "$KT_ID" 'select(.type == "drift" and .path == "/tmp/big")' "the drift event of the 1 TiB file"
-  sk_assert_eq "$(jq -r '.sha256Skipped // "none"' <<<"$SK_EVENT")" "size 1099511627776 over 268435456" \
+  sk_assert_event "$KT_ID" 'select(.type == "drift" and .process.path == "/tmp/big")' "the drift event of the 1 TiB file"
+  sk_assert_eq "$(jq -r '.details.sha256Skipped // "none"' <<<"$SK_EVENT")" "size 1099511627776 over 268435456" \
     "the event says why the file was not hashed"
-  sk_assert_eq "$(jq -r '.sha256 // "none"' <<<"$SK_EVENT")" none "no sha256 in the event"
+  sk_assert_eq "$(jq -r '.process.sha256 // "none"' <<<"$SK_EVENT")" none "no sha256 in the event"
   [ "$(kt_cpu_s "$KT_SUP")" -lt 2 ] || sk_fail "the supervisor used $(kt_cpu_s "$KT_SUP") s of CPU"
 
   # Bounds as high as they go: the supervisor starts reading the 1 TiB file
@@ -141,11 +141,11 @@ t_hash_bounds() {
   sk_proc_alive "$KT_IDENT" || sk_fail "the supervisor is gone before SIGTERM"
   kill -TERM "$KT_SUP"
   sk_wait_gone "$KT_IDENT" 3 || sk_fail "the supervisor still runs 3 s after SIGTERM while hashing"
-  ev=$(sk_wait_event "$KT_ID" 'select(.type == "drift" and .path == "/tmp/big")' 2) ||
+  ev=$(sk_wait_event "$KT_ID" 'select(.type == "drift" and .process.path == "/tmp/big")' 2) ||
     sk_fail "no drift event of the 1 TiB file after SIGTERM"
-  case $(jq -r '.sha256Skipped // ""' <<<"$ev") in
+  case $(jq -r '.details.sha256Skipped // ""' <<<"$ev") in
     interrupted*) ;;
-    *) sk_fail "the event of the interrupted hash: sha256Skipped=\"$(jq -r '.sha256Skipped // ""' <<<"$ev")\"" ;;
+    *) sk_fail "the event of the interrupted hash: sha256Skipped=\"$(jq -r '.details.sha256Skipped // ""' <<<"$ev")\"" ;;
   esac
 
   # ... and the container's end
@@ -183,7 +183,7 @@ t_sup_cgroup() {
     # lib.sh runs crun (and stockade before it) where /sys/fs/cgroup is a
     # cgroup2 mount of its own, whose root has no cpu controller on this
     # hybrid host: the supervisor says it stays put.
-    sk_assert_event "$KT_ID" 'select(.type == "supervisor" and .event == "started")' "the started event"
+    sk_assert_event "$KT_ID" 'select(.type == "supervisor" and .details.event == "started")' "the started event"
     sk_assert_grep "$CASE/events.json" "left in its caller's cgroup: no cgroup hierarchy with the cpu controller" \
       "the started event says why the supervisor has no cgroup of its own"
     return 0

@@ -79,7 +79,7 @@ t_pid1_and_writes() {
   [[ $args == *'"--","sh","-c"'* ]] || sk_fail "process.args keeps the original args after --: $args"
   sk_assert_eq "$(jq -c '[.mounts[] | select(.destination == "/dev/.stockade-init") | .options]' "$LL_SPEC")" \
     '[["bind","ro","nosuid","nodev"]]' "stockade-init is bind-mounted read-only"
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "apply" and .abi > 0 and (.applied | test("filesystem")))' \
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "harden" and .details.abi > 0 and (.details.applied | test("filesystem")))' \
     "the landlock event says what was applied"
 
   # Control: the same without Landlock; /proc/self/mem opens.
@@ -131,7 +131,7 @@ t_network() {
   sk_assert_kv "$LL_OUT" connect OK "a connect to an allowed port (8080, a listener in the container) works" ok-
   sk_assert_kv "$LL_OUT" connect EACCES "Landlock denies a connect to a port the profile does not list" other-
   sk_assert_kv "$LL_OUT" bind EACCES "Landlock denies a bind to a port the profile does not list" bind-
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and (.applied | test("tcp")))' "the event lists tcp"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and (.details.applied | test("tcp")))' "the event lists tcp"
   sv_profile lnoff '.network = {bind: [8080], connect: [8080]} | .landlock = "off"'
   ll_run off lnoff "$LL_NET"
   sk_assert_kv "$LL_OUT" connect ECONNREFUSED "control: without Landlock the connect reaches the (closed) port" other-
@@ -148,7 +148,7 @@ t_abi_cap() {
   ll_run cap3 ln "$LL_NET"
   sk_assert_rc 0 "stockade run (ABI capped at 3)"
   sk_assert_kv "$LL_OUT" connect ECONNREFUSED "ABI 3: TCP is not restricted" other-
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .abi == 3 and .decision == "apply" and (.missing | test("tcp")))' \
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .details.abi == 3 and .decision == "harden" and (.details.missing | test("tcp")))' \
     "the event says tcp is missing at ABI 3"
   # stockadectl verify says the same before any container runs.
   STOCKADE_CONFIG=$CASE/stockade.json sk_run verify "$SK_BUILD/stockadectl" verify --json --profile ln
@@ -179,19 +179,19 @@ t_abi_cap() {
   sk_assert_same "$LL_B/config.json" "$CASE/req0.json" "the refused bundle's config.json"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "no container"
   sk_assert_state_empty "after the refusal"
-  sk_assert_event "$SK_ID" 'select(.type == "landlock" and .decision == "refuse" and .abi == 0)' "a refuse event"
+  sk_assert_event "$SK_ID" 'select(.type == "landlock" and .decision == "deny" and .details.abi == 0)' "a deny event"
 
   # optional at ABI 0: runs, unconfined, and says so.
   ll_run opt0 default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional without Landlock runs"
   sk_assert_kv "$LL_OUT" openrw OK "no Landlock at ABI 0" mem-
   sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" sh "no stockade-init at ABI 0"
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none")' "a none event"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "info")' "an info event (running without Landlock)"
 }
 
 # 5. A profile whose seccomp filter denies the landlock_* syscalls: the
 # init could not confine anything, so stockade does not claim it would:
-# optional runs without the init (event "none"), required is refused.
+# optional runs without the init (decision "info"), required is refused.
 t_seccomp_blocks() {
   ll_require_landlock 1
   ll_init
@@ -199,7 +199,7 @@ t_seccomp_blocks() {
   ll_run opt lsc 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_rc 0 "optional: runs"
   sk_assert_eq "$(jq -r '.process.args[0]' "$LL_SPEC")" sh "optional: no stockade-init"
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("does not allow landlock_create_ruleset")))' \
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "info" and (.message | test("does not allow landlock_create_ruleset")))' \
     "the event says the filter is why"
   sv_profile lscr '.landlock = "required" | .seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["landlock_create_ruleset"], action: "SCMP_ACT_ERRNO"}]}'
   LL_B=$(sk_bundle b-req '.annotations["stockade.io/profile"] = "lscr"') || sk_fail bundle
@@ -254,8 +254,8 @@ t_init_path() {
   sk_assert_rc 0 "optional without stockade-init runs"
   sk_assert_kv "$LL_OUT" openrw OK "unconfined without stockade-init" mem-
   sk_assert_grep "$CASE/run-none.log" 'no Landlock: cannot find stockade-init' "the warning (--log file) says why"
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "none" and (.message | test("cannot find stockade-init")))' \
-    "a none event"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "info" and (.message | test("cannot find stockade-init")))' \
+    "an info event (running without Landlock)"
   sk_config_edit '.initPath = $p' --arg p "$SK_BUILD/stockade-init"
   SK_BIN=$x/bin/stockade ll_run cfg default 'echo "mem-$(probe openrw /proc/self/mem)"'
   sk_assert_kv "$LL_OUT" openrw EACCES "confined by the config's initPath" mem-
@@ -278,7 +278,7 @@ t_supervised() {
   sk_assert_grep "$LL_OUT" '^cmdline=sh -c' "/proc/1/cmdline is the entrypoint"
   sk_assert_kv "$LL_OUT" exec OK "an allowed program runs" run-
   sk_assert_eq "$(sk_events "$LL_ID" 'select(.decision == "deny")' | grep -c .)" 0 "no denial (stockade-init is recognised)"
-  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "apply")' "the landlock event"
+  sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "harden")' "the landlock event"
 }
 
 sk_for_runtimes "landlock: entrypoint is PID 1, writes only beneath writable places (/proc/self/mem EACCES)" t_pid1_and_writes

@@ -298,10 +298,10 @@ t_learn_enforce() {
   lt_run unlearned "$b"
   sk_assert_grep "$LT_OUT" '^done=1$' "the script ran to its end"
   sk_assert_kv "$LT_OUT" md5sum-status 126 "md5sum (never run while learning): the shell's status for a denied exec"
-  sk_assert_event "$LT_ID" 'select(.type == "not-allowed" and .decision == "deny" and (.path | endswith("/md5sum")))' \
+  sk_assert_event "$LT_ID" 'select(.type == "not-allowed" and .decision == "deny" and (.process.path | endswith("/md5sum")))' \
     "md5sum is not on the learned exec allow-list"
-  sk_assert_eq "$(jq -r .profile <<<"$SK_EVENT")" wl "the denial's profile"
-  sk_assert_eq "$(jq -r .mode <<<"$SK_EVENT")" enforce "the denial's mode"
+  sk_assert_eq "$(jq -r .profile.name <<<"$SK_EVENT")" wl "the denial's profile"
+  sk_assert_eq "$(jq -r .profile.mode <<<"$SK_EVENT")" enforce "the denial's mode"
   sk_assert_kv "$LT_OUT" unshare 1 "unshare (syscall 272), never made while learning: errno"
   sk_assert_kv "$LT_OUT" ptrace 1 "ptrace (syscall 101), never made while learning: errno"
   sk_assert_kv "$LT_OUT" getpriority 1 "getpriority (syscall 140, in the default allow-list), never made while learning: errno"
@@ -363,7 +363,7 @@ t_merge() {
     --argjson a "$(lt_args_sh "$WL_PATHS" B)") || sk_fail "bundle"
   lt_run b-under-a "$b"
   sk_assert_ne "$LT_RC" 0 "path B under the profile learned from path A alone"
-  sk_assert_event "$LT_ID" 'select(.type == "not-allowed" and .decision == "deny" and (.path | endswith("/md5sum")))' \
+  sk_assert_event "$LT_ID" 'select(.type == "not-allowed" and .decision == "deny" and (.process.path | endswith("/md5sum")))' \
     "path B under path A's profile: md5sum denied"
   lt_done
 }
@@ -474,8 +474,8 @@ echo done=1; sleep 3; probe syscalls; echo done2=1; exec sleep 300')" \
   sk_assert_kv "$CASE/run.out" Seccomp 2 "learn mode: a seccomp filter is installed"
   sk_assert_kv "$CASE/run.out" memfd-execveat OK "learn mode: a fileless exec is not denied"
   sk_assert_event "$id" 'select(.type == "fileless")' "learn mode: the would-be denial is an event"
-  sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" allow "learn mode: the fileless event's decision"
-  sk_assert_eq "$(jq -r .mode <<<"$SK_EVENT")" learn "learn mode: the fileless event's mode"
+  sk_assert_eq "$(jq -r .decision <<<"$SK_EVENT")" report "learn mode: the fileless event's decision"
+  sk_assert_eq "$(jq -r .profile.mode <<<"$SK_EVENT")" learn "learn mode: the fileless event's mode"
 
   # Written while running, and up to date: keyctl, made 3 s after done=1.
   sk_wait_grep "$CASE/run.out" '^done2=1$' 15 || sk_fail "the container did not get to done2=1"

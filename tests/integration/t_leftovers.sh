@@ -64,7 +64,7 @@ t_duplicate() {
   sk_assert_supervised "$id" "$b1"
   sk_assert_eq "$(lo_state_sums "$dir")" "$before" "the first container's stockade state"
   sk_assert_eq "$(lo_stockade_procs "$b2")" 0 "stockade processes started for the second bundle"
-  sk_assert_eq "$(sk_events "$id" 'select(.type == "supervisor" and .event == "started")' | wc -l)" 1 \
+  sk_assert_eq "$(sk_events "$id" 'select(.type == "supervisor" and .details.event == "started")' | wc -l)" 1 \
     "supervisor start events for $id"
   sk_assert_eq "$(find "$CASE/state" -mindepth 1 -maxdepth 1 -type d | wc -l)" 1 "state directories"
 

@@ -109,10 +109,10 @@ t_required_refused() {
   sk_assert_eq "$(find "$b" -maxdepth 1 -newer "$CASE/orig.json" ! -path "$b" | head -n 3)" "" "nothing new in the bundle"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
   sk_assert_state_empty "refused create"
-  sk_assert_event "$SK_ID" 'select(.type == "spec-finding" and .rule == "SK-LSM-REQUIRED" and .decision == "refuse")' \
+  sk_assert_event "$SK_ID" 'select(.type == "spec-finding" and .rule == "SK-LSM-REQUIRED" and .decision == "deny")' \
     "the refusal is an event"
   ev=$SK_EVENT
-  sk_assert_eq "$(jq -r .profile <<<"$ev")" lsmreq "event profile"
+  sk_assert_eq "$(jq -r .profile.name <<<"$ev")" lsmreq "event profile"
 
   # complain mode reports the same and runs it.
   sk_spec "$b" '.annotations["stockade.io/mode"]="complain"'
@@ -140,9 +140,9 @@ t_optional_runs() {
   lsmjson=$(cat "$d/lsm.json" 2>/dev/null) || sk_fail "no lsm.json in the container's state"
   sk_assert_eq "$(jq -r .layer <<<"$lsmjson")" none "lsm.json layer"
 
-  sk_assert_event "$SK_ID" 'select(.type == "lsm" and .detail == "not-active")' "the missing LSM is an event"
+  sk_assert_event "$SK_ID" 'select(.type == "lsm" and .details.detail == "not-active")' "the missing LSM is an event"
   ev=$SK_EVENT
-  sk_assert_eq "$(jq -r '.layer + "/" + .lsm + "/" + .decision + "/" + .profile' <<<"$ev")" none/optional/allow/default \
+  sk_assert_eq "$(jq -r '.details.layer + "/" + .details.lsm + "/" + .decision + "/" + .profile.name' <<<"$ev")" none/optional/info/default \
     "event fields"
   case $(jq -r .message <<<"$ev") in
     "profile default asks for an LSM but neither AppArmor nor SELinux is active on this host (active: "*) ;;
@@ -153,7 +153,7 @@ t_optional_runs() {
   # and read back with stockadectl
   sk_run events env STOCKADE_CONFIG="$CASE/stockade.json" "$CTL" events --json --container "$SK_ID"
   sk_assert_rc 0 "stockadectl events"
-  sk_assert_eq "$(jq -r 'select(.type == "lsm") | .detail' "$CASE/events.out")" not-active "stockadectl events shows it"
+  sk_assert_eq "$(jq -r 'select(.type == "lsm") | .details.detail' "$CASE/events.out")" not-active "stockadectl events shows it"
 
   sk_run start sk_sk start "$SK_ID"
   sk_wait_status "$SK_ID" stopped 20 || sk_fail "the container did not finish"

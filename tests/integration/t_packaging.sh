@@ -522,7 +522,9 @@ t_completion() {
   # Every command main() dispatches, and only those.
   cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort | tr '\n' ' ')
   sk_assert_eq "$(complete_line stockadectl '')" "${cmds% }" "stockadectl <TAB>"
-  sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow" "events --fo<TAB>"
+  sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow --format" "events --fo<TAB>"
+  sk_assert_eq "$(complete_line stockadectl events --decision d)" "deny" "events --decision d<TAB>"
+  sk_assert_eq "$(complete_line stockadectl metrics --s)" "--state-dir" "metrics --s<TAB>"
   sk_assert_eq "$(complete_line stockadectl learn --b)" "--base" "learn --b<TAB>"
   sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile --version" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
@@ -534,7 +536,8 @@ t_completion() {
   jq -n --arg d "$CASE/prof" --arg e "$CASE/ev.json" '{runtime: "/usr/sbin/runc", profileDir: $d, eventFile: $e}' >"$cfg"
   sk_assert_eq "$(STOCKADE_CONFIG=$cfg complete_line stockadectl check -p m)" "mine" "check -p m<TAB> from the config"
   # Container ids for events --container, from the event file.
-  printf '%s\n' '{"type":"exec","container":"abcd1234"}' 'not json' '{"type":"exec","container":"abff"}' >"$CASE/ev.json"
+  printf '%s\n' '{"schema":"stockade.event/v1","type":"exec","container":{"id":"abcd1234"}}' 'not json' \
+    '{"schema":"stockade.event/v1","type":"exec","container":{"id":"abff"}}' >"$CASE/ev.json"
   sk_assert_eq "$(STOCKADE_CONFIG=$cfg complete_line stockadectl events --container ab)" "abcd1234 abff" \
     "events --container <TAB>"
 }

@@ -142,8 +142,8 @@ t_pm_run() {
   sk_assert_grep "$CASE/run.out" '^65534$' "podman run: stockade ran it as the default profile's user"
   id=$(cat "$CASE/cid")
   [ ${#id} = 64 ] || sk_fail "podman's cidfile holds \"$id\", expected a 64-hex container id"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "started")' "the supervisor started for podman's container"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the supervisor stopped with it"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "started")' "the supervisor started for podman's container"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "stopped")' "the supervisor stopped with it"
   sk_assert_event "$id" 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT")' "podman's spec was judged"
   sk_assert_no_stockade "after podman run --rm"
   sk_assert_state_empty "after podman run --rm"
@@ -175,7 +175,7 @@ t_pm_lifecycle() {
   sk_run ps pm ps -a -q
   sk_assert_eq "$(cat "$CASE/ps.out")" "" "podman ps -a after rm"
   sk_assert_eq "$(sk_rt list -q 2>/dev/null)" "" "runc containers of the case after podman rm"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the supervisor's stop event"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "stopped")' "the supervisor's stop event"
   sk_assert_no_stockade "after podman rm"
   sk_assert_state_empty "after podman rm"
   [ -z "$(pm_case_pids)" ] || sk_fail "processes of the case left after podman rm: $(pm_case_pids | tr '\n' ' ')"
@@ -196,11 +196,11 @@ t_pm_drift() {
     *) sk_fail "executing the copy in /tmp: drift=$(sk_kv "$CASE/run.out" drift), expected EPERM or EACCES" ;;
   esac
   id=$(cat "$CASE/cid")
-  sk_assert_event "$id" 'select(.type == "drift" and .path == "/tmp/drift-true" and .decision == "deny")' \
+  sk_assert_event "$id" 'select(.type == "drift" and .process.path == "/tmp/drift-true" and .decision == "deny")' \
     "drift event of podman's container"
-  sk_assert_eq "$(jq -r .container <<<"$SK_EVENT")" "$id" "the event's container is podman's id"
-  sk_assert_eq "$(jq -r .technique <<<"$SK_EVENT")" T1105 "drift event technique"
-  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" tmpfs "drift event where"
+  sk_assert_eq "$(jq -r .container.id <<<"$SK_EVENT")" "$id" "the event's container is podman's id"
+  sk_assert_eq "$(jq -r .mitre.technique <<<"$SK_EVENT")" T1105 "drift event technique"
+  sk_assert_eq "$(jq -r .process.where <<<"$SK_EVENT")" tmpfs "drift event where"
   sk_assert_no_stockade "after the drift container"
 }
 
@@ -238,12 +238,12 @@ t_pm_hook() {
   sk_assert_kv "$CASE/run.out" drift-copy OK "copying a program into /tmp (podman's writable root)"
   sk_assert_kv "$CASE/run.out" drift EPERM "executing the copy: fanotify denies it"
   id=$(cat "$CASE/cid")
-  sk_assert_event "$id" 'select(.type == "drift" and .path == "/tmp/drift-true" and .decision == "deny")' \
+  sk_assert_event "$id" 'select(.type == "drift" and .process.path == "/tmp/drift-true" and .decision == "deny")' \
     "drift event of podman's container"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" fanotify "drift event mechanism"
-  sk_assert_eq "$(jq -r .where <<<"$SK_EVENT")" upper "drift event where"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "started")' "the hook supervisor started"
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the hook supervisor stopped"
+  sk_assert_eq "$(jq -r .process.where <<<"$SK_EVENT")" upper "drift event where"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "started")' "the hook supervisor started"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "stopped")' "the hook supervisor stopped"
   [ -z "$(find "$CASE/state/hook" -mindepth 1 2>/dev/null)" ] ||
     sk_fail "hook state left after podman run --rm: $(find "$CASE/state/hook" | tr '\n' ' ')"
   [ -z "$(pm_case_pids)" ] || sk_fail "processes of the case left: $(pm_case_pids | tr '\n' ' ')"

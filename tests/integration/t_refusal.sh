@@ -91,7 +91,7 @@ assert_complained() { # LOG-FILE ID RULE
   [ -s "$CASE/events.json" ] || sk_fail "no event file $CASE/events.json written"
   jq -e . "$CASE/events.json" >/dev/null 2>&1 || sk_fail "the event file is not JSON lines: $(head -c 300 "$CASE/events.json")"
   [ -n "$(jq -c --arg id "$2" --arg rule "$3" \
-    'select(.type == "spec-finding" and .rule == $rule and .container == $id and .mode == "complain")' \
+    'select(.type == "spec-finding" and .rule == $rule and .container.id == $id and .profile.mode == "complain" and .decision == "report")' \
     "$CASE/events.json")" ] ||
     sk_fail "no spec-finding event for $3, container $2, mode complain in: $(head -c 600 "$CASE/events.json")"
 }

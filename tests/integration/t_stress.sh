@@ -115,10 +115,10 @@ t_stress() {
   # no descriptor more than before the storms (each exec's listener is
   # closed when its process is gone: give them a moment to see the hangup)
   want_deny=$(((ST_STORMS - half) * ST_EXECS))
-  jq -s -c 'map(select(.container != null)) | group_by(.container)[] | {c: .[0].container,
+  jq -s -c 'map(select(.container.id != null)) | group_by(.container.id)[] | {c: .[0].container.id,
       deny: map(select(.decision == "deny" and .type != "spec-finding")) | length,
-      denyno: map(select(.decision == "deny" and .path == "/opt/deny/no")) | length,
-      dropped: (map(.dropped // 0) | add), lost: (map(.lost // 0) | add)}' "$CASE/events.json" >"$CASE/counts" ||
+      denyno: map(select(.decision == "deny" and .process.path == "/opt/deny/no")) | length,
+      dropped: (map(.details.dropped // 0) | add), lost: (map(.details.lost // 0) | add)}' "$CASE/events.json" >"$CASE/counts" ||
     sk_fail "the event file is not JSON lines"
   for ((i = 0; i < ST_N; i++)); do
     n=$(jq -r --arg c "${ids[i]}" 'select(.c == $c) | "\(.deny) \(.denyno) \(.dropped) \(.lost)"' "$CASE/counts")
@@ -146,7 +146,7 @@ t_stress() {
   for ((i = 0; i < ST_N; i++)); do
     sk_assert_eq "$(sk_state_status "${ids[i]}")" absent "container $i after delete"
     # the supervisor's own count agrees: the stop event, written on its way out
-    stop=$(sk_events "${ids[i]}" 'select(.type == "supervisor" and .event == "stopped") | .message')
+    stop=$(sk_events "${ids[i]}" 'select(.type == "supervisor" and .details.event == "stopped") | .message')
     [[ $stop =~ \(([0-9]+)\ denied\)\ and\ [0-9]+\ exec\ opens\ \(([0-9]+)\ denied\) ]] ||
       sk_fail "container $i: no stop event with counts: \"$stop\""
     [ $((BASH_REMATCH[1] + BASH_REMATCH[2])) = "$want_deny" ] ||

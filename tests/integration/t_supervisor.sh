@@ -27,7 +27,7 @@ t_drift() {
   sk_assert_kv "$SV_OUT" drift-copy OK "copying a program into /tmp"
   sv_assert_denied drift "executing the copy in /tmp" eacces-ok
   sv_assert_exec_event drift /tmp/drift-true deny deny default enforce T1105 "drift into /tmp"
-  sk_assert_eq "$(sv_field .where)" tmpfs "drift into /tmp: event where"
+  sk_assert_eq "$(sv_field .process.where)" tmpfs "drift into /tmp: event where"
   sv_delete
 
   # writable root: the copy lands on the root file system (exec allowed by
@@ -41,11 +41,11 @@ t_drift() {
   sk_assert_kv "$SV_OUT" drift-copy OK "copying a program into /work on the writable root"
   sv_assert_denied drift "executing the copy in /work (root file system, no noexec)"
   sv_assert_exec_event drift /work/drift-true deny deny rw enforce T1105 "drift into the writable root"
-  sk_assert_eq "$(sv_field .where)" upper "drift into the writable root: event where"
+  sk_assert_eq "$(sv_field .process.where)" upper "drift into the writable root: event where"
   # Not asserted (the contract does not say every event carries it): the
   # dropped program's hash, when the supervisor knows it, is the copy's.
-  if [ "$(sv_field '.sha256 // ""')" != "" ]; then
-    sk_assert_eq "$(sv_field .sha256)" "$(sha256sum <"$SK_HELPERS/sktrue" | cut -d' ' -f1)" \
+  if [ "$(sv_field '.process.sha256 // ""')" != "" ]; then
+    sk_assert_eq "$(sv_field .process.sha256)" "$(sha256sum <"$SK_HELPERS/sktrue" | cut -d' ' -f1)" \
       "drift into the writable root: event sha256 is the copied program's"
   else
     sk_log "note: the drift event carries no sha256"
@@ -66,7 +66,7 @@ t_fileless() {
   sv_assert_denied memfd-execveat "execveat(memfd, \"\", AT_EMPTY_PATH)"
   sv_assert_denied memfd-fexecve "execve(\"/proc/self/fd/N\") of the memfd (fexecve)"
   sv_assert_exec_event fileless "" deny deny default enforce T1620 "fileless exec"
-  sk_assert_eq "$(sv_field .where)" memfd "fileless exec: event where"
+  sk_assert_eq "$(sv_field .process.where)" memfd "fileless exec: event where"
   sk_wait_event "$SV_ID" 'select(.type == "fileless" and .decision == "deny")' 0 >/dev/null
   n=$(sk_events "$SV_ID" 'select(.type == "fileless" and .decision == "deny")' | wc -l)
   [ "$n" -ge 2 ] || sk_fail "fileless exec: $n deny events, expected one for execveat and one for fexecve"
@@ -104,8 +104,8 @@ t_race() {
   [ "${v:-0}" -gt 0 ] || sk_fail "GOOD never ran: the allowed program must run"
   v=$(sk_kv "$o" race-eperm)
   [ "${v:-0}" -gt 0 ] || sk_fail "BAD was never denied: the race did not try it"
-  n_fan=$(sk_events "$SV_ID" 'select(.decision == "deny" and .path == "/opt/race/b" and .mechanism == "fanotify")' | wc -l)
-  n_sec=$(sk_events "$SV_ID" 'select(.decision == "deny" and .path == "/opt/race/b" and .mechanism == "seccomp")' | wc -l)
+  n_fan=$(sk_events "$SV_ID" 'select(.decision == "deny" and .process.path == "/opt/race/b" and .mechanism == "fanotify")' | wc -l)
+  n_sec=$(sk_events "$SV_ID" 'select(.decision == "deny" and .process.path == "/opt/race/b" and .mechanism == "seccomp")' | wc -l)
   sk_log "denials of /opt/race/b: $n_fan by fanotify (the path flipped after the seccomp check), $n_sec by seccomp"
   [ $((n_fan + n_sec)) -gt 0 ] || sk_fail "no deny event for /opt/race/b"
   # The race did win the window (the string changed between the seccomp
@@ -162,11 +162,11 @@ echo done=1; exec sleep 300')") || sk_fail "bundle"
   sv_assert_exec_event not-allowed /opt/tools/wrong deny deny allow enforce "" "allowed path, wrong hash"
   sv_assert_exec_event not-allowed /opt/tools/sh deny deny allow enforce T1059 "a shell not on the allow-list"
   sv_assert_exec_event blocked-hash /opt/allowed/blocked deny deny allow enforce "" "block-listed by the profile"
-  sk_assert_eq "$(sv_field .sha256)" "$blk1" "block-listed by the profile: event sha256"
+  sk_assert_eq "$(sv_field .process.sha256)" "$blk1" "block-listed by the profile: event sha256"
   sv_assert_exec_event blocked-hash /opt/allowed/blocked2 deny deny allow enforce "" "block-listed by the config"
-  sk_assert_eq "$(sv_field .sha256)" "$blk2" "block-listed by the config: event sha256"
+  sk_assert_eq "$(sv_field .process.sha256)" "$blk2" "block-listed by the config: event sha256"
   for p in /bin/sktrue /opt/allowed/ok /bin/busybox /bin/probe /bin/sh; do
-    sk_assert_eq "$(sv_denials | jq -r --arg p "$p" 'select(.path == $p) | .path' | head -n 1)" "" \
+    sk_assert_eq "$(sv_denials | jq -r --arg p "$p" 'select(.process.path == $p) | .process.path' | head -n 1)" "" \
       "no deny event for the allowed $p"
   done
   sv_delete
@@ -243,7 +243,7 @@ echo done=1; exec sleep 300')" '.root.readonly = false') || sk_fail "bundle"
   sk_assert_kv "$SV_OUT" exec OK "complain: a program not on the allow-list runs" notallowed-
   sk_assert_kv "$SV_OUT" exec OK "complain: a block-listed program runs" blocked-
   for t in drift fileless not-allowed blocked-hash; do
-    sv_assert_exec_event "$t" "" allow allow cpl complain "" "complain: $t"
+    sv_assert_exec_event "$t" "" report allow cpl complain "" "complain: $t"
   done
   [ -z "$(sv_denials)" ] || sk_fail "complain: deny events: $(sv_denials | head -n 3)"
   SK_AS=stockade-complain sv_delete
@@ -279,7 +279,7 @@ t_sup_killed() {
   sk_assert_no_grep "$CASE/exec-after.out" '^exec=OK$' "stockade exec without a supervisor ran a program"
   sk_assert_grep "$CASE/exec-after.err" "^stockade: exec in \"$SV_ID\": its supervisor \(pid $SK_SUP_PID\) is gone" \
     "stockade exec says the supervisor is gone"
-  [ "$(sk_events "$SV_ID" 'select(.type == "supervisor" and .event == "gone")' | wc -l)" -ge 1 ] ||
+  [ "$(sk_events "$SV_ID" 'select(.type == "supervisor" and .details.event == "gone")' | wc -l)" -ge 1 ] ||
     sk_fail "no event reports the supervisor's death"
   sv_delete
 }
@@ -359,7 +359,7 @@ t_normal_work() {
   sk_assert_grep "$SV_OUT" '^ALL-OK$' "the script ran to its end (set -e)"
   # (probe all tries unshare, mount and keyctl on purpose: those are
   # denied and reported, as every denial is)
-  sk_assert_eq "$(sv_denials | jq -c 'select(.type != "syscall" or ([.syscall] | inside(["unshare", "mount", "keyctl"]) | not))' | head -n 3)" \
+  sk_assert_eq "$(sv_denials | jq -c 'select(.type != "syscall" or ([.details.syscall] | inside(["unshare", "mount", "keyctl"]) | not))' | head -n 3)" \
     "" "deny events for ordinary work"
   sk_assert_eq "$(sk_events "$SV_ID" 'select(.type == "drift" or .type == "fileless" or .type == "not-allowed" or .type == "blocked-hash")' | head -n 3)" \
     "" "exec findings for ordinary work"
@@ -408,17 +408,17 @@ sleep 3; exectest memfd /bin/sktrue; echo done=1; exec sleep 300')") || sk_fail 
   sv_wait_out '^done=1$' 30
   sk_assert_kv "$SV_OUT" memfd-execveat EPERM "the last fileless exec is denied"
   # while the container runs: within the interval (1 s) of the drops
-  sk_wait_event "$SV_ID" 'select(.type == "dropped" and .dropped > 0)' 5 >/dev/null ||
+  sk_wait_event "$SV_ID" 'select(.type == "dropped" and .details.dropped > 0)' 5 >/dev/null ||
     sk_fail "no \"dropped\" event while the container runs"
   sv_delete
   n=$(sk_events "$SV_ID" 'select(.type == "fileless")' | wc -l)
-  d=$(sk_events "$SV_ID" 'select(.type == "dropped") | .dropped' | awk '{ s += $1 } END { print s + 0 }')
-  t=$(sk_events "$SV_ID" 'select(.type == "dropped") | .types.fileless // 0' | awk '{ s += $1 } END { print s + 0 }')
+  d=$(sk_events "$SV_ID" 'select(.type == "dropped") | .details.dropped' | awk '{ s += $1 } END { print s + 0 }')
+  t=$(sk_events "$SV_ID" 'select(.type == "dropped") | .details.types.fileless // 0' | awk '{ s += $1 } END { print s + 0 }')
   sk_log "22 fileless denials, burst 4, 1/s: $n events written, dropped counts sum to $d ($t fileless)"
   [ "$n" -lt 22 ] || sk_fail "every one of 22 denials was written despite eventBurst 4"
   sk_assert_eq "$((n + t))" 22 "fileless events written + fileless dropped"
   sk_assert_eq "$d" "$t" "every drop was a fileless event"
-  sk_assert_eq "$(sk_events "$SV_ID" 'select(.type != "dropped" and .dropped)' | wc -l)" 0 \
+  sk_assert_eq "$(sk_events "$SV_ID" 'select(.type != "dropped" and .details.dropped)' | wc -l)" 0 \
     "other events carrying \"dropped\""
 }
 

@@ -111,15 +111,15 @@ t_enforce() {
   sed 's/^/  container| /' "$CASE/run.out" >&2
   mnt=$(awk -v p="$SL_HC/mnt" '$5 == p { print $5 }' "/proc/$pid/mountinfo")
   sk_assert_eq "$mnt" "$SL_HC/mnt" "the tmpfs for /mnt/lnk is mounted inside the container's root"
-  sk_wait_event "$id" 'select(.type == "drift" and (.path | endswith("/mnt/prog")))' 15 >/dev/null ||
+  sk_wait_event "$id" 'select(.type == "drift" and (.process.path | endswith("/mnt/prog")))' 15 >/dev/null ||
     sk_fail "no drift event for the program copied into the mount on the symlinked target"
   # Execs through the four links: judged on the image's program (not on
   # the allow-list), hashed from the image's copy.
-  sk_wait_event "$id" 'select(.decision == "deny" and .path == $p)' 10 --arg p "$SL_HC/prog" >/dev/null ||
+  sk_wait_event "$id" 'select(.decision == "deny" and .process.path == $p)' 10 --arg p "$SL_HC/prog" >/dev/null ||
     sk_fail "no deny event for $SL_HC/prog reached through a link"
-  [ "$(sk_events "$id" 'select(.decision == "deny" and .path == $p and .sha256 == $s)' --arg p "$SL_HC/prog" \
+  [ "$(sk_events "$id" 'select(.decision == "deny" and .process.path == $p and .process.sha256 == $s)' --arg p "$SL_HC/prog" \
     --arg s "$SL_IMAGE_SHA" | wc -l)" -ge 4 ] ||
-    sk_fail "fewer than 4 deny events for the links with the image copy's sha256: $(sk_events "$id" 'select(.path == $p)' --arg p "$SL_HC/prog")"
+    sk_fail "fewer than 4 deny events for the links with the image copy's sha256: $(sk_events "$id" 'select(.process.path == $p)' --arg p "$SL_HC/prog")"
   sl_assert_marks_inside "$SK_SUP_PID" "$pid"
   sl_assert_host_untouched "enforce"
 }

@@ -62,7 +62,7 @@ EOF
   for log in "$CASE"/vg.*; do
     sk_assert_no_grep "$log" '^==[0-9]+==' "valgrind reported an error in stockade ($(basename "$log"))"
   done
-  sk_assert_event "$id" 'select(.type == "supervisor" and .event == "stopped")' "the supervisor's stopped event"
+  sk_assert_event "$id" 'select(.type == "supervisor" and .details.event == "stopped")' "the supervisor's stopped event"
   sk_run delete sk_sk delete -f "$id"
 }
 

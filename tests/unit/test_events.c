@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/lib/state/events.c: the event record (time, type, workload
- * identity from CRI annotations), the event file, one valid JSON object
- * per line, whatever the strings contain, and the rate limiter. */
+/* Unit tests for shim/lib/state/events.c and event_check.c: the envelope of
+ * schema v1 (time, host, id, workload identity from CRI annotations,
+ * rule, tactic, severity, details), its validator, the event file (one
+ * valid JSON object per line, whatever the strings contain), syslog and
+ * the rate limiter. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,28 +60,90 @@ static size_t read_lines(const char *path, char **buf, char *lines[], size_t max
   return n;
 }
 
-/* --- the record --- */
+/* --- the envelope --- */
 
-static void test_event_new_time_and_type(void **state) {
-  cleanup_json struct json *ev = NULL;
-  const char *t;
+static const struct event_subject subj = {.container = "ctr1",
+                                          .profile = "default",
+                                          .profile_sha256 =
+                                              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                                          .mode = "enforce"};
+
+/* An event of type with the fields every emitter gives. */
+static struct json *simple(const char *type, const char *decision) {
+  struct event_what w = {.type = type, .decision = decision, .mechanism = "seccomp", .message = "m"};
+  struct json *ev = event_build(&subj, &w, NULL);
+  assert_non_null(ev);
+  return ev;
+}
+
+static void assert_valid(const struct json *ev) {
+  struct sk_error *err = NULL;
+  if (event_validate(ev, &err) < 0) {
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    sk_error_free(&err);
+    fail_msg("not a valid v1 event: %s", msg);
+  }
+}
+
+static void test_envelope_order_and_fields(void **state) {
+  static const char *const keys[] = {"schema",    "time",     "host",      "id",    "severity",
+                                     "type",      "decision", "mechanism", "rule",  "message",
+                                     "container", "process",  "profile",   "mitre", "details"};
+  cleanup_json struct json *argv = parse("[\"sh\", \"-c\", \"x\"]");
+  struct event_what w = {.type = "drift",
+                         .decision = "deny",
+                         .mechanism = "fanotify",
+                         .message = "written after start",
+                         .technique = "T1105"};
+  struct event_process p = {.pid = 42,
+                            .path = "/tmp/x",
+                            .argv = argv,
+                            .sha256 = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                            .where = "tmpfs"};
+  cleanup_json struct json *ev = event_build(&subj, &w, &p);
+  int64_t pid;
+  size_t i;
+  (void)state;
+
+  assert_non_null(ev);
+  assert_int_equal(ev->n, sizeof(keys) / sizeof(keys[0]));
+  for (i = 0; i < ev->n; i++)
+    assert_string_equal(ev->keys[i], keys[i]);
+  assert_string_equal(json_string(json_get(ev, "schema")), "stockade.event/v1");
+  assert_string_equal(json_string(json_get(ev, "type")), "drift");
+  assert_string_equal(json_string(json_get(ev, "rule")), "SK-EXEC-DRIFT"); /* the type's */
+  assert_string_equal(json_string(json_get(ev, "severity")), "warning");
+  assert_string_equal(json_string(json_get(ev, "message")), "written after start");
+  assert_string_equal(json_string(json_get_path(ev, "container", "id", NULL)), "ctr1");
+  assert_string_equal(json_string(json_get_path(ev, "profile", "name", NULL)), "default");
+  assert_string_equal(json_string(json_get_path(ev, "profile", "mode", NULL)), "enforce");
+  assert_string_equal(json_string(json_get_path(ev, "process", "path", NULL)), "/tmp/x");
+  assert_string_equal(json_string(json_get_path(ev, "process", "where", NULL)), "tmpfs");
+  assert_true(json_int64(json_get_path(ev, "process", "pid", NULL), &pid) && pid == 42);
+  assert_int_equal(json_get_path(ev, "process", "argv", NULL)->n, 3);
+  assert_string_equal(json_string(json_get_path(ev, "mitre", "technique", NULL)), "T1105");
+  assert_string_equal(json_string(json_get_path(ev, "mitre", "tactic", NULL)), "TA0011");
+  assert_true(json_is(json_get(ev, "details"), JSON_OBJECT));
+  assert_int_equal(json_get(ev, "details")->n, 0);
+  assert_valid(ev);
+}
+
+static void test_envelope_time_host_id(void **state) {
+  cleanup_json struct json *a = NULL, *b = NULL;
+  const char *t, *id;
   struct tm tm;
   time_t before, after, at;
-  char *rest;
+  char *rest, host[256];
   size_t i;
   (void)state;
 
   before = time(NULL);
-  ev = event_new("create");
+  a = simple("exec", "allow");
   after = time(NULL);
-  assert_non_null(ev);
-  assert_int_equal(ev->type, JSON_OBJECT);
-  assert_string_equal(ev->keys[0], "time");
-  assert_string_equal(ev->keys[1], "type");
-  assert_string_equal(json_string(json_get(ev, "type")), "create");
-
+  b = simple("exec", "allow");
   /* RFC 3339 in UTC with milliseconds: 2024-05-01T12:34:56.789Z */
-  t = json_string(json_get(ev, "time"));
+  t = json_string(json_get(a, "time"));
   assert_non_null(t);
   assert_int_equal(strlen(t), 24);
   for (i = 0; i < 24; i++) {
@@ -93,6 +157,13 @@ static void test_event_new_time_and_type(void **state) {
   assert_string_equal(rest + 4, "Z");
   at = timegm(&tm);
   assert_true(at >= before - 1 && at <= after + 1);
+  /* the host's name; an id of 128 bits in hex, another for each event */
+  assert_int_equal(gethostname(host, sizeof(host)), 0);
+  assert_string_equal(json_string(json_get(a, "host")), host);
+  id = json_string(json_get(a, "id"));
+  assert_int_equal(strlen(id), 32);
+  assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+  assert_string_not_equal(id, json_string(json_get(b, "id")));
 }
 
 static void test_workload_containerd(void **state) {
@@ -101,14 +172,16 @@ static void test_workload_containerd(void **state) {
                                          "\"io.kubernetes.cri.sandbox-name\": \"web-7d9f\","
                                          "\"io.kubernetes.cri.sandbox-namespace\": \"shop\","
                                          "\"io.kubernetes.cri.image-name\": \"docker.io/library/nginx:1.25\"}}");
-  cleanup_json struct json *ev = event_new("refuse");
+  struct event_subject s = {.container = "c", .spec = spec};
+  struct event_what w = {.type = "refused", .decision = "deny", .mechanism = "spec", .message = "m"};
+  cleanup_json struct json *ev = event_build(&s, &w, NULL);
+  const struct json *c = json_get(ev, "container");
   (void)state;
 
-  assert_int_equal(event_add_workload(ev, spec), 0);
-  assert_string_equal(json_string(json_get(ev, "pod")), "web-7d9f");
-  assert_string_equal(json_string(json_get(ev, "namespace")), "shop");
-  assert_string_equal(json_string(json_get(ev, "image")), "docker.io/library/nginx:1.25");
-  assert_int_equal(ev->n, 5);
+  assert_string_equal(json_string(json_get(c, "pod")), "web-7d9f");
+  assert_string_equal(json_string(json_get(c, "namespace")), "shop");
+  assert_string_equal(json_string(json_get(c, "image")), "docker.io/library/nginx:1.25");
+  assert_int_equal(c->n, 4);
 }
 
 static void test_workload_crio(void **state) {
@@ -116,61 +189,159 @@ static void test_workload_crio(void **state) {
                                          "\"io.kubernetes.pod.name\": \"db-0\","
                                          "\"io.kubernetes.pod.namespace\": \"data\","
                                          "\"io.kubernetes.cri-o.ImageName\": \"quay.io/x/postgres:16\"}}");
-  cleanup_json struct json *ev = event_new("harden");
+  struct event_subject s = {.container = "c", .spec = spec};
+  struct event_what w = {.type = "lsm", .decision = "harden", .mechanism = "lsm", .message = "m"};
+  cleanup_json struct json *ev = event_build(&s, &w, NULL);
+  const struct json *c = json_get(ev, "container");
   (void)state;
 
-  assert_int_equal(event_add_workload(ev, spec), 0);
-  assert_string_equal(json_string(json_get(ev, "pod")), "db-0");
-  assert_string_equal(json_string(json_get(ev, "namespace")), "data");
-  assert_string_equal(json_string(json_get(ev, "image")), "quay.io/x/postgres:16");
+  assert_string_equal(json_string(json_get(c, "pod")), "db-0");
+  assert_string_equal(json_string(json_get(c, "namespace")), "data");
+  assert_string_equal(json_string(json_get(c, "image")), "quay.io/x/postgres:16");
 }
 
+/* Absent, not a string or empty: no member (the schema has no empty
+ * ones); containerd's annotation wins over CRI-O's. */
 static void test_workload_absent_or_partial(void **state) {
-  cleanup_json struct json *none = parse("{\"process\": {}}");
   cleanup_json struct json *partial = parse("{\"annotations\": {\"io.kubernetes.pod.name\": \"p\", "
-                                            "\"io.kubernetes.cri.image-name\": 5}}");
-  cleanup_json struct json *ev = event_new("create");
-  cleanup_json struct json *ev2 = event_new("create");
+                                            "\"io.kubernetes.cri.sandbox-name\": \"from-containerd\", "
+                                            "\"io.kubernetes.cri.image-name\": 5, "
+                                            "\"io.kubernetes.pod.namespace\": \"\"}}");
+  struct event_subject s = {.container = "c", .spec = partial, .profile = "", .mode = NULL};
+  struct event_what w = {.type = "memfd", .decision = "info", .mechanism = "memfd_noexec", .message = "m"};
+  cleanup_json struct json *ev = event_build(&s, &w, NULL);
+  cleanup_json struct json *ev2 = simple("exec", "allow");
+  const struct json *c = json_get(ev, "container");
   (void)state;
 
-  assert_int_equal(event_add_workload(ev, none), 0);
-  assert_int_equal(ev->n, 2);
-  assert_null(json_get(ev, "pod"));
-  assert_int_equal(event_add_workload(ev, NULL), 0);
-  assert_int_equal(ev->n, 2);
-
-  assert_int_equal(event_add_workload(ev2, partial), 0);
-  assert_string_equal(json_string(json_get(ev2, "pod")), "p");
-  assert_null(json_get(ev2, "image")); /* not a string: ignored */
-  assert_null(json_get(ev2, "namespace"));
+  assert_string_equal(json_string(json_get(c, "pod")), "from-containerd");
+  assert_null(json_get(c, "image"));
+  assert_null(json_get(c, "namespace"));
+  assert_int_equal(json_get(ev, "profile")->n, 0);
+  assert_int_equal(json_get(ev, "process")->n, 0);
+  assert_int_equal(json_get(ev, "mitre")->n, 0);
+  assert_int_equal(json_get(ev2, "container")->n, 1);
+  assert_valid(ev);
+  assert_valid(ev2);
 }
 
-/* A field already set (by the caller, or by containerd's annotation) is
- * not overwritten. */
-static void test_workload_keeps_existing(void **state) {
-  cleanup_json struct json *spec = parse("{\"annotations\": {"
-                                         "\"io.kubernetes.cri.sandbox-name\": \"from-containerd\","
-                                         "\"io.kubernetes.pod.name\": \"from-crio\","
-                                         "\"io.kubernetes.cri-o.ImageName\": \"img\"}}");
-  cleanup_json struct json *ev = event_new("create");
+static void test_details(void **state) {
+  cleanup_json struct json *ev = simple("syscall", "deny");
+  const struct json *d;
+  int64_t v;
   (void)state;
-
-  assert_int_equal(event_set_str(ev, "image", "set-by-caller"), 0);
-  assert_int_equal(event_add_workload(ev, spec), 0);
-  assert_string_equal(json_string(json_get(ev, "pod")), "from-containerd");
-  assert_string_equal(json_string(json_get(ev, "image")), "set-by-caller");
+  assert_int_equal(event_detail_str(ev, "syscall", "mount"), 0);
+  assert_int_equal(event_detail_int(ev, "count", 3), 0);
+  assert_int_equal(event_detail_str(ev, "none", NULL), 0);
+  assert_int_equal(event_detail_str(ev, "syscall", "unshare"), 0);
+  d = json_get(ev, "details");
+  assert_int_equal(d->n, 2);
+  assert_string_equal(json_string(json_get(d, "syscall")), "unshare");
+  assert_true(json_int64(json_get(d, "count"), &v) && v == 3);
+  assert_valid(ev);
+  /* nothing lands outside details */
+  assert_null(json_get(ev, "syscall"));
 }
 
-static void test_set_str(void **state) {
-  cleanup_json struct json *ev = event_new("x");
+/* Rules, tactics and severities come from one table each. */
+static void test_tables(void **state) {
+  const char *name = NULL;
   (void)state;
-  assert_int_equal(event_set_str(ev, "id", "ctr"), 0);
-  assert_string_equal(json_string(json_get(ev, "id")), "ctr");
-  assert_int_equal(event_set_str(ev, "id", "ctr2"), 0);
-  assert_string_equal(json_string(json_get(ev, "id")), "ctr2");
-  assert_int_equal(event_set_str(ev, "none", NULL), 0);
-  assert_null(json_get(ev, "none"));
-  assert_int_equal(ev->n, 3);
+  assert_string_equal(event_type_rule("fileless"), "SK-EXEC-FILELESS");
+  assert_string_equal(event_type_rule("syscall"), "SK-SYSCALL-DENIED");
+  assert_null(event_type_rule("nope"));
+  assert_string_equal(event_tactic("T1620", &name), "TA0005");
+  assert_string_equal(name, "Defense Evasion");
+  assert_string_equal(event_tactic("T1204.003", NULL), "TA0002");
+  assert_null(event_tactic("T9999", NULL));
+  assert_string_equal(event_severity("fileless", "deny", "T1620"), "critical");
+  assert_string_equal(event_severity("drift", "deny", "T1105"), "warning");
+  assert_string_equal(event_severity("drift", "report", "T1105"), "notice");
+  assert_string_equal(event_severity("exec", "allow", NULL), "info");
+  assert_string_equal(event_severity("error", "deny", NULL), "error");
+  assert_string_equal(event_severity("lsm", "info", NULL), "info");
+  assert_string_equal(event_severity("dropped", "info", NULL), "warning");
+}
+
+/* The validator: a good event passes; each way of breaking it is named
+ * by the field (tests/integration/t_events.sh runs the same kinds of
+ * samples through the JSON Schema file). */
+static void test_validate_rejects(void **state) {
+  static const struct {
+    const char *path, *value; /* a JSON value; NULL: remove the member */
+    const char *field;
+  } cases[] = {
+      {"schema", "\"stockade.event/v2\"", "schema"},
+      {"time", "\"2026-01-02 03:04:05Z\"", "time"},
+      {"id", "\"XYZ\"", "id"},
+      {"severity", "\"loud\"", "severity"},
+      {"type", "\"exotic\"", "type"},
+      {"decision", "\"maybe\"", "decision"},
+      {"mechanism", "\"magic\"", "mechanism"},
+      {"rule", "\"sk-lower\"", "rule"},
+      {"message", "\"\"", "message"},
+      {"message", NULL, "message"},
+      {"host", NULL, "host"},
+      {"container", "{}", "container.id"},
+      {"container", "{\"id\":\"c\",\"extra\":1}", "container.extra"},
+      {"process", "{\"pid\":0}", "process.pid"},
+      {"process", "{\"sha256\":\"abc\"}", "process.sha256"},
+      {"process", "{\"where\":\"moon\"}", "process.where"},
+      {"process", "{\"argv\":[1]}", "process.argv"},
+      {"profile", "{\"mode\":\"strict\"}", "profile.mode"},
+      {"mitre", "{\"technique\":\"T1105\"}", "mitre.tactic"},
+      {"mitre", "{\"technique\":\"X1\",\"tactic\":\"TA0001\"}", "mitre.technique"},
+      {"details", "[]", "details"},
+      {"details", "{\"lost\":0}", "details.lost"},
+      {"path", "\"/x\"", "path"}, /* a v0 field at the top */
+  };
+  size_t i;
+  (void)state;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cleanup_json struct json *ev = simple("exec", "allow");
+    struct sk_error *err = NULL;
+    if (cases[i].value)
+      assert_int_equal(json_set(ev, cases[i].path, parse(cases[i].value)), 0);
+    else
+      json_del(ev, cases[i].path);
+    if (event_validate(ev, &err) == 0)
+      fail_msg("case %zu (%s = %s) passed", i, cases[i].path, cases[i].value ? cases[i].value : "removed");
+    if (strncmp(err->msg, cases[i].field, strlen(cases[i].field)) != 0)
+      fail_msg("case %zu: \"%s\" does not begin with %s", i, err->msg, cases[i].field);
+    sk_error_free(&err);
+  }
+}
+
+/* What the schema's allOf says of some types. */
+static void test_validate_type_rules(void **state) {
+  struct sk_error *err = NULL;
+  cleanup_json struct json *sc = simple("syscall", "deny");
+  cleanup_json struct json *dr = NULL;
+  cleanup_json struct json *sv = NULL;
+  struct event_what w = {.type = "drift", .decision = "deny", .mechanism = "spec", .message = "m"};
+  (void)state;
+
+  assert_int_equal(event_validate(sc, &err), -1); /* no details.syscall */
+  assert_non_null(strstr(err->msg, "details.syscall"));
+  sk_error_free(&err);
+  assert_int_equal(event_detail_str(sc, "syscall", "mount"), 0);
+  assert_int_equal(event_detail_int(sc, "count", 0), 0);
+  assert_int_equal(event_validate(sc, &err), -1);
+  assert_non_null(strstr(err->msg, "details.count"));
+  sk_error_free(&err);
+  assert_int_equal(event_detail_int(sc, "count", 1), 0);
+  assert_valid(sc);
+
+  dr = event_build(&subj, &w, NULL); /* an exec decision by the spec */
+  assert_int_equal(event_validate(dr, &err), -1);
+  assert_non_null(strstr(err->msg, "mechanism"));
+  sk_error_free(&err);
+
+  sv = simple("supervisor", "info");
+  assert_int_equal(event_validate(sv, &err), -1);
+  assert_non_null(strstr(err->msg, "details.event"));
+  sk_error_free(&err);
 }
 
 /* --- the file --- */
@@ -187,10 +358,10 @@ static void test_write_one_line_per_call(void **state) {
 
   old = umask(022);
   for (i = 0; i < 3; i++) {
-    cleanup_json struct json *ev = event_new(i == 1 ? "refuse" : "create");
+    cleanup_json struct json *ev = simple(i == 1 ? "refused" : "exec", i == 1 ? "deny" : "allow");
     char id[32];
     snprintf(id, sizeof(id), "ctr-%zu", i);
-    assert_int_equal(event_set_str(ev, "id", id), 0);
+    assert_int_equal(event_detail_str(ev, "n", id), 0);
     assert_int_equal(event_write(path, ev, &err), 0);
     assert_null(err);
   }
@@ -204,8 +375,8 @@ static void test_write_one_line_per_call(void **state) {
     cleanup_json struct json *back = parse(lines[i]);
     char id[32];
     snprintf(id, sizeof(id), "ctr-%zu", i);
-    assert_string_equal(json_string(json_get(back, "id")), id);
-    assert_string_equal(json_string(json_get(back, "type")), i == 1 ? "refuse" : "create");
+    assert_string_equal(json_string(json_get_path(back, "details", "n", NULL)), id);
+    assert_string_equal(json_string(json_get(back, "type")), i == 1 ? "refused" : "exec");
     assert_non_null(json_string(json_get(back, "time")));
   }
 }
@@ -214,7 +385,7 @@ static void test_write_appends_to_existing(void **state) {
   const char *dir = *state;
   cleanup_free char *path = join(dir, "events.json");
   cleanup_free char *buf = NULL;
-  cleanup_json struct json *ev = event_new("create");
+  cleanup_json struct json *ev = simple("exec", "allow");
   char *lines[4];
   struct sk_error *err = NULL;
   FILE *f;
@@ -226,26 +397,26 @@ static void test_write_appends_to_existing(void **state) {
   assert_int_equal(event_write(path, ev, &err), 0);
   assert_int_equal(read_lines(path, &buf, lines, 4), 2);
   assert_string_equal(lines[0], "{\"earlier\":true}");
-  assert_contains(lines[1], "\"type\":\"create\"");
+  assert_contains(lines[1], "\"type\":\"exec\"");
 }
 
 static void test_write_escapes_strings(void **state) {
   const char *dir = *state;
   cleanup_free char *path = join(dir, "events.json");
   cleanup_free char *buf = NULL;
-  cleanup_json struct json *ev = event_new("refuse");
+  cleanup_json struct json *ev = simple("refused", "deny");
   static const char nasty[] = "a \"quoted\" \\back\\slash\nnew line\r\t\x01 \xc3\xa9";
   char *lines[4];
   struct sk_error *err = NULL;
 
-  assert_int_equal(event_set_str(ev, "detail", nasty), 0);
-  assert_int_equal(event_set_str(ev, "key\"\n", "v"), 0);
+  assert_int_equal(event_detail_str(ev, "detail", nasty), 0);
+  assert_int_equal(event_detail_str(ev, "key\"\n", "v"), 0);
   assert_int_equal(event_write(path, ev, &err), 0);
   assert_int_equal(read_lines(path, &buf, lines, 4), 1);
   {
     cleanup_json struct json *back = parse(lines[0]);
-    assert_string_equal(json_string(json_get(back, "detail")), nasty);
-    assert_string_equal(json_string(json_get(back, "key\"\n")), "v");
+    assert_string_equal(json_string(json_get_path(back, "details", "detail", NULL)), nasty);
+    assert_string_equal(json_string(json_get_path(back, "details", "key\"\n", NULL)), "v");
   }
 }
 
@@ -256,12 +427,12 @@ static void test_write_invalid_utf8_never_breaks_a_line(void **state) {
   const char *dir = *state;
   cleanup_free char *path = join(dir, "events.json");
   cleanup_free char *buf = NULL;
-  cleanup_json struct json *ev = event_new("refuse");
+  cleanup_json struct json *ev = simple("refused", "deny");
   char *lines[4];
   struct sk_error *err = NULL;
   size_t n, i;
 
-  assert_int_equal(event_set_str(ev, "id", "ctr\xff\xfe\xc0"), 0);
+  assert_int_equal(event_detail_str(ev, "id", "ctr\xff\xfe\xc0"), 0);
   if (event_write(path, ev, &err) < 0) {
     struct stat st;
     assert_non_null(err);
@@ -290,7 +461,7 @@ static void test_write_errors_name_the_file(void **state) {
   cleanup_free char *missing = join(dir, "no/such/dir/events.json");
   cleanup_free char *link = join(dir, "link.json");
   cleanup_free char *target = join(dir, "target.json");
-  cleanup_json struct json *ev = event_new("create");
+  cleanup_json struct json *ev = simple("exec", "allow");
   struct sk_error *err = NULL;
   struct stat st;
 
@@ -470,7 +641,7 @@ static void test_limiter_types_and_dropped_event(void **state) {
   (void)state;
 
   event_limiter_init(&l, 1, 2);
-  assert_int_equal(event_dropped_new(&l, &none), 0);
+  assert_int_equal(event_dropped_details(&l, &none), 0);
   assert_null(none); /* nothing dropped: no event */
   assert_true(event_limiter_take_type(&l, &t, "drift"));
   assert_true(event_limiter_take_type(&l, &t, "drift"));
@@ -479,9 +650,8 @@ static void test_limiter_types_and_dropped_event(void **state) {
   assert_false(event_limiter_take_type(&l, &t, "fileless"));
   assert_false(event_limiter_take(&l, &t)); /* no type: "other" */
   assert_false(event_limiter_take_type(&l, &t, NULL));
-  assert_int_equal(event_dropped_new(&l, &ev), 0);
+  assert_int_equal(event_dropped_details(&l, &ev), 0);
   assert_non_null(ev);
-  assert_string_equal(json_string(json_get(ev, "type")), "dropped");
   assert_true(json_int64(json_get(ev, "dropped"), &v) && v == 5);
   types = json_get(ev, "types");
   assert_true(json_int64(json_get(types, "drift"), &v) && v == 2);
@@ -489,7 +659,7 @@ static void test_limiter_types_and_dropped_event(void **state) {
   assert_true(json_int64(json_get(types, "other"), &v) && v == 2);
   /* reported once */
   assert_int_equal(l.dropped, 0);
-  assert_int_equal(event_dropped_new(&l, &none), 0);
+  assert_int_equal(event_dropped_details(&l, &none), 0);
   assert_null(none);
 }
 
@@ -512,7 +682,7 @@ static void test_limiter_many_types(void **state) {
     assert_false(event_limiter_take_type(&l, &t, name));
   }
   assert_false(event_limiter_take_type(&l, &t, "a-type-name-longer-than-the-slot-holds"));
-  assert_int_equal(event_dropped_new(&l, &ev), 0);
+  assert_int_equal(event_dropped_details(&l, &ev), 0);
   assert_true(json_int64(json_get(ev, "dropped"), &v) && v == 101);
   types = json_get(ev, "types");
   assert_int_equal(types->n, EVENT_LIMITER_TYPES);
@@ -542,9 +712,11 @@ static void test_syslog_rfc5424(void **state) {
   assert_true(fd >= 0);
   assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
 
-  ev = event_new("drift");
-  assert_int_equal(event_set_str(ev, "decision", "deny"), 0);
-  assert_int_equal(event_set_str(ev, "path", "/tmp/x"), 0);
+  {
+    struct event_what w = {.type = "drift", .decision = "deny", .mechanism = "fanotify", .message = "m"};
+    struct event_process p = {.path = "/tmp/x"};
+    ev = event_build(&subj, &w, &p);
+  }
   assert_int_equal(event_syslog(path, ev, &err), 0);
   n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
   assert_true(n > 0);
@@ -555,12 +727,19 @@ static void test_syslog_rfc5424(void **state) {
   assert_non_null(strstr(buf, " drift - {"));
   msg = strstr(buf, " - {") + 3;
   assert_int_equal(json_parse(msg, strlen(msg), &body, &err), 0);
-  assert_string_equal(json_string(json_get(body, "path")), "/tmp/x");
+  assert_string_equal(json_string(json_get_path(body, "process", "path", NULL)), "/tmp/x");
   json_free(body);
   json_free(ev);
 
-  /* notice for anything else; an absent socket is an error naming it */
-  ev = event_new("supervisor");
+  /* the event's severity: notice for the supervisor's, critical for a
+   * fileless denial; an absent socket is an error naming it */
+  ev = simple("fileless", "deny");
+  assert_int_equal(event_syslog(path, ev, &err), 0);
+  n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+  assert_true(n > 0);
+  assert_true(strncmp(buf, "<82>1 ", 6) == 0);
+  json_free(ev);
+  ev = simple("supervisor", "info");
   assert_int_equal(event_syslog(path, ev, &err), 0);
   n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
   assert_true(n > 0);
@@ -577,12 +756,15 @@ static void test_syslog_rfc5424(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_syslog_rfc5424),
-      cmocka_unit_test(test_event_new_time_and_type),
+      cmocka_unit_test(test_envelope_order_and_fields),
+      cmocka_unit_test(test_envelope_time_host_id),
       cmocka_unit_test(test_workload_containerd),
       cmocka_unit_test(test_workload_crio),
       cmocka_unit_test(test_workload_absent_or_partial),
-      cmocka_unit_test(test_workload_keeps_existing),
-      cmocka_unit_test(test_set_str),
+      cmocka_unit_test(test_details),
+      cmocka_unit_test(test_tables),
+      cmocka_unit_test(test_validate_rejects),
+      cmocka_unit_test(test_validate_type_rules),
       cmocka_unit_test_setup_teardown(test_write_one_line_per_call, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_write_appends_to_existing, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_write_escapes_strings, tmpdir_setup, tmpdir_teardown),

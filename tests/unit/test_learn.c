@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for shim/lib/record/learn.c: the recording's sets, its file
+/* Unit tests for shim/lib/record/ (record.c, recfile.c, infer.c) and ctl/synth.c: the recording's sets, its file
  * format and errors, where recordings live, the known-syscall union, the
  * runtime baseline, every inference rule (each both ways), and the
  * profile made from recordings, which must load like any profile. */

@@ -24,6 +24,7 @@
 
 #include "stockade/commands.h"
 #include "stockade/confine.h"
+#include "stockade/events.h"
 #include "stockade/memfd_noexec.h"
 #include "stockade/util.h"
 #include "valgrind.h"
@@ -79,8 +80,9 @@ static char *last_memfd_event(const struct fx *f) {
   if (last == NULL || json_parse(last, strlen(last), &ev, &err) < 0)
     fail_msg("the event file has no event");
   assert_string_equal(json_string(json_get(ev, "type")), "memfd");
-  assert_string_equal(json_string(json_get(ev, "container")), "c1");
-  v = json_get(ev, "memfdNoexec");
+  assert_string_equal(json_string(json_get_path(ev, "container", "id", NULL)), "c1");
+  assert_int_equal(event_validate(ev, NULL), 0);
+  v = json_get_path(ev, "details", "memfdNoexec", NULL);
   if (json_is(v, JSON_STRING)) {
     out = strdup(v->str);
   } else {

@@ -84,6 +84,16 @@ static int64_t num(const struct json *ev, const char *key) {
   return v;
 }
 
+static void assert_valid(const struct json *ev) {
+  struct sk_error *err = NULL;
+  if (event_validate(ev, &err) < 0) {
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    sk_error_free(&err);
+    fail_msg("not a valid v1 event: %s", msg);
+  }
+}
+
 /* Nothing moved: no summary, no event, and the loop may sleep. */
 static void test_nothing_pending(void **state) {
   struct fixture *fx = *state;
@@ -127,17 +137,20 @@ static void test_stop_summary(void **state) {
   assert_int_equal(n, 1);
   ev = evs->items[0];
   assert_string_equal(json_string(json_get(ev, "type")), "syscall");
-  assert_string_equal(json_string(json_get(ev, "syscall")), "mount");
-  assert_string_equal(json_string(json_get(ev, "summary")), "stop");
-  assert_string_equal(json_string(json_get(ev, "container")), "c1");
-  assert_string_equal(json_string(json_get(ev, "profile")), "web");
+  assert_string_equal(json_string(json_get_path(ev, "details", "syscall", NULL)), "mount");
+  assert_string_equal(json_string(json_get_path(ev, "details", "summary", NULL)), "stop");
+  assert_string_equal(json_string(json_get_path(ev, "container", "id", NULL)), "c1");
+  assert_string_equal(json_string(json_get_path(ev, "profile", "name", NULL)), "web");
   assert_string_equal(json_string(json_get(ev, "decision")), "deny");
   assert_string_equal(json_string(json_get(ev, "mechanism")), "seccomp");
-  assert_string_equal(json_string(json_get(ev, "errnoName")), "EPERM");
-  assert_string_equal(json_string(json_get(ev, "technique")), "T1611");
-  assert_int_equal(num(ev, "count"), 5);
-  assert_int_equal(num(ev, "new"), 4);
-  assert_int_equal(num(ev, "errno"), EPERM);
+  assert_string_equal(json_string(json_get(ev, "rule")), "SK-SYSCALL-DENIED");
+  assert_string_equal(json_string(json_get_path(ev, "details", "errnoName", NULL)), "EPERM");
+  assert_string_equal(json_string(json_get_path(ev, "mitre", "technique", NULL)), "T1611");
+  assert_string_equal(json_string(json_get_path(ev, "mitre", "tactic", NULL)), "TA0004");
+  assert_int_equal(num(json_get(ev, "details"), "count"), 5);
+  assert_int_equal(num(json_get(ev, "details"), "new"), 4);
+  assert_int_equal(num(json_get(ev, "details"), "errno"), EPERM);
+  assert_valid(ev);
   assert_int_equal(fx->v[0].reported, 5);
   assert_false(fx->ctx.summary_pending);
 }
@@ -163,11 +176,12 @@ static void test_dropped_event(void **state) {
   assert_int_equal(n, 1);
   ev = evs->items[0];
   assert_string_equal(json_string(json_get(ev, "type")), "dropped");
-  assert_string_equal(json_string(json_get(ev, "container")), "c1");
-  assert_int_equal(num(ev, "dropped"), 3);
-  assert_int_equal(num(json_get(ev, "types"), "drift"), 2);
-  assert_int_equal(num(json_get(ev, "types"), "syscall"), 1);
-  assert_non_null(json_string(json_get(ev, "reason")));
+  assert_string_equal(json_string(json_get_path(ev, "container", "id", NULL)), "c1");
+  assert_int_equal(num(json_get(ev, "details"), "dropped"), 3);
+  assert_int_equal(num(json_get_path(ev, "details", "types", NULL), "drift"), 2);
+  assert_int_equal(num(json_get_path(ev, "details", "types", NULL), "syscall"), 1);
+  assert_non_null(json_string(json_get(ev, "message")));
+  assert_valid(ev);
   assert_int_equal(sup_summary_timeout(&fx->ctx, -1), -1);
   sup_summaries(&fx->ctx, true);
   json_free(evs);
@@ -189,11 +203,12 @@ static void test_periodic(void **state) {
   sup_summaries(&fx->ctx, false);
   evs = read_events(fx, &n);
   assert_int_equal(n, 1);
-  assert_string_equal(json_string(json_get(evs->items[0], "summary")), "periodic");
-  assert_string_equal(json_string(json_get(evs->items[0], "syscall")), "unshare");
-  assert_int_equal(num(evs->items[0], "count"), 3);
-  assert_int_equal(num(evs->items[0], "new"), 3);
-  assert_int_equal(num(evs->items[0], "errno"), EACCES);
+  assert_string_equal(json_string(json_get_path(evs->items[0], "details", "summary", NULL)), "periodic");
+  assert_string_equal(json_string(json_get_path(evs->items[0], "details", "syscall", NULL)), "unshare");
+  assert_int_equal(num(json_get(evs->items[0], "details"), "count"), 3);
+  assert_int_equal(num(json_get(evs->items[0], "details"), "new"), 3);
+  assert_int_equal(num(json_get(evs->items[0], "details"), "errno"), EACCES);
+  assert_valid(evs->items[0]);
 }
 
 int main(void) {

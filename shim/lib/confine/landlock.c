@@ -319,26 +319,27 @@ bool landlock_filter_allows(const struct json *spec, const char *name) {
   return def && (strcmp(def, "SCMP_ACT_ALLOW") == 0 || strcmp(def, "SCMP_ACT_LOG") == 0);
 }
 
+/* decision: "deny" (a profile that requires Landlock refused), "info"
+ * (running without it) or "harden" (applied). */
 static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, int kernel_abi,
                  const struct landlock_report *r, const char *decision, const char *message) {
-  struct json *ev = event_new("landlock");
+  struct event_subject subj = {.container = ctx->cli.id,
+                               .spec = spec,
+                               .profile = p->name,
+                               .profile_sha256 = p->sha256,
+                               .mode = mode_name(SK_MODE_ENFORCE)};
+  struct event_what w = {.type = "landlock", .decision = decision, .mechanism = "landlock", .message = message};
+  cleanup_json struct json *ev = event_build(&subj, &w, NULL);
   cleanup_error struct sk_error *err = NULL;
 
-  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, spec) < 0 ||
-      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "profileSha256", p->sha256) < 0 ||
-      event_set_str(ev, "mode", mode_name(SK_MODE_ENFORCE)) < 0 ||
-      event_set_str(ev, "landlock", profile_need_name(p->landlock)) < 0 ||
-      json_set(ev, "abi", json_new_int(r->abi)) < 0 || json_set(ev, "kernelAbi", json_new_int(kernel_abi)) < 0 ||
-      event_set_str(ev, "applied", r->applied) < 0 || event_set_str(ev, "missing", r->missing) < 0 ||
-      event_set_str(ev, "decision", decision) < 0 || event_set_str(ev, "mechanism", "landlock") < 0 ||
-      event_set_str(ev, "message", message) < 0) {
-    json_free(ev);
+  if (ev == NULL || event_detail_str(ev, "landlock", profile_need_name(p->landlock)) < 0 ||
+      event_detail_int(ev, "abi", r->abi) < 0 || event_detail_int(ev, "kernelAbi", kernel_abi) < 0 ||
+      event_detail_str(ev, "applied", r->applied) < 0 || event_detail_str(ev, "missing", r->missing) < 0) {
     log_msg(LOG_WARNING, "cannot build the landlock event: out of memory");
     return;
   }
   if (event_emit(ctx->cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
-  json_free(ev);
 }
 
 /* The layer cannot be had for this container (message says why): refuse
@@ -347,11 +348,11 @@ static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct
 static int without_landlock(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, int kabi,
                             const struct landlock_report *r, const char *message, struct sk_error **err) {
   if (p->landlock == PROFILE_NEED_REQUIRED) {
-    emit(ctx, spec, p, kabi, r, "refuse", message);
+    emit(ctx, spec, p, kabi, r, "deny", message);
     return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
                         p->name, message);
   }
-  emit(ctx, spec, p, kabi, r, "none", message);
+  emit(ctx, spec, p, kabi, r, "info", message);
   log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
   return 0;
 }
@@ -380,14 +381,14 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
       snprintf(message, sizeof(message),
                "Landlock ABI %d has no TCP rules (ABI 4), which profile \"%s\"'s network field needs", abi, p->name);
     if (p->landlock == PROFILE_NEED_REQUIRED) {
-      emit(ctx, spec, p, kabi, &r, "refuse", message);
+      emit(ctx, spec, p, kabi, &r, "deny", message);
       return sk_error_set(err, 0,
                           "refusing container \"%s\": profile \"%s\" requires Landlock (\"landlock\": \"required\") "
                           "and %s; fix: run it on a kernel with Landlock (lsm=...,landlock), or set \"landlock\": "
                           "\"optional\" in the profile",
                           ctx->cli.id, p->name, message);
     }
-    emit(ctx, spec, p, kabi, &r, "none", message);
+    emit(ctx, spec, p, kabi, &r, "info", message);
     log_msg(LOG_WARNING, "container \"%s\": %s; running without it (profile \"%s\" has \"landlock\": \"optional\")",
             ctx->cli.id, message, p->name);
     return 0;
@@ -408,7 +409,7 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
     return -1;
   snprintf(message, sizeof(message), "stockade-init confines the entrypoint with Landlock ABI %d%s%s", abi,
            r.missing[0] ? "; this ABI lacks: " : "", r.missing);
-  emit(ctx, spec, p, kabi, &r, "apply", message);
+  emit(ctx, spec, p, kabi, &r, "harden", message);
   *init_dev = st.st_dev;
   *init_ino = st.st_ino;
   return 0;

@@ -267,18 +267,20 @@ void lsm_release(const char *dir) {
     log_msg(LOG_WARNING, "%s", err->msg);
 }
 
+/* What the LSM layer is for this container. decision: "harden" when
+ * stockade's profile or label is applied, "info" when none is (no LSM on
+ * the host: the message says so; or the engine's own is kept). */
 static void lsm_event(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, enum sk_mode mode,
                       const struct lsm_applied *a, const char *detail, const char *decision, const char *message) {
-  cleanup_json struct json *ev = event_new("lsm");
+  struct event_subject subj = {
+      .container = ctx->cli.id, .spec = spec, .profile = p->name, .profile_sha256 = p->sha256, .mode = mode_name(mode)};
+  struct event_what w = {.type = "lsm", .decision = decision, .mechanism = "lsm", .message = message};
+  cleanup_json struct json *ev = event_build(&subj, &w, NULL);
   cleanup_error struct sk_error *err = NULL;
-  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, spec) < 0 ||
-      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "profileSha256", p->sha256) < 0 ||
-      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "kind", "lsm") < 0 ||
-      event_set_str(ev, "layer", lsm_layer_name(a->layer)) < 0 || event_set_str(ev, "detail", detail) < 0 ||
-      event_set_str(ev, "lsm", profile_need_name(p->lsm)) < 0 || event_set_str(ev, "decision", decision) < 0 ||
-      event_set_str(ev, "mechanism", "lsm") < 0 || event_set_str(ev, "message", message) < 0 ||
-      event_set_str(ev, "apparmorProfile", a->apparmor_profile) < 0 ||
-      event_set_str(ev, "selinuxLabel", a->selinux_label) < 0 || event_set_str(ev, "kept", a->engine_value) < 0) {
+  if (ev == NULL || event_detail_str(ev, "layer", lsm_layer_name(a->layer)) < 0 ||
+      event_detail_str(ev, "detail", detail) < 0 || event_detail_str(ev, "lsm", profile_need_name(p->lsm)) < 0 ||
+      event_detail_str(ev, "apparmorProfile", a->apparmor_profile) < 0 ||
+      event_detail_str(ev, "selinuxLabel", a->selinux_label) < 0 || event_detail_str(ev, "kept", a->engine_value) < 0) {
     log_msg(LOG_WARNING, "container \"%s\": cannot build the lsm event: out of memory", ctx->cli.id);
     return;
   }
@@ -308,12 +310,12 @@ int lsm_create_step(const struct sk_ctx *ctx, struct json *spec, const struct pr
     snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; lsm is %s: running container \"%s\" without one",
              profile_need_name(p->lsm), ctx->cli.id);
     log_file_only(LOG_WARNING, "%s", msg);
-    lsm_event(ctx, spec, p, mode, out, "not-active", "allow", msg);
+    lsm_event(ctx, spec, p, mode, out, "not-active", "info", msg);
   } else if (out->engine_value) {
     snprintf(msg, sizeof(msg), "container \"%s\": the engine's %s %s is kept; stockade's is not applied", ctx->cli.id,
              out->layer == LSM_LAYER_APPARMOR ? "AppArmor profile" : "SELinux label", out->engine_value);
     log_msg(LOG_INFO, "%s", msg);
-    lsm_event(ctx, spec, p, mode, out, "engine-kept", "allow", msg);
+    lsm_event(ctx, spec, p, mode, out, "engine-kept", "info", msg);
   } else {
     snprintf(msg, sizeof(msg), "container \"%s\": %s %s", ctx->cli.id,
              out->layer == LSM_LAYER_APPARMOR ? "AppArmor profile" : "SELinux label",

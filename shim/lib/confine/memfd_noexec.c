@@ -154,27 +154,24 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
 /* --- the create step --- */
 
 /* The "memfd" event: what the kernel's memfd protection is for this
- * container. applied: the level, or NULL with a "not applied: ..." text. */
+ * container. applied: the level ("harden"), or NULL with a "not applied:
+ * ..." text ("info"). */
 static void emit(const struct sk_config *cfg, const char *id, const struct json *spec_or_state, enum sk_mode mode,
                  int level, const char *not_applied, const char *message) {
-  struct json *ev = event_new("memfd");
+  struct event_subject subj = {.container = id, .spec = spec_or_state, .mode = mode_name(mode)};
+  struct event_what w = {
+      .type = "memfd", .decision = not_applied ? "info" : "harden", .mechanism = "memfd_noexec", .message = message};
+  cleanup_json struct json *ev = event_build(&subj, &w, NULL);
   cleanup_error struct sk_error *err = NULL;
   char na[300];
 
-  if (ev == NULL)
-    return;
   snprintf(na, sizeof(na), "not applied: %s", not_applied ? not_applied : "");
-  if (event_set_str(ev, "container", id) < 0 || event_add_workload(ev, spec_or_state) < 0 ||
-      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "mechanism", "memfd_noexec") < 0 ||
-      json_set(ev, "memfdNoexec", not_applied ? json_new_string(na) : json_new_int(level)) < 0 ||
-      event_set_str(ev, "message", message) < 0) {
-    json_free(ev);
+  if (ev == NULL || event_detail(ev, "memfdNoexec", not_applied ? json_new_string(na) : json_new_int(level)) < 0) {
     log_msg(LOG_WARNING, "cannot build the memfd event: out of memory");
     return;
   }
   if (event_emit(cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
-  json_free(ev);
 }
 
 /* Does the spec keep the host's PID namespace (no "pid" entry)? One joined

@@ -12,17 +12,19 @@
 
 static void emit(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
                  enum sk_mode mode, const struct finding *fd, const char *decision) {
-  struct json *ev = event_new("spec-finding");
+  struct event_subject subj = {
+      .container = id, .spec = spec, .profile = p->name, .profile_sha256 = p->sha256, .mode = mode_name(mode)};
+  struct event_what w = {.type = "spec-finding",
+                         .decision = decision,
+                         .mechanism = "spec",
+                         .rule = fd->rule,
+                         .message = fd->what,
+                         .technique = fd->technique};
+  cleanup_json struct json *ev = event_build(&subj, &w, NULL);
   cleanup_error struct sk_error *err = NULL;
 
-  if (ev == NULL || event_set_str(ev, "container", id) < 0 || event_add_workload(ev, spec) < 0 ||
-      event_set_str(ev, "profile", p->name) < 0 || event_set_str(ev, "profileSha256", p->sha256) < 0 ||
-      event_set_str(ev, "mode", mode_name(mode)) < 0 || event_set_str(ev, "rule", fd->rule) < 0 ||
-      event_set_str(ev, "kind", fd->kind == FINDING_REFUSE ? "refuse" : "fix") < 0 ||
-      event_set_str(ev, "decision", decision) < 0 || event_set_str(ev, "mechanism", "spec") < 0 ||
-      event_set_str(ev, "message", fd->what) < 0 || event_set_str(ev, "fix", fd->fix) < 0 ||
-      event_set_str(ev, "guide", fd->guide) < 0 || event_set_str(ev, "technique", fd->technique) < 0) {
-    json_free(ev);
+  if (ev == NULL || event_detail_str(ev, "kind", fd->kind == FINDING_REFUSE ? "refuse" : "fix") < 0 ||
+      event_detail_str(ev, "fix", fd->fix) < 0 || event_detail_str(ev, "guide", fd->guide) < 0) {
     log_msg(LOG_WARNING, "cannot build an event for %s: out of memory", fd->rule);
     return;
   }
@@ -30,7 +32,6 @@ static void emit(const struct sk_ctx *ctx, const char *id, const struct json *sp
    * decision itself has been taken already. */
   if (event_emit(ctx->cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
-  json_free(ev);
 }
 
 void report_findings(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
@@ -57,11 +58,13 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
       log_msg(LOG_DEBUG, "hardened: %s: %s: %s", f->v[i].rule, f->v[i].what, f->v[i].fix);
   }
   for (i = 0; i < f->n; i++) {
+    /* deny: this finding refused the container; report: enforce mode
+     * would refuse or fix it; harden: fixed in the spec. */
     const char *decision;
     if (refused)
-      decision = f->v[i].kind == FINDING_REFUSE ? "refuse" : "none";
+      decision = "deny";
     else if (mode == SK_MODE_COMPLAIN || mode == SK_MODE_LEARN)
-      decision = "allow";
+      decision = "report";
     else
       decision = "harden";
     if (refused && f->v[i].kind != FINDING_REFUSE)
@@ -74,15 +77,20 @@ void report_findings(const struct sk_ctx *ctx, const char *id, const struct json
  * ids of every reason, so a SIEM needs no join over "spec-finding"s. */
 static void emit_refused(const struct sk_ctx *ctx, const struct json *spec, const char *profile, const char *sha256,
                          const char *mode, const struct json *rules, const char *reason) {
-  cleanup_json struct json *ev = event_new("refused");
+  struct event_subject subj = {
+      .container = ctx->cli.id, .spec = spec, .profile = profile, .profile_sha256 = sha256, .mode = mode};
+  struct event_what w = {.type = "refused",
+                         .decision = "deny",
+                         .mechanism = "spec",
+                         .rule = json_string(rules->n > 0 ? rules->items[0] : NULL),
+                         .message = reason,
+                         .technique = "T1610"};
+  cleanup_json struct json *ev = NULL;
   cleanup_error struct sk_error *err = NULL;
 
-  if (ev == NULL || event_set_str(ev, "container", ctx->cli.id) < 0 || event_add_workload(ev, spec) < 0 ||
-      event_set_str(ev, "profile", profile) < 0 || event_set_str(ev, "profileSha256", sha256) < 0 ||
-      event_set_str(ev, "mode", mode) < 0 || event_set_str(ev, "decision", "deny") < 0 ||
-      event_set_str(ev, "action", "refuse") < 0 || event_set_str(ev, "mechanism", "spec") < 0 ||
-      event_set_str(ev, "command", ctx->cli.cmd) < 0 || json_set(ev, "rule", json_copy(rules)) < 0 ||
-      event_set_str(ev, "reason", reason) < 0 || event_set_str(ev, "technique", "T1610") < 0) {
+  ev = event_build(&subj, &w, NULL);
+  if (ev == NULL || event_detail_str(ev, "action", "refuse") < 0 || event_detail_str(ev, "command", ctx->cli.cmd) < 0 ||
+      event_detail(ev, "rules", json_copy(rules)) < 0) {
     log_msg(LOG_WARNING, "cannot build the refusal event of container \"%s\": out of memory", ctx->cli.id);
     return;
   }
@@ -123,10 +131,13 @@ static const char *choice_rule(const struct sk_config *cfg, const struct json *a
 void report_choice_refused(const struct sk_ctx *ctx, const struct json *spec, const struct sk_error *e) {
   const struct json *ann = json_get(spec, "annotations");
   const char *name = json_string(json_get(ann, SK_ANN_PROFILE));
+  const char *want = json_string(json_get(ann, SK_ANN_MODE));
+  int m = want ? mode_parse(want) : (int)ctx->mode;
+  /* A mode the annotation names but that is none is not the event's. */
+  const char *mode = m >= 0 ? mode_name((enum sk_mode)m) : NULL;
   cleanup_json struct json *rules = json_new(JSON_ARRAY);
   if (rules == NULL || json_append(rules, json_new_string(choice_rule(ctx->cfg, ann, e))) < 0)
     return;
-  emit_refused(ctx, spec, name ? name : ctx->cfg->default_profile, NULL,
-               json_string(json_get(ann, SK_ANN_MODE)) ? json_string(json_get(ann, SK_ANN_MODE)) : mode_name(ctx->mode),
-               rules, e ? e->msg : "the profile or mode cannot be chosen");
+  emit_refused(ctx, spec, name ? name : ctx->cfg->default_profile, NULL, mode, rules,
+               e ? e->msg : "the profile or mode cannot be chosen");
 }

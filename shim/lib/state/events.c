@@ -2,44 +2,147 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/events.h"
 
-struct json *event_new(const char *type) {
-  struct json *ev = json_new(JSON_OBJECT);
+/* The types of schema v1 and the rule id of each when the emitter names
+ * none. A spec finding names its own rule; a refusal its first. */
+static const struct {
+  const char *type, *rule;
+} type_rules[] = {
+    {"exec", "SK-EXEC-ALLOWED"},
+    {"drift", "SK-EXEC-DRIFT"},
+    {"fileless", "SK-EXEC-FILELESS"},
+    {"not-allowed", "SK-EXEC-NOT-ALLOWED"},
+    {"blocked-hash", "SK-EXEC-BLOCKED-HASH"},
+    {"error", "SK-EXEC-ERROR"},
+    {"syscall", "SK-SYSCALL-DENIED"},
+    {"supervisor", "SK-SUPERVISOR"},
+    {"dropped", "SK-EVENTS-DROPPED"},
+    {"spec-finding", "SK-SPEC"},
+    {"refused", "SK-REFUSED"},
+    {"landlock", "SK-LANDLOCK"},
+    {"lsm", "SK-LSM"},
+    {"memfd", "SK-MEMFD-NOEXEC"},
+};
+
+const char *event_type_rule(const char *type) {
+  size_t i;
+  for (i = 0; type && i < sizeof(type_rules) / sizeof(type_rules[0]); i++)
+    if (strcmp(type_rules[i].type, type) == 0)
+      return type_rules[i].rule;
+  return NULL;
+}
+
+/* MITRE ATT&CK (Enterprise, v15) tactics of the techniques stockade names:
+ * the one tactic a technique is reported under. */
+static const struct {
+  const char *technique, *tactic, *name;
+} tactics[] = {
+    {"T1059", "TA0002", "Execution"},            /* Command and Scripting Interpreter */
+    {"T1204.003", "TA0002", "Execution"},        /* User Execution: Malicious Image */
+    {"T1610", "TA0002", "Execution"},            /* Deploy Container */
+    {"T1105", "TA0011", "Command and Control"},  /* Ingress Tool Transfer */
+    {"T1620", "TA0005", "Defense Evasion"},      /* Reflective Code Loading */
+    {"T1611", "TA0004", "Privilege Escalation"}, /* Escape to Host */
+    {"T1055", "TA0004", "Privilege Escalation"}, /* Process Injection */
+    {"T1068", "TA0004", "Privilege Escalation"}, /* Exploitation for Privilege Escalation */
+    {"T1562.001", "TA0005", "Defense Evasion"},  /* Impair Defenses: Disable or Modify Tools */
+};
+
+const char *event_tactic(const char *technique, const char **name) {
+  size_t i;
+  for (i = 0; technique && i < sizeof(tactics) / sizeof(tactics[0]); i++)
+    if (strcmp(tactics[i].technique, technique) == 0) {
+      if (name)
+        *name = tactics[i].name;
+      return tactics[i].tactic;
+    }
+  return NULL;
+}
+
+static bool eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+const char *event_severity(const char *type, const char *decision, const char *technique) {
+  if (eq(decision, "deny") &&
+      (eq(type, "blocked-hash") || eq(type, "fileless") || eq(technique, "T1611") || eq(technique, "T1620")))
+    return "critical";
+  if (eq(type, "error"))
+    return "error";
+  if (eq(decision, "deny") || eq(type, "dropped"))
+    return "warning";
+  if (eq(decision, "report") || eq(decision, "harden") || eq(type, "supervisor"))
+    return "notice";
+  return "info";
+}
+
+static void now_rfc3339(char *out, size_t size) {
   struct timespec now;
   struct tm tm;
-  char ts[64], full[80];
+  char ts[40];
 
-  if (ev == NULL)
-    return NULL;
   clock_gettime(CLOCK_REALTIME, &now);
   gmtime_r(&now.tv_sec, &tm);
   strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(full, sizeof(full), "%s.%03ldZ", ts, now.tv_nsec / 1000000);
-  if (json_set(ev, "time", json_new_string(full)) < 0 || json_set(ev, "type", json_new_string(type)) < 0) {
-    json_free(ev);
-    return NULL;
-  }
-  return ev;
+  snprintf(out, size, "%s.%03ldZ", ts, now.tv_nsec / 1000000);
 }
 
-int event_set_str(struct json *ev, const char *key, const char *value) {
+/* 128 random bits in hex. Without entropy yet (early boot: getrandom
+ * would block) the time, pid and a counter make it unique on this host,
+ * which is what an event id needs. */
+static void new_id(char out[33]) {
+  static unsigned long long counter;
+  unsigned char b[16];
+  size_t i;
+
+  if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+    struct timespec t;
+    unsigned long long v[2];
+    clock_gettime(CLOCK_REALTIME, &t);
+    v[0] = ((unsigned long long)t.tv_sec << 30) ^ (unsigned long long)t.tv_nsec;
+    v[1] = ((unsigned long long)getpid() << 32) ^ ++counter;
+    memcpy(b, v, sizeof(b));
+  }
+  for (i = 0; i < sizeof(b); i++)
+    snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void host_name(char *out, size_t size) {
+  struct utsname u;
+  if (uname(&u) == 0 && u.nodename[0])
+    snprintf(out, size, "%s", u.nodename);
+  else
+    snprintf(out, size, "localhost");
+}
+
+static int set_str(struct json *obj, const char *key, const char *value) {
   if (value == NULL)
     return 0;
-  return json_set(ev, key, json_new_string(value));
+  return json_set(obj, key, json_new_string(value));
 }
 
-int event_add_workload(struct json *ev, const struct json *spec) {
+/* An optional member: absent rather than empty. */
+static int set_opt(struct json *obj, const char *key, const char *value) {
+  return value && *value ? set_str(obj, key, value) : 0;
+}
+
+/* pod, namespace and image from the CRI annotations: containerd's
+ * io.kubernetes.cri.*, CRI-O's io.kubernetes.pod.* and
+ * io.kubernetes.cri-o.ImageName; the first found wins. */
+static int add_workload(struct json *c, const struct json *spec) {
   static const struct {
     const char *field, *ann;
   } map[] = {
@@ -51,10 +154,87 @@ int event_add_workload(struct json *ev, const struct json *spec) {
   size_t i;
   for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     const char *v = json_string(json_get(ann, map[i].ann));
-    if (v && json_get(ev, map[i].field) == NULL && event_set_str(ev, map[i].field, v) < 0)
+    if (v && json_get(c, map[i].field) == NULL && set_opt(c, map[i].field, v) < 0)
       return -1;
   }
   return 0;
+}
+
+static struct json *container_block(const struct event_subject *s) {
+  cleanup_json struct json *c = json_new(JSON_OBJECT);
+  if (c == NULL || set_str(c, "id", s->container) < 0 || add_workload(c, s->spec) < 0)
+    return NULL;
+  return steal_pointer(&c);
+}
+
+static struct json *process_block(const struct event_process *p) {
+  cleanup_json struct json *o = json_new(JSON_OBJECT);
+  if (o == NULL)
+    return NULL;
+  if (p == NULL)
+    return steal_pointer(&o);
+  if ((p->pid > 0 && json_set(o, "pid", json_new_int(p->pid)) < 0) || set_str(o, "path", p->path) < 0 ||
+      (json_is(p->argv, JSON_ARRAY) && json_set(o, "argv", json_copy(p->argv)) < 0) ||
+      set_opt(o, "sha256", p->sha256) < 0 || set_opt(o, "where", p->where) < 0)
+    return NULL;
+  return steal_pointer(&o);
+}
+
+static struct json *profile_block(const struct event_subject *s) {
+  cleanup_json struct json *o = json_new(JSON_OBJECT);
+  if (o == NULL || set_opt(o, "name", s->profile) < 0 || set_opt(o, "sha256", s->profile_sha256) < 0 ||
+      set_opt(o, "mode", s->mode) < 0)
+    return NULL;
+  return steal_pointer(&o);
+}
+
+static struct json *mitre_block(const char *technique) {
+  cleanup_json struct json *o = json_new(JSON_OBJECT);
+  const char *tactic = event_tactic(technique, NULL);
+  if (o == NULL || set_str(o, "technique", technique) < 0 || set_str(o, "tactic", tactic) < 0)
+    return NULL;
+  return steal_pointer(&o);
+}
+
+struct json *event_build(const struct event_subject *s, const struct event_what *w, const struct event_process *p) {
+  cleanup_json struct json *ev = json_new(JSON_OBJECT);
+  char ts[64], host[HOST_NAME_MAX + 1], id[33];
+  const char *rule = w->rule ? w->rule : event_type_rule(w->type);
+  const char *severity = w->severity ? w->severity : event_severity(w->type, w->decision, w->technique);
+
+  if (ev == NULL)
+    return NULL;
+  now_rfc3339(ts, sizeof(ts));
+  host_name(host, sizeof(host));
+  new_id(id);
+  if (set_str(ev, "schema", EVENT_SCHEMA) < 0 || set_str(ev, "time", ts) < 0 || set_str(ev, "host", host) < 0 ||
+      set_str(ev, "id", id) < 0 || set_str(ev, "severity", severity) < 0 || set_str(ev, "type", w->type) < 0 ||
+      set_str(ev, "decision", w->decision) < 0 || set_str(ev, "mechanism", w->mechanism) < 0 ||
+      set_str(ev, "rule", rule ? rule : "SK-UNKNOWN") < 0 || set_str(ev, "message", w->message) < 0 ||
+      json_set(ev, "container", container_block(s)) < 0 || json_set(ev, "process", process_block(p)) < 0 ||
+      json_set(ev, "profile", profile_block(s)) < 0 || json_set(ev, "mitre", mitre_block(w->technique)) < 0 ||
+      json_set(ev, "details", json_new(JSON_OBJECT)) < 0)
+    return NULL;
+  return steal_pointer(&ev);
+}
+
+int event_detail(struct json *ev, const char *key, struct json *val) {
+  struct json *d = json_get(ev, "details");
+  if (!json_is(d, JSON_OBJECT)) {
+    json_free(val);
+    return -1;
+  }
+  return json_set(d, key, val);
+}
+
+int event_detail_str(struct json *ev, const char *key, const char *value) {
+  if (value == NULL)
+    return 0;
+  return event_detail(ev, key, json_new_string(value));
+}
+
+int event_detail_int(struct json *ev, const char *key, int64_t value) {
+  return event_detail(ev, key, json_new_int(value));
 }
 
 int event_write(const char *path, const struct json *ev, struct sk_error **err) {
@@ -161,8 +341,8 @@ unsigned long long event_limiter_dropped(struct event_limiter *l) {
   return n;
 }
 
-int event_dropped_new(struct event_limiter *l, struct json **out) {
-  cleanup_json struct json *ev = NULL;
+int event_dropped_details(struct event_limiter *l, struct json **out) {
+  cleanup_json struct json *d = NULL;
   struct json *types;
   unsigned long long typed = 0;
   size_t i;
@@ -170,9 +350,9 @@ int event_dropped_new(struct event_limiter *l, struct json **out) {
   *out = NULL;
   if (l->dropped == 0)
     return 0;
-  ev = event_new("dropped");
+  d = json_new(JSON_OBJECT);
   types = json_new(JSON_OBJECT);
-  if (ev == NULL || json_set(ev, "types", types) < 0)
+  if (d == NULL || json_set(d, "dropped", json_new_int((int64_t)l->dropped)) < 0 || json_set(d, "types", types) < 0)
     return -1;
   for (i = 0; i < EVENT_LIMITER_TYPES && l->types[i].name[0]; i++)
     typed += l->types[i].n;
@@ -188,11 +368,19 @@ int event_dropped_new(struct event_limiter *l, struct json **out) {
   }
   if (typed < l->dropped && json_set(types, "other", json_new_int((int64_t)(l->dropped - typed))) < 0)
     return -1;
-  if (json_set(ev, "dropped", json_new_int((int64_t)l->dropped)) < 0)
-    return -1;
   event_limiter_dropped(l);
-  *out = steal_pointer(&ev);
+  *out = steal_pointer(&d);
   return 0;
+}
+
+/* The syslog severity code of an event severity. */
+static int syslog_code(const char *severity) {
+  static const char *const names[] = {"emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"};
+  int i;
+  for (i = 0; severity && i < 8; i++)
+    if (strcmp(names[i], severity) == 0)
+      return i;
+  return 5;
 }
 
 int event_syslog(const char *socket_path, const struct json *ev, struct sk_error **err) {
@@ -203,9 +391,9 @@ int event_syslog(const char *socket_path, const struct json *ev, struct sk_error
   char host[256] = "-";
   const char *type = json_string(json_get(ev, "type"));
   const char *time_ = json_string(json_get(ev, "time"));
-  const char *decision = json_string(json_get(ev, "decision"));
-  /* authpriv (10) * 8 + warning (4) or notice (5) */
-  int pri = 10 * 8 + (decision && strcmp(decision, "deny") == 0 ? 4 : 5);
+  const char *severity = json_string(json_get(ev, "severity"));
+  /* authpriv (10) * 8 + the event's severity (notice when unknown) */
+  int pri = 10 * 8 + syslog_code(severity);
   size_t len;
   int n;
 
