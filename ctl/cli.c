@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What every stockadectl command does alike: --version, the one line for a
- * flag it does not know (exit 2), and printing the error that reached it. */
+ * flag it does not know (exit 2), printing the error that reached it, and
+ * finding a profile by name or file (--profile-dir, set by main). */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "stockade/cleanup.h"
+#include "stockade/config.h"
 #include "stockade/ctl.h"
 #include "stockade/error.h"
+#include "stockade/profile.h"
 
 int ctl_version(void) {
   printf("stockadectl version %s\n", STOCKADE_VERSION);
@@ -33,4 +37,18 @@ int ctl_report(const char *cmd, struct sk_error **err, int status) {
   fprintf(stderr, "stockadectl %s: %s\n", cmd, err && *err && (*err)->msg ? (*err)->msg : "failed");
   sk_error_free(err);
   return status;
+}
+
+const char *ctl_profile_dir;
+
+/* A profile named by file path or by name in the profile directory. */
+int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err) {
+  cleanup_config struct sk_config *cfg = NULL;
+  if (strchr(what, '/') || strstr(what, ".json"))
+    return profile_load_file(what, p, err);
+  if (ctl_profile_dir)
+    return profile_load_named(ctl_profile_dir, what, p, err);
+  if (config_load(config_path(), &cfg, err) < 0)
+    return sk_error_wrap(err, "finding profile \"%s\" (or use --profile-dir DIR, or a file path)", what);
+  return profile_load_named(cfg->profile_dir, what, p, err);
 }

@@ -61,22 +61,6 @@ static int report(struct sk_error **err, int status) {
   return status;
 }
 
-static const char *profile_dir_opt;
-
-/* A profile named by file path or by name in the profile directory. */
-static int load_profile(const char *what, struct profile **p, struct sk_error **err) {
-  cleanup_config struct sk_config *cfg = NULL;
-  if (strchr(what, '/') || strstr(what, ".json"))
-    return profile_load_file(what, p, err);
-  if (profile_dir_opt)
-    return profile_load_named(profile_dir_opt, what, p, err);
-  if (config_load(config_path(), &cfg, err) < 0)
-    return sk_error_wrap(err, "finding profile \"%s\" (or use --profile-dir DIR, or a file path)", what);
-  return profile_load_named(cfg->profile_dir, what, p, err);
-}
-
-int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err) { return load_profile(what, p, err); }
-
 static int print_json(const struct json *j) {
   cleanup_free char *txt = NULL;
   cleanup_error struct sk_error *err = NULL;
@@ -174,7 +158,7 @@ static int profile_show(int argc, char **argv) {
     fprintf(stderr, "stockadectl profile show: expected one NAME or FILE; see stockadectl profile --help\n");
     return CTL_EXIT_BADINPUT;
   }
-  if (load_profile(argv[optind], &p, &err) < 0)
+  if (ctl_load_profile(argv[optind], &p, &err) < 0)
     return report(&err, CTL_EXIT_BADINPUT);
   if (mode && strcmp(mode, "apparmor") == 0) {
     if (aa_profile_generate(p, &text, &err) < 0)
@@ -265,12 +249,12 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0)
       return ctl_version();
     if (strcmp(argv[i], "--profile-dir") == 0 && i + 1 < argc) {
-      profile_dir_opt = argv[i + 1];
+      ctl_profile_dir = argv[i + 1];
       i += 2;
       continue;
     }
     if (strncmp(argv[i], "--profile-dir=", 14) == 0) {
-      profile_dir_opt = argv[i] + 14;
+      ctl_profile_dir = argv[i] + 14;
       i++;
       continue;
     }

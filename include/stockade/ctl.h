@@ -55,7 +55,9 @@ int ctl_bad_flag(const char *cmd, int c, char **argv);
 int ctl_report(const char *cmd, struct sk_error **err, int status);
 /* A profile named by file path (it has a '/' or ends in ".json") or by
  * name in the profile directory (--profile-dir, else the config's), as
- * `profile show` resolves it (ctl/stockadectl.c). */
+ * `profile show` resolves it (ctl/cli.c). */
 int ctl_load_profile(const char *what, struct profile **p, struct sk_error **err);
+/* --profile-dir DIR of the command line (ctl/cli.c), NULL when not given. */
+extern const char *ctl_profile_dir;
 
 #endif
