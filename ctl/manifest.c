@@ -422,7 +422,7 @@ static const struct json *pod_template(const struct json *doc, const char *kind,
   return NULL;
 }
 
-static int skip(struct manifest *m, unsigned doc, const char *kind, const char *name, struct sk_error **err) {
+static int skip_doc(struct manifest *m, unsigned doc, const char *kind, const char *name, struct sk_error **err) {
   char **s = realloc(m->skipped, (m->n_skipped + 1) * sizeof(*s));
   if (s == NULL)
     return oom(err);
@@ -449,7 +449,7 @@ static int read_doc(const char *file, unsigned idx, const struct json *doc, stru
   c.name = json_string(json_get_path(doc, "metadata", "name", NULL));
   c.ns = json_string(json_get_path(doc, "metadata", "namespace", NULL));
   if (kind == NULL || (c.pod = pod_template(doc, kind, &c.pod_meta)) == NULL)
-    return skip(m, idx, kind, c.name, err);
+    return skip_doc(m, idx, kind, c.name, err);
   if (c.name == NULL)
     c.name = "(unnamed)";
   if (!json_is(c.pod, JSON_OBJECT))
