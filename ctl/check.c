@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ctl.h"
 #include "manifest.h"
 #include "stockade/apparmor.h"
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
 #include "stockade/judge.h"
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
@@ -372,14 +372,13 @@ static int check_manifest(const struct check_opts *o, const char *file, struct s
   return status;
 }
 
-int ctl_check(int argc, char **argv) {
+int ctl_check(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"profile", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
                                        {"strict", no_argument, NULL, 's'},        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
   struct check_opts o = {0};
-  cleanup_error struct sk_error *err = NULL;
   const char *target;
-  int c, status;
+  int c;
 
   optind = 1;
   opterr = 0;
@@ -395,16 +394,11 @@ int ctl_check(int argc, char **argv) {
     else if (c == 'V')
       return ctl_version();
     else
-      return ctl_bad_flag("check", c, argv);
+      return ctl_bad_flag("check", c, argv, err);
   }
-  if (optind + 1 != argc) {
-    fprintf(stderr, "stockadectl check: expected one BUNDLE, CONFIG or MANIFEST; see stockadectl check --help\n");
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind + 1 != argc)
+    return sk_error_set(err, 0, "expected one BUNDLE, CONFIG or MANIFEST; see stockadectl check --help");
   target = argv[optind];
   lsm_host_probe(&o.lsm);
-  status = manifest_looks_like(target) ? check_manifest(&o, target, &err) : check_spec(&o, target, &err);
-  if (status < 0)
-    return ctl_report("check", &err, CTL_EXIT_BADINPUT);
-  return status;
+  return manifest_looks_like(target) ? check_manifest(&o, target, err) : check_spec(&o, target, err);
 }

@@ -18,10 +18,11 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/events.h"
 #include "stockade/json.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A --container shorter than this is only ever an exact id: "a" must not
  * pick whichever container happens to start with an "a". */
@@ -81,23 +82,21 @@ static bool in_list(const char *list, const char *s) {
 }
 
 /* Every item of list is in set; else says which is not. */
-static int check_list(const char *opt, const char *list, const char *const *set) {
+static int check_list(const char *opt, const char *list, const char *const *set, struct sk_error **err) {
   cleanup_free char *copy = strdup(list);
   char *save = NULL, *item;
   if (copy == NULL)
-    return -1;
-  if (*list == '\0') {
-    fprintf(stderr, "stockadectl events: %s is empty\n", opt);
-    return -1;
-  }
+    return sk_error_set(err, ENOMEM, "%s", opt);
+  if (*list == '\0')
+    return sk_error_set(err, 0, "%s is empty", opt);
   for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save))
     if (index_of(set, item) < 0) {
-      size_t i;
-      fprintf(stderr, "stockadectl events: %s: unknown value \"%s\"; expected", opt, item);
-      for (i = 0; set[i]; i++)
-        fprintf(stderr, "%s %s", i ? "," : "", set[i]);
-      fprintf(stderr, "\n");
-      return -1;
+      char expected[256];
+      size_t i, off = 0;
+      expected[0] = '\0';
+      for (i = 0; set[i] && off < sizeof(expected); i++)
+        off += (size_t)snprintf(expected + off, sizeof(expected) - off, "%s %s", i ? "," : "", set[i]);
+      return sk_error_set(err, 0, "%s: unknown value \"%s\"; expected%s", opt, item, expected);
     }
   return 0;
 }
@@ -105,7 +104,7 @@ static int check_list(const char *opt, const char *list, const char *const *set)
 /* --since: an RFC 3339 UTC time (2026-01-02T03:04:05Z, fraction
  * optional) or a duration before now (90s, 15m, 2h, 7d). Written as an
  * event's "time", which then compares as text. */
-static int parse_since(const char *arg, char *out, size_t size) {
+static int parse_since(const char *arg, char *out, size_t size, struct sk_error **err) {
   struct tm tm;
   time_t t;
   char *end;
@@ -141,11 +140,10 @@ static int parse_since(const char *arg, char *out, size_t size) {
     return 0;
   }
 bad:
-  fprintf(stderr,
-          "stockadectl events: --since \"%s\": expected an RFC 3339 UTC time (2026-01-02T03:04:05Z) or a "
-          "duration (90s, 15m, 2h, 7d)\n",
-          arg);
-  return -1;
+  return sk_error_set(err, 0,
+                      "--since \"%s\": expected an RFC 3339 UTC time (2026-01-02T03:04:05Z) or a duration (90s, 15m, "
+                      "2h, 7d)",
+                      arg);
 }
 
 /* One open event file, read in chunks and split into lines. The fd is
@@ -315,15 +313,31 @@ static void resolver_clear(struct resolver *res) {
   res->n = 0;
 }
 
+/* "a, b and more": the ids a prefix fits. */
+static char *ambiguous_ids(const struct resolver *res) {
+  char *list = NULL;
+  size_t i;
+
+  for (i = 0; i < res->n; i++) {
+    char *next = NULL;
+    if (asprintf(&next, "%s%s%s", list ? list : "", i ? ", " : "", res->ids[i]) < 0)
+      next = NULL;
+    free(list);
+    if ((list = next) == NULL)
+      return NULL;
+  }
+  return list;
+}
+
 /* Decide what --container stands for from the events already in the
  * file: an exact id wins; else the one container it is a prefix of; two
- * or more are an error. Returns -1 after saying so on stderr. */
-static int resolve(struct reader *r, struct filter *f) {
+ * or more are an error. */
+static int resolve(struct reader *r, struct filter *f, struct sk_error **err) {
   struct resolver res = {.want = f->want};
   int rc = 0;
 
   if (reader_pump(r, resolve_line, &res) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
+    sk_error_set(err, errno, "cannot read %s", r->path);
     resolver_clear(&res);
     return -1;
   }
@@ -333,18 +347,13 @@ static int resolve(struct reader *r, struct filter *f) {
   } else if (res.n == 1 && !res.more) {
     f->resolved = steal_pointer(&res.ids[0]);
   } else if (res.n > 1) {
-    size_t i;
-    fprintf(stderr, "stockadectl events: container \"%s\" is ambiguous in %s: it begins ", f->want, r->path);
-    for (i = 0; i < res.n; i++)
-      fprintf(stderr, "%s%s", i ? ", " : "", res.ids[i]);
-    fprintf(stderr, "%s; give more of the id\n", res.more ? " and more" : "");
-    rc = -1;
+    cleanup_free char *ids = ambiguous_ids(&res);
+    rc = sk_error_set(err, 0, "container \"%s\" is ambiguous in %s: it begins %s%s; give more of the id", f->want,
+                      r->path, ids ? ids : "with more than one id", res.more ? " and more" : "");
   }
   resolver_clear(&res);
-  if (rc == 0 && lseek(r->fd, 0, SEEK_SET) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s again: %s\n", r->path, strerror(errno));
-    return -1;
-  }
+  if (rc == 0 && lseek(r->fd, 0, SEEK_SET) < 0)
+    return sk_error_set(err, errno, "cannot read %s again", r->path);
   reader_reset(r);
   return rc;
 }
@@ -514,14 +523,11 @@ static void print_line(struct reader *r, const char *line, size_t len, void *arg
     return;
   }
   if (json_parse(line, len, &ev, &err) < 0) {
-    unsigned l, col;
-    int used = 0;
-    const char *why = err && err->msg ? err->msg : "invalid JSON";
-    /* json_parse says "line 1, column C: why"; the line is ours to count */
-    if (sscanf(why, "line %u, column %u: %n", &l, &col, &used) == 2 && used > 0)
-      malformed(pr, r, ":%u: %s", col, why + used);
+    /* json_parse's line is always 1; the line in the file is ours to count */
+    if (err && err->line > 0)
+      malformed(pr, r, ":%u: %s", err->col, err->what);
     else
-      malformed(pr, r, ": %s", why);
+      malformed(pr, r, ": %s", err && err->msg ? err->msg : "invalid JSON");
     return;
   }
   if (!json_is(ev, JSON_OBJECT)) {
@@ -556,21 +562,18 @@ static void print_line(struct reader *r, const char *line, size_t len, void *arg
  * path now), truncated (copytruncate), or created? Reopens as needed;
  * what the old file still held is read first. Returns -1 on an error
  * that ends the command. */
-static int follow_check(struct reader *r, struct printer *pr) {
+static int follow_check(struct reader *r, struct printer *pr, struct sk_error **err) {
   struct stat st;
 
   if (stat(r->path, &st) < 0) {
     if (errno == ENOENT)
       return 0; /* moved away, the new one not yet created: keep reading the old one */
-    fprintf(stderr, "stockadectl events: cannot stat %s: %s\n", r->path, strerror(errno));
-    return -1;
+    return sk_error_set(err, errno, "cannot stat %s", r->path);
   }
   if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino) {
     if (st.st_size < r->off) {
-      if (lseek(r->fd, 0, SEEK_SET) < 0) {
-        fprintf(stderr, "stockadectl events: cannot rewind %s: %s\n", r->path, strerror(errno));
-        return -1;
-      }
+      if (lseek(r->fd, 0, SEEK_SET) < 0)
+        return sk_error_set(err, errno, "cannot rewind %s", r->path);
       reader_reset(r);
     }
     return 0;
@@ -581,14 +584,12 @@ static int follow_check(struct reader *r, struct printer *pr) {
       reader_finish(r, print_line, pr);
     reader_close(r);
   }
-  if (reader_open(r) < 0 && errno != ENOENT) {
-    fprintf(stderr, "stockadectl events: cannot open %s: %s\n", r->path, strerror(errno));
-    return -1;
-  }
+  if (reader_open(r) < 0 && errno != ENOENT)
+    return sk_error_set(err, errno, "cannot open %s", r->path);
   return 0;
 }
 
-static int follow(struct reader *r, struct printer *pr) {
+static int follow(struct reader *r, struct printer *pr, struct sk_error **err) {
   struct sigaction sa;
 
   memset(&sa, 0, sizeof(sa));
@@ -599,14 +600,12 @@ static int follow(struct reader *r, struct printer *pr) {
 
   while (!stop_requested) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = POLL_NSEC};
-    if (r->fd >= 0 && reader_pump(r, print_line, pr) < 0) {
-      fprintf(stderr, "stockadectl events: cannot read %s: %s\n", r->path, strerror(errno));
-      return CTL_EXIT_BADINPUT;
-    }
+    if (r->fd >= 0 && reader_pump(r, print_line, pr) < 0)
+      return sk_error_set(err, errno, "cannot read %s", r->path);
     fflush(stdout);
     nanosleep(&ts, NULL);
-    if (!stop_requested && follow_check(r, pr) < 0)
-      return CTL_EXIT_BADINPUT;
+    if (!stop_requested && follow_check(r, pr, err) < 0)
+      return -1;
   }
   fflush(stdout);
   return 0;
@@ -652,32 +651,29 @@ static void events_usage(FILE *f) {
           PREFIX_MIN);
 }
 
-/* The event file named by the node's config; NULL after saying why. */
-static char *configured_event_file(void) {
+/* The event file named by the node's config. */
+static int configured_event_file(char **path, struct sk_error **err) {
   cleanup_config struct sk_config *cfg = NULL;
-  cleanup_error struct sk_error *err = NULL;
-  char *path;
+  cleanup_error struct sk_error *e = NULL;
 
-  if (config_load(config_path(), &cfg, &err) < 0) {
-    fprintf(stderr, "stockadectl events: %s (or name the event file with --file PATH)\n", err->msg);
-    return NULL;
+  if (config_load(config_path(), &cfg, &e) < 0) {
+    sk_error_set(err, 0, "%s (or name the event file with --file PATH)", e->msg);
+    return sk_error_classify(err, e->code);
   }
-  if (cfg->event_file == NULL) {
-    fprintf(stderr,
-            "stockadectl events: %s has no \"eventFile\", so events are not written to a file; set it there, or "
-            "name the event file with --file PATH\n",
-            cfg->path);
-    return NULL;
-  }
-  path = strdup(cfg->event_file);
-  if (path == NULL)
-    fprintf(stderr, "stockadectl events: out of memory\n");
-  return path;
+  if (cfg->event_file == NULL)
+    return sk_error_set(err, 0,
+                        "%s has no \"eventFile\", so events are not written to a file; set it there, or name the "
+                        "event file with --file PATH",
+                        cfg->path);
+  *path = strdup(cfg->event_file);
+  if (*path == NULL)
+    return sk_error_set(err, 0, "out of memory");
+  return 0;
 }
 
 enum { OPT_FILE = 256, OPT_SINCE, OPT_POD, OPT_NAMESPACE, OPT_FORMAT, OPT_VALIDATE };
 
-int ctl_events(int argc, char **argv) {
+int ctl_events(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
                                        {"container", required_argument, NULL, 'c'},
                                        {"type", required_argument, NULL, 't'},
@@ -712,27 +708,22 @@ int ctl_events(int argc, char **argv) {
       break;
     case 't':
       filter.types = optarg;
-      if (*optarg == '\0') {
-        fprintf(stderr, "stockadectl events: --type is empty\n");
-        return CTL_EXIT_BADINPUT;
-      }
+      if (*optarg == '\0')
+        return sk_error_set(err, 0, "--type is empty");
       break;
     case 'd':
       filter.decisions = optarg;
-      if (check_list("--decision", optarg, decisions) < 0)
-        return CTL_EXIT_BADINPUT;
+      if (check_list("--decision", optarg, decisions, err) < 0)
+        return -1;
       break;
     case 's':
       filter.min_severity = index_of(severities, optarg);
-      if (filter.min_severity < 0) {
-        fprintf(stderr, "stockadectl events: --severity \"%s\": expected info, notice, warning, error or critical\n",
-                optarg);
-        return CTL_EXIT_BADINPUT;
-      }
+      if (filter.min_severity < 0)
+        return sk_error_set(err, 0, "--severity \"%s\": expected info, notice, warning, error or critical", optarg);
       break;
     case OPT_SINCE:
-      if (parse_since(optarg, filter.since, sizeof(filter.since)) < 0)
-        return CTL_EXIT_BADINPUT;
+      if (parse_since(optarg, filter.since, sizeof(filter.since), err) < 0)
+        return -1;
       break;
     case OPT_POD:
       filter.pod = optarg;
@@ -748,8 +739,7 @@ int ctl_events(int argc, char **argv) {
       } else if (strcmp(optarg, "ecs") == 0) {
         pr.format = FORMAT_ECS;
       } else {
-        fprintf(stderr, "stockadectl events: --format \"%s\": expected human, json or ecs\n", optarg);
-        return CTL_EXIT_BADINPUT;
+        return sk_error_set(err, 0, "--format \"%s\": expected human, json or ecs", optarg);
       }
       break;
     case 'j':
@@ -768,50 +758,40 @@ int ctl_events(int argc, char **argv) {
     case 'V':
       return ctl_version();
     default:
-      return ctl_bad_flag("events", c, argv);
+      return ctl_bad_flag("events", c, argv, err);
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "stockadectl events: unexpected argument \"%s\"; see stockadectl events --help\n", argv[optind]);
-    return CTL_EXIT_BADINPUT;
-  }
-  if (filter.want && filter.want[0] == '\0') {
-    fprintf(stderr, "stockadectl events: --container is empty; expected a container id\n");
-    return CTL_EXIT_BADINPUT;
-  }
-  if (path == NULL && (path = configured_event_file()) == NULL)
-    return CTL_EXIT_BADINPUT;
-  if (path[0] == '\0') {
-    fprintf(stderr, "stockadectl events: --file is empty; expected the path of the event file\n");
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind != argc)
+    return sk_error_set(err, 0, "unexpected argument \"%s\"; see stockadectl events --help", argv[optind]);
+  if (filter.want && filter.want[0] == '\0')
+    return sk_error_set(err, 0, "--container is empty; expected a container id");
+  if (path == NULL && configured_event_file(&path, err) < 0)
+    return -1;
+  if (path[0] == '\0')
+    return sk_error_set(err, 0, "--file is empty; expected the path of the event file");
   r.path = path;
 
   if (reader_open(&r) < 0) {
-    if (errno != ENOENT || !follow_mode) {
-      fprintf(stderr, "stockadectl events: cannot open the event file %s: %s\n", path, strerror(errno));
-      return CTL_EXIT_BADINPUT;
-    }
+    if (errno != ENOENT || !follow_mode)
+      return sk_error_set(err, errno, "cannot open the event file %s", path);
     fprintf(stderr, "stockadectl events: %s does not exist yet; waiting for it\n", path);
   }
-  if (r.fd >= 0 && filter.want && strlen(filter.want) >= PREFIX_MIN && resolve(&r, &filter) < 0) {
-    status = CTL_EXIT_BADINPUT;
+  if (r.fd >= 0 && filter.want && strlen(filter.want) >= PREFIX_MIN && resolve(&r, &filter, err) < 0) {
+    status = -1;
     goto out;
   }
 
   if (follow_mode) {
-    status = follow(&r, &pr);
+    status = follow(&r, &pr, err);
     goto out;
   }
   if (reader_pump(&r, print_line, &pr) < 0) {
-    fprintf(stderr, "stockadectl events: cannot read %s: %s\n", path, strerror(errno));
-    status = CTL_EXIT_BADINPUT;
+    status = sk_error_set(err, errno, "cannot read %s", path);
     goto out;
   }
   reader_finish(&r, print_line, &pr);
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "stockadectl events: cannot write the events: %s\n", strerror(errno));
-    status = CTL_EXIT_BADINPUT;
+    status = sk_error_set(err, errno, "cannot write the events");
     goto out;
   }
   if (filter.want && pr.shown == 0)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/events.h"
 #include "stockade/json.h"
 

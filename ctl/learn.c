@@ -19,10 +19,11 @@
 #include <sys/stat.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/learn.h"
 #include "stockade/profile.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 static void learn_usage(FILE *f) {
   fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
@@ -35,13 +36,6 @@ static void learn_usage(FILE *f) {
              "  -o FILE         write the profile to FILE (atomically) and the summary to stdout;\n"
              "                  without it the profile goes to stdout and the summary to stderr\n"
              "exit 0 when the profile was made, 2 on bad input (the message names the file)\n");
-}
-
-static int bad(const char *what, struct sk_error **err) {
-  fprintf(stderr, "stockadectl learn: %s%s%s\n", what ? what : "", what && err ? ": " : "",
-          err && *err && (*err)->msg ? (*err)->msg : "");
-  sk_error_free(err);
-  return CTL_EXIT_BADINPUT;
 }
 
 /* Append recs[0..n) to the list; takes the array (not the elements' ownership twice). */
@@ -83,20 +77,19 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
   return name;
 }
 
-int ctl_learn(int argc, char **argv) {
+int ctl_learn(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
                                        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
   const char *base_arg = NULL, *name_arg = NULL, *output = NULL;
   cleanup_profile struct profile *base = NULL;
-  cleanup_error struct sk_error *err = NULL;
   cleanup_json struct json *profile = NULL;
   cleanup_free char *name = NULL;
   cleanup_free char *summary = NULL;
   cleanup_free char *text = NULL;
   struct learn_rec **recs = NULL;
   size_t n = 0, len = 0;
-  int c, i, status = CTL_EXIT_BADINPUT;
+  int c, i, status = -1;
 
   optind = 1;
   opterr = 0;
@@ -117,30 +110,27 @@ int ctl_learn(int argc, char **argv) {
     case 'V':
       return ctl_version();
     default:
-      return ctl_bad_flag("learn", c, argv);
+      return ctl_bad_flag("learn", c, argv, err);
     }
   }
-  if (optind >= argc) {
-    fprintf(stderr, "stockadectl learn: expected at least one RECORDING or DIR\n");
-    learn_usage(stderr);
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind >= argc)
+    return sk_error_set(err, 0, "expected at least one RECORDING or DIR; see stockadectl learn --help");
   for (i = optind; i < argc; i++) {
     struct learn_rec **got = NULL, *one = NULL;
     size_t k = 0;
     struct stat st;
 
     if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-      if (learn_load_dir(argv[i], &got, &k, &err) < 0)
-        goto out_bad;
+      if (learn_load_dir(argv[i], &got, &k, err) < 0)
+        goto out;
       if (k == 0) {
         free(got);
-        fprintf(stderr, "stockadectl learn: %s: no recordings (*.json) in this directory\n", argv[i]);
+        sk_error_set(err, 0, "%s: no recordings (*.json) in this directory", argv[i]);
         goto out;
       }
     } else {
-      if (learn_load(argv[i], &one, &err) < 0)
-        goto out_bad;
+      if (learn_load(argv[i], &one, err) < 0)
+        goto out;
       got = calloc(1, sizeof(*got));
       if (got == NULL) {
         learn_free(one);
@@ -152,41 +142,37 @@ int ctl_learn(int argc, char **argv) {
     if (take(&recs, &n, got, k) < 0)
       goto oom;
   }
-  if (base_arg && ctl_load_profile(base_arg, &base, &err) < 0)
-    goto out_bad;
-  name = name_arg ? strdup(name_arg) : default_name(output, recs, n, &err);
+  if (base_arg && ctl_load_profile(base_arg, &base, err) < 0)
+    goto out;
+  name = name_arg ? strdup(name_arg) : default_name(output, recs, n, err);
   if (name == NULL) {
-    if (err)
-      goto out_bad;
+    if (*err)
+      goto out;
     goto oom;
   }
   if (output && name_arg) {
     const char *fb = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
     if (!str_has_suffix(fb, ".json") || strlen(fb) != strlen(name) + 5 || strncmp(fb, name, strlen(name)) != 0) {
-      fprintf(stderr,
-              "stockadectl learn: -o %s: a profile file is named after its profile; expected %s.json (or leave "
-              "out --name)\n",
-              output, name);
+      sk_error_set(err, 0, "-o %s: a profile file is named after its profile; expected %s.json (or leave out --name)",
+                   output, name);
       goto out;
     }
   }
-  if (learn_make_profile(recs, n, base, name, &profile, &summary, &err) < 0 || json_gen(profile, &text, &len, &err) < 0)
-    goto out_bad;
+  if (learn_make_profile(recs, n, base, name, &profile, &summary, err) < 0 || json_gen(profile, &text, &len, err) < 0)
+    goto out;
   if (output) {
-    if (write_file_atomic(output, text, len, 0644, &err) < 0)
-      goto out_bad;
+    if (write_file_atomic(output, text, len, 0644, err) < 0)
+      goto out;
     fputs(summary, stdout);
     printf("Wrote %s\n", output);
   } else {
     fwrite(text, 1, len, stdout);
     fputs(summary, stderr);
   }
-  status = fflush(stdout) == 0 ? 0 : CTL_EXIT_BADINPUT;
+  status = fflush(stdout) == 0 ? 0 : sk_error_set(err, errno, "cannot write the profile");
   goto out;
 oom:
-  sk_error_set(&err, ENOMEM, "reading recordings");
-out_bad:
-  status = bad(NULL, &err);
+  sk_error_set(err, ENOMEM, "reading recordings");
 out:
   learn_free_all(recs, n);
   return status;

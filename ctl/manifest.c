@@ -25,7 +25,8 @@
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 #include "yaml_docs.h"
 
 /* containerd's and CRI-O's default capability set (Docker's). */

@@ -19,9 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/events.h"
 #include "stockade/json.h"
 #include "stockade/supervisor.h"
@@ -54,6 +55,8 @@ static void family_free(struct family *f) {
   free(f->v);
 }
 
+/* gcc 12's analyzer loses strings stored in the series of a family the caller owns (family_free frees them) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int family_add(struct family *f, const char *a, const char *b, const char *c, uint64_t n) {
   const char *want[3] = {a, b, c};
   size_t i, k;
@@ -68,19 +71,24 @@ static int family_add(struct family *f, const char *a, const char *b, const char
   }
   if (f->n == f->cap) {
     size_t cap = f->cap ? f->cap * 2 : 16;
-    struct series *nv = realloc(f->v, cap * sizeof(*nv));
+    struct series *nv = reallocarray(f->v, cap, sizeof(*nv));
     if (nv == NULL)
       return -1;
     f->v = nv;
     f->cap = cap;
   }
   memset(&f->v[f->n], 0, sizeof(f->v[0]));
-  for (k = 0; k < 3; k++)
-    if (want[k] && (f->v[f->n].labels[k] = strdup(want[k])) == NULL)
+  for (k = 0; k < 3; k++) {
+    if (want[k] && (f->v[f->n].labels[k] = strdup(want[k])) == NULL) {
+      while (k-- > 0) /* not counted in f->n yet: family_free would miss them */
+        free(f->v[f->n].labels[k]);
       return -1;
+    }
+  }
   f->v[f->n++].n = n;
   return 0;
 }
+SK_ANALYZER_END
 
 static const char *or_none(const char *s) { return s && *s ? s : "none"; }
 
@@ -109,7 +117,7 @@ static int count_event(struct counts *c, const struct json *ev) {
 /* Count every event of path; a line that is not an event of schema v1 is
  * counted as invalid (and said on stderr), not in the decisions. A
  * missing file is no events. */
-static int read_events(const char *path, struct counts *c) {
+static int read_events(const char *path, struct counts *c, struct sk_error **err) {
   cleanup_fclose FILE *f = fopen(path, "re");
   cleanup_free char *line = NULL;
   size_t cap = 0;
@@ -118,34 +126,29 @@ static int read_events(const char *path, struct counts *c) {
   if (f == NULL) {
     if (errno == ENOENT)
       return 0;
-    fprintf(stderr, "stockadectl metrics: cannot open the event file %s: %s\n", path, strerror(errno));
-    return -1;
+    return sk_error_set(err, errno, "cannot open the event file %s", path);
   }
   while ((len = getline(&line, &cap, f)) >= 0) {
     cleanup_json struct json *ev = NULL;
-    cleanup_error struct sk_error *err = NULL;
+    cleanup_error struct sk_error *bad = NULL;
     if (len > 0 && line[len - 1] == '\n')
       line[--len] = '\0';
     if (len == 0)
       continue;
     c->lines++;
-    if (len > LINE_MAX_BYTES || json_parse(line, (size_t)len, &ev, &err) < 0 || event_validate(ev, &err) < 0) {
+    if (len > LINE_MAX_BYTES || json_parse(line, (size_t)len, &ev, &bad) < 0 || event_validate(ev, &bad) < 0) {
       if (c->invalid++ == 0)
         fprintf(stderr,
                 "stockadectl metrics: %s:%llu: not an event of schema %s%s%s (counted in "
                 "stockade_events_invalid_total)\n",
-                path, (unsigned long long)c->lines, EVENT_SCHEMA, err ? ": " : "", err ? err->msg : "");
+                path, (unsigned long long)c->lines, EVENT_SCHEMA, bad ? ": " : "", bad ? bad->msg : "");
       continue;
     }
-    if (count_event(c, ev) < 0) {
-      fprintf(stderr, "stockadectl metrics: out of memory\n");
-      return -1;
-    }
+    if (count_event(c, ev) < 0)
+      return sk_error_set(err, 0, "out of memory");
   }
-  if (ferror(f)) {
-    fprintf(stderr, "stockadectl metrics: cannot read %s: %s\n", path, strerror(errno));
-    return -1;
-  }
+  if (ferror(f))
+    return sk_error_set(err, errno, "cannot read %s", path);
   return 0;
 }
 
@@ -237,35 +240,35 @@ static void print_metrics(FILE *out, const struct counts *c, unsigned long super
 /* Write to path atomically (a temporary file in its directory, renamed
  * over it), as the textfile collector needs: it must never read half a
  * file. */
-static int write_atomic(const char *path, const struct counts *c, unsigned long supervisors, bool have_state) {
+static int write_atomic(const char *path, const struct counts *c, unsigned long supervisors, bool have_state,
+                        struct sk_error **err) {
   cleanup_free char *tmp = NULL;
   FILE *f;
-  int fd;
+  int fd, e;
 
   if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-    return -1;
+    return sk_error_set(err, ENOMEM, "%s", path);
   fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    fprintf(stderr, "stockadectl metrics: cannot create a file beside %s: %s\n", path, strerror(errno));
-    return -1;
-  }
+  if (fd < 0)
+    return sk_error_set(err, errno, "cannot create a file beside %s", path);
   f = fdopen(fd, "w");
   if (f == NULL) {
+    e = errno;
     close(fd);
     unlink(tmp);
-    return -1;
+    return sk_error_set(err, e, "cannot write %s", tmp);
   }
   print_metrics(f, c, supervisors, have_state);
   if (fchmod(fd, 0644) < 0 || fflush(f) != 0 || fsync(fd) < 0 || ferror(f)) {
-    fprintf(stderr, "stockadectl metrics: cannot write %s: %s\n", tmp, strerror(errno));
+    e = errno;
     fclose(f);
     unlink(tmp);
-    return -1;
+    return sk_error_set(err, e, "cannot write %s", tmp);
   }
   if (fclose(f) != 0 || rename(tmp, path) < 0) {
-    fprintf(stderr, "stockadectl metrics: cannot write %s: %s\n", path, strerror(errno));
+    e = errno;
     unlink(tmp);
-    return -1;
+    return sk_error_set(err, e, "cannot write %s", path);
   }
   return 0;
 }
@@ -288,13 +291,12 @@ static void metrics_usage(FILE *f) {
 
 enum { OPT_FILE = 256, OPT_STATE };
 
-int ctl_metrics(int argc, char **argv) {
+int ctl_metrics(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {
       {"file", required_argument, NULL, OPT_FILE}, {"state-dir", required_argument, NULL, OPT_STATE},
       {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
   cleanup_config struct sk_config *cfg = NULL;
-  cleanup_error struct sk_error *err = NULL;
   const char *file = NULL, *state = NULL, *output = NULL;
   struct counts c;
   int opt, rc = 0;
@@ -318,40 +320,34 @@ int ctl_metrics(int argc, char **argv) {
     case 'V':
       return ctl_version();
     default:
-      return ctl_bad_flag("metrics", opt, argv);
+      return ctl_bad_flag("metrics", opt, argv, err);
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "stockadectl metrics: unexpected argument \"%s\"; see stockadectl metrics --help\n", argv[optind]);
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind != argc)
+    return sk_error_set(err, 0, "unexpected argument \"%s\"; see stockadectl metrics --help", argv[optind]);
   if (file == NULL || state == NULL) {
-    if (config_load(config_path(), &cfg, &err) < 0) {
-      fprintf(stderr, "stockadectl metrics: %s (or give --file and --state-dir)\n", err->msg);
-      return CTL_EXIT_BADINPUT;
+    cleanup_error struct sk_error *e = NULL;
+    if (config_load(config_path(), &cfg, &e) < 0) {
+      sk_error_set(err, 0, "%s (or give --file and --state-dir)", e->msg);
+      return sk_error_classify(err, e->code);
     }
     if (file == NULL)
       file = cfg->event_file;
     if (state == NULL)
       state = cfg->state_dir;
   }
-  if (file == NULL) {
-    fprintf(stderr, "stockadectl metrics: %s has no \"eventFile\"; set it there, or give --file EVENTS\n",
-            cfg ? cfg->path : config_path());
-    return CTL_EXIT_BADINPUT;
-  }
+  if (file == NULL)
+    return sk_error_set(err, 0, "%s has no \"eventFile\"; set it there, or give --file EVENTS",
+                        cfg ? cfg->path : config_path());
   memset(&c, 0, sizeof(c));
-  if (read_events(file, &c) < 0) {
-    rc = CTL_EXIT_BADINPUT;
+  if (read_events(file, &c, err) < 0) {
+    rc = -1;
   } else if (output) {
-    if (write_atomic(output, &c, state ? count_supervisors(state) : 0, state != NULL) < 0)
-      rc = CTL_EXIT_BADINPUT;
+    rc = write_atomic(output, &c, state ? count_supervisors(state) : 0, state != NULL, err);
   } else {
     print_metrics(stdout, &c, state ? count_supervisors(state) : 0, state != NULL);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-      fprintf(stderr, "stockadectl metrics: cannot write the metrics: %s\n", strerror(errno));
-      rc = CTL_EXIT_BADINPUT;
-    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+      rc = sk_error_set(err, errno, "cannot write the metrics");
   }
   family_free(&c.decisions);
   family_free(&c.refused);

@@ -1,24 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stockadectl: the operator's tool. check a bundle against a profile,
- * lint and show profiles, read events (ctl/events.c), learn profiles and
- * compare them (ctl/learn.c, ctl/diff.c), verify the host (ctl/verify.c). */
+/* stockadectl: the operator's tool. check a bundle, config.json or
+ * Kubernetes manifests (ctl/check.c), lint and show profiles, read events
+ * (ctl/events.c), learn profiles and compare them (ctl/learn.c,
+ * ctl/diff.c), verify the host (ctl/verify.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/apparmor.h"
-#include "stockade/ctl.h"
-#include "stockade/judge.h"
-#include "stockade/lsm.h"
+#include "ctl.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/spec.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: stockadectl [--profile-dir DIR] COMMAND [ARGS]\n"
@@ -55,18 +52,11 @@ static void usage(FILE *f) {
              "$STOCKADE_CONFIG (default " SK_CONFIG_DEFAULT ").\n");
 }
 
-static int report(struct sk_error **err, int status) {
-  fprintf(stderr, "stockadectl: %s\n", (*err) && (*err)->msg ? (*err)->msg : "unknown error");
-  sk_error_free(err);
-  return status;
-}
-
-static int print_json(const struct json *j) {
+static int print_json(const struct json *j, struct sk_error **err) {
   cleanup_free char *txt = NULL;
-  cleanup_error struct sk_error *err = NULL;
   size_t len;
-  if (json_gen(j, &txt, &len, &err) < 0)
-    return report(&err, CTL_EXIT_BADINPUT);
+  if (json_gen(j, &txt, &len, err) < 0)
+    return -1;
   fwrite(txt, 1, len, stdout);
   return 0;
 }
@@ -83,9 +73,11 @@ static void profile_usage(FILE *f) {
              "  diff: what B does differently from A, one line each; exit 0 equal, 1 different, 2 bad input.\n");
 }
 
-/* Flags of a profile subcommand: --help, --version, and the show modes;
- * returns -1 when it has printed and the exit status is in *status. */
-static int profile_flags(const char *cmd, int argc, char **argv, const char **mode, int *status) {
+/* Flags of a profile subcommand: --help, --version, and the show modes.
+ * Returns 1 when it has answered (--help, --version: *status is 0), -1 on
+ * a bad flag (*err), 0 to go on. */
+static int profile_flags(const char *cmd, int argc, char **argv, const char **mode, int *status,
+                         struct sk_error **err) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
                                        {"resolved", no_argument, NULL, 'r'}, {"seccomp", no_argument, NULL, 's'},
                                        {"apparmor", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
@@ -96,23 +88,19 @@ static int profile_flags(const char *cmd, int argc, char **argv, const char **mo
     if (c == 'h') {
       profile_usage(stdout);
       *status = 0;
-      return -1;
+      return 1;
     }
     if (c == 'V') {
       *status = ctl_version();
-      return -1;
+      return 1;
     }
     if (mode && (c == 'r' || c == 's' || c == 'a')) {
-      if (*mode) {
-        fprintf(stderr, "stockadectl profile show: give one of --resolved, --seccomp and --apparmor\n");
-        *status = CTL_EXIT_BADINPUT;
-        return -1;
-      }
+      if (*mode)
+        return sk_error_set(err, 0, "give one of --resolved, --seccomp and --apparmor");
       *mode = c == 'r' ? "resolved" : c == 's' ? "seccomp" : "apparmor";
       continue;
     }
-    *status = ctl_bad_flag(cmd, c == 'r' || c == 's' || c == 'a' ? '?' : c, argv);
-    return -1;
+    return ctl_bad_flag(cmd, c == 'r' || c == 's' || c == 'a' ? '?' : c, argv, err);
   }
   return 0;
 }
@@ -141,58 +129,57 @@ static void show_lintable(struct json *doc) {
       json_del(wp->items[i], "size");
 }
 
-static int profile_show(int argc, char **argv) {
+/* stockadectl profile show [--resolved|--seccomp|--apparmor] NAME|FILE */
+static int cmd_profile_show(int argc, char **argv, struct sk_error **err) {
   cleanup_profile struct profile *p = NULL;
-  cleanup_error struct sk_error *err = NULL;
   cleanup_json struct json *doc = NULL;
   cleanup_json struct json *arches = NULL;
   cleanup_json struct json *gen = NULL;
   cleanup_json struct json *empty = json_new(JSON_OBJECT);
   cleanup_free char *text = NULL;
   const char *mode = NULL;
-  int status;
+  int status, r;
 
-  if (profile_flags("profile show", argc, argv, &mode, &status) < 0)
-    return status;
-  if (optind + 1 != argc) {
-    fprintf(stderr, "stockadectl profile show: expected one NAME or FILE; see stockadectl profile --help\n");
-    return CTL_EXIT_BADINPUT;
-  }
-  if (ctl_load_profile(argv[optind], &p, &err) < 0)
-    return report(&err, CTL_EXIT_BADINPUT);
+  if ((r = profile_flags("profile show", argc, argv, &mode, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  if (optind + 1 != argc)
+    return sk_error_set(err, 0, "expected one NAME or FILE; see stockadectl profile --help");
+  if (ctl_load_profile(argv[optind], &p, err) < 0)
+    return -1;
   if (mode && strcmp(mode, "apparmor") == 0) {
-    if (aa_profile_generate(p, &text, &err) < 0)
-      return report(&err, CTL_EXIT_BADINPUT);
+    if (aa_profile_generate(p, &text, err) < 0)
+      return -1;
     fputs(text, stdout);
     return 0;
   }
   if (mode && strcmp(mode, "seccomp") == 0) {
     /* The filter as it would be written into a spec on this machine. */
-    if (empty == NULL || seccomp_spec_arches(empty, &arches, &err) < 0 ||
-        seccomp_generate(p->seccomp, arches, &gen, &err) < 0)
-      return report(&err, CTL_EXIT_BADINPUT);
-    return print_json(gen);
+    if (empty == NULL)
+      return sk_error_set(err, ENOMEM, "profile show");
+    if (seccomp_spec_arches(empty, &arches, err) < 0 || seccomp_generate(p->seccomp, arches, &gen, err) < 0)
+      return -1;
+    return print_json(gen, err);
   }
-  if (profile_to_json(p, &doc, &err) < 0)
-    return report(&err, CTL_EXIT_BADINPUT);
+  if (profile_to_json(p, &doc, err) < 0)
+    return -1;
   if (mode == NULL)
     show_lintable(doc);
-  return print_json(doc);
+  return print_json(doc, err);
 }
 
-static int profile_lint(int argc, char **argv) {
-  int i, bad = 0, status;
-  if (profile_flags("profile lint", argc, argv, NULL, &status) < 0)
-    return status;
-  if (optind >= argc) {
-    fprintf(stderr, "stockadectl profile lint: expected FILE...; see stockadectl profile --help\n");
-    return CTL_EXIT_BADINPUT;
-  }
+/* stockadectl profile lint FILE...: every error of each file on stderr;
+ * 1 when one is invalid. */
+static int cmd_profile_lint(int argc, char **argv, struct sk_error **err) {
+  int i, bad = 0, status, r;
+  if ((r = profile_flags("profile lint", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  if (optind >= argc)
+    return sk_error_set(err, 0, "expected FILE...; see stockadectl profile --help");
   for (i = optind; i < argc; i++) {
     cleanup_profile struct profile *p = NULL;
-    cleanup_error struct sk_error *err = NULL;
-    if (profile_lint_file(argv[i], &p, &err) < 0) {
-      fprintf(stderr, "%s\n", err->msg);
+    cleanup_error struct sk_error *perr = NULL;
+    if (profile_lint_file(argv[i], &p, &perr) < 0) {
+      fprintf(stderr, "%s\n", perr->msg);
       bad++;
     } else {
       printf("%s: ok (profile \"%s\", sha256 %s)\n", argv[i], p->name, p->sha256);
@@ -201,46 +188,65 @@ static int profile_lint(int argc, char **argv) {
   return bad ? CTL_EXIT_FINDINGS : 0;
 }
 
-static int cmd_profile(int argc, char **argv) {
-  int status;
-  if (argc >= 2 && argv[1][0] == '-') {
-    if (profile_flags("profile", argc, argv, NULL, &status) < 0)
-      return status;
-  }
-  if (argc < 2) {
-    profile_usage(stderr);
-    return CTL_EXIT_BADINPUT;
-  }
-  if (strcmp(argv[1], "lint") == 0)
-    return profile_lint(argc - 1, argv + 1);
-  if (strcmp(argv[1], "show") == 0)
-    return profile_show(argc - 1, argv + 1);
-  if (strcmp(argv[1], "diff") == 0) {
-    if (profile_flags("profile diff", argc - 1, argv + 1, NULL, &status) < 0)
-      return status;
-    return ctl_profile_diff(argc - 1, argv + 1);
-  }
-  fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint, show or diff\n", argv[1]);
-  return CTL_EXIT_BADINPUT;
+/* stockadectl profile diff [--help|--version] A B */
+static int cmd_profile_diff(int argc, char **argv, struct sk_error **err) {
+  int status, r;
+  if ((r = profile_flags("profile diff", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  return ctl_profile_diff(argc, argv, err);
+}
+
+/* stockadectl profile --help|--version (no subcommand). */
+static int cmd_profile(int argc, char **argv, struct sk_error **err) {
+  int status, r;
+  if ((r = profile_flags("profile", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  return sk_error_set(err, 0, "unknown command \"%s\"; expected lint, show or diff", argc > 1 ? argv[1] : "");
 }
 
 /* `stockadectl version` takes --help and --version too, and nothing else. */
-static int cmd_version(int argc, char **argv) {
+static int cmd_version(int argc, char **argv, struct sk_error **err) {
   if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     printf("usage: stockadectl version\n  print stockadectl's version\n");
     return 0;
   }
-  if (argc == 2 && strcmp(argv[1], "--version") == 0)
-    return ctl_version();
-  if (argc > 1) {
-    fprintf(stderr, "stockadectl version: unexpected argument %s; see stockadectl version --help\n", argv[1]);
-    return CTL_EXIT_BADINPUT;
-  }
+  if (argc > 2 || (argc == 2 && strcmp(argv[1], "--version") != 0))
+    return sk_error_set(err, 0, "unexpected argument %s; see stockadectl version --help", argv[1]);
   return ctl_version();
 }
 
+/* The commands; a failure is printed as "stockadectl <name>: <message>". */
+static const struct command {
+  const char *name, *sub; /* "profile" "lint" */
+  int (*run)(int argc, char **argv, struct sk_error **err);
+} commands[] = {
+    {"check", NULL, ctl_check},
+    {"profile", "lint", cmd_profile_lint},
+    {"profile", "show", cmd_profile_show},
+    {"profile", "diff", cmd_profile_diff},
+    {"profile", NULL, cmd_profile},
+    {"events", NULL, ctl_events},
+    {"learn", NULL, ctl_learn},
+    {"metrics", NULL, ctl_metrics},
+    {"verify", NULL, ctl_verify},
+    {"version", NULL, cmd_version},
+};
+
+static const struct command *find_command(int argc, char **argv) {
+  size_t i;
+  for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    const struct command *c = &commands[i];
+    if (strcmp(argv[0], c->name) == 0 && (c->sub == NULL || (argc > 1 && strcmp(argv[1], c->sub) == 0)))
+      return c;
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv) {
-  int i = 1;
+  const struct command *cmd;
+  cleanup_error struct sk_error *err = NULL;
+  int i = 1, status;
+
   while (i < argc && argv[i][0] == '-') {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
@@ -261,24 +267,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "stockadectl: unknown flag %s; see stockadectl --help\n", argv[i]);
     return CTL_EXIT_BADINPUT;
   }
-  if (i >= argc) {
+  if (i >= argc || (strcmp(argv[i], "profile") == 0 && i + 1 >= argc)) {
     usage(stderr);
     return CTL_EXIT_BADINPUT;
   }
-  if (strcmp(argv[i], "check") == 0)
-    return ctl_check(argc - i, argv + i);
-  if (strcmp(argv[i], "profile") == 0)
-    return cmd_profile(argc - i, argv + i);
-  if (strcmp(argv[i], "events") == 0)
-    return ctl_events(argc - i, argv + i);
-  if (strcmp(argv[i], "learn") == 0)
-    return ctl_learn(argc - i, argv + i);
-  if (strcmp(argv[i], "metrics") == 0)
-    return ctl_metrics(argc - i, argv + i);
-  if (strcmp(argv[i], "verify") == 0)
-    return ctl_verify(argc - i, argv + i);
-  if (strcmp(argv[i], "version") == 0)
-    return cmd_version(argc - i, argv + i);
-  fprintf(stderr, "stockadectl: unknown command \"%s\"; see stockadectl --help\n", argv[i]);
+  cmd = find_command(argc - i, argv + i);
+  if (cmd == NULL) {
+    fprintf(stderr, "stockadectl: unknown command \"%s\"; see stockadectl --help\n", argv[i]);
+    return CTL_EXIT_BADINPUT;
+  }
+  if (cmd->sub)
+    i++; /* the subcommand's arguments start at its own name */
+  status = cmd->run(argc - i, argv + i, &err);
+  if (status >= 0)
+    return status;
+  fprintf(stderr, "stockadectl %s%s%s: %s\n", cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "",
+          err && err->msg ? err->msg : "unknown error");
   return CTL_EXIT_BADINPUT;
 }

@@ -25,7 +25,6 @@
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -66,23 +65,24 @@ static const char *under_any(const char *p, const char *const *roots) {
 }
 
 /* The union of recordings, in one recording that belongs to nobody. */
-static int merge_all(struct learn_rec *const *recs, size_t n, struct learn_rec *m) {
+static int merge_all(struct learn_rec *const *recs, size_t n, struct learn_rec *m, struct sk_error **err) {
   size_t i, k;
   for (i = 0; i < n; i++) {
     const struct learn_rec *r = recs[i];
-    if (learn_merge_syscalls(m, r) < 0)
+    if (learn_merge_syscalls(m, r, err) < 0)
       return -1;
     for (k = 0; k < r->n_execs; k++)
-      if (learn_add_exec(m, r->execs[k].path, r->execs[k].sha256, r->execs[k].where) < 0)
+      if (learn_add_exec(m, r->execs[k].path, r->execs[k].sha256, r->execs[k].where, err) < 0)
         return -1;
     for (k = 0; k < r->writes.n; k++)
-      if (learn_add_write(m, r->writes.v[k]) < 0)
+      if (learn_add_write(m, r->writes.v[k], err) < 0)
         return -1;
     for (k = 0; k < r->n_nets; k++)
-      if (learn_add_net(m, learn_net_ops[r->nets[k].op], learn_net_families[r->nets[k].family], r->nets[k].port) < 0)
+      if (learn_add_net(m, learn_net_ops[r->nets[k].op], learn_net_families[r->nets[k].family], r->nets[k].port, err) <
+          0)
         return -1;
     for (k = 0; k < r->n_caps; k++)
-      if (learn_add_cap(m, r->caps[k].name, r->caps[k].why) < 0)
+      if (learn_add_cap(m, r->caps[k].name, r->caps[k].why, err) < 0)
         return -1;
   }
   return 0;
@@ -699,8 +699,8 @@ static char *describe(struct learn_rec *const *recs, size_t n, const struct prof
       first = recs[i]->started;
     if (strcmp(recs[i]->updated, last) > 0)
       last = recs[i]->updated;
-    if (strcmp(recs[i]->profile, profile) != 0)
-      profile = NULL;
+    if (profile && strcmp(recs[i]->profile, profile) != 0)
+      profile = NULL; /* "several profiles" (a third recording must not compare with NULL) */
   }
   learn_utc_now(now);
   if (asprintf(&s,
@@ -738,8 +738,8 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
                         "invalid profile name \"%s\"; profile names are [A-Za-z0-9][A-Za-z0-9._-]*, up to 64 "
                         "characters",
                         name ? name : "");
-  if (merge_all(recs, n, &m) < 0) {
-    sk_error_set(err, errno ? errno : ENOMEM, "merging %zu recordings", n);
+  if (merge_all(recs, n, &m, err) < 0) {
+    sk_error_wrap(err, "merging %zu recordings", n);
     goto out;
   }
   if (build_seccomp(&m, &ls, &seccomp, err) < 0)

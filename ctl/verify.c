@@ -37,7 +37,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
 #include "stockade/config.h"
-#include "stockade/ctl.h"
+#include "ctl.h"
 #include "stockade/fan.h"
 #include "stockade/json.h"
 #include "stockade/lsm.h"
@@ -612,14 +612,15 @@ static void check_cgroup(struct verify *vr) {
   }
 }
 
-static int print_json_report(const struct verify *vr, const char *release, bool ok) {
+static int print_json_report(const struct verify *vr, const char *release, bool ok, struct sk_error **err) {
   cleanup_json struct json *o = json_new(JSON_OBJECT);
   struct json *arr = json_new(JSON_ARRAY);
   cleanup_free char *txt = NULL;
-  cleanup_error struct sk_error *err = NULL;
   size_t i, len;
-  if (o == NULL || arr == NULL)
-    return CTL_EXIT_BADINPUT;
+  if (o == NULL || arr == NULL) {
+    json_free(arr);
+    return sk_error_set(err, ENOMEM, "the report");
+  }
   json_set(o, "ok", json_new_bool(ok));
   json_set(o, "kernel", json_new_string(release));
   json_set(o, "config", json_new_string(vr->cfg ? vr->cfg->path : config_path()));
@@ -634,10 +635,8 @@ static int print_json_report(const struct verify *vr, const char *release, bool 
     json_append(arr, e);
   }
   json_set(o, "checks", arr);
-  if (json_gen(o, &txt, &len, &err) < 0) {
-    fprintf(stderr, "stockadectl verify: %s\n", err->msg);
-    return CTL_EXIT_BADINPUT;
-  }
+  if (json_gen(o, &txt, &len, err) < 0)
+    return -1;
   fwrite(txt, 1, len, stdout);
   putchar('\n');
   return 0;
@@ -705,7 +704,7 @@ static void check_profiles(struct verify *vr) {
   add(vr, "default-profile", V_OK, dflt->name, "profile \"%s\" (%s) loads", dflt->name, dflt->file);
 }
 
-int ctl_verify(int argc, char **argv) {
+int ctl_verify(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                        {"profile", required_argument, NULL, 'p'},
                                        {"help", no_argument, NULL, 'h'},
@@ -715,7 +714,7 @@ int ctl_verify(int argc, char **argv) {
   cleanup_profile struct profile *prof = NULL;
   struct verify vr = {0};
   cleanup_config struct sk_config *cfg = NULL;
-  cleanup_error struct sk_error *err = NULL;
+  cleanup_error struct sk_error *cfg_err = NULL;
   struct utsname u;
   bool as_json = false, ok = true;
   size_t i;
@@ -741,18 +740,16 @@ int ctl_verify(int argc, char **argv) {
     } else if (c == 'V') {
       return ctl_version();
     } else {
-      return ctl_bad_flag("verify", c, argv);
+      return ctl_bad_flag("verify", c, argv, err);
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "stockadectl verify: unexpected argument \"%s\"; see stockadectl verify --help\n", argv[optind]);
-    return CTL_EXIT_BADINPUT;
-  }
+  if (optind != argc)
+    return sk_error_set(err, 0, "unexpected argument \"%s\"; see stockadectl verify --help", argv[optind]);
   if (uname(&u) < 0)
     snprintf(u.release, sizeof(u.release), "unknown");
 
-  if (config_load(config_path(), &cfg, &err) < 0)
-    lost(add(&vr, "config", V_FAIL, config_path(), "%s", err->msg),
+  if (config_load(config_path(), &cfg, &cfg_err) < 0)
+    lost(add(&vr, "config", V_FAIL, config_path(), "%s", cfg_err->msg),
          "runtime, state directory and event file cannot be checked; stockade refuses to start");
   else
     add(&vr, "config", V_OK, cfg->path, "%s", cfg->path);
@@ -779,8 +776,8 @@ int ctl_verify(int argc, char **argv) {
     if (vr.v[i].status == V_FAIL)
       ok = false;
   if (as_json) {
-    if (print_json_report(&vr, u.release, ok) != 0)
-      return CTL_EXIT_BADINPUT;
+    if (print_json_report(&vr, u.release, ok, err) < 0)
+      return -1;
   } else {
     for (i = 0; i < vr.n; i++) {
       const struct vitem *it = &vr.v[i];

@@ -5,11 +5,10 @@
  *
  *   createRuntime / prestart: read the container's state (stdin), mark
  *     every mount of its root for FAN_OPEN_EXEC_PERM through
- *     /proc/<pid>/root, start the hook supervisor (double fork, own
- *     session, stdio /dev/null) and exit 0 only once the marks are in
- *     place. Any failure exits 1 with one line on stderr: the runtime then
- *     refuses to start the container (fail closed).
- *   poststop: stop that container's hook supervisor, remove its state.
+ *     /proc/<pid>/root, start the supervisor with fanotify alone
+ *     (shim/supervisor/sup.c, sup_start: double fork, own session, stdio
+ *     /dev/null) and exit 0 only once the marks are in place. Any failure exits 1 with one line on stderr: the runtime
+ * then refuses to start the container (fail closed). poststop: stop that container's hook supervisor, remove its state.
  *
  * The stage is the first argument, or, without one, the state's status
  * ("creating": attach; "stopped": stop).
@@ -25,7 +24,8 @@
  * - /proc/<pid>/mountinfo, polled for POLLPRI: the runtime's pivot_root
  *   and its masking mounts come after the hook; each change is marked.
  * The supervisor is double-forked (reparented to init or the engine's
- * subreaper, which reaps it) and has no children. */
+ * subreaper, which reaps it) and has no children; its loop, its events and
+ * its decisions are the runtime's supervisor's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -37,10 +37,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +50,6 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
 
 #ifndef STOCKADE_VERSION
 #define STOCKADE_VERSION "unknown"
@@ -62,8 +58,6 @@
 #define HOOK_DIR_NAME "hook" /* <stateDir>/hook/<key>/ */
 #define HOOK_KEY_SALT "stockade-hook"
 #define STATE_MAX (1u << 20) /* the runtime's state JSON on stdin */
-
-enum { TAG_FAN = 1, TAG_INIT, TAG_SIGNAL, TAG_MOUNTS };
 
 /* What the runtime tells a hook on stdin (OCI state). */
 struct hook_state {
@@ -219,10 +213,13 @@ static int write_meta(const char *dir, const struct hook_state *s, const char *r
 
 /* ---------------------------------------------------------------- the supervisor */
 
+/* The supervisor is the runtime's (shim/supervisor/sup.c, sup_start) with
+ * fanotify alone: no socket, no runtime to wait for, no seccomp listener.
+ * What the hook adds to its loop: the container's mountinfo (POLLPRI),
+ * whose changes are marked, and the removal of its state when the
+ * container ends by itself. */
 struct hook_sup {
   struct sup_ctx *ctx;
-  int pidfd;      /* the container's init */
-  int mountsfd;   /* /proc/<pid>/mountinfo, for POLLPRI */
   int root_id;    /* mount id of the container's root file system */
   char *dir;      /* our state directory */
   bool unwatched; /* a mount could not be marked (said once per change) */
@@ -255,7 +252,8 @@ static int remark_once(struct hook_sup *h, struct sk_error **err) {
  * such a pass is tried again a few times before anything is reported.
  * Every later change raises POLLPRI again, so the last pass always sees the
  * final state. */
-static void remark(struct hook_sup *h) {
+static void remark(struct sup_ctx *ctx, void *arg) {
+  struct hook_sup *h = arg;
   cleanup_error struct sk_error *err = NULL;
   int r = 0, tries;
 
@@ -281,144 +279,11 @@ static void remark(struct hook_sup *h) {
   h->unwatched = true;
 }
 
-static int sup_loop(struct hook_sup *h, int report_fd) {
-  struct sup_ctx *ctx = h->ctx;
-  struct epoll_event ev;
-  struct fan_stats fs;
-  sigset_t mask;
-  int ep, sfd;
-  bool init_gone = false;
-  char msg[256], pid[32];
-  int n;
-
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  ep = epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0 || sfd < 0)
-    return 1;
-  ev.events = EPOLLIN;
-  ev.data.u32 = TAG_FAN;
-  epoll_ctl(ep, EPOLL_CTL_ADD, fan_fd(ctx->fan), &ev);
-  ev.data.u32 = TAG_INIT;
-  epoll_ctl(ep, EPOLL_CTL_ADD, h->pidfd, &ev);
-  ev.data.u32 = TAG_SIGNAL;
-  epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-  ev.events = EPOLLPRI;
-  ev.data.u32 = TAG_MOUNTS;
-  if (h->mountsfd >= 0)
-    epoll_ctl(ep, EPOLL_CTL_ADD, h->mountsfd, &ev);
-  event_limiter_init(&ctx->limiter, ctx->cfg->event_rate, ctx->cfg->event_burst);
-
-  snprintf(msg, sizeof(msg),
-           "supervising with fanotify only, as an OCI hook (profile action %s; no seccomp user-notify: no argv, "
-           "no fileless execs)",
-           profile_action_name(ctx->profile->action));
-  sup_note(ctx, "started", msg);
-  /* Ready: the hook process may now exit 0. */
-  n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
-  if (write(report_fd, pid, (size_t)n) != n)
-    return 1;
-  close(report_fd);
-
-  for (;;) {
-    struct epoll_event evs[8];
-    int i;
-    sup_summaries(ctx, false); /* what the rate limiter dropped */
-    n = epoll_wait(ep, evs, 8, sup_summary_timeout(ctx, -1));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    for (i = 0; i < n; i++) {
-      cleanup_error struct sk_error *err = NULL;
-      switch (evs[i].data.u32) {
-      case TAG_FAN:
-        if (fan_handle(ctx->fan, ctx, &err) < 0)
-          log_msg(LOG_ERROR, "container \"%s\": fanotify: %s", ctx->id, err->msg);
-        break;
-      case TAG_MOUNTS:
-        remark(h);
-        break;
-      case TAG_INIT:
-        init_gone = true;
-        break;
-      case TAG_SIGNAL:
-        goto out;
-      }
-    }
-    if (init_gone) {
-      /* Answer what is still queued (the kernel would allow it once the
-       * fd is closed), then go. */
-      cleanup_error struct sk_error *err = NULL;
-      (void)fan_handle(ctx->fan, ctx, &err);
-      break;
-    }
-  }
-out:
-  sup_summaries(ctx, true);
-  fan_stats(ctx->fan, &fs);
-  snprintf(msg, sizeof(msg), "stopped after %llu exec opens (%llu denied)%s", (unsigned long long)fs.events,
-           (unsigned long long)fs.denied, init_gone ? ": the container ended" : "");
-  sup_note(ctx, "stopped", msg);
-  /* The container ended by itself: nobody may call poststop. */
+/* The container ended by itself: nobody may call poststop. */
+static void hook_end(struct sup_ctx *ctx, bool init_gone, void *arg) {
+  const struct hook_sup *h = arg;
   if (init_gone)
     hook_dir_remove(h->dir);
-  return 0;
-}
-
-/* Double fork; the grandchild runs the loop. Returns its pid once it has
- * said it is ready, or -1. */
-static pid_t spawn(struct hook_sup *h, struct sk_error **err) {
-  int p[2], status;
-  pid_t a;
-  char buf[32];
-  ssize_t r;
-
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return sk_error_set(err, errno, "pipe");
-  a = fork();
-  if (a < 0) {
-    int e = errno;
-    close(p[0]);
-    close(p[1]);
-    return sk_error_set(err, e, "cannot fork the hook supervisor");
-  }
-  if (a == 0) {
-    pid_t b;
-    close(p[0]);
-    setsid();
-    b = fork();
-    if (b != 0)
-      _exit(b < 0 ? 1 : 0);
-    {
-      int keep[4] = {p[1], fan_fd(h->ctx->fan), h->pidfd, h->mountsfd};
-      char logf[PATH_MAX];
-      if (chdir("/") < 0)
-        _exit(1);
-      prctl(PR_SET_NAME, "stockade-hook");
-      sup_close_others(keep, 4);
-      /* stderr is /dev/null: what goes wrong is written beside the state
-       * (runc's JSON log format) and as events. */
-      snprintf(logf, sizeof(logf), "%s/supervisor.log", h->dir);
-      log_init(logf, "json", false);
-      _exit(sup_loop(h, p[1]));
-    }
-  }
-  close(p[1]);
-  while (waitpid(a, &status, 0) < 0 && errno == EINTR)
-    ;
-  do
-    r = read(p[0], buf, sizeof(buf) - 1);
-  while (r < 0 && errno == EINTR);
-  close(p[0]);
-  if (r <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return sk_error_set(err, 0, "the hook supervisor did not start");
-  buf[r] = '\0';
-  return (pid_t)atoi(buf);
 }
 
 /* ---------------------------------------------------------------- stages */
@@ -454,12 +319,20 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
   cleanup_close int mountsfd = -1;
   const struct json *ann;
   struct hook_sup h = {.root_id = -1};
+  struct sup_watch w = {.name = "stockade-hook",
+                        .listen_fd = -1,
+                        .runtime_pidfd = -1,
+                        .clock_fd = -1,
+                        .extra_events = EPOLLPRI,
+                        .on_extra = remark,
+                        .on_end = hook_end,
+                        .arg = &h};
   struct sup_ctx ctx;
   enum sk_mode mode;
   pid_t sup = -1, old;
-  char path[64], txt[32];
+  char path[64];
   size_t i;
-  int n, name_mode;
+  int name_mode, ready = -1;
 
   if (s->pid <= 0)
     return sk_error_set(err, 0,
@@ -536,17 +409,12 @@ static int attach(const struct sk_config *cfg, const char *argv0, struct hook_st
   }
   ctx.init_pidfd = pidfd;
   h.ctx = &ctx;
-  h.pidfd = pidfd;
-  h.mountsfd = mountsfd;
   h.dir = dir;
-  sup = spawn(&h, err);
-  if (sup < 0)
+  w.extra_fd = mountsfd;
+  /* Ready (sup_ready: its pid in sup.pid) once its loop runs: the hook
+   * may then exit 0. */
+  if (sup_start(&ctx, &w, &ready, err) < 0 || sup_ready(dir, ready, &sup, err) < 0)
     goto fail;
-  n = snprintf(txt, sizeof(txt), "%d\n", (int)sup);
-  if (state_write(dir, SUP_PID_NAME, txt, (size_t)n, err) < 0) {
-    kill(sup, SIGKILL);
-    goto fail;
-  }
   fan_close(ctx.fan);
   return 0;
 

@@ -3,6 +3,7 @@
 #define STOCKADE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "stockade/error.h"
 

@@ -30,7 +30,9 @@ struct json {
   char **keys; /* JSON_OBJECT only, parallel to items */
 };
 
-/* Parse buf. On error *err names line and column; the caller adds the file. */
+/* Parse buf. On error (*err)->line and ->col say where it broke (the
+ * message reads "line L, column C: why"); the caller names the file with
+ * sk_error_locate(), which makes it "file:L:C: why". */
 int json_parse(const char *buf, size_t len, struct json **out, struct sk_error **err);
 void json_free(struct json *j);
 #define cleanup_json __attribute__((cleanup(json_freep)))
@@ -67,8 +69,8 @@ void json_remove_at(struct json *arr, size_t i);
 
 /* Typed reads. Return false when j is absent or of another type. */
 bool json_is(const struct json *j, enum json_type type);
-/* "<file>:<line>:<col>: <field>: <message>", the form every message about
- * a JSON input takes. Returns -1. */
+/* An error about the value at in file: "<file>:<line>:<col>: <field>:
+ * <message>", the form every message about a JSON input takes. Returns -1. */
 int json_verror_at(struct sk_error **err, const char *file, const struct json *at, const char *field, const char *fmt,
                    va_list ap);
 

@@ -65,8 +65,7 @@ bool landlock_filter_allows(const struct json *spec, const char *name);
  * the init file on the host (the supervisor lets that one file run),
  * both 0 when Landlock is not used for this container. A refusal is -1
  * with *err saying why. */
-struct sk_ctx;
-int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, dev_t *init_dev,
-                    ino_t *init_ino, struct sk_error **err);
+int landlock_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                    dev_t *init_dev, ino_t *init_ino, struct sk_error **err);
 
 #endif

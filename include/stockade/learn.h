@@ -31,20 +31,23 @@
 
 struct learn_rec;
 
-/* A new, empty recording, started now. NULL with errno EINVAL when container
- * is not a runc container id ([A-Za-z0-9_+.-], up to 200 characters) or
- * profile not a profile name; ENOMEM otherwise. profile_sha256 may be NULL. */
-struct learn_rec *learn_new(const char *container, const char *profile, const char *profile_sha256);
+/* A new, empty recording, started now, in *out. -1 and *err, code EINVAL,
+ * when container is not a runc container id ([A-Za-z0-9_+.-], up to 200
+ * characters) or profile not a profile name; ENOMEM otherwise.
+ * profile_sha256 may be NULL. */
+int learn_new(const char *container, const char *profile, const char *profile_sha256, struct learn_rec **out,
+              struct sk_error **err);
 void learn_free(struct learn_rec *r);
 void learn_freep(struct learn_rec **r);
 #define cleanup_learn __attribute__((cleanup(learn_freep)))
 
 /* Metadata from the spec's CRI annotations: key is "image", "pod" or
- * "namespace" (-1 with errno EINVAL for another key). */
-int learn_set_meta(struct learn_rec *r, const char *key, const char *value);
+ * "namespace" (-1 and *err, code EINVAL, for another key). */
+int learn_set_meta(struct learn_rec *r, const char *key, const char *value, struct sk_error **err);
 
-/* Each returns 1 when the fact is new, 0 when already recorded, -1 on
- * allocation failure (ENOMEM) or a fact the format cannot hold (EINVAL: a
+/* Each returns 1 when the fact is new, 0 when already recorded, -1 and
+ * *err (err may be NULL) on allocation failure (code ENOMEM) or a fact the
+ * format cannot hold (code EINVAL: a
  * relative path, a sha256 that is not 64 lowercase hex digits, a "where"
  * that is not one of exec_where_name()'s, an op other than "bind" and
  * "connect", a family other than "inet", "inet6" and "unix", a port outside
@@ -57,11 +60,11 @@ int learn_set_meta(struct learn_rec *r, const char *key, const char *value);
  *   - capabilities: at most 8 reasons ("why") are kept per capability.
  * Only a new fact marks the recording dirty; counting a notification
  * does not (the count is written with the next fact or at the end). */
-int learn_add_syscall(struct learn_rec *r, const char *arch, const char *name);
-int learn_add_exec(struct learn_rec *r, const char *path, const char *sha256, const char *where);
-int learn_add_write(struct learn_rec *r, const char *path);
-int learn_add_net(struct learn_rec *r, const char *op, const char *family, int port);
-int learn_add_cap(struct learn_rec *r, const char *cap, const char *why);
+int learn_add_syscall(struct learn_rec *r, const char *arch, const char *name, struct sk_error **err);
+int learn_add_exec(struct learn_rec *r, const char *path, const char *sha256, const char *where, struct sk_error **err);
+int learn_add_write(struct learn_rec *r, const char *path, struct sk_error **err);
+int learn_add_net(struct learn_rec *r, const char *op, const char *family, int port, struct sk_error **err);
+int learn_add_cap(struct learn_rec *r, const char *cap, const char *why, struct sk_error **err);
 void learn_count_notification(struct learn_rec *r);
 unsigned long long learn_notifications(const struct learn_rec *r);
 /* The container and the profile it ran under. */

@@ -88,8 +88,8 @@ bool lsm_owner_gone(const char *state_root, const char *key, time_t mtime);
 /* The create step (shim/runtime/cmd_create.c): in enforce mode harden_lsm, then one
  * log line and one event ("lsm") saying what the container got, or that
  * there is no LSM layer on this host. */
-struct sk_ctx;
-int lsm_create_step(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
-                    const struct lsm_host *h, const char *dir, struct lsm_applied *out, struct sk_error **err);
+int lsm_create_step(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                    enum sk_mode mode, const struct lsm_host *h, const char *dir, struct lsm_applied *out,
+                    struct sk_error **err);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "stockade/commands.h"
+#include "stockade/config.h"
 #include "stockade/error.h"
 #include "stockade/json.h"
 #include "stockade/profile.h"
@@ -44,12 +44,13 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
  * entrypoint); when it is not put there, write the "memfd" event saying
  * why. Other modes only write that event (complain) or nothing (learn).
  * self is this program's path; NULL: readlink /proc/self/exe. */
-int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
-                        const char *self, struct sk_error **err);
+int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                        enum sk_mode mode, const char *self, struct sk_error **err);
 
 /* The hook itself: the OCI state on stdin, then memfd_noexec_apply on its
- * pid, the "memfd" event, and 0; or a message on stderr (the runtime shows
- * it and fails the create) and 1. */
-int memfd_noexec_hook_main(void);
+ * pid, the "memfd" event, and 0; or -1 and *err, which stockade's main()
+ * prints on stderr ("stockade: <message>"; the runtime shows it and fails
+ * the create) before it exits 1. */
+int memfd_noexec_hook(struct sk_error **err);
 
 #endif

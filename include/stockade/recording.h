@@ -74,8 +74,8 @@ void learn_rec_release(struct learn_rec *r);
 uint32_t learn_arch_token(const char *arch);
 /* Does libseccomp know name on the architecture token? */
 bool learn_syscall_on_arch(uint32_t token, const char *name);
-/* Add every syscall of from to into: 0, or -1 with errno. */
-int learn_merge_syscalls(struct learn_rec *into, const struct learn_rec *from);
+/* Add every syscall of from to into: 0, or -1 and *err. */
+int learn_merge_syscalls(struct learn_rec *into, const struct learn_rec *from, struct sk_error **err);
 /* A JSON array of s's strings, or NULL when out of memory. */
 struct json *learn_strset_json(const struct strset *s);
 

@@ -29,7 +29,7 @@ struct strset {
 /* strcmp of a string key against a char * element. */
 int str_keycmp(const void *key, const void *elem);
 bool strset_has(const struct strset *s, const char *x);
-/* 1 added, 0 present, -1 ENOMEM. */
+/* 1 added, 0 present, -1 out of memory. */
 int strset_add(struct strset *s, const char *x);
 /* Remove (and free) the entries [from, to). */
 void strset_remove(struct strset *s, size_t from, size_t to);

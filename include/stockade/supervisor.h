@@ -91,6 +91,36 @@ struct sup_ctx {
   struct timespec summary_last; /* CLOCK_MONOTONIC of the last summary */
 };
 
+/* The supervisor as a process, for the runtime (sup_spawn) and the hook
+ * (stockade-hook): what its loop watches besides fanotify and its
+ * signals. The runtime's supervisor listens for the runtime's connections
+ * (seccomp listeners), waits for the runtime's command, moves into its own
+ * cgroup and confines itself; the hook's has only fanotify, the
+ * container's init (ctx->init_pidfd) and its mountinfo (extra_fd). */
+struct sup_watch {
+  const char *name;      /* process name; "stockade..." (sup_alive checks it) */
+  int listen_fd;         /* sup.sock; -1: none, fanotify only (the hook) */
+  int runtime_pidfd;     /* readable when the runtime's command is over; -1: none */
+  pid_t runtime_pid;     /* without a pidfd: polled in /proc; 0: none */
+  int clock_fd;          /* the reference for drift, restamped later (sup_ctx.clock_fd); -1: none */
+  bool confine;          /* own cgroup (cgroup.c), then confine_self (confine.c) */
+  int extra_fd;          /* another descriptor to watch, or -1 ... */
+  uint32_t extra_events; /* ... for these epoll events ... */
+  void (*on_extra)(struct sup_ctx *ctx, void *arg); /* ... and what to do then */
+  /* At the end, after the "stopped" event; init_gone: the container's
+   * init ended (rather than a signal). */
+  void (*on_end)(struct sup_ctx *ctx, bool init_gone, void *arg);
+  void *arg;
+};
+
+/* Start the supervisor for ctx (ctx->fan open and marked as the caller
+ * needs): double fork, own session, stdio to /dev/null, every descriptor
+ * closed but the ones in w and ctx, the log in <state_dir>/supervisor.log;
+ * the grandchild runs the loop until the container is over or a signal
+ * ends it. Returns once the first child has exited, with *ready_fd for
+ * sup_ready. */
+int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err);
+
 /* Start the supervisor for a container: bind the socket, fork, detach.
  * Returns in the caller once the supervisor is listening (the socket is
  * bound and listening before fork), while it still sets itself up;
@@ -104,19 +134,6 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err);
  * path, before the runtime runs or the state is undone. */
 int sup_ready(const char *state_dir, int ready_fd, pid_t *pid, struct sk_error **err);
 
-/* stdio to /dev/null and every other descriptor closed but keep[]: a
- * long-lived process must not hold the runtime's output pipes open
- * (containerd and the hook's runtime wait for them to close). */
-void sup_close_others(const int *keep, int n_keep);
-
-/* The notification fd's handler (shim/supervisor/notify.c): receive one
- * notification, decide, answer. Returns -1 on an error that ends this fd
- * (its processes are gone), 0 otherwise. */
-int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err);
-/* Once per listener fd: ask the kernel to wake the target on the CPU that
- * answers (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), where it can. */
-void notify_setup_fd(int nfd);
-
 /* Is the container's supervisor running? 1 yes, 0 it is gone (its pid
  * file remains: it died), -1 the container has none. *pid gets its pid. */
 int sup_alive(const char *state_dir, pid_t *pid);
@@ -127,60 +144,9 @@ int sup_alive(const char *state_dir, pid_t *pid);
  * the kernel ~10 ms, which `run` in the foreground need not wait for. */
 int sup_stop(const char *state_dir, bool wait, struct sk_error **err);
 
-/* After a deny in enforce mode, do what the profile says: nothing more
- * (deny), kill the container, or freeze it (falling back to kill, and
- * saying so, when its cgroup cannot be frozen). Returns what was done:
- * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
-const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
-
-/* The argv of an exec let through to fanotify, kept briefly by pid so the
- * fanotify decision's event carries it too (fanotify sees no argv). */
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
-
 /* A lifecycle event of type "supervisor" ("event": what, "message":
  * message, "pid": this process): "started" and "stopped". Never
  * rate-limited. */
 void sup_note(struct sup_ctx *ctx, const char *what, const char *message);
-
-/* One event for an exec decision (also used by fanotify and notify). With
- * argv NULL, the argv remembered for pid (if any) is used. */
-void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
-               const struct exec_fact *f, const struct json *argv, const char *action_taken);
-
-/* The supervisor's own cgroup (shim/supervisor/cgroup.c): <cpu
- * hierarchy>/stockade/<state key>, limited to cpu_percent of one CPU.
- * enter: make it, set the limit, move this process in (before confining
- * itself); where says what was done. cpu_percent 0: stay put. leave: move
- * this process to the hierarchy's root and remove the cgroup (at its
- * end). remove: remove it (after the supervisor is gone). path: where it
- * is, -1 when no hierarchy has the cpu controller. */
-int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, size_t size, struct sk_error **err);
-void sup_cgroup_leave(const char *state_dir);
-void sup_cgroup_remove(const char *state_dir);
-int sup_cgroup_path(const char *state_dir, char *out, size_t size);
-
-/* The event subject of this container: id, workload, profile, mode. */
-void sup_subject(const struct sup_ctx *ctx, struct event_subject *s);
-
-/* Write an event of this supervisor's (not rate-limited here): one that
- * cannot be written is counted and the next written carries
- * "details": {"lost": N}. */
-void sup_emit(struct sup_ctx *ctx, struct json *ev);
-
-/* A notification of a syscall the filter denies (shim/supervisor/syscalls.c):
- * answered with the filter's errno; the workload's (after the listener's
- * first exec) are counted, the first of each syscall is an event. */
-struct seccomp_notif;
-int sup_syscall_denied(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct sk_error **err);
-/* Summaries: the denied syscalls' counts that moved, and a "dropped"
- * event for what the rate limiter dropped; every config summaryInterval
- * seconds, and with final (the stop) whatever is left. */
-void sup_summaries(struct sup_ctx *ctx, bool final);
-/* The epoll timeout (ms, -1 none) shortened to the next summary due. */
-int sup_summary_timeout(const struct sup_ctx *ctx, int timeout_ms);
-
-/* Is fd (open or O_PATH) the host's stockade-init that create mounted
- * into this container? (shim/supervisor/init_exec.c) */
-bool sup_is_init(const struct sup_ctx *ctx, int fd);
 
 #endif

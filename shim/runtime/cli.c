@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stockade/cli.h"
+#include "cli.h"
 
 enum opt_id {
   O_NONE,

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/harden.h"
 #include "stockade/landlock.h"
 #include "stockade/memfd_noexec.h"
@@ -21,7 +20,10 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
+
+#include "commands.h"
 
 /* The spec file: crun's --config, else <bundle>/config.json. */
 static char *spec_path(const struct cli *c) {
@@ -89,9 +91,31 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
-/* What create has changed so far. Every failure after the first change
- * returns through rollback() (a cleanup attribute), which undoes exactly
- * what was acquired, in reverse: one undo path. */
+/* Put the original spec back, but only over the hardened one we wrote
+ * (its SHA-256): a file the engine has replaced since is its own. */
+static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours_sha256) {
+  cleanup_error struct sk_error *e2 = NULL;
+  cleanup_free char *now = NULL;
+  size_t len;
+  char sha[65];
+
+  if (read_file(specfile, &now, &len, &e2) < 0) {
+    log_msg(LOG_WARNING, "%s; not restored", e2->msg);
+    return;
+  }
+  sha256_hex(now, len, sha);
+  if (strcmp(sha, ours_sha256) != 0) {
+    log_msg(LOG_DEBUG, "%s changed since create; left as it is", specfile);
+    return;
+  }
+  if (write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0)
+    log_msg(LOG_ERROR, "%s", e2->msg);
+}
+
+/* What create has changed so far. Every return after the first change
+ * goes through rollback() (a cleanup attribute), which undoes exactly
+ * what was acquired, in reverse: one undo path, for a failure and for the
+ * end of `run` in the foreground alike. Nothing else undoes anything. */
 struct undo {
   const char *specfile, *raw, *dir;
   size_t raw_len;
@@ -101,6 +125,9 @@ struct undo {
   int ready_fd; /* ...and its start report is still to be read */
   bool spec;    /* config.json may be the hardened spec */
   bool wait;    /* wait for the supervisor to end (false: `run` is over) */
+  /* `run` in the foreground is over: the spec goes back only over the
+   * hardened one we wrote (its SHA-256), not over the engine's since. */
+  const char *ours_sha256;
 };
 
 static void rollback(struct undo *u) {
@@ -120,7 +147,7 @@ static void rollback(struct undo *u) {
     log_msg(LOG_WARNING, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (u->spec && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
+  if (u->spec && u->ours_sha256 == NULL && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
     log_msg(LOG_ERROR, "%s", e2->msg);
     sk_error_free(&e2);
   }
@@ -128,6 +155,8 @@ static void rollback(struct undo *u) {
     log_msg(LOG_WARNING, "%s", e2->msg);
   if (u->lsm)
     lsm_release(u->dir); /* LSM layer: MCS pair, AppArmor profile use */
+  if (u->spec && u->ours_sha256)
+    restore_if_ours(u->specfile, u->raw, u->raw_len, u->ours_sha256);
   u->sup = u->spec = u->state = u->lsm = false;
 }
 
@@ -150,27 +179,6 @@ static bool runtime_refuses(const struct sk_ctx *ctx) {
   return false;
 }
 
-/* Put the original spec back, but only over the hardened one we wrote
- * (its SHA-256): a file the engine has replaced since is its own. */
-static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours_sha256) {
-  cleanup_error struct sk_error *e2 = NULL;
-  cleanup_free char *now = NULL;
-  size_t len;
-  char sha[65];
-
-  if (read_file(specfile, &now, &len, &e2) < 0) {
-    log_msg(LOG_WARNING, "%s; not restored", e2->msg);
-    return;
-  }
-  sha256_hex(now, len, sha);
-  if (strcmp(sha, ours_sha256) != 0) {
-    log_msg(LOG_DEBUG, "%s changed since create; left as it is", specfile);
-    return;
-  }
-  if (write_file_atomic(specfile, raw, raw_len, 0644, &e2) < 0)
-    log_msg(LOG_ERROR, "%s", e2->msg);
-}
-
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *specfile = spec_path(&ctx->cli);
   /* The runtime resolves relative mount sources in the bundle. */
@@ -180,7 +188,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *dir = NULL;
   cleanup_json struct json *spec = NULL;
   cleanup_profile struct profile *p = NULL;
-  struct findings f = {0};
+  __attribute__((cleanup(findings_clear))) struct findings f = {0};
   struct lsm_host lsmh;                             /* LSM layer */
   cleanup_lsm_applied struct lsm_applied lsm = {0}; /* LSM layer */
   enum sk_mode mode;
@@ -233,26 +241,20 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * the listenerPath of an earlier supervisor of ours: not another
    * agent's. It is replaced below. */
   forget_own_listener(ctx->cfg, spec);
-  if (judge_spec_in(spec, bundle_dir ? bundle_dir : ctx->cli.bundle, p, &f, err) < 0) {
-    findings_clear(&f);
+  if (judge_spec_in(spec, bundle_dir ? bundle_dir : ctx->cli.bundle, p, &f, err) < 0)
     return sk_error_wrap(err, "%s", specfile);
-  }
   /* LSM layer: "lsm": "required" on a host without AppArmor or SELinux is
    * one more refusal. */
   lsm_host_probe(&lsmh);
-  if (lsm_judge(p, &lsmh, &f, err) < 0) {
-    findings_clear(&f);
+  if (lsm_judge(p, &lsmh, &f, err) < 0)
     return -1;
-  }
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {
     report_findings(ctx, ctx->cli.id, spec, p, mode, &f, true);
     report_refused(ctx, spec, p, mode, &f);
-    findings_clear(&f);
-    return 1;
+    return SK_EXIT_REFUSED;
   }
   report_findings(ctx, ctx->cli.id, spec, p, mode, &f, false);
-  findings_clear(&f);
 
   /* The supervisor watches every container stockade enforces, and those
    * it only reports on, unless another agent holds the spec's listener
@@ -278,11 +280,11 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
     return sk_error_wrap(err, "%s", specfile);
   /* Landlock (enforce only: it changes what the workload can do). */
-  if (mode == SK_MODE_ENFORCE && landlock_create(ctx, spec, p, &init_dev, &init_ino, err) < 0)
+  if (mode == SK_MODE_ENFORCE && landlock_create(ctx->cfg, ctx->cli.id, spec, p, &init_dev, &init_ino, err) < 0)
     return -1;
   /* vm.memfd_noexec in the container's PID namespace: a hook (enforce) or
    * an event saying why not. */
-  if (memfd_noexec_create(ctx, spec, p, mode, NULL, err) < 0)
+  if (memfd_noexec_create(ctx->cfg, ctx->cli.id, spec, p, mode, NULL, err) < 0)
     return -1;
   if (mode == SK_MODE_LEARN) {
     /* Syscalls earlier runs of this profile recorded are allowed without a
@@ -305,7 +307,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   }
   /* LSM layer, the last change to the spec: it loads an AppArmor profile
    * or allocates MCS categories, released by rollback() from here on. */
-  if (lsm_create_step(ctx, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
+  if (lsm_create_step(ctx->cfg, ctx->cli.id, spec, p, mode, &lsmh, dir, &lsm, err) < 0)
     return -1;
   u.lsm = true;
   if ((mode == SK_MODE_ENFORCE || mode == SK_MODE_LEARN || supervise) && json_gen(spec, &out, &out_len, err) < 0)
@@ -363,14 +365,11 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   }
   if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
-  /* The container is over: its supervisor goes (it would by itself once
-   * the last process is gone; no need to wait), then our state, and the
-   * bundle is the engine's again (plain runc can run it: no dead
-   * listenerPath), unless the engine has replaced the file since. */
-  u.spec = false;
+  /* The container is over: rollback() stops its supervisor (it would go
+   * by itself once the last process is gone; no need to wait), removes our
+   * state, and the bundle is the engine's again (plain runc can run it: no
+   * dead listenerPath), unless the engine has replaced the file since. */
   u.wait = false;
-  rollback(&u);
-  if (out)
-    restore_if_ours(specfile, raw, raw_len, out_sha256);
+  u.ours_sha256 = out_sha256;
   return status;
 }

@@ -14,7 +14,6 @@
 
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/events.h"
 #include "stockade/harden.h"
 #include "stockade/log.h"
@@ -23,7 +22,10 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
+
+#include "commands.h"
 
 /* The container's saved metadata and profile. */
 struct container {
@@ -206,6 +208,24 @@ static int exec_process_file(struct sk_ctx *ctx, const struct profile *p, const 
 
 /* exec with the command on the command line: the process comes from the
  * (hardened) config.json; only --user and --cap can loosen it. */
+/* One --cap of exec: within the profile, or refused (enforce) or reported. */
+static int exec_cap(const struct cli *c, const struct profile *p, enum sk_mode mode, const char *cap, int *refused,
+                    struct sk_error **err) {
+  cleanup_free char *canon = NULL;
+  if (caps_canonical(cap, &canon, err) < 0)
+    return sk_error_wrap(err, "exec --cap");
+  if (profile_has_cap(p, canon))
+    return 0;
+  if (mode == SK_MODE_ENFORCE) {
+    log_msg(LOG_ERROR, "refusing exec in \"%s\": SK-CAP-%s: --cap %s is outside profile \"%s\"", c->id,
+            caps_is_dangerous(canon) ? "DANGEROUS" : "EXTRA", canon, p->name);
+    (*refused)++;
+  } else {
+    log_msg(LOG_INFO, "complain: SK-CAP-EXTRA: exec in \"%s\" adds %s", c->id, canon);
+  }
+  return 0;
+}
+
 static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct container *ct, struct sk_error **err) {
   struct cli *c = &ctx->cli;
   cleanup_free char *remap = NULL;
@@ -233,20 +253,9 @@ static int exec_args(struct sk_ctx *ctx, const struct profile *p, const struct c
       }
     }
   }
-  for (i = 0; i < c->n_caps; i++) {
-    cleanup_free char *canon = NULL;
-    if (caps_canonical(c->caps[i], &canon, err) < 0)
-      return sk_error_wrap(err, "exec --cap");
-    if (profile_has_cap(p, canon))
-      continue;
-    if (mode == SK_MODE_ENFORCE) {
-      log_msg(LOG_ERROR, "refusing exec in \"%s\": SK-CAP-%s: --cap %s is outside profile \"%s\"", c->id,
-              caps_is_dangerous(canon) ? "DANGEROUS" : "EXTRA", canon, p->name);
-      refused++;
-    } else {
-      log_msg(LOG_INFO, "complain: SK-CAP-EXTRA: exec in \"%s\" adds %s", c->id, canon);
-    }
-  }
+  for (i = 0; i < c->n_caps; i++)
+    if (exec_cap(c, p, mode, c->caps[i], &refused, err) < 0)
+      return -1;
   if (refused)
     return 1;
   if (remap) {

@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/log.h"
 #include "stockade/lsm.h"
 #include "stockade/runtime.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
+
+#include "commands.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stockade/commands.h"
 #include "stockade/log.h"
 #include "stockade/memfd_noexec.h"
 #include "stockade/runtime.h"
+
+#include "commands.h"
 
 static int fail(struct sk_ctx *ctx, struct sk_error *err) {
   log_msg(LOG_ERROR, "%s", err && err->msg ? err->msg : "unknown error");
@@ -54,9 +55,15 @@ int main(int argc, char **argv) {
   bool parsed;
   int r;
 
-  /* The createRuntime hook create put into the spec (memfd_noexec.c). */
-  if (argc == 2 && strcmp(argv[1], MEMFD_NOEXEC_HOOK_ARG) == 0)
-    return memfd_noexec_hook_main();
+  /* The createRuntime hook create put into the spec (memfd_noexec.c); its
+   * message goes to stderr, which the runtime shows when the hook fails. */
+  if (argc == 2 && strcmp(argv[1], MEMFD_NOEXEC_HOOK_ARG) == 0) {
+    if (memfd_noexec_hook(&err) == 0)
+      return 0;
+    fprintf(stderr, "stockade: %s\n", err && err->msg ? err->msg : "unknown error");
+    sk_error_free(&err);
+    return 1;
+  }
   parsed = cli_parse(argc, argv, &ctx.cli, &cli_err) == 0;
   if (load_config(&ctx, parsed, &cfg_err, &err) < 0) {
     sk_error_free(&cli_err);

@@ -29,6 +29,8 @@
 #include "stockade/cleanup.h"
 #include "stockade/supervisor.h"
 
+#include "sup_int.h"
+
 #define V2_ROOT "/sys/fs/cgroup"
 #define V1_CPU_ROOT "/sys/fs/cgroup/cpu"
 #define PARENT "stockade"

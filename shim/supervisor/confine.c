@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The supervisor confines itself (include/stockade/confine.h).
+/* The supervisor confines itself (confine.h).
  *
  * What it keeps was measured, not guessed: strace -f of supervisors through
  * the integration suites (execs allowed and denied, drift, fileless, kill
@@ -23,11 +23,12 @@
 #include <seccomp.h>
 
 #include "stockade/compat.h"
-#include "stockade/confine.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
+
+#include "confine.h"
 #define HAVE_VALGRIND_H 1
 #endif
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fail-closed exec classification (include/stockade/execcheck.h).
+/* Fail-closed exec classification (execcheck.h).
  *
  * Who owns what: the O_PATH descriptor of the file found is v->opath, kept
  * for the event's hash and closed by exec_verdict_done. Nothing here opens
@@ -16,13 +16,15 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/execcheck.h"
-#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/landlock.h"
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
+
+#include "execcheck.h"
+#include "execpath.h"
+#include "sup_int.h"
 
 /* The path for a reason line: control characters as '?', so that a crafted
  * name cannot forge a line. */

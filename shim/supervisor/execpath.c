@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Which file an exec will open, resolved as the kernel resolves it for the
- * calling thread (include/stockade/execpath.h).
+ * calling thread (execpath.h).
  *
  * Who owns what: every descriptor opened here is O_PATH | O_CLOEXEC and
  * closed here, except the one handed out in struct execpath, which the
@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/execpath.h"
+
+#include "execpath.h"
 
 #define MAX_LINKS 40          /* the kernel's MAXSYMLINKS */
 #define BINPRM_BUF 256        /* what the kernel reads of a file to know its format */

@@ -27,56 +27,11 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/execcheck.h"
-#include "stockade/execpath.h"
 #include "stockade/fan.h"
-#include "stockade/landlock.h"
-#include "stockade/learn.h"
 #include "stockade/log.h"
-#include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
-#define CACHE_SIZE 1024 /* a power of two */
-#define CACHE_PROBE 4
-#define HASH_BUF (64 * 1024)
-#define READS_PER_CALL 64   /* batches per fan_handle call: fair to the other fds */
-#define HASH_CHECK_EVERY 16 /* reads (1 MiB) between looks at the clock and the interrupt fds */
-#define INTERP_CACHE 256    /* a power of two */
-#define INTERP_MAX 128      /* longer interpreter names are read again at every exec */
-
-#ifndef FAN_REPORT_TID
-#define FAN_REPORT_TID 0x00000100 /* Linux 4.20 */
-#endif
-
-struct cache_entry {
-  uint64_t dev, ino, size;
-  int64_t ctime_sec;
-  uint32_t ctime_nsec;
-  uint16_t used;
-  uint16_t too_slow; /* not hashed: reading it took longer than the time bound */
-  unsigned char sha[32];
-};
-
-/* A program's interpreter ("#!" or PT_INTERP), by the same key as a hash. */
-struct interp_entry {
-  struct cache_entry key; /* sha unused */
-  bool has;               /* it names one */
-  char name[INTERP_MAX];
-};
-
-struct fan {
-  int fd;
-  uint64_t mask;             /* FAN_OPEN_EXEC_PERM, plus FAN_CLOSE_WRITE when learning */
-  struct mount_table mounts; /* every mount seen, for classification */
-  struct fan_stats stats;
-  unsigned evict;
-  uint64_t hash_max_bytes; /* fan_set_hash_limits */
-  unsigned hash_max_ms;
-  int interrupt[FAN_INTERRUPT_FDS]; /* readable: stop hashing (fan_set_interrupt) */
-  struct cache_entry cache[CACHE_SIZE];
-  struct interp_entry interp[INTERP_CACHE];
-  unsigned char buf[HASH_BUF];
-};
+#include "fan_int.h"
 
 int fan_open(struct fan **out, struct sk_error **err) {
   struct fan *f;
@@ -362,26 +317,8 @@ int fan_mark_container_at(struct fan *f, pid_t pid, const char *croot, struct sk
 
 /* --- hashes --- */
 
-static uint64_t mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-static bool same_key(const struct cache_entry *c, const struct cache_entry *k) {
-  return c->used && c->dev == k->dev && c->ino == k->ino && c->size == k->size && c->ctime_sec == k->ctime_sec &&
-         c->ctime_nsec == k->ctime_nsec;
-}
-
-static size_t slot_of(const struct cache_entry *k) {
-  return (size_t)mix(k->dev ^ mix(k->ino ^ mix((uint64_t)k->ctime_sec ^ ((uint64_t)k->ctime_nsec << 32) ^ k->size)));
-}
-
 /* The file's key, or false when the kernel did not give all of it. */
-static bool file_key(int fd, struct cache_entry *k) {
+bool fan_file_key(int fd, struct cache_entry *k) {
   struct statx stx;
   const unsigned want = STATX_INO | STATX_CTIME | STATX_SIZE;
   if (statx(fd, "", AT_EMPTY_PATH, want, &stx) < 0 || (stx.stx_mask & want) != want)
@@ -463,7 +400,7 @@ int fan_hash_fd_bounded(struct fan *f, int fd, char hex[65], char *why, size_t w
   cleanup_free unsigned char *own = f ? NULL : malloc(HASH_BUF);
   unsigned char *buf = f ? f->buf : own;
   unsigned char d[32];
-  bool keyed = f && file_key(fd, &key);
+  bool keyed = f && fan_file_key(fd, &key);
   size_t base = keyed ? slot_of(&key) : 0;
   uint64_t max_bytes = f ? f->hash_max_bytes : FAN_HASH_MAX_BYTES, size;
   unsigned max_ms = f ? f->hash_max_ms : FAN_HASH_MAX_MS, reads = 0;
@@ -511,7 +448,7 @@ int fan_hash_fd_bounded(struct fan *f, int fd, char hex[65], char *why, size_t w
     if (++reads % HASH_CHECK_EVERY == 0) {
       if (ms_since(&t0) > (int64_t)max_ms) {
         snprintf(why, why_size, "reading it took over %u ms (%lld bytes read)", max_ms, (long long)off);
-        if (keyed && file_key(fd, &after) && same_key(&after, &key))
+        if (keyed && fan_file_key(fd, &after) && same_key(&after, &key))
           cache_put(f, &key, base, NULL, true);
         return 1;
       }
@@ -536,7 +473,7 @@ int fan_hash_fd_bounded(struct fan *f, int fd, char hex[65], char *why, size_t w
   to_hex(d, hex);
 
   /* Cache only what did not change while it was read. */
-  if (keyed && file_key(fd, &after) && same_key(&after, &key) && (uint64_t)off == key.size)
+  if (keyed && fan_file_key(fd, &after) && same_key(&after, &key) && (uint64_t)off == key.size)
     cache_put(f, &key, base, d, false);
   return 0;
 }
@@ -547,219 +484,6 @@ int fan_hash_fd(struct fan *f, int fd, char hex[65], struct sk_error **err) {
   if (r == 1)
     return sk_error_set(err, EFBIG, "not hashed: %s", why);
   return r;
-}
-
-/* --- events --- */
-
-static int respond(struct fan *f, int event_fd, bool allow) {
-  struct fanotify_response r = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
-  for (;;) {
-    if (write(f->fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
-      return 0;
-    if (errno != EINTR)
-      return -1;
-  }
-}
-
-/* Why the last file examine() did not hash (over a bound); the event
- * written for its decision points at it. One supervisor, one thread. */
-static char skipped_why[160];
-
-/* The facts about the event's file, with its hash when the decision needs
- * it. A file over the hashing bounds (fan_hash_fd_bounded) cannot be
- * judged by a rule that needs its hash: an error, so the exec is denied in
- * enforce mode with the reason; when only learning wants the hash, the
- * fact says why there is none. */
-static int examine(struct fan *f, struct sup_ctx *ctx, int fd, struct exec_fact *fact, char *path, char hex[65],
-                   struct sk_error **err) {
-  bool needed;
-  int r;
-  if (mounts_fact_from_fd(fd, &f->mounts, &ctx->started, fact, path, err) < 0)
-    return -1;
-  needed = decide_needs_hash(ctx->profile, &ctx->blocklist, fact);
-  /* Learning records every program with its hash. */
-  if (ctx->learn || needed) {
-    r = fan_hash_fd_bounded(f, fd, hex, skipped_why, sizeof(skipped_why), err);
-    if (r < 0)
-      return -1;
-    if (r == 1 && needed)
-      return sk_error_set(err, EFBIG,
-                          "not hashed (%s), and the profile's block-list or pinned allow-list needs its SHA-256",
-                          skipped_why);
-    if (r == 1)
-      fact->sha256_skipped = skipped_why;
-    else
-      fact->sha256 = hex;
-  }
-  return 0;
-}
-
-/* --- interpreters --- */
-
-/* The interpreter the kernel will open for the program fd: "#!" name or
- * PT_INTERP, cached by device, inode, size and ctime. 1: out holds it; 0:
- * none; -1: unreadable. */
-static int interp_of(struct fan *f, int fd, char *out, size_t size) {
-  struct cache_entry key;
-  bool keyed = file_key(fd, &key);
-  struct interp_entry *slot = keyed ? &f->interp[slot_of(&key) & (INTERP_CACHE - 1)] : NULL;
-  int r;
-
-  if (slot && same_key(&slot->key, &key)) {
-    if (slot->has)
-      snprintf(out, size, "%s", slot->name);
-    return slot->has ? 1 : 0;
-  }
-  r = execpath_interp(fd, f->buf, sizeof(f->buf), out, size);
-  if (r >= 0 && slot && (r == 0 || strlen(out) < INTERP_MAX)) {
-    slot->key = key;
-    slot->has = r == 1;
-    if (r == 1)
-      snprintf(slot->name, sizeof(slot->name), "%s", out);
-  }
-  return r;
-}
-
-/* A script's "#!" interpreter and a program's ELF interpreter are opened
- * by the kernel inside this exec: they must pass what the program's own
- * path passes on the seccomp side (no /proc, no memfd, a watched mount
- * that allows execution, exec.allow), resolved for the thread that
- * executes. Landlock would refuse an interpreter outside exec.allow
- * before fanotify saw it, without an event: the program is denied here
- * instead, with one. d stays as it is when the interpreter may run. */
-static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m,
-                         const struct exec_fact *fact, struct decision *d, char *reason) {
-  char name[PATH_MAX];
-  struct exec_call c = {.tid = m->pid, .by_fd = false, .dirfd = AT_FDCWD, .flags = 0, .path = name};
-  struct exec_verdict v;
-  int r = interp_of(f, m->fd, name, sizeof(name));
-
-  if (r == 0)
-    return;
-  if (r < 0) {
-    d->kind = DECIDE_DENY;
-    d->type = "error";
-    d->technique = NULL;
-    snprintf(reason, DECISION_REASON_MAX, "%s: cannot read which interpreter it needs: %s",
-             fact->path ? fact->path : "(unknown path)", strerror(errno));
-    d->reason = reason;
-    return;
-  }
-  exec_check(ctx, &c, &v);
-  if (v.answer == EXEC_DENY) {
-    *d = v.d;
-    /* Cut when too long (the reason names the program first). */
-    if (snprintf(reason, DECISION_REASON_MAX, "%s needs interpreter %s: %s", fact->path ? fact->path : "(unknown path)",
-                 v.f.path ? v.f.path : name, v.reason) >= DECISION_REASON_MAX)
-      reason[DECISION_REASON_MAX - 1] = '\0';
-    d->reason = reason;
-  }
-  exec_verdict_done(&v);
-}
-
-/* One FAN_OPEN_EXEC_PERM event: decide, answer, then act and report. */
-static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
-  cleanup_error struct sk_error *e = NULL;
-  struct exec_fact fact = {.path = NULL, .where = WHERE_OTHER};
-  struct decision d;
-  char path[PATH_MAX], hex[65], reason[DECISION_REASON_MAX];
-  bool allow;
-
-  memset(&d, 0, sizeof(d));
-  f->stats.events++;
-  if (sup_is_init(ctx, m->fd)) {
-    d.kind = DECIDE_ALLOW; /* stockade-init, the host's file (init_exec.c) */
-    d.type = "exec";
-    fact.path = SK_INIT_DEST;
-  } else if (examine(f, ctx, m->fd, &fact, path, hex, &e) == 0) {
-    decide_exec(ctx->profile, &ctx->blocklist, &fact, &d);
-    if (d.kind == DECIDE_ALLOW)
-      judge_interp(f, ctx, m, &fact, &d, reason);
-  } else {
-    /* Fail closed: a file we cannot examine is not let run in enforce mode. */
-    f->stats.errors++;
-    d.kind = DECIDE_DENY;
-    d.type = "error";
-    d.technique = NULL;
-    snprintf(reason, sizeof(reason), "%s: cannot examine the executed file: %s",
-             fact.path ? fact.path : "(unknown path)", e && e->msg ? e->msg : "unknown error");
-    d.reason = reason;
-  }
-
-  allow = d.kind == DECIDE_ALLOW || ctx->mode != SK_MODE_ENFORCE;
-  if (!allow)
-    f->stats.denied++;
-  if (respond(f, m->fd, allow) < 0)
-    log_msg(LOG_ERROR, "container \"%s\": fanotify: cannot answer the exec of %s by pid %d: %s", ctx->id,
-            fact.path ? fact.path : "(unknown path)", (int)m->pid, strerror(errno));
-  /* One event per exec: not again what the seccomp side reported for this
-   * thread and file and let go on (complain and learn modes). */
-  if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
-    sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
-  if (ctx->learn && fact.path)
-    learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where));
-}
-
-/* Learning: a file the container wrote (FAN_CLOSE_WRITE, not a permission
- * event: nothing waits for us). */
-static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
-  char link[64], path[PATH_MAX];
-  ssize_t n;
-  if (ctx->learn == NULL)
-    return;
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
-  n = readlink(link, path, sizeof(path) - 1);
-  if (n <= 0)
-    return;
-  path[n] = '\0';
-  if (path[0] == '/')
-    learn_add_write(ctx->learn, path);
-}
-
-int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
-  union {
-    struct fanotify_event_metadata m;
-    char b[4096];
-  } buf;
-  uint64_t overflows = f->stats.overflows;
-  int read_errno = 0, rounds;
-
-  for (rounds = 0; rounds < READS_PER_CALL; rounds++) {
-    const struct fanotify_event_metadata *m;
-    ssize_t len = read(f->fd, buf.b, sizeof(buf.b));
-    if (len < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        break;
-      /* The kernel could not hand the event over (it could not open the
-       * file for us: EMFILE, ENFILE, an LSM); it denied that exec itself. */
-      read_errno = errno;
-      f->stats.kernel_denied++;
-      continue;
-    }
-    if (len == 0)
-      break;
-    for (m = &buf.m; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
-      if (m->vers != FANOTIFY_METADATA_VERSION)
-        return sk_error_set(err, EPROTO, "fanotify metadata version %u, expected %u", m->vers,
-                            FANOTIFY_METADATA_VERSION);
-      if (m->mask & FAN_Q_OVERFLOW)
-        f->stats.overflows++;
-      if (m->fd < 0)
-        continue;
-      if (m->mask & FAN_OPEN_EXEC_PERM)
-        handle_exec(f, ctx, m);
-      if (m->mask & FAN_CLOSE_WRITE)
-        handle_write(ctx, m);
-      close(m->fd);
-    }
-  }
-  if (f->stats.overflows != overflows)
-    return sk_error_set(err, EOVERFLOW, "the fanotify queue overflowed: some executions may have run unchecked");
-  if (read_errno)
-    return sk_error_set(err, read_errno, "the kernel could not hand over an exec event and denied it");
-  return 0;
 }
 
 void fan_set_learning(struct fan *f, bool learning) { f->mask = FAN_OPEN_EXEC_PERM | (learning ? FAN_CLOSE_WRITE : 0); }

@@ -7,6 +7,8 @@
 
 #include "stockade/supervisor.h"
 
+#include "sup_int.h"
+
 bool sup_is_init(const struct sup_ctx *ctx, int fd) {
   struct stat st;
   if (ctx->init_ino == 0 || fd < 0 || fstat(fd, &st) < 0)

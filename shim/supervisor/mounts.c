@@ -16,7 +16,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/mounts.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 /* The fields of one mountinfo line we need (proc(5)):
  *   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue

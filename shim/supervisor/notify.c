@@ -29,14 +29,16 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/compat.h"
-#include "stockade/execcheck.h"
-#include "stockade/execpath.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
+
+#include "execcheck.h"
+#include "execpath.h"
+#include "sup_int.h"
 
 #define ARGV_MAX 64     /* argv entries kept for the event */
 #define ARG_MAX_LEN 256 /* bytes of each entry kept */
@@ -213,7 +215,7 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
   if (name == NULL)
     return;
   learn_count_notification(ctx->learn);
-  learn_add_syscall(ctx->learn, arch, name);
+  learn_add_syscall(ctx->learn, arch, name, NULL);
   memset(&call, 0, sizeof(call));
   call.name = name;
   memcpy(call.args, req->data.args, sizeof(call.args));

@@ -37,18 +37,20 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/confine.h"
 #include "stockade/fan.h"
 #include "stockade/learn.h"
 #include "stockade/log.h"
 #include "stockade/mounts.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
+
+#include "confine.h"
+#include "sup_int.h"
 
 #define MAX_LISTENERS 256
 
 /* epoll tags */
-enum { TAG_LISTEN = 1, TAG_FAN, TAG_SIGNAL, TAG_RUNTIME, TAG_INIT, TAG_NOTIFY };
+enum { TAG_LISTEN = 1, TAG_FAN, TAG_SIGNAL, TAG_RUNTIME, TAG_INIT, TAG_NOTIFY, TAG_EXTRA };
 #define TAG(kind, fd) (((uint64_t)(kind) << 32) | (uint32_t)(fd))
 
 static const char *root_default(const struct sup_ctx *ctx) {
@@ -64,176 +66,6 @@ static bool runtime_has_container(const struct sup_ctx *ctx) {
   snprintf(p, sizeof(p), "%s/%s", ctx->runtime_root && *ctx->runtime_root ? ctx->runtime_root : root_default(ctx),
            ctx->id);
   return stat(p, &st) == 0;
-}
-
-void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv) {
-  unsigned i = ctx->recent_next++ % (sizeof(ctx->recent) / sizeof(ctx->recent[0]));
-  json_free(ctx->recent[i].argv);
-  ctx->recent[i].pid = pid;
-  ctx->recent[i].argv = argv ? json_copy(argv) : NULL;
-}
-
-static const struct json *recall_argv(const struct sup_ctx *ctx, pid_t pid) {
-  size_t n = sizeof(ctx->recent) / sizeof(ctx->recent[0]), k;
-  /* newest first: a pid that execs twice matches its latest exec */
-  for (k = 1; k <= n; k++) {
-    size_t i = (ctx->recent_next - k) % n;
-    if (ctx->recent[i].argv && ctx->recent[i].pid == pid)
-      return ctx->recent[i].argv;
-  }
-  return NULL;
-}
-
-/* Write one event. One that cannot be written (event file gone, a
- * directory, full, read-only) changes no decision, which was taken
- * already; it is counted, logged in supervisor.log with the reason, and the
- * next event that is written carries "lost": N, as the stop message does. */
-void sup_emit(struct sup_ctx *ctx, struct json *ev) {
-  cleanup_error struct sk_error *err = NULL;
-  if (ctx->n_event_lost > 0 && event_detail_int(ev, "lost", (int64_t)ctx->n_event_lost) < 0)
-    return;
-  if (event_emit(ctx->cfg, ev, &err) < 0) {
-    ctx->n_event_lost++;
-    ctx->n_event_lost_total++;
-    log_msg(LOG_WARNING, "container \"%s\": event lost (%llu since the last written): %s", ctx->id, ctx->n_event_lost,
-            err->msg);
-    return;
-  }
-  ctx->n_event_lost = 0;
-}
-
-void sup_subject(const struct sup_ctx *ctx, struct event_subject *s) {
-  s->container = ctx->id;
-  s->spec = ctx->spec;
-  s->profile = ctx->profile->name;
-  s->profile_sha256 = ctx->profile->sha256;
-  s->mode = mode_name(ctx->mode);
-}
-
-/* An exec decision: "deny" when enforce mode denied it, "report" when
- * another mode let through what enforce mode would deny. */
-void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
-               const struct exec_fact *f, const struct json *argv, const char *action_taken) {
-  cleanup_json struct json *ev = NULL;
-  struct event_subject subj;
-  struct event_what w = {.type = d->type, .mechanism = mechanism, .message = d->reason, .technique = d->technique};
-  struct event_process proc = {.pid = pid > 0 ? pid : 0};
-  struct timespec now;
-
-  /* What the limiter drops is counted by type and written by
-   * sup_summaries as a "dropped" event. */
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  if (!event_limiter_take_type(&ctx->limiter, &now, d->type))
-    return;
-  if (d->kind != DECIDE_DENY)
-    w.decision = "allow";
-  else
-    w.decision = ctx->mode == SK_MODE_ENFORCE ? "deny" : "report";
-  if (w.message == NULL || *w.message == '\0')
-    w.message = d->kind == DECIDE_DENY ? "exec denied" : "exec allowed";
-  if (f) {
-    proc.path = f->path;
-    proc.sha256 = f->sha256;
-    proc.where = exec_where_name(f->where);
-  }
-  if (argv == NULL && pid > 0)
-    argv = recall_argv(ctx, pid);
-  proc.argv = argv;
-  sup_subject(ctx, &subj);
-  ev = event_build(&subj, &w, &proc);
-  if (ev == NULL || event_detail_str(ev, "action", action_taken) < 0)
-    return;
-  if (f && f->sha256_skipped && event_detail_str(ev, "sha256Skipped", f->sha256_skipped) < 0)
-    return;
-  sup_emit(ctx, ev);
-}
-
-/* A lifecycle line: always written (not rate-limited: there are two). */
-void sup_note(struct sup_ctx *ctx, const char *what, const char *message) {
-  struct event_subject subj;
-  struct event_what w = {.type = "supervisor", .decision = "info", .mechanism = "supervisor", .message = message};
-  cleanup_json struct json *ev = NULL;
-  sup_subject(ctx, &subj);
-  ev = event_build(&subj, &w, NULL);
-  if (ev == NULL || event_detail_str(ev, "event", what) < 0 || event_detail_int(ev, "supervisorPid", getpid()) < 0)
-    return;
-  sup_emit(ctx, ev);
-}
-
-/* The supervisor's cgroups (freezer v1, unified v2) before it moved into
- * its own: its caller's. */
-static char orig_v1[PATH_MAX], orig_v2[PATH_MAX];
-
-/* Read the freezer (v1) and unified (v2) cgroup paths of a process. */
-static void cgroup_paths(const char *file, char *v1, char *v2, size_t size) {
-  cleanup_fclose FILE *f = fopen(file, "re");
-  char line[PATH_MAX];
-  v1[0] = v2[0] = '\0';
-  while (f && fgets(line, sizeof(line), f)) {
-    char *c;
-    line[strcspn(line, "\n")] = '\0';
-    if ((c = strstr(line, ":freezer:")))
-      snprintf(v1, size, "%s", c + 9);
-    else if (strncmp(line, "0::", 3) == 0)
-      snprintf(v2, size, "%s", line + 3);
-  }
-}
-
-static int write_str(const char *path, const char *s) {
-  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-  size_t n = strlen(s);
-  return fd >= 0 && write(fd, s, n) == (ssize_t)n ? 0 : -1;
-}
-
-/* Freeze the container's cgroup. Refused when it is the root or the
- * supervisor's own cgroup (crun with its cgroup manager disabled leaves the
- * container in its caller's): freezing that would freeze more than the
- * container. */
-static int freeze_container(pid_t pid) {
-  char p[PATH_MAX + 64], v1[PATH_MAX], v2[PATH_MAX], my1[PATH_MAX], my2[PATH_MAX];
-  snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
-  cgroup_paths(p, v1, v2, sizeof(v1));
-  cgroup_paths("/proc/self/cgroup", my1, my2, sizeof(my1));
-  /* The supervisor left its caller's cgroup for its own (cgroup.c): the
-   * caller's is refused as well. */
-  if ((v1[0] && strcmp(v1, orig_v1) == 0) || (v2[0] && strcmp(v2, orig_v2) == 0))
-    return -1;
-  if (v1[0] && strcmp(v1, "/") != 0 && strcmp(v1, my1) != 0) {
-    snprintf(p, sizeof(p), "/sys/fs/cgroup/freezer%s/freezer.state", v1);
-    if (write_str(p, "FROZEN") == 0)
-      return 0;
-  }
-  if (v2[0] && strcmp(v2, "/") != 0 && strcmp(v2, my2) != 0) {
-    snprintf(p, sizeof(p), "/sys/fs/cgroup%s/cgroup.freeze", v2);
-    if (write_str(p, "1") == 0)
-      return 0;
-  }
-  return -1;
-}
-
-static void kill_container(struct sup_ctx *ctx) {
-  /* The init of a PID namespace takes every process of it along. */
-  if (ctx->init_pidfd >= 0)
-    pidfd_send_signal(ctx->init_pidfd, SIGKILL, NULL, 0);
-}
-
-const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid) {
-  if (ctx->mode != SK_MODE_ENFORCE || d->kind != DECIDE_DENY)
-    return "allow";
-  switch (ctx->profile->action) {
-  case PROFILE_ACTION_KILL:
-    kill_container(ctx);
-    return "kill";
-  case PROFILE_ACTION_FREEZE:
-    if (freeze_container(ctx->init_pid > 0 ? ctx->init_pid : pid) == 0)
-      return "freeze";
-    /* No cgroup of its own to freeze: fail closed. */
-    kill_container(ctx);
-    return "freeze-failed-killed";
-  case PROFILE_ACTION_DENY:
-    break;
-  }
-  return "deny";
 }
 
 /* The runtime's message: the OCI state JSON plus SCM_RIGHTS fds. */
@@ -415,9 +247,14 @@ static void learn_save(struct sup_ctx *ctx, bool final) {
   ctx->learn_written = now;
 }
 
-static void stop_message(struct sup_ctx *ctx, char *msg, size_t size) {
+static void stop_message(struct sup_ctx *ctx, const struct sup_watch *w, bool init_gone, char *msg, size_t size) {
   struct fan_stats fs;
   fan_stats(ctx->fan, &fs);
+  if (w->listen_fd < 0) {
+    snprintf(msg, size, "stopped after %llu exec opens (%llu denied)%s", (unsigned long long)fs.events,
+             (unsigned long long)fs.denied, init_gone ? ": the container ended" : "");
+    return;
+  }
   snprintf(msg, size,
            "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied); %llu events "
            "could not be written",
@@ -487,11 +324,12 @@ static bool pid_gone(pid_t pid) {
   return rp == NULL || rp[1] == '\0' || rp[2] == 'Z';
 }
 
-static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runtime_pid, int report) {
+/* The loop, in the supervisor process (sup_start's grandchild). */
+static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
   int sfd;
-  char msg[768], cg[400];
+  char msg[768], cg[400] = "";
   cleanup_error struct sk_error *cerr = NULL;
 
   sigemptyset(&mask);
@@ -513,36 +351,57 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
    * limits, and given up when a signal arrives or the container ends. */
   fan_set_hash_limits(ctx->fan, ctx->cfg->hash_max_bytes, ctx->cfg->hash_max_ms);
   fan_set_interrupt(ctx->fan, 0, sfd);
-  add_fd(&l, lfd, TAG_LISTEN);
+  /* Without a listening socket (the hook) there is no runtime to wait
+   * for: the container exists already. */
+  if (w->listen_fd >= 0)
+    add_fd(&l, w->listen_fd, TAG_LISTEN);
+  else
+    l.connected = true;
   add_fd(&l, fan_fd(ctx->fan), TAG_FAN);
   add_fd(&l, sfd, TAG_SIGNAL);
-  if (runtime_pidfd >= 0)
-    add_fd(&l, runtime_pidfd, TAG_RUNTIME);
-  else if (runtime_pid > 0)
-    l.runtime_poll = runtime_pid;
+  if (w->runtime_pidfd >= 0)
+    add_fd(&l, w->runtime_pidfd, TAG_RUNTIME);
+  else if (w->runtime_pid > 0)
+    l.runtime_poll = w->runtime_pid;
   else
     l.runtime_done = true;
-  /* Its CPU goes to a cgroup of its own (cgroup.c), before the filter
-   * would refuse mkdir. Not a protection: a failure is said, not fatal. */
-  cgroup_paths("/proc/self/cgroup", orig_v1, orig_v2, sizeof(orig_v1));
-  if (sup_cgroup_enter(ctx->state_dir, ctx->cfg->supervisor_cpu_percent, cg, sizeof(cg), &cerr) < 0) {
-    log_msg(LOG_WARNING, "container \"%s\": the supervisor stays in its caller's cgroup: %s", ctx->id, cerr->msg);
-    snprintf(cg, sizeof(cg), "left in its caller's cgroup: %s", cerr->msg);
-    sk_error_free(&cerr);
+  if (ctx->init_pidfd >= 0) {
+    add_fd(&l, ctx->init_pidfd, TAG_INIT);
+    fan_set_interrupt(ctx->fan, 1, ctx->init_pidfd);
   }
-  /* Everything opened once is open: from here on, only the loop's
-   * syscalls and capabilities (shim/supervisor/confine.c). */
-  if (confine_self(&cerr) < 0) {
-    char why[512];
-    snprintf(why, sizeof(why), "error: cannot confine itself: %s", cerr->msg);
-    log_msg(LOG_ERROR, "container \"%s\": the supervisor %s", ctx->id, why + 7);
-    report_start(&report, why);
-    return 1;
+  if (w->extra_fd >= 0) {
+    struct epoll_event ev = {.events = w->extra_events, .data.u64 = TAG(TAG_EXTRA, w->extra_fd)};
+    epoll_ctl(l.ep, EPOLL_CTL_ADD, w->extra_fd, &ev);
   }
-  report_start(&report, "ok");
-  snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s); %s",
-           profile_action_name(ctx->profile->action), cg);
+  if (w->confine) {
+    /* Its CPU goes to a cgroup of its own (cgroup.c), before the filter
+     * would refuse mkdir. Not a protection: a failure is said, not fatal. */
+    sup_act_remember_cgroups();
+    if (sup_cgroup_enter(ctx->state_dir, ctx->cfg->supervisor_cpu_percent, cg, sizeof(cg), &cerr) < 0) {
+      log_msg(LOG_WARNING, "container \"%s\": the supervisor stays in its caller's cgroup: %s", ctx->id, cerr->msg);
+      snprintf(cg, sizeof(cg), "left in its caller's cgroup: %s", cerr->msg);
+      sk_error_free(&cerr);
+    }
+    /* Everything opened once is open: from here on, only the loop's
+     * syscalls and capabilities (shim/supervisor/confine.c). */
+    if (confine_self(&cerr) < 0) {
+      char why[512];
+      snprintf(why, sizeof(why), "error: cannot confine itself: %s", cerr->msg);
+      log_msg(LOG_ERROR, "container \"%s\": the supervisor %s", ctx->id, why + 7);
+      report_start(&report, why);
+      return 1;
+    }
+  }
+  if (w->listen_fd >= 0)
+    snprintf(msg, sizeof(msg), "supervising with seccomp user-notify and fanotify (profile action %s); %s",
+             profile_action_name(ctx->profile->action), cg);
+  else
+    snprintf(msg, sizeof(msg),
+             "supervising with fanotify only, as an OCI hook (profile action %s; no seccomp user-notify: no argv, "
+             "no fileless execs)",
+             profile_action_name(ctx->profile->action));
   sup_note(ctx, "started", msg);
+  report_start(&report, "ok");
 
   for (;;) {
     struct epoll_event evs[16];
@@ -550,8 +409,13 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
 
     /* Over: the init is gone and no process holds a filter of ours; or
      * the runtime finished without making a container. */
-    if (l.init_gone && l.n_notify == 0)
+    if (l.init_gone && l.n_notify == 0) {
+      /* Answer what fanotify still has queued (the kernel would allow it
+       * once the fd is closed), then go. */
+      cleanup_error struct sk_error *err = NULL;
+      (void)fan_handle(ctx->fan, ctx, &err);
       break;
+    }
     if (l.runtime_done && !l.connected && !runtime_has_container(ctx))
       break;
     learn_save(ctx, false);
@@ -609,18 +473,24 @@ static int sup_main(struct sup_ctx *ctx, int lfd, int runtime_pidfd, pid_t runti
         if (on_signal(ctx, fd))
           goto out;
         break;
+      case TAG_EXTRA:
+        w->on_extra(ctx, w->arg);
+        break;
       }
     }
   }
 out:
   learn_save(ctx, true);
   sup_summaries(ctx, true);
-  stop_message(ctx, msg, sizeof(msg));
+  stop_message(ctx, w, l.init_gone, msg, sizeof(msg));
   sup_note(ctx, "stopped", msg);
   if (ctx->n_event_lost_total > 0)
     log_msg(LOG_ERROR, "container \"%s\": %llu events could not be written to %s", ctx->id, ctx->n_event_lost_total,
             ctx->cfg->event_file ? ctx->cfg->event_file : "syslog");
-  sup_cgroup_leave(ctx->state_dir);
+  if (w->confine)
+    sup_cgroup_leave(ctx->state_dir);
+  if (w->on_end)
+    w->on_end(ctx, l.init_gone, w->arg);
   return 0;
 }
 
@@ -683,13 +553,12 @@ static int learn_prepare(struct sup_ctx *ctx, struct sk_error **err) {
   };
   const struct json *ann = json_get(ctx->spec, "annotations");
   size_t i;
-  ctx->learn = learn_new(ctx->id, ctx->profile->name, ctx->profile->sha256);
-  if (ctx->learn == NULL)
-    return sk_error_set(err, ENOMEM, "learning");
+  if (learn_new(ctx->id, ctx->profile->name, ctx->profile->sha256, &ctx->learn, err) < 0)
+    return sk_error_wrap(err, "learning");
   for (i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
     const char *v = json_string(json_get(ann, meta[i].ann));
-    if (v && learn_set_meta(ctx->learn, meta[i].key, v) < 0)
-      return sk_error_set(err, ENOMEM, "learning");
+    if (v && learn_set_meta(ctx->learn, meta[i].key, v, err) < 0)
+      return sk_error_wrap(err, "learning");
   }
   if (learn_recording_path(ctx->cfg->state_dir, ctx->profile->name, ctx->id, &ctx->learn_path, err) < 0)
     return sk_error_wrap(err, "where to record container \"%s\"", ctx->id);
@@ -709,15 +578,66 @@ static int open_clock(const char *state_dir, struct sk_error **err) {
   return fd;
 }
 
+int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err) {
+  int p[2], status;
+  pid_t a;
+
+  *ready_fd = -1;
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return sk_error_set(err, errno, "pipe");
+  a = fork();
+  if (a < 0) {
+    int saved = errno;
+    close(p[0]);
+    close(p[1]);
+    return sk_error_set(err, saved, "cannot fork the supervisor");
+  }
+  if (a == 0) {
+    pid_t b;
+    close(p[0]);
+    setsid();
+    b = fork();
+    if (b < 0)
+      _exit(1);
+    if (b > 0)
+      _exit(0);
+    {
+      /* p[1] stays open until the supervisor has confined itself: the
+       * caller reads its "ok" (or why not) after the pid, up to end of
+       * file (sup_ready). */
+      int keep[7] = {p[1], fan_fd(ctx->fan), w->listen_fd, w->runtime_pidfd, w->clock_fd, ctx->init_pidfd, w->extra_fd};
+      if (chdir("/") < 0)
+        _exit(1);
+      prctl(PR_SET_NAME, w->name);
+      sup_close_others(keep, 7);
+      {
+        /* Its stderr is /dev/null: what goes wrong is written beside its
+         * state, in runc's JSON log format, and as events. */
+        char logf[PATH_MAX];
+        snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
+        log_init(logf, "json", false);
+      }
+      ctx->clock_fd = w->clock_fd;
+      _exit(sup_main(ctx, w, p[1]));
+    }
+  }
+  close(p[1]);
+  while (waitpid(a, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    close(p[0]);
+    return sk_error_set(err, 0, "the supervisor did not start");
+  }
+  *ready_fd = p[0];
+  return 0;
+}
+
 int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   cleanup_free char *sock = NULL;
   cleanup_close int lfd = -1;
   cleanup_close int self_pidfd = -1;
   cleanup_close int clock_fd = -1;
   pid_t self;
-  int p[2];
-  pid_t a;
-  int status;
 
   *ready_fd = -1;
   if (asprintf(&sock, "%s/%s", ctx->state_dir, SUP_SOCKET_NAME) < 0)
@@ -747,49 +667,16 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   self_pidfd = pidfd_open(getpid(), 0);
   self = getpid();
   ctx->init_pidfd = -1;
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return sk_error_set(err, errno, "pipe");
-  a = fork();
-  if (a < 0) {
-    int saved = errno;
-    close(p[0]);
-    close(p[1]);
-    return sk_error_set(err, saved, "cannot fork the supervisor");
-  }
-  if (a == 0) {
-    pid_t b;
-    close(p[0]);
-    setsid();
-    b = fork();
-    if (b < 0)
-      _exit(1);
-    if (b > 0)
-      _exit(0);
-    {
-      /* p[1] stays open until the supervisor has confined itself: create
-       * reads its "ok" (or why not) after the pid, up to end of file. */
-      int keep[5] = {lfd, self_pidfd, fan_fd(ctx->fan), p[1], clock_fd};
-      if (chdir("/") < 0)
-        _exit(1);
-      prctl(PR_SET_NAME, "stockade-sup");
-      sup_close_others(keep, 5);
-      {
-        /* Its stderr is /dev/null: what goes wrong is written beside its
-         * state, in runc's JSON log format, and as events. */
-        char logf[PATH_MAX];
-        snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
-        log_init(logf, "json", false);
-      }
-      ctx->clock_fd = clock_fd;
-      _exit(sup_main(ctx, lfd, self_pidfd, self_pidfd < 0 ? self : 0, p[1]));
-    }
-  }
-  close(p[1]);
-  while (waitpid(a, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    close(p[0]);
-    return sk_error_set(err, 0, "the supervisor did not start");
+  {
+    struct sup_watch w = {.name = "stockade-sup",
+                          .listen_fd = lfd,
+                          .runtime_pidfd = self_pidfd,
+                          .runtime_pid = self_pidfd < 0 ? self : 0,
+                          .clock_fd = clock_fd,
+                          .confine = true,
+                          .extra_fd = -1};
+    if (sup_start(ctx, &w, ready_fd, err) < 0)
+      return -1;
   }
   /* Our copies of the socket and fanotify fd go with this process into the
    * runtime otherwise (they are close-on-exec; close them now anyway). */
@@ -800,7 +687,6 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
   ctx->learn = NULL;
   free(ctx->learn_path);
   ctx->learn_path = NULL;
-  *ready_fd = p[0];
   return 0;
 }
 

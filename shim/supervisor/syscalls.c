@@ -21,6 +21,8 @@
 #include "stockade/seccomp.h"
 #include "stockade/supervisor.h"
 
+#include "sup_int.h"
+
 /* MITRE ATT&CK for the denied syscalls that name an intent. */
 static const char *technique_of(const char *name) {
   static const char *const escape[] = {

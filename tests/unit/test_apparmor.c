@@ -23,7 +23,7 @@
 #include "stockade/apparmor.h"
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 static char *generate(const char *json) {
   struct profile *p = profile(json);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stockade/cli.h"
+#include "cli.h"
 
 #define NARGS(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 /* argv as main gets it: "stockade" first, NULL-terminated. */

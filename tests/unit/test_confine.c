@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/confine.h"
+#include "confine.h"
 #include "valgrind.h"
 
 static bool listed(const char *name) {

@@ -26,7 +26,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/events.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 static void assert_contains(const char *hay, const char *needle) {
   if (hay == NULL || strstr(hay, needle) == NULL)

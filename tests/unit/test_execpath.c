@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/confine.h"
-#include "stockade/execpath.h"
+#include "confine.h"
+#include "execpath.h"
 #include "testutil.h"
 
 static const char *dir; /* the fixture directory, absolute */

@@ -35,7 +35,8 @@
 #include "stockade/mounts.h"
 #include "stockade/profile.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* --- stand-ins for the supervisor's sup_act and sup_event (weak: the
  * real ones in sup.c are not linked into this test) --- */

@@ -17,7 +17,8 @@
 #include "stockade/judge.h"
 #include "stockade/json.h"
 #include "stockade/profile.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A spec an engine might write for a well-behaved non-root workload: only
  * FIX findings that hardening always applies (seccomp). */

@@ -26,7 +26,8 @@
 #include "stockade/learn.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #define H1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define H2 "2222222222222222222222222222222222222222222222222222222222222222"
@@ -74,8 +75,10 @@ static char *write_tmp(const char *name, const char *text) {
 }
 
 static struct learn_rec *rec(const char *container) {
-  struct learn_rec *r = learn_new(container, "web", H3);
-  assert_non_null(r);
+  struct learn_rec *r = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  if (learn_new(container, "web", H3, &r, &err) < 0)
+    fail_msg("learn_new: %s", err->msg);
   return r;
 }
 
@@ -107,27 +110,27 @@ static void test_sets_sorted_unique(void **state) {
   cleanup_free char *text = NULL;
   (void)state;
 
-  assert_int_equal(learn_add_syscall(r, X64, "write"), 1);
-  assert_int_equal(learn_add_syscall(r, X64, "read"), 1);
-  assert_int_equal(learn_add_syscall(r, X64, "openat"), 1);
-  assert_int_equal(learn_add_syscall(r, X64, "read"), 0);
-  assert_int_equal(learn_add_syscall(r, "SCMP_ARCH_X86", "socketcall"), 1);
-  assert_int_equal(learn_add_exec(r, "/usr/bin/b", H1, "image"), 1);
-  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H2, "image"), 1);
-  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H2, "image"), 0);
-  assert_int_equal(learn_add_exec(r, "/usr//bin/a", H2, "image"), 0); /* the same path, cleaned */
-  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H1, "image"), 1);  /* another build */
-  assert_int_equal(learn_add_exec(r, "/tmp/x", NULL, "tmpfs"), 1);
-  assert_int_equal(learn_add_write(r, "/tmp/b"), 1);
-  assert_int_equal(learn_add_write(r, "/tmp/a"), 1);
-  assert_int_equal(learn_add_write(r, "/tmp//a"), 0);
-  assert_int_equal(learn_add_net(r, "connect", "inet", 443), 1);
-  assert_int_equal(learn_add_net(r, "bind", "inet6", 80), 1);
-  assert_int_equal(learn_add_net(r, "bind", "inet", 80), 1);
-  assert_int_equal(learn_add_net(r, "bind", "inet", 80), 0);
-  assert_int_equal(learn_add_cap(r, "CAP_NET_RAW", "socket(AF_PACKET)"), 1);
-  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown to uid 1 by uid 0"), 1);
-  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown to uid 1 by uid 0"), 0);
+  assert_int_equal(learn_add_syscall(r, X64, "write", NULL), 1);
+  assert_int_equal(learn_add_syscall(r, X64, "read", NULL), 1);
+  assert_int_equal(learn_add_syscall(r, X64, "openat", NULL), 1);
+  assert_int_equal(learn_add_syscall(r, X64, "read", NULL), 0);
+  assert_int_equal(learn_add_syscall(r, "SCMP_ARCH_X86", "socketcall", NULL), 1);
+  assert_int_equal(learn_add_exec(r, "/usr/bin/b", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H2, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H2, "image", NULL), 0);
+  assert_int_equal(learn_add_exec(r, "/usr//bin/a", H2, "image", NULL), 0); /* the same path, cleaned */
+  assert_int_equal(learn_add_exec(r, "/usr/bin/a", H1, "image", NULL), 1);  /* another build */
+  assert_int_equal(learn_add_exec(r, "/tmp/x", NULL, "tmpfs", NULL), 1);
+  assert_int_equal(learn_add_write(r, "/tmp/b", NULL), 1);
+  assert_int_equal(learn_add_write(r, "/tmp/a", NULL), 1);
+  assert_int_equal(learn_add_write(r, "/tmp//a", NULL), 0);
+  assert_int_equal(learn_add_net(r, "connect", "inet", 443, NULL), 1);
+  assert_int_equal(learn_add_net(r, "bind", "inet6", 80, NULL), 1);
+  assert_int_equal(learn_add_net(r, "bind", "inet", 80, NULL), 1);
+  assert_int_equal(learn_add_net(r, "bind", "inet", 80, NULL), 0);
+  assert_int_equal(learn_add_cap(r, "CAP_NET_RAW", "socket(AF_PACKET)", NULL), 1);
+  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown to uid 1 by uid 0", NULL), 1);
+  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown to uid 1 by uid 0", NULL), 0);
 
   j = to_json(r);
   calls = json_get_path(j, "syscalls", X64, NULL);
@@ -150,29 +153,30 @@ static void test_sets_sorted_unique(void **state) {
 
 static void test_sets_refuse(void **state) {
   cleanup_learn struct learn_rec *r = rec("c1");
+  cleanup_error struct sk_error *err = NULL;
+  struct learn_rec *none = NULL;
   (void)state;
 
-  errno = 0;
-  assert_null(learn_new("../x", "web", NULL));
-  assert_int_equal(errno, EINVAL);
-  assert_null(learn_new("a/b", "web", NULL));
-  assert_null(learn_new("ok", "../web", NULL));
-  errno = 0;
-  assert_int_equal(learn_add_syscall(r, "x86_64", "read"), -1);
-  assert_int_equal(errno, EINVAL);
-  assert_int_equal(learn_add_syscall(r, X64, "Read"), -1);
-  assert_int_equal(learn_add_exec(r, "bin/sh", H1, "image"), -1);
-  assert_int_equal(learn_add_exec(r, "/bin/sh", "ABC", "image"), -1);
-  assert_int_equal(learn_add_exec(r, "/bin/sh", H1, "layer"), -1);
-  assert_int_equal(learn_add_write(r, "tmp/x"), -1);
-  assert_int_equal(learn_add_write(r, "/"), -1);
-  assert_int_equal(learn_add_net(r, "listen", "inet", 80), -1);
-  assert_int_equal(learn_add_net(r, "bind", "ipx", 80), -1);
-  assert_int_equal(learn_add_net(r, "bind", "inet", 65536), -1);
-  assert_int_equal(learn_add_cap(r, "NET_RAW", "x"), -1); /* not canonical */
-  assert_int_equal(learn_add_cap(r, "CAP_NOPE", "x"), -1);
-  assert_int_equal(learn_set_meta(r, "node", "x"), -1);
-  assert_int_equal(errno, EINVAL);
+  assert_int_equal(learn_new("../x", "web", NULL, &none, &err), -1);
+  assert_int_equal(err->code, EINVAL);
+  assert_int_equal(learn_new("a/b", "web", NULL, &none, &err), -1);
+  assert_int_equal(learn_new("ok", "../web", NULL, &none, &err), -1);
+  assert_null(none);
+  assert_int_equal(learn_add_syscall(r, "x86_64", "read", &err), -1);
+  assert_int_equal(err->code, EINVAL);
+  assert_int_equal(learn_add_syscall(r, X64, "Read", NULL), -1);
+  assert_int_equal(learn_add_exec(r, "bin/sh", H1, "image", NULL), -1);
+  assert_int_equal(learn_add_exec(r, "/bin/sh", "ABC", "image", NULL), -1);
+  assert_int_equal(learn_add_exec(r, "/bin/sh", H1, "layer", NULL), -1);
+  assert_int_equal(learn_add_write(r, "tmp/x", NULL), -1);
+  assert_int_equal(learn_add_write(r, "/", NULL), -1);
+  assert_int_equal(learn_add_net(r, "listen", "inet", 80, NULL), -1);
+  assert_int_equal(learn_add_net(r, "bind", "ipx", 80, NULL), -1);
+  assert_int_equal(learn_add_net(r, "bind", "inet", 65536, NULL), -1);
+  assert_int_equal(learn_add_cap(r, "NET_RAW", "x", NULL), -1); /* not canonical */
+  assert_int_equal(learn_add_cap(r, "CAP_NOPE", "x", NULL), -1);
+  assert_int_equal(learn_set_meta(r, "node", "x", &err), -1);
+  assert_int_equal(err->code, EINVAL);
 }
 
 static void test_dirty(void **state) {
@@ -185,10 +189,10 @@ static void test_dirty(void **state) {
   assert_true(asprintf(&path, "%s/dirty.json", tmpdir) > 0);
   assert_int_equal(learn_write(r, path, &err), 0);
   assert_false(learn_dirty(r));
-  assert_int_equal(learn_add_syscall(r, X64, "read"), 1);
+  assert_int_equal(learn_add_syscall(r, X64, "read", NULL), 1);
   assert_true(learn_dirty(r));
   assert_int_equal(learn_write(r, path, &err), 0);
-  assert_int_equal(learn_add_syscall(r, X64, "read"), 0);
+  assert_int_equal(learn_add_syscall(r, X64, "read", NULL), 0);
   learn_count_notification(r);
   learn_count_notification(r);
   assert_false(learn_dirty(r)); /* a count alone is not worth a write */
@@ -196,7 +200,7 @@ static void test_dirty(void **state) {
   learn_set_ended(r, true);
   assert_true(learn_dirty(r));
   assert_int_equal(learn_write(r, path, &err), 0);
-  assert_int_equal(learn_set_meta(r, "image", "nginx"), 0);
+  assert_int_equal(learn_set_meta(r, "image", "nginx", NULL), 0);
   assert_true(learn_dirty(r));
 }
 
@@ -210,24 +214,24 @@ static void test_writes_collapse(void **state) {
   int i;
   (void)state;
 
-  assert_int_equal(learn_add_write(r, "/var/log/app.log"), 1);
+  assert_int_equal(learn_add_write(r, "/var/log/app.log", NULL), 1);
   for (i = 0; i < 64; i++) {
     snprintf(path, sizeof(path), "/tmp/work/f%02d", i);
-    assert_int_equal(learn_add_write(r, path), 1);
+    assert_int_equal(learn_add_write(r, path, NULL), 1);
   }
   j = to_json(r);
   assert_int_equal(json_get(j, "writes")->n, 65);
   json_free(j);
 
-  assert_int_equal(learn_add_write(r, "/tmp/work/sub/one-more"), 1); /* the 65th below /tmp/work */
+  assert_int_equal(learn_add_write(r, "/tmp/work/sub/one-more", NULL), 1); /* the 65th below /tmp/work */
   j = to_json(r);
   w = json_get(j, "writes");
   assert_int_equal(w->n, 2);
   assert_string_equal(w->items[0]->str, "/tmp/work/*");
   assert_string_equal(w->items[1]->str, "/var/log/app.log");
-  assert_int_equal(learn_add_write(r, "/tmp/work/f99"), 0);
-  assert_int_equal(learn_add_write(r, "/tmp/work/deep/er/x"), 0);
-  assert_int_equal(learn_add_write(r, "/tmp/other"), 1);
+  assert_int_equal(learn_add_write(r, "/tmp/work/f99", NULL), 0);
+  assert_int_equal(learn_add_write(r, "/tmp/work/deep/er/x", NULL), 0);
+  assert_int_equal(learn_add_write(r, "/tmp/other", NULL), 1);
 }
 
 static void test_caps_whys_bounded(void **state) {
@@ -239,10 +243,10 @@ static void test_caps_whys_bounded(void **state) {
 
   for (i = 0; i < 8; i++) {
     snprintf(why, sizeof(why), "bind to port %d (inet)", i + 1);
-    assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", why), 1);
+    assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", why, NULL), 1);
   }
-  assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", "bind to port 99 (inet)"), 0);
-  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown"), 1); /* other capabilities still count */
+  assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", "bind to port 99 (inet)", NULL), 0);
+  assert_int_equal(learn_add_cap(r, "CAP_CHOWN", "chown", NULL), 1); /* other capabilities still count */
   j = to_json(r);
   assert_int_equal(json_get(j, "capabilities")->n, 9);
 }
@@ -260,17 +264,17 @@ static void test_json_round_trip(void **state) {
   struct stat st;
   (void)state;
 
-  assert_int_equal(learn_set_meta(r, "image", "docker.io/library/nginx:1.25"), 0);
-  assert_int_equal(learn_set_meta(r, "pod", "web-0"), 0);
-  assert_int_equal(learn_set_meta(r, "namespace", "shop"), 0);
-  assert_int_equal(learn_add_syscall(r, X64, "read"), 1);
-  assert_int_equal(learn_add_syscall(r, X64, "bind"), 1);
-  assert_int_equal(learn_add_exec(r, "/usr/sbin/nginx", H1, "image"), 1);
-  assert_int_equal(learn_add_exec(r, "/tmp/x", NULL, "tmpfs"), 1);
-  assert_int_equal(learn_add_write(r, "/var/cache/nginx/a"), 1);
-  assert_int_equal(learn_add_net(r, "bind", "inet", 80), 1);
-  assert_int_equal(learn_add_net(r, "connect", "unix", 0), 1);
-  assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", "bind to port 80 (inet)"), 1);
+  assert_int_equal(learn_set_meta(r, "image", "docker.io/library/nginx:1.25", NULL), 0);
+  assert_int_equal(learn_set_meta(r, "pod", "web-0", NULL), 0);
+  assert_int_equal(learn_set_meta(r, "namespace", "shop", NULL), 0);
+  assert_int_equal(learn_add_syscall(r, X64, "read", NULL), 1);
+  assert_int_equal(learn_add_syscall(r, X64, "bind", NULL), 1);
+  assert_int_equal(learn_add_exec(r, "/usr/sbin/nginx", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(r, "/tmp/x", NULL, "tmpfs", NULL), 1);
+  assert_int_equal(learn_add_write(r, "/var/cache/nginx/a", NULL), 1);
+  assert_int_equal(learn_add_net(r, "bind", "inet", 80, NULL), 1);
+  assert_int_equal(learn_add_net(r, "connect", "unix", 0, NULL), 1);
+  assert_int_equal(learn_add_cap(r, "CAP_NET_BIND_SERVICE", "bind to port 80 (inet)", NULL), 1);
   learn_count_notification(r);
   learn_set_ended(r, true);
 
@@ -828,18 +832,18 @@ static void test_make_union(void **state) {
   size_t i;
   (void)state;
 
-  assert_int_equal(learn_add_syscall(a, X64, "accept4"), 1);
-  assert_int_equal(learn_add_syscall(a, X64, "bind"), 1);
-  assert_int_equal(learn_add_syscall(a, X64, "clone3"), 1);
-  assert_int_equal(learn_add_syscall(b, X64, "sendfile"), 1);
-  assert_int_equal(learn_add_syscall(b, X64, "clone"), 1);
-  assert_int_equal(learn_add_exec(a, "/usr/sbin/nginx", H1, "image"), 1);
-  assert_int_equal(learn_add_exec(b, "/bin/sh", H2, "image"), 1);
-  assert_int_equal(learn_add_cap(a, "CAP_NET_BIND_SERVICE", "bind to port 80 (inet)"), 1);
-  assert_int_equal(learn_add_cap(b, "CAP_NET_BIND_SERVICE", "bind to port 443 (inet6)"), 1);
-  assert_int_equal(learn_add_cap(b, "CAP_CHOWN", "chown to uid 101 by uid 0"), 1);
-  assert_int_equal(learn_add_net(a, "bind", "inet", 80), 1);
-  assert_int_equal(learn_add_net(b, "connect", "inet", 5432), 1);
+  assert_int_equal(learn_add_syscall(a, X64, "accept4", NULL), 1);
+  assert_int_equal(learn_add_syscall(a, X64, "bind", NULL), 1);
+  assert_int_equal(learn_add_syscall(a, X64, "clone3", NULL), 1);
+  assert_int_equal(learn_add_syscall(b, X64, "sendfile", NULL), 1);
+  assert_int_equal(learn_add_syscall(b, X64, "clone", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/usr/sbin/nginx", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/bin/sh", H2, "image", NULL), 1);
+  assert_int_equal(learn_add_cap(a, "CAP_NET_BIND_SERVICE", "bind to port 80 (inet)", NULL), 1);
+  assert_int_equal(learn_add_cap(b, "CAP_NET_BIND_SERVICE", "bind to port 443 (inet6)", NULL), 1);
+  assert_int_equal(learn_add_cap(b, "CAP_CHOWN", "chown to uid 101 by uid 0", NULL), 1);
+  assert_int_equal(learn_add_net(a, "bind", "inet", 80, NULL), 1);
+  assert_int_equal(learn_add_net(b, "connect", "inet", 5432, NULL), 1);
   learn_set_ended(a, true);
   recs[0] = a;
   recs[1] = b;
@@ -921,9 +925,9 @@ static void test_make_dangerous_syscalls_kept(void **state) {
   struct made m;
   (void)state;
 
-  assert_int_equal(learn_add_syscall(a, X64, "unshare"), 1);
-  assert_int_equal(learn_add_syscall(a, X64, "mount"), 1);
-  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image"), 1);
+  assert_int_equal(learn_add_syscall(a, X64, "unshare", NULL), 1);
+  assert_int_equal(learn_add_syscall(a, X64, "mount", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image", NULL), 1);
   m = make(recs, 1, NULL, "x");
   allow = json_get(json_get_path(m.profile, "seccomp", "syscalls", NULL)->items[0], "names");
   assert_true(json_array_has_string(allow, "unshare"));
@@ -942,17 +946,17 @@ static void test_make_writable_paths(void **state) {
   struct made m;
   (void)state;
 
-  assert_int_equal(learn_add_write(a, "/var/log/app/app.log"), 1);
-  assert_int_equal(learn_add_write(b, "/var/log/app/old/app.log.1"), 1); /* covered by /var/log/app */
-  assert_int_equal(learn_add_write(a, "/var/lib/app/db/data"), 1);
-  assert_int_equal(learn_add_write(a, "/var/lib/appdata/x"), 1); /* not below /var/lib/app */
-  assert_int_equal(learn_add_write(b, "/tmp/tmp.Xy12/part"), 1); /* scratch: the whole /tmp */
-  assert_int_equal(learn_add_write(a, "/run/app/app.pid"), 1);
-  assert_int_equal(learn_add_write(a, "/dev/null"), 1);
-  assert_int_equal(learn_add_write(a, "/proc/self/attr/current"), 1);
-  assert_int_equal(learn_add_write(a, "/sys/fs/cgroup/x"), 1);
-  assert_int_equal(learn_add_write(b, "/app.lock"), 1);
-  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image"), 1);
+  assert_int_equal(learn_add_write(a, "/var/log/app/app.log", NULL), 1);
+  assert_int_equal(learn_add_write(b, "/var/log/app/old/app.log.1", NULL), 1); /* covered by /var/log/app */
+  assert_int_equal(learn_add_write(a, "/var/lib/app/db/data", NULL), 1);
+  assert_int_equal(learn_add_write(a, "/var/lib/appdata/x", NULL), 1); /* not below /var/lib/app */
+  assert_int_equal(learn_add_write(b, "/tmp/tmp.Xy12/part", NULL), 1); /* scratch: the whole /tmp */
+  assert_int_equal(learn_add_write(a, "/run/app/app.pid", NULL), 1);
+  assert_int_equal(learn_add_write(a, "/dev/null", NULL), 1);
+  assert_int_equal(learn_add_write(a, "/proc/self/attr/current", NULL), 1);
+  assert_int_equal(learn_add_write(a, "/sys/fs/cgroup/x", NULL), 1);
+  assert_int_equal(learn_add_write(b, "/app.lock", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image", NULL), 1);
   m = make(recs, 2, NULL, "x");
   paths = json_get(m.profile, "writablePaths");
   assert_int_equal(paths->n, 5);
@@ -980,9 +984,9 @@ static void test_make_writable_paths_base(void **state) {
   struct made m;
   (void)state;
 
-  assert_int_equal(learn_add_write(a, "/var/cache/nginx/proxy_temp/1/00/0000000001"), 1);
-  assert_int_equal(learn_add_write(a, "/var/cache/other/x"), 1);
-  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image"), 1);
+  assert_int_equal(learn_add_write(a, "/var/cache/nginx/proxy_temp/1/00/0000000001", NULL), 1);
+  assert_int_equal(learn_add_write(a, "/var/cache/other/x", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image", NULL), 1);
   m = make(recs, 1, base, NULL);
   assert_string_equal(m.parsed->name, "web"); /* base's name when none is given */
   paths = json_get(m.profile, "writablePaths");
@@ -1015,14 +1019,14 @@ static void test_make_execs(void **state) {
   struct made m;
   (void)state;
 
-  assert_int_equal(learn_add_exec(a, "/usr/bin/python3.11", H1, "image"), 1);
-  assert_int_equal(learn_add_exec(b, "/usr/bin/python3.11", H2, "image"), 1);   /* an upgraded image */
-  assert_int_equal(learn_add_exec(a, "/usr/bin/python3.11", NULL, "image"), 1); /* once without a hash */
-  assert_int_equal(learn_add_exec(a, "/usr/bin/[", H1, "image"), 1);
-  assert_int_equal(learn_add_exec(a, "/usr/bin/env", NULL, "image"), 1);
-  assert_int_equal(learn_add_exec(a, "/tmp/dropped", H2, "tmpfs"), 1);
-  assert_int_equal(learn_add_exec(b, "/work/bin/tool", H1, "volume"), 1); /* allowWritable admits it */
-  assert_int_equal(learn_add_exec(b, "/usr/bin/evil", H3, "image"), 1);   /* blocked by the base */
+  assert_int_equal(learn_add_exec(a, "/usr/bin/python3.11", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/usr/bin/python3.11", H2, "image", NULL), 1);   /* an upgraded image */
+  assert_int_equal(learn_add_exec(a, "/usr/bin/python3.11", NULL, "image", NULL), 1); /* once without a hash */
+  assert_int_equal(learn_add_exec(a, "/usr/bin/[", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/usr/bin/env", NULL, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/tmp/dropped", H2, "tmpfs", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/work/bin/tool", H1, "volume", NULL), 1); /* allowWritable admits it */
+  assert_int_equal(learn_add_exec(b, "/usr/bin/evil", H3, "image", NULL), 1);   /* blocked by the base */
   m = make(recs, 2, base, "job-learned");
 
   allow = json_get_path(m.profile, "exec", "allow", NULL);
@@ -1079,8 +1083,8 @@ static void test_make_other_arch(void **state) {
   struct made m;
   (void)state;
 
-  assert_int_equal(learn_add_syscall(a, "SCMP_ARCH_AARCH64", "renameat2"), 1);
-  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image"), 1);
+  assert_int_equal(learn_add_syscall(a, "SCMP_ARCH_AARCH64", "renameat2", NULL), 1);
+  assert_int_equal(learn_add_exec(a, "/bin/sh", H1, "image", NULL), 1);
   m = make(recs, 1, NULL, "arm");
   allow = json_get(json_get_path(m.profile, "seccomp", "syscalls", NULL)->items[0], "names");
   assert_true(json_array_has_string(allow, "renameat2"));

@@ -22,11 +22,10 @@
 
 #include "testutil.h"
 
-#include "stockade/commands.h"
-#include "stockade/confine.h"
+#include "confine.h"
 #include "stockade/events.h"
 #include "stockade/memfd_noexec.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 #include "valgrind.h"
 
 static const char *spec_text =
@@ -35,7 +34,6 @@ static const char *spec_text =
     "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}}";
 
 struct fx {
-  struct sk_ctx ctx;
   struct sk_config cfg;
   char *dir, *events;
 };
@@ -50,8 +48,6 @@ static int setup(void **state) {
     return -1;
   f->cfg.path = "/etc/stockade/test-config.json";
   f->cfg.event_file = f->events;
-  f->ctx.cfg = &f->cfg;
-  f->ctx.cli.id = "c1";
   *state = f;
   return 0;
 }
@@ -119,7 +115,7 @@ static void test_create_adds_hook(void **state) {
 
   if (!memfd_noexec_supported(why, sizeof(why))) {
     /* an older kernel: no hook, the event says why */
-    assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
     char *v = last_memfd_event(f);
     assert_null(our_hook(spec, &n));
     assert_string_equal(v, "not applied: kernel");
@@ -128,7 +124,7 @@ static void test_create_adds_hook(void **state) {
     profile_free(p);
     return;
   }
-  assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
   h = our_hook(spec, &n);
   assert_int_equal(n, 1);
   /* first, before the engine's hooks */
@@ -138,7 +134,7 @@ static void test_create_adds_hook(void **state) {
   assert_string_equal(json_string(json_get(h, "path")), "/usr/bin/stockade");
   assert_string_equal(json_string(json_get(h, "env")->items[0]), "STOCKADE_CONFIG=/etc/stockade/test-config.json");
   /* a spec hardened twice has it once */
-  assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
   our_hook(spec, &n);
   assert_int_equal(n, 1);
   assert_int_equal(json_get_path(spec, "hooks", "createRuntime", NULL)->n, 2);
@@ -156,14 +152,14 @@ static void test_create_not_applied(void **state) {
   char *v;
 
   spec = parse(spec_text);
-  assert_int_equal(memfd_noexec_create(&f->ctx, spec, relaxed, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, relaxed, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: profile exec.memfdExec");
   free(v);
   json_free(spec);
 
   spec = parse(spec_text);
-  assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_COMPLAIN, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_COMPLAIN, "/usr/bin/stockade", &err), 0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: complain mode changes nothing");
   free(v);
@@ -171,7 +167,7 @@ static void test_create_not_applied(void **state) {
 
   /* no pid namespace in the spec: the host's */
   spec = parse("{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
-  assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: host pid namespace");
   free(v);
@@ -180,7 +176,7 @@ static void test_create_not_applied(void **state) {
   /* a relative path for the hook: refused rather than a hook that cannot run */
   spec = parse(spec_text);
   if (access(MEMFD_NOEXEC_SYSCTL, F_OK) == 0) {
-    assert_int_equal(memfd_noexec_create(&f->ctx, spec, p, SK_MODE_ENFORCE, "stockade", &err), -1);
+    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "stockade", &err), -1);
     assert_non_null(strstr(err->msg, "refusing container \"c1\""));
     sk_error_free(&err);
   }

@@ -25,7 +25,8 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/mounts.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* cat /proc/self/mountinfo in a busybox container started with `runc run`
  * (runc spec, plus a tmpfs at "/data dir" and a bind of the host's /tmp at

@@ -21,7 +21,8 @@
 #include "stockade/glob.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A scratch directory for the tests that need files, made by the group
  * setup and removed by its teardown. */

@@ -29,7 +29,6 @@
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
 #include "valgrind.h"
 
 #include "seccomp_default.h"

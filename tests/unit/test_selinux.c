@@ -24,7 +24,7 @@
 #include "stockade/lsm.h"
 #include "stockade/profile.h"
 #include "stockade/selinux.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 /* What Fedora's container-selinux ships, trimmed. */
 static const char contexts[] = "# container contexts\n"

@@ -18,7 +18,6 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
 
 /* `runc spec` output (runc 1.1.5), relative to the repository root where
  * the tests run. */

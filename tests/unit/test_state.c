@@ -16,7 +16,8 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/state.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 static void assert_contains(const char *hay, const char *needle) {
   if (hay == NULL || strstr(hay, needle) == NULL)

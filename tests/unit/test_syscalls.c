@@ -19,7 +19,9 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/supervisor.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
+
+#include "sup_int.h"
 
 struct fixture {
   char *dir;

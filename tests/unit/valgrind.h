@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "stockade/confine.h"
+#include "confine.h"
 
 __attribute__((constructor)) static void vg_seccomp_api(void) {
   if (confine_under_valgrind())

@@ -298,7 +298,7 @@ int json_parse(const char *buf, size_t len, struct json **out, struct sk_error *
     st = yajl_complete_parse(p.h);
   }
   if (st == yajl_status_ok && p.root == NULL) {
-    sk_error_set(err, 0, "line 1, column 1: empty document, expected a JSON value");
+    sk_error_set_at(err, (struct sk_where){.line = 1, .col = 1}, "empty document, expected a JSON value");
   } else if (st != yajl_status_ok) {
     unsigned line, col;
     cleanup_free char *why = NULL;
@@ -307,7 +307,8 @@ int json_parse(const char *buf, size_t len, struct json **out, struct sk_error *
       why = yajl_reason(p.h, buf, len);
     /* Point at the last character consumed, the one that broke parsing. */
     advance_to(&p, off > 0 ? off - 1 : 0, &line, &col);
-    sk_error_set(err, 0, "line %u, column %u: %s", line, col, p.fail ? p.fail : (why ? why : "invalid JSON"));
+    sk_error_set_at(err, (struct sk_where){.line = line, .col = col}, "%s",
+                    p.fail ? p.fail : (why ? why : "invalid JSON"));
   } else {
     *out = p.root;
     p.root = NULL;
@@ -705,7 +706,6 @@ int json_verror_at(struct sk_error **err, const char *file, const struct json *a
   cleanup_free char *msg = NULL;
   if (vasprintf(&msg, fmt, ap) < 0)
     msg = NULL;
-  if (at && at->line > 0)
-    return sk_error_set(err, 0, "%s:%u:%u: %s: %s", file, at->line, at->col, field, msg ? msg : "out of memory");
-  return sk_error_set(err, 0, "%s: %s: %s", file, field, msg ? msg : "out of memory");
+  return sk_error_set_at(err, (struct sk_where){file, at ? at->line : 0, at ? at->col : 0, field}, "%s",
+                         msg ? msg : "out of memory");
 }

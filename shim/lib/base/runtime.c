@@ -53,7 +53,7 @@ int runtime_run(const struct sk_config *cfg, char **argv, int *status, struct sk
     sigprocmask(SIG_SETMASK, &old, NULL);
     argv[0] = cfg->runtime;
     execv(cfg->runtime, argv);
-    _exit(127);
+    _exit(127); /* the forked child: exec failed; the parent reads 127 as the shell does */
   }
   /* We reap this child; every other signal is passed on to it, as runc
    * run passes signals on to the container. */
@@ -99,10 +99,10 @@ int runtime_capture(const struct sk_config *cfg, char **argv, char **out, size_t
   }
   if (pid == 0) {
     if (dup2(p[1], 1) < 0)
-      _exit(127);
+      _exit(127); /* the forked child, before exec: the parent sees 127 */
     argv[0] = cfg->runtime;
     execv(cfg->runtime, argv);
-    _exit(127);
+    _exit(127); /* the forked child: exec failed; the parent reads 127 as the shell does */
   }
   close(p[1]);
   buf = malloc(cap);
@@ -147,10 +147,10 @@ int runtime_quiet(const struct sk_config *cfg, char **argv, int *status, struct 
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-      _exit(127);
+      _exit(127); /* the forked child, before exec: the parent sees 127 */
     argv[0] = cfg->runtime;
     execv(cfg->runtime, argv);
-    _exit(127);
+    _exit(127); /* the forked child: exec failed; the parent reads 127 as the shell does */
   }
   while (waitpid(pid, &ws, 0) < 0)
     if (errno != EINTR)

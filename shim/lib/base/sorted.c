@@ -23,7 +23,6 @@
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -96,10 +95,8 @@ int strset_add(struct strset *s, const char *x) {
   char *c;
   if (sorted_find(s->v, s->n, sizeof(*s->v), x, str_keycmp, &at))
     return 0;
-  if (sorted_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)) < 0 || (c = strdup(x)) == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
+  if (sorted_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)) < 0 || (c = strdup(x)) == NULL)
+    return -1; /* out of memory */
   sorted_insert_at(s->v, &s->n, sizeof(*s->v), at, &c);
   return 1;
 }

@@ -19,7 +19,8 @@
 #include "stockade/apparmor.h"
 #include "stockade/cleanup.h"
 #include "stockade/lsm.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 extern char **environ;
 

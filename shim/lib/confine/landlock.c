@@ -12,13 +12,12 @@
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/compat.h"
 #include "stockade/events.h"
 #include "stockade/landlock.h"
 #include "stockade/log.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #define OOM(err) sk_error_set(err, ENOMEM, "landlock")
 
@@ -321,9 +320,9 @@ bool landlock_filter_allows(const struct json *spec, const char *name) {
 
 /* decision: "deny" (a profile that requires Landlock refused), "info"
  * (running without it) or "harden" (applied). */
-static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, int kernel_abi,
-                 const struct landlock_report *r, const char *decision, const char *message) {
-  struct event_subject subj = {.container = ctx->cli.id,
+static void emit(const struct sk_config *cfg, const char *id, const struct json *spec, const struct profile *p,
+                 int kernel_abi, const struct landlock_report *r, const char *decision, const char *message) {
+  struct event_subject subj = {.container = id,
                                .spec = spec,
                                .profile = p->name,
                                .profile_sha256 = p->sha256,
@@ -338,27 +337,27 @@ static void emit(const struct sk_ctx *ctx, const struct json *spec, const struct
     log_msg(LOG_WARNING, "cannot build the landlock event: out of memory");
     return;
   }
-  if (event_emit(ctx->cfg, ev, &err) < 0)
+  if (event_emit(cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
 }
 
 /* The layer cannot be had for this container (message says why): refuse
  * a profile that requires it, else say so in an event and the log and run
  * without it. */
-static int without_landlock(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, int kabi,
-                            const struct landlock_report *r, const char *message, struct sk_error **err) {
+static int without_landlock(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                            int kabi, const struct landlock_report *r, const char *message, struct sk_error **err) {
   if (p->landlock == PROFILE_NEED_REQUIRED) {
-    emit(ctx, spec, p, kabi, r, "deny", message);
-    return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", ctx->cli.id,
-                        p->name, message);
+    emit(cfg, id, spec, p, kabi, r, "deny", message);
+    return sk_error_set(err, 0, "refusing container \"%s\": profile \"%s\" requires Landlock and %s", id, p->name,
+                        message);
   }
-  emit(ctx, spec, p, kabi, r, "info", message);
-  log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", ctx->cli.id, message);
+  emit(cfg, id, spec, p, kabi, r, "info", message);
+  log_msg(LOG_WARNING, "container \"%s\": no Landlock: %s", id, message);
   return 0;
 }
 
-int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, dev_t *init_dev,
-                    ino_t *init_ino, struct sk_error **err) {
+int landlock_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                    dev_t *init_dev, ino_t *init_ino, struct sk_error **err) {
   static const char *const init_calls[] = {"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"};
   struct landlock_report r;
   const char *why = NULL;
@@ -372,7 +371,7 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
   *init_ino = 0;
   if (p->landlock == PROFILE_NEED_OFF)
     return 0;
-  abi = landlock_abi(ctx->cfg, &kabi, &why);
+  abi = landlock_abi(cfg, &kabi, &why);
   landlock_describe(p, abi, &r);
   if (abi == 0 || (r.blocking && p->landlock == PROFILE_NEED_REQUIRED)) {
     if (abi == 0)
@@ -381,16 +380,16 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
       snprintf(message, sizeof(message),
                "Landlock ABI %d has no TCP rules (ABI 4), which profile \"%s\"'s network field needs", abi, p->name);
     if (p->landlock == PROFILE_NEED_REQUIRED) {
-      emit(ctx, spec, p, kabi, &r, "deny", message);
+      emit(cfg, id, spec, p, kabi, &r, "deny", message);
       return sk_error_set(err, 0,
                           "refusing container \"%s\": profile \"%s\" requires Landlock (\"landlock\": \"required\") "
                           "and %s; fix: run it on a kernel with Landlock (lsm=...,landlock), or set \"landlock\": "
                           "\"optional\" in the profile",
-                          ctx->cli.id, p->name, message);
+                          id, p->name, message);
     }
-    emit(ctx, spec, p, kabi, &r, "info", message);
-    log_msg(LOG_WARNING, "container \"%s\": %s; running without it (profile \"%s\" has \"landlock\": \"optional\")",
-            ctx->cli.id, message, p->name);
+    emit(cfg, id, spec, p, kabi, &r, "info", message);
+    log_msg(LOG_WARNING, "container \"%s\": %s; running without it (profile \"%s\" has \"landlock\": \"optional\")", id,
+            message, p->name);
     return 0;
   }
   for (size_t i = 0; i < sizeof(init_calls) / sizeof(init_calls[0]); i++)
@@ -399,17 +398,17 @@ int landlock_create(const struct sk_ctx *ctx, struct json *spec, const struct pr
                "profile \"%s\"'s seccomp filter (intersected with the spec's) does not allow %s, which "
                "stockade-init needs; add the landlock_* syscalls to it",
                p->name, init_calls[i]);
-      return without_landlock(ctx, spec, p, kabi, &r, message, err);
+      return without_landlock(cfg, id, spec, p, kabi, &r, message, err);
     }
-  if (landlock_init_path(ctx->cfg, &init, &perr) < 0 || stat(init, &st) < 0) {
+  if (landlock_init_path(cfg, &init, &perr) < 0 || stat(init, &st) < 0) {
     snprintf(message, sizeof(message), "%s", perr ? perr->msg : strerror(errno));
-    return without_landlock(ctx, spec, p, kabi, &r, message, err);
+    return without_landlock(cfg, id, spec, p, kabi, &r, message, err);
   }
   if (landlock_harden(spec, p, abi, init, err) < 0)
     return -1;
   snprintf(message, sizeof(message), "stockade-init confines the entrypoint with Landlock ABI %d%s%s", abi,
            r.missing[0] ? "; this ABI lacks: " : "", r.missing);
-  emit(ctx, spec, p, kabi, &r, "harden", message);
+  emit(cfg, id, spec, p, kabi, &r, "harden", message);
   *init_dev = st.st_dev;
   *init_ino = st.st_ino;
   return 0;

@@ -14,13 +14,13 @@
 
 #include "stockade/apparmor.h"
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/events.h"
 #include "stockade/log.h"
 #include "stockade/lsm.h"
 #include "stockade/selinux.h"
 #include "stockade/state.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
@@ -78,7 +78,7 @@ int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings
   if (p->lsm != PROFILE_NEED_REQUIRED || lsm_layer_for(p, h) != LSM_LAYER_NONE)
     return 0;
   lsm_missing_reason(p, h, why, sizeof(why));
-  v = realloc(f->v, (f->n + 1) * sizeof(*v));
+  v = reallocarray(f->v, f->n + 1, sizeof(*v));
   if (v == NULL)
     return sk_error_set(err, ENOMEM, "lsm");
   f->v = v;
@@ -105,18 +105,6 @@ void lsm_applied_clear(struct lsm_applied *a) {
   free(a->mount_label);
   free(a->engine_value);
   memset(a, 0, sizeof(*a));
-}
-
-bool lsm_owner_gone(const char *state_root, const char *key, time_t mtime) {
-  cleanup_free char *p = NULL;
-  struct stat st;
-  if (time(NULL) - mtime < LSM_MARK_GRACE)
-    return false;
-  if (key[0] == '\0' || strchr(key, '/') || key[0] == '.')
-    return true;
-  if (asprintf(&p, "%s/%s", state_root, key) < 0)
-    return false;
-  return stat(p, &st) < 0 && errno == ENOENT;
 }
 
 static int apply_apparmor(struct json *spec, const struct profile *p, const struct lsm_host *h, const char *state_root,
@@ -270,10 +258,11 @@ void lsm_release(const char *dir) {
 /* What the LSM layer is for this container. decision: "harden" when
  * stockade's profile or label is applied, "info" when none is (no LSM on
  * the host: the message says so; or the engine's own is kept). */
-static void lsm_event(const struct sk_ctx *ctx, const struct json *spec, const struct profile *p, enum sk_mode mode,
-                      const struct lsm_applied *a, const char *detail, const char *decision, const char *message) {
+static void lsm_event(const struct sk_config *cfg, const char *id, const struct json *spec, const struct profile *p,
+                      enum sk_mode mode, const struct lsm_applied *a, const char *detail, const char *decision,
+                      const char *message) {
   struct event_subject subj = {
-      .container = ctx->cli.id, .spec = spec, .profile = p->name, .profile_sha256 = p->sha256, .mode = mode_name(mode)};
+      .container = id, .spec = spec, .profile = p->name, .profile_sha256 = p->sha256, .mode = mode_name(mode)};
   struct event_what w = {.type = "lsm", .decision = decision, .mechanism = "lsm", .message = message};
   cleanup_json struct json *ev = event_build(&subj, &w, NULL);
   cleanup_error struct sk_error *err = NULL;
@@ -281,15 +270,16 @@ static void lsm_event(const struct sk_ctx *ctx, const struct json *spec, const s
       event_detail_str(ev, "detail", detail) < 0 || event_detail_str(ev, "lsm", profile_need_name(p->lsm)) < 0 ||
       event_detail_str(ev, "apparmorProfile", a->apparmor_profile) < 0 ||
       event_detail_str(ev, "selinuxLabel", a->selinux_label) < 0 || event_detail_str(ev, "kept", a->engine_value) < 0) {
-    log_msg(LOG_WARNING, "container \"%s\": cannot build the lsm event: out of memory", ctx->cli.id);
+    log_msg(LOG_WARNING, "container \"%s\": cannot build the lsm event: out of memory", id);
     return;
   }
-  if (event_emit(ctx->cfg, ev, &err) < 0)
+  if (event_emit(cfg, ev, &err) < 0)
     log_msg(LOG_WARNING, "%s", err->msg);
 }
 
-int lsm_create_step(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
-                    const struct lsm_host *h, const char *dir, struct lsm_applied *out, struct sk_error **err) {
+int lsm_create_step(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                    enum sk_mode mode, const struct lsm_host *h, const char *dir, struct lsm_applied *out,
+                    struct sk_error **err) {
   cleanup_free char *d1 = strdup(dir);
   cleanup_free char *d2 = strdup(dir);
   char msg[768];
@@ -302,26 +292,26 @@ int lsm_create_step(const struct sk_ctx *ctx, struct json *spec, const struct pr
   if (d1 == NULL || d2 == NULL)
     return sk_error_set(err, ENOMEM, "lsm");
   if (harden_lsm(spec, p, h, dirname(d1), basename(d2), out, err) < 0)
-    return sk_error_wrap(err, "refusing container \"%s\": its %s layer cannot be applied", ctx->cli.id,
+    return sk_error_wrap(err, "refusing container \"%s\": its %s layer cannot be applied", id,
                          lsm_layer_name(lsm_layer_for(p, h)));
   if (out->layer == LSM_LAYER_NONE) {
     /* lsm "required" was refused by lsm_judge already. */
     lsm_missing_reason(p, h, msg, sizeof(msg));
     snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "; lsm is %s: running container \"%s\" without one",
-             profile_need_name(p->lsm), ctx->cli.id);
+             profile_need_name(p->lsm), id);
     log_file_only(LOG_WARNING, "%s", msg);
-    lsm_event(ctx, spec, p, mode, out, "not-active", "info", msg);
+    lsm_event(cfg, id, spec, p, mode, out, "not-active", "info", msg);
   } else if (out->engine_value) {
-    snprintf(msg, sizeof(msg), "container \"%s\": the engine's %s %s is kept; stockade's is not applied", ctx->cli.id,
+    snprintf(msg, sizeof(msg), "container \"%s\": the engine's %s %s is kept; stockade's is not applied", id,
              out->layer == LSM_LAYER_APPARMOR ? "AppArmor profile" : "SELinux label", out->engine_value);
     log_msg(LOG_INFO, "%s", msg);
-    lsm_event(ctx, spec, p, mode, out, "engine-kept", "info", msg);
+    lsm_event(cfg, id, spec, p, mode, out, "engine-kept", "info", msg);
   } else {
-    snprintf(msg, sizeof(msg), "container \"%s\": %s %s", ctx->cli.id,
+    snprintf(msg, sizeof(msg), "container \"%s\": %s %s", id,
              out->layer == LSM_LAYER_APPARMOR ? "AppArmor profile" : "SELinux label",
              out->layer == LSM_LAYER_APPARMOR ? out->apparmor_profile : out->selinux_label);
     log_msg(LOG_DEBUG, "%s", msg);
-    lsm_event(ctx, spec, p, mode, out, "applied", "harden", msg);
+    lsm_event(cfg, id, spec, p, mode, out, "applied", "harden", msg);
   }
   return 0;
 }

@@ -32,7 +32,6 @@
 #include "stockade/events.h"
 #include "stockade/log.h"
 #include "stockade/memfd_noexec.h"
-#include "stockade/util.h"
 
 int memfd_noexec_supported(char *why, size_t size) {
   if (access(MEMFD_NOEXEC_SYSCTL, F_OK) == 0)
@@ -56,7 +55,7 @@ __attribute__((format(printf, 2, 3))) _Noreturn static void child_fail(int repor
   if (write(report, msg, strlen(msg)) < 0) {
     /* nothing more to tell: the exit status says it failed */
   }
-  _exit(1);
+  _exit(1); /* a forked child (writer or joiner): its status and the pipe are its report */
 }
 
 /* The writer, a process of the target namespace: write level, then read
@@ -81,7 +80,7 @@ _Noreturn static void writer(int report, int level) {
     errno = EPERM;
     child_fail(report, "%s reads %d after writing %d", MEMFD_NOEXEC_SYSCTL, atoi(got), level);
   }
-  _exit(0);
+  _exit(0); /* the forked writer: done */
 }
 
 /* The child: join the namespace, fork the writer, pass on its status. */
@@ -99,7 +98,7 @@ _Noreturn static void joiner(int nsfd, int report, int level) {
     if (errno != EINTR)
       child_fail(report, "waitpid");
   }
-  _exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+  _exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1); /* the forked joiner: the writer's status */
 }
 
 int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_error **err) {
@@ -226,30 +225,29 @@ static int add_hook(struct json *spec, const char *self, const char *config, str
   return 0;
 }
 
-int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struct profile *p, enum sk_mode mode,
-                        const char *self, struct sk_error **err) {
-  const char *id = ctx->cli.id;
+int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
+                        enum sk_mode mode, const char *self, struct sk_error **err) {
   char why[300], exe[PATH_MAX];
 
   if (mode == SK_MODE_LEARN)
     return 0; /* learning changes nothing the workload can do */
   if (mode != SK_MODE_ENFORCE) {
-    emit(ctx->cfg, id, spec, mode, 0, "complain mode changes nothing",
+    emit(cfg, id, spec, mode, 0, "complain mode changes nothing",
          "vm.memfd_noexec is left as the host has it; enforce mode would set 2 in the container's PID namespace");
     return 0;
   }
   if (p->exec_memfd) {
-    emit(ctx->cfg, id, spec, mode, 0, "profile exec.memfdExec",
+    emit(cfg, id, spec, mode, 0, "profile exec.memfdExec",
          "profile sets exec.memfdExec: memfds may be made executable (MFD_EXEC is not refused)");
     return 0;
   }
   if (host_pid(spec)) {
-    emit(ctx->cfg, id, spec, mode, 0, "host pid namespace",
+    emit(cfg, id, spec, mode, 0, "host pid namespace",
          "the container shares the host's PID namespace; vm.memfd_noexec is never changed there");
     return 0;
   }
   if (!memfd_noexec_supported(why, sizeof(why))) {
-    emit(ctx->cfg, id, spec, mode, 0, "kernel",
+    emit(cfg, id, spec, mode, 0, "kernel",
          "the kernel has no per-PID-namespace vm.memfd_noexec (Linux 6.3); the seccomp filter refuses "
          "memfd_create(MFD_EXEC) and the supervisor denies memfd execs");
     return 0;
@@ -264,7 +262,7 @@ int memfd_noexec_create(const struct sk_ctx *ctx, struct json *spec, const struc
                         "refusing container \"%s\": vm.memfd_noexec needs stockade's own path for its "
                         "createRuntime hook, and /proc/self/exe gave none",
                         id);
-  if (add_hook(spec, self, ctx->cfg->path, err) < 0)
+  if (add_hook(spec, self, cfg->path, err) < 0)
     return sk_error_wrap(err, "refusing container \"%s\": cannot add the vm.memfd_noexec hook", id);
   return 0;
 }
@@ -312,10 +310,9 @@ static int read_state(char **out, size_t *len, struct sk_error **err) {
   return 0;
 }
 
-int memfd_noexec_hook_main(void) {
+int memfd_noexec_hook(struct sk_error **err) {
   cleanup_free char *raw = NULL;
   cleanup_json struct json *state = NULL;
-  cleanup_error struct sk_error *err = NULL;
   struct sk_config *cfg = NULL;
   const char *id;
   int64_t pid = 0;
@@ -323,31 +320,25 @@ int memfd_noexec_hook_main(void) {
   char why[300], msg[400];
   int r;
 
-  if (read_state(&raw, &len, &err) < 0 || json_parse(raw, len, &state, &err) < 0) {
-    fprintf(stderr, "stockade: vm.memfd_noexec hook: the container state on stdin: %s\n", err->msg);
-    return 1;
-  }
+  if (read_state(&raw, &len, err) < 0 || json_parse(raw, len, &state, err) < 0)
+    return sk_error_wrap(err, "vm.memfd_noexec hook: the container state on stdin");
   id = json_string(json_get(state, "id"));
-  if (id == NULL || !json_int64(json_get(state, "pid"), &pid) || pid <= 0) {
-    fprintf(stderr, "stockade: vm.memfd_noexec hook: the container state on stdin has no id or pid (run it as a "
-                    "createRuntime hook)\n");
-    return 1;
-  }
-  if (config_load(config_path(), &cfg, &err) < 0) {
-    fprintf(stderr, "stockade: refusing container \"%s\": vm.memfd_noexec hook: %s\n", id, err->msg);
-    return 1;
-  }
-  r = memfd_noexec_apply((pid_t)pid, MEMFD_NOEXEC_LEVEL, why, sizeof(why), &err);
+  if (id == NULL || !json_int64(json_get(state, "pid"), &pid) || pid <= 0)
+    return sk_error_set(err, 0,
+                        "vm.memfd_noexec hook: the container state on stdin has no id or pid (run it as a "
+                        "createRuntime hook)");
+  if (config_load(config_path(), &cfg, err) < 0)
+    return sk_error_wrap(err, "refusing container \"%s\": vm.memfd_noexec hook", id);
+  r = memfd_noexec_apply((pid_t)pid, MEMFD_NOEXEC_LEVEL, why, sizeof(why), err);
   if (r < 0) {
     snprintf(msg, sizeof(msg), "cannot set vm.memfd_noexec=%d in the container's PID namespace: %s", MEMFD_NOEXEC_LEVEL,
-             err->msg);
+             (*err)->msg);
     emit(cfg, id, state, SK_MODE_ENFORCE, 0, "error", msg);
-    fprintf(stderr,
-            "stockade: refusing container \"%s\": %s; fix: run it where the runtime has CAP_SYS_ADMIN, or let "
-            "its profile set exec.memfdExec\n",
-            id, msg);
     config_free(cfg);
-    return 1;
+    return sk_error_set(err, 0,
+                        "refusing container \"%s\": %s; fix: run it where the runtime has CAP_SYS_ADMIN, or let its "
+                        "profile set exec.memfdExec",
+                        id, msg);
   }
   if (r == 0)
     emit(cfg, id, state, SK_MODE_ENFORCE, 0, why, "vm.memfd_noexec is never changed in the host's PID namespace");

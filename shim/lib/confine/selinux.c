@@ -15,10 +15,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/cleanup.h"
 #include "stockade/lsm.h"
 #include "stockade/selinux.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 #define SELINUX_FS_MAGIC 0xf97cff8c /* linux/magic.h SELINUX_MAGIC */
 
@@ -58,6 +59,8 @@ static char *trim(char *s) {
   return s;
 }
 
+/* gcc 12's analyzer loses a string stored through a pointer to a cleanup_free local */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 int sel_contexts_parse(const char *path, const char *buf, char **process, char **file, struct sk_error **err) {
   cleanup_free char *copy = strdup(buf);
   cleanup_free char *proc = NULL;
@@ -106,6 +109,7 @@ int sel_contexts_parse(const char *path, const char *buf, char **process, char *
   *file = steal_pointer(&fil);
   return 0;
 }
+SK_ANALYZER_END
 
 int sel_context_with_mcs(const char *ctx, int a, int b, char **out, struct sk_error **err) {
   const char *p = ctx;
@@ -137,33 +141,42 @@ static void read_owner(int dfd, const char *name, char *key, size_t size) {
 }
 
 /* Create the pair file; 1 when taken by a live container, 0 when ours. */
-static int mcs_try(int dfd, const char *state_root, const char *key, int a, int b, struct sk_error **err) {
-  char name[32], owner[128];
-  int attempt;
-  snprintf(name, sizeof(name), "c%d,c%d", a, b);
-  for (attempt = 0; attempt < 2; attempt++) {
-    struct stat st;
-    cleanup_close int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) {
-      size_t len = strlen(key);
-      if (write(fd, key, len) != (ssize_t)len) {
-        int e = errno;
-        unlinkat(dfd, name, 0);
-        return sk_error_set(err, e ? e : ENOSPC, "cannot write the MCS allocation %s", name);
-      }
-      return 0;
+/* One attempt at taking the pair's file name: 0 taken, 1 held, 2 free
+ * again (released meanwhile, or its owner was gone): try once more. */
+static int mcs_try_once(int dfd, const char *state_root, const char *key, const char *name, struct sk_error **err) {
+  char owner[128];
+  struct stat st;
+  cleanup_close int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd >= 0) {
+    size_t len = strlen(key);
+    if (write(fd, key, len) != (ssize_t)len) {
+      int e = errno;
+      unlinkat(dfd, name, 0);
+      return sk_error_set(err, e ? e : ENOSPC, "cannot write the MCS allocation %s", name);
     }
-    if (errno != EEXIST)
-      return sk_error_set(err, errno, "cannot create the MCS allocation %s", name);
-    /* Held: by a container whose state is gone (a create killed before
-     * it finished, a host that lost the runtime's state)? */
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      continue; /* released meanwhile: try again */
-    read_owner(dfd, name, owner, sizeof(owner));
-    if (!lsm_owner_gone(state_root, owner, st.st_mtime))
-      return 1;
-    unlinkat(dfd, name, 0);
+    return 0;
   }
+  if (errno != EEXIST)
+    return sk_error_set(err, errno, "cannot create the MCS allocation %s", name);
+  /* Held: by a container whose state is gone (a create killed before
+   * it finished, a host that lost the runtime's state)? */
+  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 2; /* released meanwhile: try again */
+  read_owner(dfd, name, owner, sizeof(owner));
+  if (!lsm_owner_gone(state_root, owner, st.st_mtime))
+    return 1;
+  unlinkat(dfd, name, 0);
+  return 2;
+}
+
+static int mcs_try(int dfd, const char *state_root, const char *key, int a, int b, struct sk_error **err) {
+  char name[32];
+  int attempt, r;
+  snprintf(name, sizeof(name), "c%d,c%d", a, b);
+  for (attempt = 0; attempt < 2; attempt++)
+    if ((r = mcs_try_once(dfd, state_root, key, name, err)) != 2)
+      return r;
   return 1;
 }
 

@@ -9,7 +9,8 @@
 #include "stockade/json.h"
 #include "stockade/profile.h"
 #include "stockade/harden.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 static const char *const mode_names[SK_N_MODES] = {"enforce", "complain", "off", "learn"};
 

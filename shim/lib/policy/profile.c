@@ -9,12 +9,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/profile.h"
 #include "stockade/glob.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* The profile format is described field by field in profiles/README.md;
  * keep the two in step (every message below is quoted there). */
@@ -84,22 +86,10 @@ __attribute__((format(printf, 4, 5))) static int perr(const struct parse_ctx *c,
   return r;
 }
 
-/* Take the message out of *err (NULL when there is none). */
-static char *take_msg(struct sk_error **err) { return err && *err ? steal_pointer(&(*err)->msg) : NULL; }
-
-/* json_parse says "line L, column C: why"; messages about files say
+/* json_parse's error has a line and column; messages about files say
  * "<file>:L:C: why" like every compiler, so editors can jump to it. */
-static int reformat_syntax_error(const char *file, struct sk_error **err) {
-  unsigned line, col;
-  int used = 0;
-  cleanup_free char *msg = NULL;
-
-  msg = take_msg(err);
-  if (msg == NULL)
-    return sk_error_set(err, 0, "%s: invalid JSON", file);
-  if (sscanf(msg, "line %u, column %u: %n", &line, &col, &used) == 2 && used > 0)
-    return sk_error_set(err, 0, "%s:%u:%u: %s", file, line, col, msg + used);
-  return sk_error_set(err, 0, "%s: %s", file, msg);
+static int locate_syntax_error(const char *file, struct sk_error **err) {
+  return sk_error_locate(err, (struct sk_where){.file = file});
 }
 
 static int parse_string(const struct parse_ctx *c, const struct json *v, const char *field, const char *expected,
@@ -506,6 +496,8 @@ static int parse_exec_allow(const struct parse_ctx *c, const struct json *v, str
   return 0;
 }
 
+/* gcc 12's analyzer loses strings stored into an array of the profile being parsed; profile_free frees them */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int parse_exec_writable(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i, j;
 
@@ -536,6 +528,7 @@ static int parse_exec_writable(const struct parse_ctx *c, const struct json *v, 
   }
   return 0;
 }
+SK_ANALYZER_END
 
 static int parse_exec(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i;
@@ -560,6 +553,8 @@ static int parse_exec(const struct parse_ctx *c, const struct json *v, struct pr
   return 0;
 }
 
+/* gcc 12's analyzer loses strings stored into an array of the profile being parsed; profile_free frees them */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int parse_block_hashes(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i, j;
 
@@ -586,6 +581,7 @@ static int parse_block_hashes(const struct parse_ctx *c, const struct json *v, s
   }
   return 0;
 }
+SK_ANALYZER_END
 
 static int parse_action(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   size_t i;
@@ -624,55 +620,16 @@ static int check_pins_not_blocked(const struct parse_ctx *c, const struct json *
   return 0;
 }
 
-/* sk_error_set() appends strerror(code) to a message; the messages
- * rewritten here already carry it, so the code is put back afterwards. */
-static int keep_code(struct sk_error **err, int code) {
-  if (err && *err)
-    (*err)->code = code;
-  return -1;
-}
-
-/* Does a seccomp message start with a field path ("syscalls[3].names[0]: ",
- * "defaultAction: ") rather than with prose ("the filter has ...")? */
-static bool starts_with_field(const char *msg) {
-  const char *s = msg;
-  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-    return false;
-  while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')
-    s++;
-  return *s == ':' || *s == '[' || *s == '.';
-}
-
-/* seccomp_validate() and seccomp_compile_check() say
- * "<field path>: <problem> (line L, column C)", the position being in the
- * document they were given (left out for what has none). Turn that into
- * this file's "<file>:L:C: <field path>: <problem>", with the field path
- * below "seccomp" for an inline document; at is the place to point at when
- * the message carries no position. */
+/* seccomp_validate() and seccomp_compile_check() name the field and its
+ * position in the document they were given (none for what was not parsed).
+ * Make that this file's "<file>:L:C: <field path>: <problem>", with the
+ * field path below "seccomp" for an inline document; at is the place to
+ * point at when the error has no position of its own. */
 static int wrap_seccomp_error(const char *file, bool inline_doc, const struct json *at, struct sk_error **err) {
-  int code = err && *err ? (*err)->code : 0;
-  cleanup_free char *msg = take_msg(err);
-  unsigned line = at->line, col = at->col;
-  const char *prefix = "";
-  char *pos = NULL, *next;
-
-  if (msg == NULL)
-    return sk_error_set(err, 0, "%s:%u:%u: %sinvalid seccomp document", file, line, col, inline_doc ? "seccomp: " : "");
-  for (next = msg; (next = strstr(next, " (line ")) != NULL; next++)
-    pos = next;
-  if (pos) {
-    unsigned l, c;
-    int used = 0;
-    if (sscanf(pos, " (line %u, column %u)%n", &l, &c, &used) == 2 && used > 0 && pos[used] == '\0') {
-      line = l;
-      col = c;
-      *pos = '\0';
-    }
-  }
-  if (inline_doc)
-    prefix = starts_with_field(msg) ? "seccomp." : "seccomp: ";
-  sk_error_set(err, 0, "%s:%u:%u: %s%s", file, line, col, prefix, msg);
-  return keep_code(err, code);
+  if (err && *err == NULL)
+    return sk_error_set_at(err, (struct sk_where){file, at->line, at->col, inline_doc ? "seccomp" : NULL},
+                           "invalid seccomp document");
+  return sk_error_locate(err, (struct sk_where){file, at->line, at->col, inline_doc ? "seccomp" : NULL});
 }
 
 static int check_seccomp_doc(const char *file, bool inline_doc, const struct json *at, const struct json *doc,
@@ -747,13 +704,11 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
     if (path == NULL)
       return sk_error_set(c->err, ENOMEM, "%s: seccomp", c->origin);
     if (read_file(path, &buf, &len, c->err) < 0) {
-      int code = *c->err ? (*c->err)->code : 0;
-      cleanup_free char *why = take_msg(c->err);
-      perr(c, v, "seccomp", "%s; " SECCOMP_EXPECTED, why ? why : "cannot read it");
-      return keep_code(c->err, code);
+      sk_error_locate(c->err, (struct sk_where){c->origin, v->line, v->col, "seccomp"});
+      return sk_error_fix(c->err, SECCOMP_EXPECTED);
     }
     if (json_parse(buf, len, &doc, c->err) < 0)
-      return reformat_syntax_error(path, c->err);
+      return locate_syntax_error(path, c->err);
     /* seccomp_validate() checks the type too (an array is "got an array"). */
     if (check_seccomp_doc(path, false, doc, doc, c->err) < 0)
       return -1;
@@ -875,7 +830,7 @@ static int again(const struct parse_ctx *c) {
   char *all = NULL;
   if (c->collected == NULL)
     return -1;
-  msg = take_msg(c->err);
+  msg = c->err && *c->err && (*c->err)->msg ? strdup((*c->err)->msg) : NULL;
   sk_error_free(c->err);
   if (asprintf(&all, "%s%s%s", *c->collected ? *c->collected : "", *c->collected ? "\n" : "", msg ? msg : "?") < 0)
     return sk_error_set(c->err, ENOMEM, "%s", c->origin);
@@ -972,7 +927,7 @@ static int parse_with(const struct parse_ctx *c, const char *file, const char *b
   cleanup_profile struct profile *p = NULL;
 
   if (json_parse(buf, len, &root, c->err) < 0)
-    return reformat_syntax_error(c->origin, c->err);
+    return locate_syntax_error(c->origin, c->err);
   p = calloc(1, sizeof(*p));
   if (p == NULL)
     return sk_error_set(c->err, ENOMEM, "%s", c->origin);
@@ -1041,9 +996,7 @@ int profile_load_named(const char *dir, const char *name, struct profile **out, 
     return sk_error_set(err, ENOMEM, "cannot load profile \"%s\"", name);
   if (stat(path, &st) < 0 && errno == ENOENT) {
     sk_error_set(err, 0, "profile \"%s\" not found: %s does not exist", name, path);
-    if (err && *err)
-      (*err)->code = ENOENT; /* callers may tell "missing" from "broken" */
-    return -1;
+    return sk_error_classify(err, ENOENT); /* callers may tell "missing" from "broken" */
   }
   return profile_load_file(path, out, err);
 }

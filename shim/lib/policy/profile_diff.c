@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/cleanup.h"
 #include "stockade/profile_diff.h"
 
@@ -171,6 +172,8 @@ static int entry_qcmp(const void *x, const void *y) {
   return c ? c : strcmp(a->what, b->what);
 }
 
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int flat_push(struct seccomp_flat *f, size_t *cap, const char *name, const char *what) {
   if (f->n == *cap) {
     size_t ncap = *cap ? *cap * 2 : 64;
@@ -190,6 +193,7 @@ static int flat_push(struct seccomp_flat *f, size_t *cap, const char *name, cons
   f->n++;
   return 0;
 }
+SK_ANALYZER_END
 
 static int flatten_rule(const struct json *rule, size_t i, struct seccomp_flat *f, size_t *cap, struct sk_error **err) {
   const struct json *names = json_get(rule, "names"), *args = json_get(rule, "args");
@@ -230,6 +234,8 @@ static int flatten_rule(const struct json *rule, size_t i, struct seccomp_flat *
   return 0;
 }
 
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 int seccomp_flatten(const struct json *doc, struct seccomp_flat *out, struct sk_error **err) {
   struct seccomp_flat f = {0};
   const struct json *arches = json_get(doc, "architectures"), *rules = json_get(doc, "syscalls");
@@ -285,6 +291,7 @@ fail:
   seccomp_flat_clear(&f);
   return -1;
 }
+SK_ANALYZER_END
 
 void seccomp_flat_clear(struct seccomp_flat *f) {
   size_t i;
@@ -424,6 +431,8 @@ static void side_clear(struct side *s) {
   seccomp_flat_clear(&s->flat);
 }
 
+/* gcc 12's analyzer loses strings stored in lists of the caller's struct (strlist_clear frees them) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int side_fill(const struct profile *p, const char *label, struct side *s, struct sk_error **err) {
   size_t i;
 
@@ -475,6 +484,7 @@ static int side_fill(const struct profile *p, const char *label, struct side *s,
 oom:
   return sk_error_set(err, ENOMEM, "%s", label);
 }
+SK_ANALYZER_END
 
 int profile_diff(const struct profile *a, const struct profile *b, struct profile_diff *out, struct sk_error **err) {
   struct side sa = {0}, sb = {0};

@@ -24,7 +24,6 @@
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -76,7 +75,7 @@ __attribute__((format(printf, 3, 4))) static int cap_why(struct learn_rec *r, co
   va_start(ap, fmt);
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
-  return learn_add_cap(r, cap, why) < 0 ? -1 : 0;
+  return learn_add_cap(r, cap, why, NULL) < 0 ? -1 : 0;
 }
 
 #define ID_UNCHANGED 0xffffffffu /* (uid_t)-1: "leave it" to chown(2) and set*id(2) */
@@ -99,7 +98,7 @@ static int infer_sockaddr(struct learn_rec *r, const struct learn_call *c, bool 
   switch (ss.ss_family) {
   case AF_UNIX:
     /* No path: socket paths are often per run, and the set must stay small. */
-    return learn_add_net(r, is_bind ? "bind" : "connect", "unix", 0) < 0 ? -1 : 0;
+    return learn_add_net(r, is_bind ? "bind" : "connect", "unix", 0, NULL) < 0 ? -1 : 0;
   case AF_INET:
   case AF_INET6:
     /* sin_port and sin6_port are both at offset 2. */
@@ -113,7 +112,7 @@ static int infer_sockaddr(struct learn_rec *r, const struct learn_call *c, bool 
   }
   if (is_bind && port == 0)
     return 0; /* any free port: says nothing about the workload */
-  if (learn_add_net(r, is_bind ? "bind" : "connect", family, port) < 0)
+  if (learn_add_net(r, is_bind ? "bind" : "connect", family, port, NULL) < 0)
     return -1;
   /* Below net.ipv4.ip_unprivileged_port_start (1024 unless changed), a
    * bind needs the capability. Some engines lower that sysctl inside the

@@ -24,7 +24,8 @@
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -235,7 +236,7 @@ static int load_syscalls(const struct load_ctx *c, const struct json *v, struct 
         return lerr(c, n, item, "got %s; expected a syscall name", json_type_name(n));
       if (!rec_syscall_name_valid(n->str) || !learn_syscall_on_arch(tok, n->str))
         return lerr(c, n, item, "unknown syscall \"%s\" on %s", n->str, arch);
-      if (learn_add_syscall(r, arch, n->str) < 0)
+      if (learn_add_syscall(r, arch, n->str, NULL) < 0)
         return load_oom(c, item);
     }
   }
@@ -301,7 +302,7 @@ static int load_execs(const struct load_ctx *c, const struct json *v, struct lea
     if (!json_is(vals[2], JSON_STRING) || rec_where_static(vals[2]->str) == NULL)
       return member_err(c, e, vals[2], field, "where",
                         "expected one of \"image\", \"upper\", \"tmpfs\", \"volume\", \"memfd\", \"other\"");
-    if (learn_add_exec(r, vals[0]->str, sha, vals[2]->str) < 0)
+    if (learn_add_exec(r, vals[0]->str, sha, vals[2]->str, NULL) < 0)
       return load_oom(c, field);
   }
   return 0;
@@ -317,7 +318,7 @@ static int load_writes(const struct load_ctx *c, const struct json *v, struct le
     snprintf(field, sizeof(field), "writes[%zu]", i);
     if (!json_is(p, JSON_STRING) || p->str[0] != '/' || strcmp(p->str, "/") == 0)
       return lerr(c, p, field, "expected an absolute path below \"/\"");
-    if (learn_add_write(r, p->str) < 0)
+    if (learn_add_write(r, p->str, NULL) < 0)
       return load_oom(c, field);
   }
   return 0;
@@ -345,7 +346,7 @@ static int load_network(const struct load_ctx *c, const struct json *v, struct l
       return member_err(c, e, vals[1], field, "family", "expected \"inet\", \"inet6\" or \"unix\"");
     if (!json_int64(vals[2], &port) || port < 0 || port > 65535)
       return member_err(c, e, vals[2], field, "port", "expected an integer from 0 to 65535");
-    if (learn_add_net(r, vals[0]->str, vals[1]->str, (int)port) < 0)
+    if (learn_add_net(r, vals[0]->str, vals[1]->str, (int)port, NULL) < 0)
       return load_oom(c, field);
   }
   return 0;
@@ -370,7 +371,7 @@ static int load_caps(const struct load_ctx *c, const struct json *v, struct lear
       return member_err(c, e, vals[0], field, "name", "expected a capability such as \"CAP_NET_BIND_SERVICE\"");
     if (!json_is(vals[1], JSON_STRING))
       return member_err(c, e, vals[1], field, "why", "expected a string");
-    if (learn_add_cap(r, vals[0]->str, vals[1]->str) < 0)
+    if (learn_add_cap(r, vals[0]->str, vals[1]->str, NULL) < 0)
       return load_oom(c, field);
   }
   return 0;
@@ -461,15 +462,8 @@ int learn_load(const char *path, struct learn_rec **out, struct sk_error **err) 
 
   if (read_file(path, &buf, &len, err) < 0)
     return -1;
-  if (json_parse(buf, len, &root, err) < 0) {
-    /* "line L, column C: why" -> "<file>:L:C: why" */
-    cleanup_free char *msg = *err ? steal_pointer(&(*err)->msg) : NULL;
-    unsigned line, col;
-    int used = 0;
-    if (msg && sscanf(msg, "line %u, column %u: %n", &line, &col, &used) == 2 && used > 0)
-      return sk_error_set(err, 0, "%s:%u:%u: %s", path, line, col, msg + used);
-    return sk_error_set(err, 0, "%s: %s", path, msg ? msg : "invalid JSON");
-  }
+  if (json_parse(buf, len, &root, err) < 0)
+    return sk_error_locate(err, (struct sk_where){.file = path}); /* "<file>:L:C: why" */
   r = calloc(1, sizeof(*r));
   if (r == NULL || (r->file = strdup(path)) == NULL)
     return sk_error_set(err, ENOMEM, "%s", path);
@@ -582,11 +576,11 @@ int learn_load_dir(const char *dir, struct learn_rec ***out, size_t *n, struct s
   return 0;
 }
 
-int learn_merge_syscalls(struct learn_rec *into, const struct learn_rec *from) {
+int learn_merge_syscalls(struct learn_rec *into, const struct learn_rec *from, struct sk_error **err) {
   size_t a, k;
   for (a = 0; a < from->n_arches; a++)
     for (k = 0; k < from->arches[a].calls.n; k++)
-      if (learn_add_syscall(into, from->arches[a].name, from->arches[a].calls.v[k]) < 0)
+      if (learn_add_syscall(into, from->arches[a].name, from->arches[a].calls.v[k], err) < 0)
         return -1;
   return 0;
 }
@@ -606,8 +600,8 @@ int learn_known_syscalls(const char *state_dir, const char *profile, struct json
   if (learn_load_dir(dir, &recs, &n, err) < 0)
     return sk_error_wrap(err, "known syscalls of profile \"%s\"", profile);
   for (i = 0; r == 0 && i < n; i++)
-    if (learn_merge_syscalls(&acc, recs[i]) < 0)
-      r = sk_error_set(err, ENOMEM, "known syscalls");
+    if (learn_merge_syscalls(&acc, recs[i], err) < 0)
+      r = sk_error_wrap(err, "known syscalls");
   learn_free_all(recs, n);
   o = json_new(JSON_OBJECT);
   if (r == 0 && o == NULL)

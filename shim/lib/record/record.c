@@ -25,13 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/decide.h"
 #include "stockade/learn.h"
 #include "stockade/profile_diff.h"
 #include "stockade/seccomp.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #define LEARN_VERSION 1
 #define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
@@ -75,38 +76,57 @@ bool rec_container_id_valid(const char *id) {
 
 bool rec_sha256_valid(const char *s) { return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64; }
 
-/* Replace *slot with a copy of value (NULL clears). */
+/* Replace *slot with a copy of value (NULL clears). -1: out of memory. */
+/* gcc 12's analyzer assumes freeing the old value may free the struct holding slot, so c "leaks" */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 int rec_set_str(char **slot, const char *value) {
   char *c = NULL;
-  if (value && (c = strdup(value)) == NULL) {
-    errno = ENOMEM;
+  if (value && (c = strdup(value)) == NULL)
     return -1;
-  }
   free(*slot);
   *slot = c;
   return 0;
 }
+SK_ANALYZER_END
 
-struct learn_rec *learn_new(const char *container, const char *profile, const char *profile_sha256) {
+/* A fact the recording format cannot hold: EINVAL. Returns -1. */
+__attribute__((format(printf, 2, 3))) static int invalid(struct sk_error **err, const char *fmt, ...) {
+  cleanup_free char *what = NULL;
+  va_list ap;
+  int r;
+
+  va_start(ap, fmt);
+  r = vasprintf(&what, fmt, ap);
+  va_end(ap);
+  sk_error_set(err, 0, "%s", r < 0 ? "invalid fact for a recording" : what);
+  return sk_error_classify(err, EINVAL);
+}
+
+static int out_of_memory(struct sk_error **err, const char *what) {
+  return sk_error_set(err, ENOMEM, "recording %s", what);
+}
+
+int learn_new(const char *container, const char *profile, const char *profile_sha256, struct learn_rec **out,
+              struct sk_error **err) {
   struct learn_rec *r;
 
-  if (!rec_container_id_valid(container) || !profile_name_valid(profile)) {
-    errno = EINVAL;
-    return NULL;
-  }
+  if (!rec_container_id_valid(container))
+    return invalid(err, "\"%s\" is not a container id a recording can be named after", container ? container : "");
+  if (!profile_name_valid(profile))
+    return invalid(err, "invalid profile name \"%s\"", profile ? profile : "");
   r = calloc(1, sizeof(*r));
   if (r == NULL)
-    return NULL;
+    return out_of_memory(err, container);
   if (rec_set_str(&r->container, container) < 0 || rec_set_str(&r->profile, profile) < 0 ||
       rec_set_str(&r->profile_sha256, profile_sha256) < 0) {
     learn_free(r);
-    errno = ENOMEM;
-    return NULL;
+    return out_of_memory(err, container);
   }
   learn_utc_now(r->started);
   memcpy(r->updated, r->started, sizeof(r->updated));
   r->dirty = true;
-  return r;
+  *out = r;
+  return 0;
 }
 
 /* Free what r holds, not r. */
@@ -154,7 +174,7 @@ void learn_free_all(struct learn_rec **recs, size_t n) {
   free(recs);
 }
 
-int learn_set_meta(struct learn_rec *r, const char *key, const char *value) {
+int learn_set_meta(struct learn_rec *r, const char *key, const char *value, struct sk_error **err) {
   char **slot;
   if (key && strcmp(key, "image") == 0)
     slot = &r->image;
@@ -162,14 +182,12 @@ int learn_set_meta(struct learn_rec *r, const char *key, const char *value) {
     slot = &r->pod;
   else if (key && strcmp(key, "namespace") == 0)
     slot = &r->ns;
-  else {
-    errno = EINVAL;
-    return -1;
-  }
+  else
+    return invalid(err, "\"%s\" is not recorded; expected image, pod or namespace", key ? key : "");
   if ((*slot == NULL && value == NULL) || (*slot && value && strcmp(*slot, value) == 0))
     return 0;
   if (rec_set_str(slot, value) < 0)
-    return -1;
+    return out_of_memory(err, key);
   r->dirty = true;
   return 0;
 }
@@ -187,26 +205,26 @@ static int arch_keycmp(const void *key, const void *elem) {
   return strcmp(key, ((const struct learn_arch *)elem)->name);
 }
 
-int learn_add_syscall(struct learn_rec *r, const char *arch, const char *name) {
+int learn_add_syscall(struct learn_rec *r, const char *arch, const char *name, struct sk_error **err) {
   struct learn_arch *a;
   size_t at;
   int added;
 
-  if (!rec_arch_name_valid(arch) || !rec_syscall_name_valid(name)) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (!rec_arch_name_valid(arch))
+    return invalid(err, "\"%s\" is not an architecture name such as SCMP_ARCH_X86_64", arch ? arch : "");
+  if (!rec_syscall_name_valid(name))
+    return invalid(err, "\"%s\" is not a syscall name", name ? name : "");
   if (!sorted_find(r->arches, r->n_arches, sizeof(*r->arches), arch, arch_keycmp, &at)) {
     struct learn_arch na = {0};
     if (sorted_grow((void **)&r->arches, &r->cap_arches, r->n_arches, sizeof(*r->arches)) < 0 ||
-        (na.name = strdup(arch)) == NULL) {
-      errno = ENOMEM;
-      return -1;
-    }
+        (na.name = strdup(arch)) == NULL)
+      return out_of_memory(err, "syscalls");
     sorted_insert_at(r->arches, &r->n_arches, sizeof(*r->arches), at, &na);
   }
   a = &r->arches[at];
   added = strset_add(&a->calls, name);
+  if (added < 0)
+    return out_of_memory(err, "syscalls");
   if (added > 0)
     r->dirty = true;
   return added;
@@ -235,20 +253,21 @@ static int exec_cmp(const void *x, const void *y) {
   return c ? c : strcmp(a->where, b->where);
 }
 
-int learn_add_exec(struct learn_rec *r, const char *path, const char *sha256, const char *where) {
+int learn_add_exec(struct learn_rec *r, const char *path, const char *sha256, const char *where,
+                   struct sk_error **err) {
   struct learn_exec e = {.where = rec_where_static(where)};
   cleanup_free char *clean = NULL;
   size_t at, plen;
 
-  if (path == NULL || path[0] != '/' || (sha256 && !rec_sha256_valid(sha256)) || e.where == NULL) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (path == NULL || path[0] != '/')
+    return invalid(err, "program \"%s\": expected an absolute path", path ? path : "");
+  if (sha256 && !rec_sha256_valid(sha256))
+    return invalid(err, "program %s: sha256 \"%s\" is not 64 lowercase hex digits", path, sha256);
+  if (e.where == NULL)
+    return invalid(err, "program %s: \"%s\" is not where a program can come from", path, where ? where : "");
   /* The profile's exec.allow takes clean paths only. */
-  if ((clean = path_clean(path)) == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
+  if ((clean = path_clean(path)) == NULL)
+    return out_of_memory(err, "programs");
   path = clean;
   e.path = (char *)path;
   e.sha256 = sha256;
@@ -256,10 +275,8 @@ int learn_add_exec(struct learn_rec *r, const char *path, const char *sha256, co
     return 0;
   plen = strlen(path) + 1;
   if (sorted_grow((void **)&r->execs, &r->cap_execs, r->n_execs, sizeof(*r->execs)) < 0 ||
-      (e.path = malloc(plen + (sha256 ? 65 : 0))) == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
+      (e.path = malloc(plen + (sha256 ? 65 : 0))) == NULL)
+    return out_of_memory(err, "programs");
   memcpy(e.path, path, plen);
   if (sha256) {
     memcpy(e.path + plen, sha256, 65);
@@ -329,33 +346,27 @@ static bool write_covered(const struct strset *w, const char *path) {
   return found;
 }
 
-int learn_add_write(struct learn_rec *r, const char *path) {
+int learn_add_write(struct learn_rec *r, const char *path, struct sk_error **err) {
   cleanup_free char *clean = NULL;
   int added;
 
-  if (path == NULL || path[0] != '/') {
-    errno = EINVAL;
-    return -1;
-  }
+  if (path == NULL || path[0] != '/')
+    return invalid(err, "written path \"%s\": expected an absolute path", path ? path : "");
   clean = path_clean(path);
-  if (clean == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
-  if (strcmp(clean, "/") == 0) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (clean == NULL)
+    return out_of_memory(err, "written paths");
+  if (strcmp(clean, "/") == 0)
+    return invalid(err, "written path \"%s\": expected a path below \"/\"", path);
   if (write_covered(&r->writes, clean))
     return 0;
   added = strset_add(&r->writes, clean);
-  if (added <= 0)
-    return added;
+  if (added < 0)
+    return out_of_memory(err, "written paths");
+  if (added == 0)
+    return 0;
   r->dirty = true;
-  if (collapse_writes(&r->writes, clean) < 0) {
-    errno = ENOMEM;
-    return -1;
-  }
+  if (collapse_writes(&r->writes, clean) < 0)
+    return out_of_memory(err, "written paths");
   return 1;
 }
 
@@ -376,22 +387,22 @@ static int net_cmp(const void *x, const void *y) {
   return (a->port > b->port) - (a->port < b->port);
 }
 
-int learn_add_net(struct learn_rec *r, const char *op, const char *family, int port) {
+int learn_add_net(struct learn_rec *r, const char *op, const char *family, int port, struct sk_error **err) {
   int o = rec_index_of(learn_net_ops, LEARN_N_OPS, op), f = rec_index_of(learn_net_families, LEARN_N_FAMILIES, family);
   struct learn_net n;
   size_t at;
 
-  if (o < 0 || f < 0 || port < 0 || port > 65535) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (o < 0)
+    return invalid(err, "network op \"%s\": expected \"bind\" or \"connect\"", op ? op : "");
+  if (f < 0)
+    return invalid(err, "network family \"%s\": expected \"inet\", \"inet6\" or \"unix\"", family ? family : "");
+  if (port < 0 || port > 65535)
+    return invalid(err, "network port %d: expected 0 to 65535", port);
   n = (struct learn_net){.op = (unsigned char)o, .family = (unsigned char)f, .port = (unsigned short)port};
   if (sorted_find(r->nets, r->n_nets, sizeof(*r->nets), &n, net_cmp, &at))
     return 0;
-  if (sorted_grow((void **)&r->nets, &r->cap_nets, r->n_nets, sizeof(*r->nets)) < 0) {
-    errno = ENOMEM;
-    return -1;
-  }
+  if (sorted_grow((void **)&r->nets, &r->cap_nets, r->n_nets, sizeof(*r->nets)) < 0)
+    return out_of_memory(err, "network");
   sorted_insert_at(r->nets, &r->n_nets, sizeof(*r->nets), at, &n);
   r->dirty = true;
   return 1;
@@ -409,14 +420,12 @@ bool rec_cap_name_canonical(const char *cap) {
   return cap && caps_canonical(cap, &canon, &err) == 0 && strcmp(canon, cap) == 0;
 }
 
-int learn_add_cap(struct learn_rec *r, const char *cap, const char *why) {
+int learn_add_cap(struct learn_rec *r, const char *cap, const char *why, struct sk_error **err) {
   struct learn_cap c = {.name = (char *)cap, .why = why ? why : ""};
   size_t at, i, same = 0, nlen, wlen;
 
-  if (!rec_cap_name_canonical(cap)) {
-    errno = EINVAL;
-    return -1;
-  }
+  if (!rec_cap_name_canonical(cap))
+    return invalid(err, "capability \"%s\": expected a canonical name such as CAP_NET_BIND_SERVICE", cap ? cap : "");
   if (sorted_find(r->caps, r->n_caps, sizeof(*r->caps), &c, cap_cmp, &at))
     return 0;
   /* The entries of this capability are next to at. */
@@ -429,10 +438,8 @@ int learn_add_cap(struct learn_rec *r, const char *cap, const char *why) {
   nlen = strlen(cap) + 1;
   wlen = strlen(c.why) + 1;
   if (sorted_grow((void **)&r->caps, &r->cap_caps, r->n_caps, sizeof(*r->caps)) < 0 ||
-      (c.name = malloc(nlen + wlen)) == NULL) {
-    errno = ENOMEM;
-    return -1;
-  }
+      (c.name = malloc(nlen + wlen)) == NULL)
+    return out_of_memory(err, "capabilities");
   memcpy(c.name, cap, nlen);
   memcpy(c.name + nlen, why ? why : "", wlen);
   c.why = c.name + nlen;

@@ -10,7 +10,7 @@
 #include "stockade/learn.h"
 #include "stockade/seccomp.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 #define OOM(err) sk_error_set(err, ENOMEM, "hardening the spec")
 

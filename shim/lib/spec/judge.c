@@ -10,7 +10,7 @@
 #include "stockade/cleanup.h"
 #include "stockade/judge.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
 
 const char *judge_host_ns_dir = NULL;
 
@@ -28,7 +28,7 @@ __attribute__((format(printf, 5, 6))) static int add(struct findings *f, const c
   va_end(ap);
   if (r < 0)
     return -1;
-  v = realloc(f->v, (f->n + 1) * sizeof(*v));
+  v = reallocarray(f->v, f->n + 1, sizeof(*v));
   if (v == NULL) {
     free(what);
     return -1;
@@ -222,6 +222,25 @@ static int list_add(char **buf, const char *name) {
   return 0;
 }
 
+/* One capability of a set: onto the list of dangerous or extra ones
+ * when the profile does not grant it. */
+static int judge_cap(const char *set, const struct json *cap, const struct profile *p, char **dangerous, char **extra,
+                     struct sk_error **err) {
+  cleanup_free char *canon = NULL;
+  char **list;
+
+  if (caps_canonical(cap->str, &canon, err) < 0)
+    return sk_error_wrap(err, "process.capabilities.%s (line %u, column %u)", set, cap->line, cap->col);
+  if (profile_has_cap(p, canon))
+    return 0;
+  list = caps_is_dangerous(canon) ? dangerous : extra;
+  if (*list && strstr(*list, canon))
+    return 0;
+  if (list_add(list, canon) < 0)
+    return sk_error_set(err, ENOMEM, "judging capabilities");
+  return 0;
+}
+
 static int judge_caps(const struct json *proc, const struct profile *p, struct findings *f, struct sk_error **err) {
   const struct json *caps = json_get(proc, "capabilities");
   cleanup_free char *extra = NULL;
@@ -230,20 +249,9 @@ static int judge_caps(const struct json *proc, const struct profile *p, struct f
 
   for (s = 0; s < 5; s++) {
     const struct json *set = json_get(caps, spec_cap_sets[s]);
-    for (i = 0; set && i < set->n; i++) {
-      cleanup_free char *canon = NULL;
-      char **list;
-      if (caps_canonical(set->items[i]->str, &canon, err) < 0)
-        return sk_error_wrap(err, "process.capabilities.%s (line %u, column %u)", spec_cap_sets[s], set->items[i]->line,
-                             set->items[i]->col);
-      if (profile_has_cap(p, canon))
-        continue;
-      list = caps_is_dangerous(canon) ? &dangerous : &extra;
-      if (*list && strstr(*list, canon))
-        continue;
-      if (list_add(list, canon) < 0)
-        return sk_error_set(err, ENOMEM, "judging capabilities");
-    }
+    for (i = 0; set && i < set->n; i++)
+      if (judge_cap(spec_cap_sets[s], set->items[i], p, &dangerous, &extra, err) < 0)
+        return -1;
   }
   if (dangerous && add(f, "SK-CAP-DANGEROUS", FINDING_REFUSE,
                        "remove them from process.capabilities, or use a profile that grants them",

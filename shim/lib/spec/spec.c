@@ -8,7 +8,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/spec.h"
-#include "stockade/util.h"
+#include "stockade/sys.h"
 
 const char *const spec_cap_sets[5] = {"bounding", "effective", "permitted", "inheritable", "ambient"};
 
@@ -36,12 +36,10 @@ int spec_load(const char *path, struct json **out, char **raw, size_t *raw_len, 
   if (read_file(path, &buf, &len, err) < 0)
     return -1;
   if (json_parse(buf, len, &doc, err) < 0) {
-    /* json_parse says "line L, column C: why"; make it path:L:C: why. */
-    unsigned l, c;
-    int n = 0;
-    if ((*err)->msg && sscanf((*err)->msg, "line %u, column %u: %n", &l, &c, &n) == 2 && n > 0) {
-      cleanup_free char *why = strdup((*err)->msg + n);
-      return sk_error_set(err, 0, "%s:%u:%u: %s; fix the JSON syntax", path, l, c, why ? why : "invalid JSON");
+    /* The syntax error's position is in path: path:L:C: why. */
+    if ((*err)->line > 0) {
+      sk_error_locate(err, (struct sk_where){.file = path});
+      return sk_error_fix(err, "fix the JSON syntax");
     }
     return sk_error_wrap(err, "%s", path);
   }

@@ -10,7 +10,8 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/state.h"
-#include "stockade/util.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 #define UNIX_PATH_MAX_ 108
 

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "stockade/cleanup.h"
-#include "stockade/commands.h"
 #include "stockade/events.h"
 #include "stockade/harden.h"
 #include "stockade/log.h"
+
+#include "commands.h"
 
 static void emit(const struct sk_ctx *ctx, const char *id, const struct json *spec, const struct profile *p,
                  enum sk_mode mode, const struct finding *fd, const char *decision) {

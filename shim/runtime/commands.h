@@ -2,7 +2,7 @@
 #ifndef STOCKADE_COMMANDS_H
 #define STOCKADE_COMMANDS_H
 
-#include "stockade/cli.h"
+#include "cli.h"
 #include "stockade/config.h"
 #include "stockade/json.h"
 #include "stockade/judge.h"
@@ -17,6 +17,18 @@ struct sk_ctx {
 
 /* Each returns the exit status for main, or -1 with *err set. A command
  * that hands over to the runtime does not return on success. */
+
+/* The exit status of a create (run, restore) that enforce mode refused:
+ * the findings and the "refused" event are out, nothing was changed. */
+#define SK_EXIT_REFUSED 1
+
+/* create, run, restore: judge and harden the bundle, then hand over to the
+ * runtime (execv: no return). The result is always what main exits with:
+ *   -1               with *err set: refused or failed, and everything
+ *                    create had changed is undone (main prints err, exits 1);
+ *   SK_EXIT_REFUSED  enforce mode refused it (reported already; nothing made);
+ *   the runtime's    `run` in the foreground: the container has ended and
+ *   exit status      create's changes are undone. */
 int cmd_create(struct sk_ctx *ctx, struct sk_error **err);
 int cmd_exec(struct sk_ctx *ctx, struct sk_error **err);
 /* Every command stockade does not harden (delete, kill, state, list, ps,

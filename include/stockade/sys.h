@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef STOCKADE_UTIL_H
-#define STOCKADE_UTIL_H
+#ifndef STOCKADE_SYS_H
+#define STOCKADE_SYS_H
+
+/* Files and directories (shim/lib/base/sys.c): whole-file reads, atomic
+ * writes, mkdir -p, rm -rf. Every failure is an sk_error naming the path. */
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "stockade/error.h"
 
@@ -30,27 +32,5 @@ int write_file_replace(const char *path, const char *data, size_t len, unsigned 
 int mkdir_p(const char *path, unsigned mode, struct sk_error **err);
 /* rm -rf of a directory tree we own; ENOENT is not an error. */
 int remove_tree(const char *path, struct sk_error **err);
-
-/* SHA-256 */
-struct sha256_ctx {
-  uint32_t h[8];
-  uint64_t len;
-  unsigned char buf[64];
-  size_t used;
-};
-void sha256_init(struct sha256_ctx *c);
-void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
-void sha256_final(struct sha256_ctx *c, unsigned char out[32]);
-/* hex must hold 65 bytes */
-void sha256_hex(const void *data, size_t len, char hex[65]);
-
-bool str_has_prefix(const char *s, const char *prefix);
-bool str_has_suffix(const char *s, const char *suffix);
-/* Is path equal to dir or below it? Both absolute, compared lexically after
- * removing duplicate and trailing slashes. */
-bool path_is_under(const char *path, const char *dir);
-/* Lexically clean an absolute path: collapse //, remove . and resolve ..
- * without touching the filesystem. Returns malloc'd string. */
-char *path_clean(const char *path);
 
 #endif

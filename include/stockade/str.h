@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STOCKADE_STR_H
+#define STOCKADE_STR_H
+
+/* Pure helpers (shim/lib/base/str.c): strings, lexical paths and SHA-256;
+ * none touches the filesystem. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* SHA-256 */
+struct sha256_ctx {
+  uint32_t h[8];
+  uint64_t len;
+  unsigned char buf[64];
+  size_t used;
+};
+void sha256_init(struct sha256_ctx *c);
+void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
+void sha256_final(struct sha256_ctx *c, unsigned char out[32]);
+/* hex must hold 65 bytes */
+void sha256_hex(const void *data, size_t len, char hex[65]);
+
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+/* Is path equal to dir or below it? Both absolute, compared lexically after
+ * removing duplicate and trailing slashes. */
+bool path_is_under(const char *path, const char *dir);
+/* Lexically clean an absolute path: collapse //, remove . and resolve ..
+ * without touching the filesystem. Returns malloc'd string. */
+char *path_clean(const char *path);
+
+#endif

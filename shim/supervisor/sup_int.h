@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to shim/supervisor/: what its files call in each other. The
+ * runtime and the hook use only stockade/supervisor.h. */
+#ifndef STOCKADE_SUPERVISOR_SUP_INT_H
+#define STOCKADE_SUPERVISOR_SUP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "stockade/decide.h"
+#include "stockade/error.h"
+#include "stockade/json.h"
+#include "stockade/supervisor.h"
+
+/* --- sup.c --- */
+
+/* stdio to /dev/null and every other descriptor closed but keep[]: a
+ * long-lived process must not hold the runtime's output pipes open
+ * (containerd and the hook's runtime wait for them to close). */
+void sup_close_others(const int *keep, int n_keep);
+
+/* --- notify.c --- */
+
+/* The notification fd's handler (shim/supervisor/notify.c): receive one
+ * notification, decide, answer. Returns -1 on an error that ends this fd
+ * (its processes are gone), 0 otherwise. */
+int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err);
+/* Once per listener fd: ask the kernel to wake the target on the CPU that
+ * answers (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), where it can. */
+void notify_setup_fd(int nfd);
+
+/* --- verdict.c --- */
+
+/* After a deny in enforce mode, do what the profile says: nothing more
+ * (deny), kill the container, or freeze it (falling back to kill, and
+ * saying so, when its cgroup cannot be frozen). Returns what was done:
+ * "deny", "kill", "freeze", "freeze-failed-killed"; complain mode: "allow". */
+const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
+
+/* The argv of an exec let through to fanotify, kept briefly by pid so the
+ * fanotify decision's event carries it too (fanotify sees no argv). */
+void sup_remember_argv(struct sup_ctx *ctx, pid_t pid, const struct json *argv);
+
+/* Remember this process's cgroups before it moves into its own
+ * (sup_cgroup_enter): sup_act never freezes those. */
+void sup_act_remember_cgroups(void);
+
+/* One event for an exec decision (also used by fanotify and notify). With
+ * argv NULL, the argv remembered for pid (if any) is used. */
+void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechanism, pid_t pid,
+               const struct exec_fact *f, const struct json *argv, const char *action_taken);
+
+/* --- cgroup.c, syscalls.c, init_exec.c --- */
+
+/* The supervisor's own cgroup (shim/supervisor/cgroup.c): <cpu
+ * hierarchy>/stockade/<state key>, limited to cpu_percent of one CPU.
+ * enter: make it, set the limit, move this process in (before confining
+ * itself); where says what was done. cpu_percent 0: stay put. leave: move
+ * this process to the hierarchy's root and remove the cgroup (at its
+ * end). remove: remove it (after the supervisor is gone). path: where it
+ * is, -1 when no hierarchy has the cpu controller. */
+int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, size_t size, struct sk_error **err);
+void sup_cgroup_leave(const char *state_dir);
+void sup_cgroup_remove(const char *state_dir);
+int sup_cgroup_path(const char *state_dir, char *out, size_t size);
+
+/* The event subject of this container: id, workload, profile, mode. */
+void sup_subject(const struct sup_ctx *ctx, struct event_subject *s);
+
+/* Write an event of this supervisor's (not rate-limited here): one that
+ * cannot be written is counted and the next written carries
+ * "details": {"lost": N}. */
+void sup_emit(struct sup_ctx *ctx, struct json *ev);
+
+/* A notification of a syscall the filter denies (shim/supervisor/syscalls.c):
+ * answered with the filter's errno; the workload's (after the listener's
+ * first exec) are counted, the first of each syscall is an event. */
+struct seccomp_notif;
+int sup_syscall_denied(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct sk_error **err);
+/* Summaries: the denied syscalls' counts that moved, and a "dropped"
+ * event for what the rate limiter dropped; every config summaryInterval
+ * seconds, and with final (the stop) whatever is left. */
+void sup_summaries(struct sup_ctx *ctx, bool final);
+/* The epoll timeout (ms, -1 none) shortened to the next summary due. */
+int sup_summary_timeout(const struct sup_ctx *ctx, int timeout_ms);
+
+/* Is fd (open or O_PATH) the host's stockade-init that create mounted
+ * into this container? (shim/supervisor/init_exec.c) */
+bool sup_is_init(const struct sup_ctx *ctx, int fd);
+
+#endif
