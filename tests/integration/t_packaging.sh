@@ -443,6 +443,12 @@ man_missing() {
   done
 }
 
+# The commands of stockadectl's command table (ctl/stockadectl.c), one a
+# line, sorted.
+ctl_commands() {
+  sed -n 's/^ *{"\([a-z]*\)", \(NULL\|"[a-z]*"\), [a-z_]*},$/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort -u
+}
+
 t_man_content() {
   local fields cmds subs opts keys anns out
   # stockade-profile.5: every top-level field of the reference's table.
@@ -454,8 +460,8 @@ t_man_content() {
 
   # stockadectl.8: every command main() dispatches, every profile
   # subcommand, every long option of ctl/*.c, and --profile-dir.
-  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c")
-  subs=$(sed -n 's/.*strcmp(argv\[1\], "\([a-z]*\)").*/profile \1/p' "$SK_REPO/ctl/stockadectl.c")
+  cmds=$(ctl_commands)
+  subs=$(sed -n 's/^ *{"profile", "\([a-z]*\)", .*/profile \1/p' "$SK_REPO/ctl/stockadectl.c")
   opts=$(grep -ho '{"[a-z-]*", *[a-z_]*argument' "$SK_REPO"/ctl/*.c | sed 's/{"\([a-z-]*\)".*/--\1/' | sort -u)
   if [ "$(echo "$cmds" | wc -w)" -lt 6 ] || [ "$(echo "$subs" | wc -l)" -lt 3 ] || [ "$(echo "$opts" | wc -w)" -lt 8 ]; then
     sk_fail "could not read the commands and options from ctl/*.c"
@@ -520,7 +526,7 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl pro)" "profile" "stockadectl pro<TAB>"
   sk_assert_eq "$(complete_line stockadectl profile '')" "diff lint show" "stockadectl profile <TAB>"
   # Every command main() dispatches, and only those.
-  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort | tr '\n' ' ')
+  cmds=$(ctl_commands | tr '\n' ' ')
   sk_assert_eq "$(complete_line stockadectl '')" "${cmds% }" "stockadectl <TAB>"
   sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow --format" "events --fo<TAB>"
   sk_assert_eq "$(complete_line stockadectl events --decision d)" "deny" "events --decision d<TAB>"
