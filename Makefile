@@ -8,6 +8,8 @@
 #   make layering   scripts/deps.sh: no file cycle, no upward call, no
 #                   stockadectl code in stockade
 #   make attacks    the attack suite alone (tests/attacks/)
+#   make workloads  real Debian workloads (nginx, python, batch, redis)
+#                   plain, shipped profiles, learned profiles; a table each
 #   make demo       run a busybox container under stockade and show what
 #                   was hardened
 #   make bench      start-latency ratios against plain runc and crun
@@ -113,7 +115,7 @@ GEN_HDRS := $(B)/seccomp_default.h
 PUB_HDRS := $(wildcard include/stockade/*.h)
 PRIV_HDRS := $(wildcard shim/lib/*/*.h shim/*/*.h ctl/*.h hooks/*.h)
 
-.PHONY: all check unit headers layering integration attacks demo bench stress compat install deb lint analyze format clean deps deps-check helpers fuzz fuzz-smoke valgrind
+.PHONY: all check unit headers layering integration workloads attacks demo bench stress compat install deb lint analyze format clean deps deps-check helpers fuzz fuzz-smoke valgrind
 
 all: deps-check $(B)/stockade $(B)/stockadectl $(B)/stockade-hook $(B)/stockade-init
 
@@ -231,6 +233,14 @@ integration: all helpers $(B)/stockade-testhooks
 # container and leave its deny event. About 4 minutes.
 attacks: all helpers $(ATTACK_BINS)
 	@B=$(B) tests/integration/run.sh tests/attacks/a_*.sh
+
+# Real Debian workloads (tests/workloads/run.sh): nginx, a python job, a
+# shell and perl batch job and redis, from a debootstrap root with apt
+# packages (cached in /var/cache/stockade-tests), each under runc and crun:
+# plain, under its shipped profile, learned, and under the learned profile
+# with the programs it never ran denied. Prints a table per workload.
+workloads: all
+	@B=$(B) tests/workloads/run.sh
 
 # valgrind: memcheck on every unit test program (leaks that count:
 # definite and indirect; forked children are not checked, the parent is),

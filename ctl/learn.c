@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockadectl learn: turn learning-mode recordings into a profile.
  *
- *   stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]
+ *   stockadectl learn RECORDING|DIR... [--base PROFILE] [--update PROFILE] [--name NAME] [--pin-hashes]
+ *                     [-o FILE]
+ *
+ * --update PROFILE: the profile allows what PROFILE allowed and what the
+ * recordings add (complain mode with complainRecords records while the
+ * workload serves under PROFILE); PROFILE is also the base and gives the
+ * name unless --base or --name say otherwise. `stockadectl profile diff`
+ * shows the change.
+ *
+ * The image's programs are allowed by path (a rebuilt image with the same
+ * programs runs without relearning); --pin-hashes pins each to the SHA-256
+ * recorded. The learned profile's description says which.
  *
  * A DIR stands for every *.json recording in it (the supervisor writes one
  * per container run to <stateDir>/recordings/<profile>/, and a learning
@@ -26,16 +37,22 @@
 #include "stockade/sys.h"
 
 static void learn_usage(FILE *f) {
-  fprintf(f, "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
-             "\n"
-             "Make a profile from learning-mode recordings (a DIR: every *.json recording in it).\n"
-             "  --base PROFILE  keep this profile's user, allowRoot, writableRootfs, exec.allowWritable,\n"
-             "                  blockHashes and action (a name or a file); default: the default profile's choices\n"
-             "  --name NAME     the new profile's name; default: FILE's name without .json, else\n"
-             "                  <the recordings' profile>-learned\n"
-             "  -o FILE         write the profile to FILE (atomically) and the summary to stdout;\n"
-             "                  without it the profile goes to stdout and the summary to stderr\n"
-             "exit 0 when the profile was made, 2 on bad input (the message names the file)\n");
+  fprintf(f,
+          "usage: stockadectl learn RECORDING|DIR... [--base PROFILE] [--update PROFILE] [--name NAME] [--pin-hashes]\n"
+          "                         [-o FILE]\n"
+          "\n"
+          "Make a profile from learning-mode recordings (a DIR: every *.json recording in it).\n"
+          "  --base PROFILE  keep this profile's user, allowRoot, writableRootfs, exec.allowWritable,\n"
+          "                  blockHashes and action (a name or a file); default: the default profile's choices\n"
+          "  --name NAME     the new profile's name; default: FILE's name without .json, else\n"
+          "                  <the recordings' profile>-learned\n"
+          "  --update PROFILE  what PROFILE allows, plus what the recordings add (an update; PROFILE is\n"
+          "                  also the base and gives the name unless --base or --name say otherwise)\n"
+          "  --pin-hashes    pin each program of the exec allow-list to its recorded SHA-256 (default: by\n"
+          "                  path, so that a rebuilt image with the same programs needs no relearning)\n"
+          "  -o FILE         write the profile to FILE (atomically) and the summary to stdout;\n"
+          "                  without it the profile goes to stdout and the summary to stderr\n"
+          "exit 0 when the profile was made, 2 on bad input (the message names the file)\n");
 }
 
 /* Append recs[0..n) to the list; takes the array (not the elements' ownership twice). */
@@ -79,9 +96,11 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
 
 int ctl_learn(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
-                                       {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+                                       {"output", required_argument, NULL, 'o'}, {"pin-hashes", no_argument, NULL, 'p'},
+                                       {"update", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-  const char *base_arg = NULL, *name_arg = NULL, *output = NULL;
+  const char *base_arg = NULL, *name_arg = NULL, *output = NULL, *update_arg = NULL;
+  cleanup_profile struct profile *update = NULL;
   cleanup_profile struct profile *base = NULL;
   cleanup_json struct json *profile = NULL;
   cleanup_free char *name = NULL;
@@ -89,6 +108,7 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
   cleanup_free char *text = NULL;
   struct learn_rec **recs = NULL;
   size_t n = 0, len = 0;
+  enum learn_exec_pin pin = LEARN_PIN_PATHS;
   int c, i, status = -1;
 
   optind = 1;
@@ -103,6 +123,12 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
       break;
     case 'o':
       output = optarg;
+      break;
+    case 'p':
+      pin = LEARN_PIN_HASHES;
+      break;
+    case 'u':
+      update_arg = optarg;
       break;
     case 'h':
       learn_usage(stdout);
@@ -142,6 +168,27 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
     if (take(&recs, &n, got, k) < 0)
       goto oom;
   }
+  if (update_arg) {
+    struct learn_rec *prev = NULL, **one = NULL;
+    size_t skipped = 0;
+    if (ctl_load_profile(update_arg, &update, err) < 0 || learn_rec_from_profile(update, &prev, &skipped, err) < 0)
+      goto out;
+    one = calloc(1, sizeof(*one));
+    if (one == NULL) {
+      learn_free(prev);
+      goto oom;
+    }
+    one[0] = prev;
+    if (take(&recs, &n, one, 1) < 0)
+      goto oom;
+    fprintf(output ? stdout : stderr, "Updating profile \"%s\" (%s): what it allows is kept%s\n", update->name,
+            update->file ? update->file : update_arg,
+            skipped ? "; its exec.allow globs with wildcards are not (add them again by hand)" : "");
+    if (base_arg == NULL)
+      base_arg = update_arg;
+    if (name_arg == NULL && output == NULL)
+      name_arg = update->name;
+  }
   if (base_arg && ctl_load_profile(base_arg, &base, err) < 0)
     goto out;
   name = name_arg ? strdup(name_arg) : default_name(output, recs, n, err);
@@ -158,7 +205,8 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
       goto out;
     }
   }
-  if (learn_make_profile(recs, n, base, name, &profile, &summary, err) < 0 || json_gen(profile, &text, &len, err) < 0)
+  if (learn_make_profile_pin(recs, n, base, name, pin, &profile, &summary, err) < 0 ||
+      json_gen(profile, &text, &len, err) < 0)
     goto out;
   if (output) {
     if (write_file_atomic(output, text, len, 0644, err) < 0)

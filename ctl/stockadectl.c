@@ -33,7 +33,7 @@ static void usage(FILE *f) {
              "      hash; --seccomp: the filter it generates here; --apparmor: its AppArmor profile)\n"
              "  profile diff A B          what profile B does differently from A (names or files), one line\n"
              "      each (\"-\" only in A, \"+\" only in B); exit 0 when equal, 1 when different, 2 on bad input\n"
-             "  learn RECORDING|DIR... [--base PROFILE] [--name NAME] [-o FILE]\n"
+             "  learn RECORDING|DIR... [--base PROFILE] [--update PROFILE] [--name NAME] [--pin-hashes] [-o FILE]\n"
              "      make a profile from learning-mode recordings; the profile goes to FILE (else stdout),\n"
              "      the summary of what was learned to stdout with -o (else stderr); exit 2 on bad input\n"
              "  events [--follow] [--container ID] [--type T] [--decision D] [--severity S] [--since TIME]\n"

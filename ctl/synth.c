@@ -131,7 +131,9 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
   /* execve: every program starts with one. The rest are stockade-init's
    * (the Landlock layer, enforce mode only, so never recorded): without
    * them a learned profile would leave its containers unconfined, or
-   * refused when "landlock" is "required". */
+   * refused when "landlock" is "required". readlink: its static glibc's
+   * start-up reads /proc/self/exe (a workload that never makes it, nginx,
+   * got a deny event at every start). */
   static const char *const always[] = {"execve",
                                        "execveat",
                                        "landlock_create_ruleset",
@@ -142,6 +144,7 @@ static int build_seccomp(const struct learn_rec *m, struct learned_seccomp *s, s
                                        "fstat",
                                        "getdents64",
                                        "prctl",
+                                       "readlink",
                                        NULL};
   static const char *const clone_names[] = {"clone", NULL};
   static const char *const clone3_names[] = {"clone3", NULL};
@@ -355,7 +358,8 @@ static int add_allow(struct learned_execs *e, const char *path, const char *sha)
   return 0;
 }
 
-static int build_execs(const struct learn_rec *m, const struct profile *base, struct learned_execs *e) {
+static int build_execs(const struct learn_rec *m, const struct profile *base, enum learn_exec_pin pin,
+                       struct learned_execs *e) {
   size_t i, j, k;
 
   if ((e->allow = json_new(JSON_ARRAY)) == NULL)
@@ -375,7 +379,7 @@ static int build_execs(const struct learn_rec *m, const struct profile *base, st
       if (image && x->sha256 && base_blocks(base, x->sha256)) {
         if (asprintf(&what, "%s sha256 %s", path, x->sha256) < 0 || strset_add(&e->blocked, what) < 0)
           r = -1;
-      } else if (image && x->sha256) {
+      } else if (image && x->sha256 && pin == LEARN_PIN_HASHES) {
         r = strset_add(&hashes, x->sha256);
       } else if (image || base_allows_writable(base, path)) {
         /* No hash (the supervisor could not compute it), or a program
@@ -688,7 +692,7 @@ out:
   return r;
 }
 
-static char *describe(struct learn_rec *const *recs, size_t n, const struct profile *base) {
+static char *describe(struct learn_rec *const *recs, size_t n, const struct profile *base, enum learn_exec_pin pin) {
   const char *first = recs[0]->started, *last = recs[0]->updated, *profile = recs[0]->profile;
   char now[LEARN_TIME_SIZE];
   char *s = NULL;
@@ -705,16 +709,25 @@ static char *describe(struct learn_rec *const *recs, size_t n, const struct prof
   learn_utc_now(now);
   if (asprintf(&s,
                "Learned by stockadectl learn on %s from %zu recording%s of containers under %s%s%s (%s to %s), "
-               "with the user and settings of %s%s%s",
+               "with the user and settings of %s%s%s; %s",
                now, n, n == 1 ? "" : "s", profile ? "profile \"" : "several profiles", profile ? profile : "",
                profile ? "\"" : "", first, last, base ? "profile \"" : "the default profile", base ? base->name : "",
-               base ? "\"" : "") < 0)
+               base ? "\"" : "",
+               pin == LEARN_PIN_HASHES
+                   ? "programs pinned to their SHA-256 (an image rebuild that changes one needs relearning)"
+                   : "programs allowed by path, not pinned to hashes (an image rebuilt with the same programs needs "
+                     "no relearning; stockadectl learn --pin-hashes pins them)") < 0)
     return NULL;
   return s;
 }
 
 int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
                        struct json **out, char **summary, struct sk_error **err) {
+  return learn_make_profile_pin(recs, n, base, name, LEARN_PIN_HASHES, out, summary, err);
+}
+
+int learn_make_profile_pin(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
+                           enum learn_exec_pin pin, struct json **out, char **summary, struct sk_error **err) {
   struct learn_rec m = {0};
   struct learned_seccomp ls = {0};
   struct learned_paths lp = {0};
@@ -744,8 +757,8 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
   }
   if (build_seccomp(&m, &ls, &seccomp, err) < 0)
     goto out;
-  if (build_paths(&m, base, &lp) < 0 || build_execs(&m, base, &le) < 0 ||
-      (description = describe(recs, n, base)) == NULL || (profile = json_new(JSON_OBJECT)) == NULL) {
+  if (build_paths(&m, base, &lp) < 0 || build_execs(&m, base, pin, &le) < 0 ||
+      (description = describe(recs, n, base, pin)) == NULL || (profile = json_new(JSON_OBJECT)) == NULL) {
     sk_error_set(err, ENOMEM, "learned profile");
     goto out;
   }
@@ -777,6 +790,10 @@ int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct pro
     fprintf(f, "Base: none: the default profile's choices (user 65534:65534, read-only root, action deny)\n");
   put_caps(f, &m);
   put_execs(f, &le, profile);
+  fprintf(f, "%s\n",
+          pin == LEARN_PIN_HASHES ? "  (pinned to SHA-256: a rebuilt image whose programs changed needs relearning)"
+                                  : "  (by path: a rebuilt image with the same programs needs no relearning; "
+                                    "--pin-hashes pins them)");
   put_paths(f, &m, &lp, base);
   put_network(f, &m);
   if (put_syscalls(f, &m, &ls, base, err) < 0) {
@@ -797,4 +814,78 @@ out:
   learned_paths_release(&lp);
   learned_execs_release(&le);
   return r;
+}
+
+/* A glob of the profile as the one path it names, or NULL when it has a
+ * wildcard (backslash escapes removed). */
+static char *glob_literal(const char *glob) {
+  char *out = malloc(strlen(glob) + 1), *o = out;
+  const char *g;
+  if (out == NULL)
+    return NULL;
+  for (g = glob; *g; g++) {
+    if (*g == '\\' && g[1]) {
+      *o++ = *++g;
+      continue;
+    }
+    if (*g == '*' || *g == '?' || *g == '[') {
+      free(out);
+      errno = 0;
+      return NULL;
+    }
+    *o++ = *g;
+  }
+  *o = '\0';
+  return out;
+}
+
+int learn_rec_from_profile(const struct profile *p, struct learn_rec **out, size_t *skipped, struct sk_error **err) {
+  struct learn_rec *r = NULL;
+  const struct json *arches = json_get(p->seccomp, "architectures");
+  const struct json *rules = json_get(p->seccomp, "syscalls");
+  char why[128];
+  size_t i, k, a;
+
+  *skipped = 0;
+  if (learn_new("profile", p->name, p->sha256, &r, err) < 0)
+    return sk_error_wrap(err, "profile \"%s\" as a recording", p->name);
+  snprintf(why, sizeof(why), "kept from profile \"%s\"", p->name);
+  for (i = 0; i < p->n_capabilities; i++)
+    if (learn_add_cap(r, p->capabilities[i], why, NULL) < 0)
+      goto oom;
+  for (i = 0; i < p->n_writable_paths; i++) {
+    cleanup_free char *w = NULL;
+    if (asprintf(&w, "%s/*", p->writable_paths[i].path) < 0 || learn_add_write(r, w, NULL) < 0)
+      goto oom;
+  }
+  for (i = 0; i < p->n_exec_allow; i++) {
+    cleanup_free char *path = glob_literal(p->exec_allow[i].glob);
+    if (path == NULL && errno == ENOMEM)
+      goto oom;
+    if (path == NULL) {
+      (*skipped)++;
+      continue;
+    }
+    if (learn_add_exec(r, path, p->exec_allow[i].sha256, "image", NULL) < 0)
+      goto oom;
+  }
+  for (i = 0; json_is(rules, JSON_ARRAY) && i < rules->n; i++) {
+    const struct json *rule = rules->items[i], *names = json_get(rule, "names");
+    const char *action = json_string(json_get(rule, "action"));
+    const struct json *args = json_get(rule, "args");
+    if (action == NULL || strcmp(action, "SCMP_ACT_ALLOW") != 0 || (json_is(args, JSON_ARRAY) && args->n > 0) ||
+        !json_is(names, JSON_ARRAY))
+      continue;
+    for (k = 0; k < names->n; k++)
+      for (a = 0; json_is(arches, JSON_ARRAY) && a < arches->n; a++)
+        if (json_string(names->items[k]) && json_string(arches->items[a]) &&
+            learn_add_syscall(r, json_string(arches->items[a]), json_string(names->items[k]), NULL) < 0)
+          goto oom;
+  }
+  learn_set_ended(r, true);
+  *out = r;
+  return 0;
+oom:
+  learn_free(r);
+  return sk_error_set(err, ENOMEM, "profile \"%s\" as a recording", p->name);
 }

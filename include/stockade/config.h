@@ -46,6 +46,11 @@ struct sk_config {
    * exec decisions, no drift detection): for hosts that cannot run it
    * and for testing the other layers alone. Default true. */
   bool supervisor;
+  /* "complainRecords": true makes complain mode record too, as learning
+   * does (the learning filter, noNewPrivileges set; nothing else of the
+   * spec changes): a workload's profile follows it while it serves
+   * (stockadectl learn --update). Default false. */
+  bool complain_records;
   /* Hashing bounds of the supervisor (docs/operations.md): a file larger
    * than hashMaxBytes (default 256 MiB) or that takes longer than
    * hashMaxMillis (default 2000) to read is not hashed; where a rule needs

@@ -36,6 +36,11 @@ int harden_supervise(struct json *spec, const char *listener_path, struct sk_err
  * intersected with the spec's filter. */
 int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err);
 
+/* Complain mode that records ("complainRecords"): only the learning filter
+ * of harden_learn (and noNewPrivileges, which its baseline needs); the
+ * rest of the spec stays as the engine wrote it. */
+int harden_record(struct json *spec, const struct json *known, struct sk_error **err);
+
 /* Record profile, mode and the profile's SHA-256 as annotations. */
 int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mode, struct sk_error **err);
 

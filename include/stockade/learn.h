@@ -141,6 +141,8 @@ typedef int (*learn_uid_fn)(void *ctx, pid_t caller, pid_t target, uid_t *uid);
  *   setuid, setreuid, setresuid, setfsuid      -> CAP_SETUID (when changing to another uid)
  *   setgid, setregid, setresgid, setfsgid      -> CAP_SETGID (when changing to another gid)
  *   setgroups                                  -> CAP_SETGID (always)
+ *   mkdir, mkdirat of an absolute path         -> a write there (a directory it makes is a
+ *                                                 place it writes)
  *   kill, tkill, tgkill of another user's process    -> CAP_KILL
  *   mknod, mknodat of a device                 -> CAP_MKNOD
  *   chroot                                     -> CAP_SYS_CHROOT
@@ -149,6 +151,16 @@ typedef int (*learn_uid_fn)(void *ctx, pid_t caller, pid_t target, uid_t *uid);
  * setuid32...). A bind to port 0 (any free port) is no fact. Each rule is
  * unit-tested. Returns -1 only on allocation failure. */
 int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn rd, learn_uid_fn uid_of, void *ctx);
+
+/* A program of the container was executed by a process whose effective
+ * ids are (uid, gid); the container's process started as (start_uid,
+ * start_gid). A process that started as root and runs as another user now
+ * switched user: CAP_SETUID, and CAP_SETGID when its group changed too.
+ * This sees what the syscalls cannot show: setresuid, setresgid and
+ * setgroups, which runtimes make inside the filter and a learning filter
+ * therefore never notifies (setpriv, su-exec and gosu switch with them).
+ * path names the program in the reason. -1 only on allocation failure. */
+int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t uid, gid_t gid, const char *path);
 
 /* Turn recordings into a profile (JSON, in the profile format), starting
  * from base when given (its user, allowRoot, writableRootfs, allowWritable,
@@ -161,5 +173,26 @@ int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn r
  * profiles/README.md ("Learning") describes what goes into the profile. */
 int learn_make_profile(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
                        struct json **out, char **summary, struct sk_error **err);
+
+/* An existing profile as a recording (stockadectl learn --update): its
+ * seccomp ALLOW names without argument conditions (per architecture of the
+ * document), its exec allow-list entries that name one file (a glob with a
+ * wildcard is skipped; *skipped counts them), its writable paths and its
+ * capabilities (the reason: "kept from profile NAME"). Learned together
+ * with new recordings (complain mode with complainRecords records only what
+ * the profile did not allow already), it gives the profile that allows
+ * both: an update. -1 on allocation failure. */
+int learn_rec_from_profile(const struct profile *p, struct learn_rec **out, size_t *skipped, struct sk_error **err);
+
+/* How the exec allow-list names the image's programs. */
+enum learn_exec_pin {
+  LEARN_PIN_HASHES, /* {"path", "sha256"}: a rebuilt image's changed program is denied until relearned */
+  LEARN_PIN_PATHS,  /* "path": a rebuilt image with the same programs needs no relearning */
+};
+
+/* learn_make_profile with the choice of exec.allow entries (it pins
+ * hashes). The profile's description says which was made. */
+int learn_make_profile_pin(struct learn_rec *const *recs, size_t n, const struct profile *base, const char *name,
+                           enum learn_exec_pin pin, struct json **out, char **summary, struct sk_error **err);
 
 #endif

@@ -46,6 +46,17 @@ enum exec_where mounts_where(const struct mount_entry *m, bool written_after_sta
  * cgroup2, securityfs, debugfs, tracefs, bpf, ... */
 bool mounts_pseudo_fs(const char *fstype);
 
+/* The path as the container sees it of a file on mount mnt_id whose
+ * descriptor reads `path` (readlink of /proc/self/fd/N). A file on a mount
+ * that is no longer attached (the container ended while the file was still
+ * open: the kernel closes it after its mount namespace is gone) reads
+ * relative to its mount ("/app.log" for /data/app.log): such a path, not
+ * below the mount's mountpoint, gets the mountpoint put in front. A path
+ * on the root file system, on an unknown mount, or already below the
+ * mountpoint is kept. 0, or -1 (ENAMETOOLONG) when out (size bytes) is too
+ * small. */
+int mounts_container_path(const struct mount_table *t, int mnt_id, const char *path, char *out, size_t size);
+
 /* The mount id of an open file (also O_PATH): statx STATX_MNT_ID, or
  * /proc/self/fdinfo before Linux 5.8. -1 if unknown. */
 int mounts_fd_mount_id(int fd);

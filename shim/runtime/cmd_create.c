@@ -286,13 +286,17 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * an event saying why not. */
   if (memfd_noexec_create(ctx->cfg, ctx->cli.id, spec, p, mode, NULL, err) < 0)
     return -1;
-  if (mode == SK_MODE_LEARN) {
+  if (mode == SK_MODE_LEARN || (mode == SK_MODE_COMPLAIN && supervise && ctx->cfg->complain_records)) {
     /* Syscalls earlier runs of this profile recorded are allowed without a
-     * round trip: each learning run is cheaper than the last. */
+     * round trip: each learning run is cheaper than the last. Complain
+     * mode with complainRecords records while serving, with the same
+     * filter and nothing else changed. */
     cleanup_json struct json *known = NULL;
     if (learn_known_syscalls(ctx->cfg->state_dir, p->name, &known, err) < 0)
       return sk_error_wrap(err, "cannot read earlier recordings of profile \"%s\"", p->name);
-    if (harden_learn(spec, p, known, err) < 0 || harden_annotate(spec, p, mode, err) < 0)
+    if (mode == SK_MODE_LEARN && (harden_learn(spec, p, known, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
+      return sk_error_wrap(err, "%s", specfile);
+    if (mode == SK_MODE_COMPLAIN && harden_record(spec, known, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
   if (supervise) {

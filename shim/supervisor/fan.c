@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "stockade/analyzer.h"
 #include "stockade/cleanup.h"
 #include "stockade/fan.h"
 #include "stockade/log.h"
@@ -183,6 +184,8 @@ static int mark_one(struct fan *f, int rootfd, pid_t pid, const struct mount_tab
 
 /* f's table becomes t, plus the mounts of the old table that t does not
  * list (those of another mount namespace). t is taken over. */
+/* gcc 12's analyzer loses the array once it is stored in f->mounts (fan_close frees it) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int table_merge(struct fan *f, struct mount_table *t) {
   size_t i, n = t->n;
   struct mount_entry *v;
@@ -208,6 +211,7 @@ static int table_merge(struct fan *f, struct mount_table *t) {
   t->n = 0;
   return 0;
 }
+SK_ANALYZER_END
 
 /* Keep the mounts at or below root (every mount when root is "/"). */
 static void table_keep_under(struct mount_table *t, const char *root) {
@@ -226,6 +230,8 @@ static void table_keep_under(struct mount_table *t, const char *root) {
 }
 
 /* Mount points as the container will see them once root is its "/". */
+/* gcc 12's analyzer loses the string once it is stored in t->v[i] (mounts_free frees it) */
+SK_ANALYZER_IGNORE("-Wanalyzer-malloc-leak")
 static int table_rebase(struct mount_table *t, const char *root) {
   size_t i, rlen = strlen(root);
   if (strcmp(root, "/") == 0)
@@ -243,6 +249,7 @@ static int table_rebase(struct mount_table *t, const char *root) {
   }
   return 0;
 }
+SK_ANALYZER_END
 
 int fan_mark_container(struct fan *f, pid_t pid, struct sk_error **err) {
   return fan_mark_container_at(f, pid, "/", err);

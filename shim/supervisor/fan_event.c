@@ -134,6 +134,36 @@ static void judge_interp(struct fan *f, struct sup_ctx *ctx, const struct fanoti
   exec_verdict_done(&v);
 }
 
+/* Learning: the user the executing process runs as, against the one the
+ * container's process started as (learn_infer_ids). */
+static void learn_exec_ids(struct sup_ctx *ctx, pid_t pid, const char *path) {
+  char p[64], line[256];
+  cleanup_fclose FILE *f = NULL;
+  uint64_t start_uid = 0, start_gid = 0;
+  unsigned r, e, uid = 0, gid = 0;
+  int have = 0;
+
+  if (!json_uint64(json_get_path(ctx->spec, "process", "user", "uid", NULL), &start_uid))
+    start_uid = 0;
+  if (!json_uint64(json_get_path(ctx->spec, "process", "user", "gid", NULL), &start_gid))
+    start_gid = 0;
+  if (start_uid != 0)
+    return;
+  snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+  f = fopen(p, "re");
+  while (f && fgets(line, sizeof(line), f) && have != 3) {
+    if (sscanf(line, "Uid: %u %u", &r, &e) == 2) {
+      uid = e;
+      have |= 1;
+    } else if (sscanf(line, "Gid: %u %u", &r, &e) == 2) {
+      gid = e;
+      have |= 2;
+    }
+  }
+  if (have == 3)
+    learn_infer_ids(ctx->learn, (uid_t)start_uid, (gid_t)start_gid, (uid_t)uid, (gid_t)gid, path);
+}
+
 /* One FAN_OPEN_EXEC_PERM event: decide, answer, then act and report. */
 static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
   cleanup_error struct sk_error *e = NULL;
@@ -173,14 +203,17 @@ static void handle_exec(struct fan *f, struct sup_ctx *ctx, const struct fanotif
    * thread and file and let go on (complain and learn modes). */
   if (strcmp(d.type, "exec") != 0 && !(ctx->mode != SK_MODE_ENFORCE && exec_told_take(ctx, m->pid, m->fd)))
     sup_event(ctx, &d, "fanotify", m->pid, &fact, NULL, sup_act(ctx, &d, m->pid));
-  if (ctx->learn && fact.path)
+  if (ctx->learn && fact.path) {
     learn_add_exec(ctx->learn, fact.path, fact.sha256, exec_where_name(fact.where), NULL);
+    learn_exec_ids(ctx, m->pid, fact.path);
+  }
 }
 
 /* Learning: a file the container wrote (FAN_CLOSE_WRITE, not a permission
- * event: nothing waits for us). */
-static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
-  char link[64], path[PATH_MAX];
+ * event: nothing waits for us), at its path in the container, also when it
+ * was still open as the container ended (mounts_container_path). */
+static void handle_write(struct fan *f, struct sup_ctx *ctx, const struct fanotify_event_metadata *m) {
+  char link[64], path[PATH_MAX], full[PATH_MAX];
   ssize_t n;
   if (ctx->learn == NULL)
     return;
@@ -189,8 +222,8 @@ static void handle_write(struct sup_ctx *ctx, const struct fanotify_event_metada
   if (n <= 0)
     return;
   path[n] = '\0';
-  if (path[0] == '/')
-    learn_add_write(ctx->learn, path, NULL);
+  if (path[0] == '/' && mounts_container_path(&f->mounts, mounts_fd_mount_id(m->fd), path, full, sizeof(full)) == 0)
+    learn_add_write(ctx->learn, full, NULL);
 }
 
 int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
@@ -228,7 +261,7 @@ int fan_handle(struct fan *f, struct sup_ctx *ctx, struct sk_error **err) {
       if (m->mask & FAN_OPEN_EXEC_PERM)
         handle_exec(f, ctx, m);
       if (m->mask & FAN_CLOSE_WRITE)
-        handle_write(ctx, m);
+        handle_write(f, ctx, m);
       close(m->fd);
     }
   }

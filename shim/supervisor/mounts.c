@@ -244,6 +244,25 @@ bool mounts_clock_settle(const struct timespec *ref, int max_ms) {
   }
 }
 
+int mounts_container_path(const struct mount_table *t, int mnt_id, const char *path, char *out, size_t size) {
+  const struct mount_entry *m = mounts_find(t, mnt_id);
+  size_t mp;
+  int n;
+
+  if (m == NULL || m->is_root || m->mountpoint == NULL || strcmp(m->mountpoint, "/") == 0 || path[0] != '/' ||
+      ((mp = strlen(m->mountpoint)), strncmp(path, m->mountpoint, mp) == 0 && (path[mp] == '/' || path[mp] == '\0')))
+    n = snprintf(out, size, "%s", path);
+  else if (strcmp(path, "/") == 0)
+    n = snprintf(out, size, "%s", m->mountpoint);
+  else
+    n = snprintf(out, size, "%s%s", m->mountpoint, path);
+  if (n < 0 || (size_t)n >= size) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return 0;
+}
+
 int mounts_fd_mount_id(int fd) {
   struct statx stx;
   char path[64], line[128];

@@ -654,7 +654,8 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
    * refusal with a reason rather than a supervisor that dies later. */
   if (fan_open(&ctx->fan, err) < 0)
     return sk_error_wrap(err, "the supervisor needs fanotify permission events");
-  if (ctx->mode == SK_MODE_LEARN && learn_prepare(ctx, err) < 0) {
+  if ((ctx->mode == SK_MODE_LEARN || (ctx->mode == SK_MODE_COMPLAIN && ctx->cfg->complain_records)) &&
+      learn_prepare(ctx, err) < 0) {
     fan_close(ctx->fan);
     ctx->fan = NULL;
     return -1;

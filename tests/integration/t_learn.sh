@@ -170,7 +170,8 @@ lt_learn() {
   shift
   pd=$(sk_profile_dir)
   LT_PROFILE=$pd/$name.json
-  sk_run "learn-$name" "$CTL" --profile-dir "$pd" learn "$@" --base default --name "$name" -o "$LT_PROFILE"
+  # --pin-hashes: the cases below check the pinned hashes (lt_assert_exec_hashes).
+  sk_run "learn-$name" "$CTL" --profile-dir "$pd" learn "$@" --base default --name "$name" --pin-hashes -o "$LT_PROFILE"
   sk_assert_rc 0 "stockadectl learn --name $name"
   [ -s "$LT_PROFILE" ] || sk_fail "stockadectl learn -o $LT_PROFILE wrote no file"
   [ -s "$CASE/learn-$name.out" ] || [ -s "$CASE/learn-$name.err" ] ||

@@ -426,6 +426,19 @@ static void test_landlock_fields(void **state) {
   free(m);
 }
 
+/* complainRecords: complain mode records too (default false). */
+static void test_complain_records(void **state) {
+  cleanup_config struct sk_config *d = parse_ok("{\"runtime\": \"/usr/sbin/runc\"}");
+  cleanup_config struct sk_config *c = parse_ok("{\"runtime\": \"/usr/sbin/runc\", \"complainRecords\": true}");
+  char *m;
+  (void)state;
+  assert_false(d->complain_records);
+  assert_true(c->complain_records);
+  m = parse_err("{\"runtime\": \"/usr/sbin/runc\", \"complainRecords\": 1}");
+  assert_contains(m, "complainRecords: must be true or false");
+  free(m);
+}
+
 /* privilegedProfiles: names, checked like profile names. */
 static void test_privileged_profiles(void **state) {
   cleanup_config struct sk_config *d = parse_ok("{\"runtime\": \"/usr/sbin/runc\"}");
@@ -536,6 +549,7 @@ int main(void) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_summary_interval),
       cmocka_unit_test(test_landlock_fields),
+      cmocka_unit_test(test_complain_records),
       cmocka_unit_test(test_hash_limits),
       cmocka_unit_test(test_every_field),
       cmocka_unit_test(test_default_mode_values),

@@ -475,6 +475,77 @@ static void test_learn_filter(void **state) {
   profile_free(p);
 }
 
+/* Learning as the profile's user keeps every capability the engine gave
+ * root, ambient so that it survives execve (nginx binding port 80 as 101);
+ * a root process keeps its sets as the engine wrote them. */
+static void test_learn_ambient(void **state) {
+  static const char *const all[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
+  static const char *const kill[] = {"CAP_KILL", NULL};
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":101,\"gid\":101}}");
+  struct json *known = parse("{}");
+  struct sk_error *err = NULL;
+
+  if (harden_learn(spec, p, known, &err) < 0)
+    fail_msg("harden_learn: %s", err->msg);
+  assert_set(spec, "bounding", all);
+  assert_set(spec, "effective", all);
+  assert_set(spec, "permitted", all);
+  assert_set(spec, "inheritable", all);
+  assert_set(spec, "ambient", all);
+  json_free(spec);
+  profile_free(p);
+
+  spec = parse(engine_spec);
+  p = profile("{\"name\":\"test\",\"allowRoot\":true}");
+  if (harden_learn(spec, p, known, &err) < 0)
+    fail_msg("harden_learn: %s", err->msg);
+  assert_set(spec, "ambient", kill);
+  assert_set(spec, "bounding", all);
+  assert_null(json_get_path(spec, "process", "capabilities", "inheritable", NULL));
+  json_free(known);
+  json_free(spec);
+  profile_free(p);
+}
+
+/* A tmpfs the engine mounts where the profile names a writable path is
+ * given to the profile's user; a volume is not touched; root keeps it. */
+static void test_engine_tmpfs_owned(void **state) {
+  struct json *spec = parse(engine_spec);
+  struct profile *p =
+      profile("{\"name\":\"test\",\"user\":{\"uid\":7,\"gid\":8},\"writablePaths\":[{\"path\":\"/run\"},"
+              "{\"path\":\"/data\"}]}");
+  struct json *run = parse("{\"destination\":\"/run/\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+                           "\"options\":[\"nosuid\",\"mode=755\",\"uid=0\",\"gid=0\"]}");
+  struct json *o;
+  size_t n_before;
+
+  assert_int_equal(json_append(json_get(spec, "mounts"), run), 0);
+  n_before = json_get(spec, "mounts")->n;
+  harden(spec, p);
+  assert_int_equal(json_get(spec, "mounts")->n, n_before); /* not doubled */
+  o = json_get(mount_at(spec, "/run/"), "options");
+  assert_true(json_array_has_string(o, "uid=7,gid=8"));
+  assert_false(json_array_has_string(o, "uid=0"));
+  assert_false(json_array_has_string(o, "gid=0"));
+  assert_true(json_array_has_string(o, "mode=755"));
+  /* a bind mount (a volume) is the host's: no uid= */
+  o = json_get(mount_at(spec, "/data"), "options");
+  assert_false(json_array_has_string(o, "uid=7,gid=8"));
+  json_free(spec);
+  profile_free(p);
+
+  spec = parse(engine_spec);
+  p = profile("{\"name\":\"test\",\"allowRoot\":true,\"writablePaths\":[{\"path\":\"/run\"}]}");
+  run = parse("{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"mode=755\"]}");
+  assert_int_equal(json_append(json_get(spec, "mounts"), run), 0);
+  harden(spec, p);
+  o = json_get(mount_at(spec, "/run"), "options");
+  assert_false(json_array_has_string(o, "uid=0"));
+  json_free(spec);
+  profile_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_user_rootfs_nnp),
@@ -493,6 +564,8 @@ int main(void) {
       cmocka_unit_test(test_supervise_without_filter),
       cmocka_unit_test(test_supervise_keeps_denial),
       cmocka_unit_test(test_learn_filter),
+      cmocka_unit_test(test_learn_ambient),
+      cmocka_unit_test(test_engine_tmpfs_owned),
       cmocka_unit_test(test_memfd_exec_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

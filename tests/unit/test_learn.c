@@ -494,7 +494,7 @@ static void test_always_notify(void **state) {
   static const char *const yes[] = {"bind",        "connect",     "socket", "chown",    "fchown",   "lchown",
                                     "fchownat",    "chown32",     "setuid", "setreuid", "setfsuid", "setgid",
                                     "setregid",    "setfsgid",    "kill",   "mknod",    "mknodat",  "chroot",
-                                    "setresuid32", "setgroups32", NULL};
+                                    "setresuid32", "setgroups32", "mkdir",  "mkdirat",  NULL};
   static const char *const no[] = {"read",  "write",  "socketpair", "setresuid", "setresgid",  "setgroups", "tgkill",
                                    "tkill", "capset", "execve",     "clone",     "nosuchcall", NULL};
   size_t i;
@@ -594,6 +594,80 @@ static void expect_infer(struct learn_call c, struct fake *f, const char *want) 
     fail_msg("%s(%#llx, %#llx, %#llx, %#llx) by uid %u:\n  got:  %s\n  want: %s", c.name, (unsigned long long)c.args[0],
              (unsigned long long)c.args[1], (unsigned long long)c.args[2], (unsigned long long)c.args[3],
              (unsigned)c.uid, got, want);
+}
+
+/* mkdir and mkdirat of an absolute path are writes there; a relative
+ * path, or one that cannot be read, is no fact. */
+static void writes_after(struct learn_call c, struct fake *f, const char *want) {
+  cleanup_learn struct learn_rec *r = rec("c1");
+  cleanup_json struct json *j = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_free char *got = NULL;
+  size_t len;
+
+  assert_int_equal(learn_infer(r, &c, fake_read, fake_uid, f), 0);
+  j = to_json(r);
+  assert_int_equal(json_gen_compact(json_get(j, "writes"), &got, &len, &err), 0);
+  if (strcmp(got, want) != 0)
+    fail_msg("%s: writes %s, want %s", c.name, got, want);
+  /* nothing else is inferred from it */
+  assert_int_equal(json_get(j, "capabilities")->n, 0);
+}
+
+static void test_infer_mkdir(void **state) {
+  struct fake f = {0};
+  (void)state;
+
+  f.len = sizeof(f.mem);
+  snprintf((char *)f.mem, sizeof(f.mem), "/var/cache/nginx/client_temp");
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  writes_after(call("mkdirat", (uint64_t)-100, MEM_ADDR, 0700, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  writes_after(call("mkdirat", 3, MEM_ADDR, 0700, 0), &f, "[\"/var/cache/nginx/client_temp\"]");
+  snprintf((char *)f.mem, sizeof(f.mem), "client_temp");
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[]");
+  writes_after(call("mkdirat", (uint64_t)-100, MEM_ADDR, 0700, 0), &f, "[]");
+  /* unreadable, NULL */
+  writes_after(call("mkdir", MEM_ADDR + 4096, 0700, 0, 0), &f, "[]");
+  writes_after(call("mkdir", 0, 0700, 0, 0), &f, "[]");
+  /* a path with no end within the readable memory */
+  memset(f.mem, 'a', sizeof(f.mem));
+  f.mem[0] = '/';
+  writes_after(call("mkdir", MEM_ADDR, 0700, 0, 0), &f, "[]");
+}
+
+/* A process that started as root and executes as another user switched
+ * user, whatever syscalls it used (setpriv: setresuid, setgroups). */
+static void test_infer_ids(void **state) {
+  cleanup_learn struct learn_rec *r = rec("c1");
+  cleanup_learn struct learn_rec *g = rec("c2");
+  cleanup_json struct json *j = NULL;
+  const struct json *caps;
+  (void)state;
+
+  /* no switch, or not started as root: nothing */
+  assert_int_equal(learn_infer_ids(r, 0, 0, 0, 0, "/bin/sh"), 0);
+  assert_int_equal(learn_infer_ids(r, 1000, 1000, 1000, 1000, "/bin/sh"), 0);
+  assert_int_equal(learn_infer_ids(r, 1000, 1000, 999, 999, "/bin/sh"), 0);
+  j = to_json(r);
+  assert_int_equal(json_get(j, "capabilities")->n, 0);
+  json_free(j);
+  /* root to redis (999:999): both */
+  assert_int_equal(learn_infer_ids(r, 0, 0, 999, 999, "/usr/local/bin/redis-entrypoint.sh"), 0);
+  j = to_json(r);
+  caps = json_get(j, "capabilities");
+  assert_int_equal(caps->n, 2);
+  assert_string_equal(json_string(json_get(caps->items[0], "name")), "CAP_SETGID");
+  assert_string_equal(json_string(json_get(caps->items[1], "name")), "CAP_SETUID");
+  assert_contains(json_string(json_get(caps->items[1], "why")), "uid 0 became uid 999");
+  assert_contains(json_string(json_get(caps->items[1], "why")), "redis-entrypoint.sh");
+  json_free(j);
+  j = NULL;
+  /* the group kept: CAP_SETUID only */
+  assert_int_equal(learn_infer_ids(g, 0, 0, 101, 0, NULL), 0);
+  j = to_json(g);
+  caps = json_get(j, "capabilities");
+  assert_int_equal(caps->n, 1);
+  assert_string_equal(json_string(json_get(caps->items[0], "name")), "CAP_SETUID");
 }
 
 static void test_infer_bind(void **state) {
@@ -823,6 +897,94 @@ static struct profile *parse_profile(const char *text) {
   return p;
 }
 
+/* By path (stockadectl learn's default): every image program once, as a
+ * plain path, whatever builds were recorded; a blocked build stays out;
+ * the description says which choice was made. */
+static void test_make_by_path(void **state) {
+  cleanup_learn struct learn_rec *a = rec("a");
+  cleanup_learn struct learn_rec *b = rec("b");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_json struct json *out = NULL;
+  cleanup_free char *summary = NULL;
+  const struct json *allow;
+  struct learn_rec *recs[2];
+  (void)state;
+
+  assert_int_equal(learn_add_exec(a, "/usr/sbin/nginx", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/usr/sbin/nginx", H2, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/bin/sh", H2, "image", NULL), 1);
+  assert_int_equal(learn_add_exec(b, "/tmp/dropped", H3, "upper", NULL), 1);
+  recs[0] = a;
+  recs[1] = b;
+  if (learn_make_profile_pin(recs, 2, NULL, "by-path", LEARN_PIN_PATHS, &out, &summary, &err) < 0)
+    fail_msg("learn_make_profile_pin: %s", err->msg);
+  allow = json_get_path(out, "exec", "allow", NULL);
+  assert_non_null(allow);
+  assert_int_equal(allow->n, 2);
+  assert_string_equal(json_string(allow->items[0]), "/bin/sh");
+  assert_string_equal(json_string(allow->items[1]), "/usr/sbin/nginx");
+  assert_contains(json_string(json_get(out, "description")), "programs allowed by path");
+  assert_contains(summary, "by path");
+  json_free(out);
+  out = NULL;
+  free(summary);
+  summary = NULL;
+  /* pinned: one entry per build, and the description says so */
+  if (learn_make_profile_pin(recs, 2, NULL, "pinned", LEARN_PIN_HASHES, &out, &summary, &err) < 0)
+    fail_msg("learn_make_profile_pin: %s", err->msg);
+  allow = json_get_path(out, "exec", "allow", NULL);
+  assert_int_equal(allow->n, 3);
+  assert_string_equal(json_string(json_get(allow->items[0], "sha256")), H2);
+  assert_contains(json_string(json_get(out, "description")), "pinned to their SHA-256");
+}
+
+/* stockadectl learn --update: a profile as a recording; learned together
+ * with a new recording, the result allows both. */
+static void test_update_from_profile(void **state) {
+  struct profile *old =
+      parse_profile("{\"name\":\"web\",\"user\":{\"uid\":101,\"gid\":101},\"capabilities\":[\"NET_BIND_SERVICE\"],"
+                    "\"writablePaths\":[{\"path\":\"/var/cache/nginx\"}],"
+                    "\"exec\":{\"allow\":[\"/usr/sbin/nginx\",\"/usr/bin/\\\\[\",\"/opt/*\"]},"
+                    "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+                    "\"syscalls\":[{\"names\":[\"accept4\",\"sendfile\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+                    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2114060288,"
+                    "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}}");
+  cleanup_learn struct learn_rec *prev = NULL;
+  cleanup_learn struct learn_rec *now = rec("c1");
+  cleanup_error struct sk_error *err = NULL;
+  struct learn_rec *recs[2];
+  const struct json *allow, *paths;
+  struct made m;
+  size_t skipped = 9;
+  (void)state;
+
+  assert_int_equal(learn_rec_from_profile(old, &prev, &skipped, &err), 0);
+  assert_int_equal(skipped, 1); /* the glob with a wildcard */
+  assert_int_equal(learn_add_exec(now, "/usr/bin/perl", H1, "image", NULL), 1);
+  assert_int_equal(learn_add_syscall(now, X64, "getpriority", NULL), 1);
+  recs[0] = prev;
+  recs[1] = now;
+  m = make(recs, 2, old, "web-v2");
+  allow = json_get_path(m.profile, "exec", "allow", NULL);
+  /* the old programs (pinned as the recording had them: no hash, so by
+   * path; "[" unescaped and escaped again) and the new one */
+  assert_int_equal(allow->n, 3);
+  assert_string_equal(json_string(allow->items[0]), "/usr/bin/\\[");
+  assert_string_equal(json_string(json_get(allow->items[1], "path")), "/usr/bin/perl");
+  assert_string_equal(json_string(allow->items[2]), "/usr/sbin/nginx");
+  allow = json_get(json_get_path(m.profile, "seccomp", "syscalls", NULL)->items[0], "names");
+  assert_true(json_array_has_string(allow, "accept4"));
+  assert_true(json_array_has_string(allow, "sendfile"));
+  assert_true(json_array_has_string(allow, "getpriority"));
+  assert_int_equal(json_get(m.profile, "capabilities")->n, 1);
+  paths = json_get(m.profile, "writablePaths");
+  assert_int_equal(paths->n, 1);
+  assert_string_equal(json_string(json_get(paths->items[0], "path")), "/var/cache/nginx");
+  assert_int_equal(m.parsed->uid, 101);
+  made_free(&m);
+  profile_free(old);
+}
+
 static void test_make_union(void **state) {
   cleanup_learn struct learn_rec *a = rec("a");
   cleanup_learn struct learn_rec *b = rec("b");
@@ -877,6 +1039,9 @@ static void test_make_union(void **state) {
   assert_true(json_array_has_string(allow, "sendfile"));
   assert_true(json_array_has_string(allow, "execve"));
   assert_true(json_array_has_string(allow, "execveat"));
+  /* stockade-init's, enforce mode only: its static start-up's readlink too */
+  assert_true(json_array_has_string(allow, "landlock_restrict_self"));
+  assert_true(json_array_has_string(allow, "readlink"));
   for (i = 0; learn_runtime_baseline[i]; i++)
     if (strcmp(learn_runtime_baseline[i], "clone") != 0 && !json_array_has_string(allow, learn_runtime_baseline[i]))
       fail_msg("baseline syscall %s is not allowed", learn_runtime_baseline[i]);
@@ -1159,6 +1324,8 @@ int main(void) {
       cmocka_unit_test(test_baseline),
       cmocka_unit_test(test_always_notify),
       cmocka_unit_test(test_infer_bind),
+      cmocka_unit_test(test_infer_mkdir),
+      cmocka_unit_test(test_infer_ids),
       cmocka_unit_test(test_infer_connect),
       cmocka_unit_test(test_infer_socket),
       cmocka_unit_test(test_infer_chown),
@@ -1168,6 +1335,8 @@ int main(void) {
       cmocka_unit_test(test_infer_mknod),
       cmocka_unit_test(test_infer_other),
       cmocka_unit_test(test_make_union),
+      cmocka_unit_test(test_make_by_path),
+      cmocka_unit_test(test_update_from_profile),
       cmocka_unit_test(test_make_dangerous_syscalls_kept),
       cmocka_unit_test(test_make_writable_paths),
       cmocka_unit_test(test_make_writable_paths_base),

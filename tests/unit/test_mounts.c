@@ -134,6 +134,43 @@ static void test_parse_runc(void **state) {
   mounts_free(NULL);
 }
 
+/* A file still open as the container ended reads relative to its mount,
+ * which is then no longer attached: the mountpoint goes in front. */
+static void test_container_path(void **state) {
+  struct mount_table t = {NULL, 0};
+  char out[64];
+  (void)state;
+
+  parse_ok(runc_mountinfo, &t);
+  /* 69 is /dev/shm, 82 "/data dir", 65 the root */
+  assert_int_equal(mounts_container_path(&t, 69, "/app.log", out, sizeof(out)), 0);
+  assert_string_equal(out, "/dev/shm/app.log");
+  assert_int_equal(mounts_container_path(&t, 82, "/sub/app.log", out, sizeof(out)), 0);
+  assert_string_equal(out, "/data dir/sub/app.log");
+  assert_int_equal(mounts_container_path(&t, 82, "/", out, sizeof(out)), 0);
+  assert_string_equal(out, "/data dir");
+  /* attached: already the container's path */
+  assert_int_equal(mounts_container_path(&t, 69, "/dev/shm/app.log", out, sizeof(out)), 0);
+  assert_string_equal(out, "/dev/shm/app.log");
+  assert_int_equal(mounts_container_path(&t, 69, "/dev/shm", out, sizeof(out)), 0);
+  assert_string_equal(out, "/dev/shm");
+  /* a prefix of the name is not the mountpoint */
+  assert_int_equal(mounts_container_path(&t, 69, "/dev/shmx", out, sizeof(out)), 0);
+  assert_string_equal(out, "/dev/shm/dev/shmx");
+  /* the root, an unknown mount, a path that is not absolute: kept */
+  assert_int_equal(mounts_container_path(&t, 65, "/usr/bin/x", out, sizeof(out)), 0);
+  assert_string_equal(out, "/usr/bin/x");
+  assert_int_equal(mounts_container_path(&t, 4242, "/x", out, sizeof(out)), 0);
+  assert_string_equal(out, "/x");
+  assert_int_equal(mounts_container_path(&t, 69, "pipe:[1]", out, sizeof(out)), 0);
+  assert_string_equal(out, "pipe:[1]");
+  /* too long for out */
+  assert_int_equal(mounts_container_path(&t, 69, "/abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij", out,
+                                         sizeof(out)),
+                   -1);
+  mounts_free(&t);
+}
+
 static void test_parse_host(void **state) {
   struct mount_table t = {NULL, 0};
   (void)state;
@@ -489,15 +526,11 @@ static void test_fact_tmpfs(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_runc),
-      cmocka_unit_test(test_parse_host),
-      cmocka_unit_test(test_parse_optional_fields),
-      cmocka_unit_test(test_parse_escapes),
-      cmocka_unit_test(test_parse_errors),
-      cmocka_unit_test(test_load_self),
-      cmocka_unit_test(test_where),
-      cmocka_unit_test(test_fact_memfd),
-      cmocka_unit_test(test_fact_tmpfs),
+      cmocka_unit_test(test_parse_runc),     cmocka_unit_test(test_parse_host),
+      cmocka_unit_test(test_container_path), cmocka_unit_test(test_parse_optional_fields),
+      cmocka_unit_test(test_parse_escapes),  cmocka_unit_test(test_parse_errors),
+      cmocka_unit_test(test_load_self),      cmocka_unit_test(test_where),
+      cmocka_unit_test(test_fact_memfd),     cmocka_unit_test(test_fact_tmpfs),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -193,6 +193,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
                                       "supervisorCpuPercent",
                                       "privilegedProfiles",
                                       "summaryInterval",
+                                      "complainRecords",
                                       NULL};
   cleanup_json struct json *doc = NULL;
   struct sk_config *c;
@@ -212,7 +213,7 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
                           "%s:%u:%u: unknown field \"%s\"; expected runtime, profileDir, defaultProfile, defaultMode, "
                           "stateDir, eventFile, annotationModes, blockHashes, eventRate, eventBurst, syslog, initPath, "
                           "landlockAbi, supervisor, hashMaxBytes, hashMaxMillis, supervisorCpuPercent, "
-                          "privilegedProfiles or summaryInterval",
+                          "privilegedProfiles, summaryInterval or complainRecords",
                           path, doc->items[i]->line, doc->items[i]->col, doc->keys[i]);
   }
 
@@ -251,6 +252,15 @@ int config_parse(const char *path, const char *buf, size_t len, struct sk_config
       goto fail;
     }
     c->supervisor = json_is(v, JSON_TRUE);
+  }
+
+  v = json_get(doc, "complainRecords");
+  if (v) {
+    if (!json_is(v, JSON_TRUE) && !json_is(v, JSON_FALSE)) {
+      field_error(err, path, v, "complainRecords", "must be true or false");
+      goto fail;
+    }
+    c->complain_records = json_is(v, JSON_TRUE);
   }
 
   v = json_get(doc, "defaultProfile");

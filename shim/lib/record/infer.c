@@ -41,7 +41,19 @@
 
 /* ---- inference --------------------------------------------------------------------------- */
 
-enum infer_kind { I_BIND, I_CONNECT, I_SOCKET, I_CHOWN, I_SETUID, I_SETGID, I_SETGROUPS, I_KILL, I_MKNOD, I_CHROOT };
+enum infer_kind {
+  I_BIND,
+  I_CONNECT,
+  I_SOCKET,
+  I_CHOWN,
+  I_SETUID,
+  I_SETGID,
+  I_SETGROUPS,
+  I_KILL,
+  I_MKNOD,
+  I_CHROOT,
+  I_MKDIR
+};
 
 struct infer_rule {
   const char *name;
@@ -67,6 +79,7 @@ static const struct infer_rule infer_rules[] = {
     {"kill", I_KILL, 0, 0},           {"tkill", I_KILL, 0, 0},
     {"tgkill", I_KILL, 1, 0},         {"mknod", I_MKNOD, 1, 0},
     {"mknodat", I_MKNOD, 2, 0},       {"chroot", I_CHROOT, 0, 0},
+    {"mkdir", I_MKDIR, 0, 0},         {"mkdirat", I_MKDIR, 1, 0},
 };
 
 __attribute__((format(printf, 3, 4))) static int cap_why(struct learn_rec *r, const char *cap, const char *fmt, ...) {
@@ -165,6 +178,38 @@ static int infer_kill(struct learn_rec *r, const struct learn_call *c, int arg, 
   return cap_why(r, "CAP_KILL", "%s of a process of uid %u by uid %u", c->name, (unsigned)owner, (unsigned)c->uid);
 }
 
+/* A directory the workload makes is a place it writes (fanotify reports
+ * only the files it writes and closes: nginx makes its temporary
+ * directories and writes nothing in them until a request needs it). Only
+ * an absolute path is taken: a relative one depends on a working directory
+ * or descriptor the call does not show. The string is read in pieces that
+ * never cross a page the target may not have. */
+static int infer_mkdir(struct learn_rec *r, const struct learn_call *c, int arg, learn_read_fn rd, void *ctx) {
+  char path[PATH_MAX];
+  uint64_t addr = c->args[arg];
+  size_t got = 0;
+
+  if (rd == NULL || addr == 0)
+    return 0;
+  while (got < sizeof(path) - 1) {
+    size_t page_left = 4096 - (size_t)((addr + got) % 4096);
+    size_t chunk = sizeof(path) - 1 - got;
+    if (chunk > page_left)
+      chunk = page_left;
+    if (chunk > 256)
+      chunk = 256;
+    if (rd(ctx, c->pid, addr + got, path + got, chunk) != 0)
+      return 0;
+    if (memchr(path + got, '\0', chunk))
+      break;
+    got += chunk;
+  }
+  path[sizeof(path) - 1] = '\0';
+  if (path[0] != '/')
+    return 0;
+  return learn_add_write(r, path, NULL) < 0 ? -1 : 0;
+}
+
 int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn rd, learn_uid_fn uid_of, void *ctx) {
   const struct infer_rule *rule = NULL;
   uint32_t id;
@@ -210,6 +255,20 @@ int learn_infer(struct learn_rec *r, const struct learn_call *c, learn_read_fn r
     return 0; /* a fifo, socket or regular file needs no capability */
   case I_CHROOT:
     return cap_why(r, "CAP_SYS_CHROOT", "chroot");
+  case I_MKDIR:
+    return infer_mkdir(r, c, rule->a, rd, ctx);
   }
+  return 0;
+}
+
+int learn_infer_ids(struct learn_rec *r, uid_t start_uid, gid_t start_gid, uid_t uid, gid_t gid, const char *path) {
+  if (start_uid != 0 || uid == start_uid)
+    return 0;
+  if (cap_why(r, "CAP_SETUID", "uid %u became uid %u (seen at its exec of %s)", (unsigned)start_uid, (unsigned)uid,
+              path ? path : "a program") < 0)
+    return -1;
+  if (gid != start_gid)
+    return cap_why(r, "CAP_SETGID", "gid %u became gid %u (seen at its exec of %s)", (unsigned)start_gid, (unsigned)gid,
+                   path ? path : "a program");
   return 0;
 }

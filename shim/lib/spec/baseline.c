@@ -156,7 +156,7 @@ static const char *const notify_names[] = {
     "bind",        "connect",  "socket",   "chown",    "fchown",     "lchown",     "fchownat",   "chown32",
     "fchown32",    "lchown32", "setuid",   "setuid32", "setreuid",   "setreuid32", "setfsuid",   "setfsuid32",
     "setresuid32", "setgid",   "setgid32", "setregid", "setregid32", "setfsgid",   "setfsgid32", "setresgid32",
-    "setgroups32", "kill",     "mknod",    "mknodat",  "chroot",     NULL,
+    "setgroups32", "kill",     "mknod",    "mknodat",  "chroot",     "mkdir",      "mkdirat",    NULL,
 };
 
 bool learn_always_notify(const char *name) {

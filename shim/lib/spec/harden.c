@@ -71,7 +71,9 @@ static int process_harden(struct json *process, const struct profile *p, bool cu
     remapped = true;
   }
 
-  if (!cut_caps) {
+  /* Learning keeps the engine's capabilities (the recording shows which
+   * ones the workload uses); a root process keeps them as they are. */
+  if (!cut_caps && !remapped) {
     if (remapped_out)
       *remapped_out = remapped;
     return 0;
@@ -85,14 +87,17 @@ static int process_harden(struct json *process, const struct profile *p, bool cu
     sets[i] = json_ensure(caps, spec_cap_sets[i], JSON_ARRAY);
     if (sets[i] == NULL)
       return sk_error_set(err, 0, "process.capabilities.%s: expected an array", spec_cap_sets[i]);
-    if (cut_set(sets[i], p, err) < 0)
+    if (cut_caps && cut_set(sets[i], p, err) < 0)
       return -1;
   }
   /* A process that the engine meant to run as root with capabilities and
    * that we now run as the profile's user would lose them at execve (the
    * kernel clears permitted and effective for a non-root exec). Make the
    * capabilities it keeps ambient, so it ends with no more than the engine
-   * gave root and no less than the profile grants it. */
+   * gave root and no less than the profile grants it. When learning, that
+   * is every capability the engine gave: a workload learned as the
+   * profile's user can then still do what it needs (nginx binding port 80
+   * as uid 101), and the recording shows which ones it used. */
   if (remapped) {
     struct json *eff = sets[1], *prm = sets[2];
     for (i = 0; i < eff->n; i++) {
@@ -126,6 +131,33 @@ static void remove_option(struct json *opts, const char *o) {
   }
 }
 
+/* A tmpfs the engine mounts where the profile names a writable path is
+ * given to the profile's user (owner "uid=N,gid=N"): the engine made it
+ * for root (Docker's /run and /tmp), and a writable path the profile names
+ * must be writable by the user the profile runs. Any uid= or gid= the
+ * engine chose is replaced. Other mounts (a volume) are left as they are. */
+static int own_tmpfs(struct json *m, const char *owner, struct sk_error **err) {
+  const char *type = json_string(json_get(m, "type"));
+  struct json *opts;
+  size_t i = 0;
+
+  if (type == NULL || strcmp(type, "tmpfs") != 0)
+    return 0;
+  opts = json_ensure(m, "options", JSON_ARRAY);
+  if (opts == NULL)
+    return sk_error_set(err, 0, "mounts[].options: expected an array");
+  while (i < opts->n) {
+    const char *o = json_string(opts->items[i]);
+    if (o && (strncmp(o, "uid=", 4) == 0 || strncmp(o, "gid=", 4) == 0))
+      json_remove_at(opts, i);
+    else
+      i++;
+  }
+  /* The same one option as a tmpfs of stockade's: hardening twice gives
+   * the same spec. */
+  return add_option(opts, owner) < 0 ? OOM(err) : 0;
+}
+
 static int harden_mounts(struct json *spec, const struct profile *p, bool flags, struct sk_error **err) {
   struct json *mounts = json_ensure(spec, "mounts", JSON_ARRAY);
   uint64_t uid = 0, gid = 0;
@@ -150,8 +182,11 @@ static int harden_mounts(struct json *spec, const struct profile *p, bool flags,
     for (i = 0; i < mounts->n; i++) {
       const char *d = json_string(json_get(mounts->items[i], "destination"));
       cleanup_free char *dc = d ? path_clean(d) : NULL;
-      if (dc && strcmp(dc, p->writable_paths[k].path) == 0)
+      if (dc && strcmp(dc, p->writable_paths[k].path) == 0) {
         present = true;
+        if (uid != 0 && own_tmpfs(mounts->items[i], owner, err) < 0)
+          return -1;
+      }
     }
     if (present)
       continue;
@@ -504,14 +539,24 @@ static int learn_filter(const struct json *arches, const struct json *known, str
 }
 
 int harden_learn(struct json *spec, const struct profile *p, const struct json *known, struct sk_error **err) {
-  struct json *linux_;
+  if (harden_base(spec, p, false, err) < 0)
+    return -1;
+  return harden_record(spec, known, err);
+}
+
+int harden_record(struct json *spec, const struct json *known, struct sk_error **err) {
+  struct json *linux_, *process = json_get(spec, "process");
   cleanup_json struct json *arches = NULL;
   cleanup_json struct json *filter = NULL;
   struct json *merged = NULL;
 
-  if (harden_base(spec, p, false, err) < 0)
-    return -1;
-  linux_ = json_get(spec, "linux");
+  /* The learning filter's baseline needs the runtime to switch user
+   * before it installs the filter, which runc does with noNewPrivileges. */
+  if (!json_is(process, JSON_OBJECT) || json_set(process, "noNewPrivileges", json_new_bool(true)) < 0)
+    return sk_error_set(err, 0, "process: expected an object");
+  linux_ = json_ensure(spec, "linux", JSON_OBJECT);
+  if (linux_ == NULL)
+    return sk_error_set(err, 0, "linux: expected an object");
   if (seccomp_spec_arches(spec, &arches, err) < 0 || learn_filter(arches, known, &filter, err) < 0)
     return sk_error_wrap(err, "the learning filter");
   if (seccomp_intersect(filter, json_get(linux_, "seccomp"), &merged, err) < 0)
