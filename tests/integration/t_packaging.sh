@@ -535,7 +535,8 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile --version" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
   sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
-    "default job locked system web" "profile show <TAB> with --profile-dir"
+    "$(cd "$SK_REPO/profiles" && ls *.json | sed 's/\.json$//' | sort | tr '\n' ' ' | sed 's/ $//')" \
+    "profile show <TAB> with --profile-dir"
   mkdir -p "$CASE/prof"
   echo '{"name": "mine"}' >"$CASE/prof/mine.json"
   cfg=$CASE/completion-config.json
