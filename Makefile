@@ -56,7 +56,7 @@ endif
 # Compiler and the hardening flags every object gets. Extra flags can be
 # added with `make EXTRA_CFLAGS=...` without losing these.
 CC ?= cc
-PKGS := libseccomp libcap-ng yajl libapparmor libselinux
+PKGS := libseccomp libcap-ng yajl libapparmor libselinux yaml-0.1
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -173,10 +173,11 @@ $(B)/stockade-hook: $(B)/hooks/stockade-hook.o $(B)/libsupervisor.a $(B)/libstoc
 
 # stockade-init runs inside containers (the Landlock layer): static, libc
 # only, no sanitizers (their runtimes need what an image may not have).
-# stockade finds it beside itself or in ../libexec/stockade/.
+# stockade finds it beside itself or in ../libexec/stockade/. With -g, as
+# the other programs: the package's debug symbols are split off from it.
 $(B)/stockade-init: shim/init/stockade-init.c include/stockade/compat.h
 	@mkdir -p $(B)
-	$(CC) -static -std=gnu11 -O2 $(WARN) -Iinclude -o $@ $<
+	$(CC) -static -std=gnu11 -O2 -g $(WARN) -Iinclude -o $@ $<
 
 # Unit tests reach the private headers of the part they test.
 UNIT_CFLAGS := -Ishim/runtime -Ishim/supervisor
@@ -310,7 +311,8 @@ compat: deps
 
 # Binaries (stockade, stockadectl, stockade-hook) and the mode symlinks, stockade-init in $(LIBEXECDIR),
 # profiles, the config (kept when present),
-# the manual pages (packaging/man/: man5, man8), stockadectl's bash
+# the manual pages (packaging/man/: man5, man8; the mode programs' pages are
+# links to stockade(8), which describes them), stockadectl's bash
 # completion (packaging/bash-completion/), the logrotate snippet for the
 # event file (packaging/logrotate/) and the metrics timer, not enabled
 # (packaging/systemd/; docs/operations.md, "Metrics").
@@ -329,6 +331,9 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 packaging/man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-complain.8
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-off.8
+	ln -sf stockade.8 $(DESTDIR)$(MANDIR)/man8/stockade-learn.8
 	install -m 0644 packaging/bash-completion/stockadectl $(DESTDIR)$(BASHCOMPDIR)/stockadectl
 	install -d $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 packaging/logrotate/stockade $(DESTDIR)$(SYSCONFDIR)/logrotate.d/stockade

@@ -40,7 +40,18 @@ int ctl_profile_diff(int argc, char **argv, struct sk_error **err);
  * protection? 0 when no check fails, 1 otherwise. */
 int ctl_verify(int argc, char **argv, struct sk_error **err);
 
+/* stockadectl check [--profile P] [--strict] [--json] BUNDLE|CONFIG|MANIFEST
+ * (ctl/check.c): 0 when nothing would be refused, 1 when something would
+ * (or anything would be hardened, with --strict). */
+int ctl_check(int argc, char **argv, struct sk_error **err);
+
 /* Helpers the subcommands share (ctl/common.c), below every ctl file. */
+/* "stockadectl version X" on stdout; returns 0. */
+int ctl_version(void);
+/* A flag the command does not know, or one without its value: c is what
+ * getopt_long returned ('?' or ':', with opterr = 0 and a leading ':' in
+ * the short options); *err says so in one line, naming the flag. -1. */
+int ctl_bad_flag(const char *cmd, int c, char **argv, struct sk_error **err);
 /* --profile-dir, as main() read it; NULL: the config's profileDir. */
 extern const char *ctl_profile_dir;
 /* A profile named by file path (it has a '/' or ends in ".json") or by

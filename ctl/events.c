@@ -687,6 +687,7 @@ int ctl_events(int argc, char **argv, struct sk_error **err) {
                                        {"validate", no_argument, NULL, OPT_VALIDATE},
                                        {"file", required_argument, NULL, OPT_FILE},
                                        {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
                                        {NULL, 0, NULL, 0}};
   cleanup_free char *path = NULL;
   struct filter filter = {0};
@@ -697,7 +698,7 @@ int ctl_events(int argc, char **argv, struct sk_error **err) {
 
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "fc:t:d:s:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":fc:t:d:s:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'f':
       follow_mode = true;
@@ -754,12 +755,10 @@ int ctl_events(int argc, char **argv, struct sk_error **err) {
     case 'h':
       events_usage(stdout);
       return 0;
+    case 'V':
+      return ctl_version();
     default:
-      if (optopt)
-        return sk_error_set(err, 0, "option -%c %s; see stockadectl events --help", optopt,
-                            strchr("ctds", optopt) ? "needs a value" : "is unknown");
-      return sk_error_set(err, 0, "unknown option or missing value \"%s\"; see stockadectl events --help",
-                          argv[optind - 1]);
+      return ctl_bad_flag("events", c, argv, err);
     }
   }
   if (optind != argc)

@@ -95,13 +95,10 @@ static char *default_name(const char *output, struct learn_rec **recs, size_t n,
 }
 
 int ctl_learn(int argc, char **argv, struct sk_error **err) {
-  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},
-                                       {"name", required_argument, NULL, 'n'},
-                                       {"output", required_argument, NULL, 'o'},
-                                       {"pin-hashes", no_argument, NULL, 'p'},
-                                       {"update", required_argument, NULL, 'u'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"base", required_argument, NULL, 'b'},   {"name", required_argument, NULL, 'n'},
+                                       {"output", required_argument, NULL, 'o'}, {"pin-hashes", no_argument, NULL, 'p'},
+                                       {"update", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
   const char *base_arg = NULL, *name_arg = NULL, *output = NULL, *update_arg = NULL;
   cleanup_profile struct profile *update = NULL;
   cleanup_profile struct profile *base = NULL;
@@ -115,7 +112,8 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
   int c, i, status = -1;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "b:n:o:h", opts, NULL)) != -1) {
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":b:n:o:h", opts, NULL)) != -1) {
     switch (c) {
     case 'b':
       base_arg = optarg;
@@ -135,8 +133,10 @@ int ctl_learn(int argc, char **argv, struct sk_error **err) {
     case 'h':
       learn_usage(stdout);
       return 0;
+    case 'V':
+      return ctl_version();
     default:
-      return sk_error_set(err, 0, "see stockadectl learn --help");
+      return ctl_bad_flag("learn", c, argv, err);
     }
   }
   if (optind >= argc)

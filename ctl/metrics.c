@@ -292,11 +292,10 @@ static void metrics_usage(FILE *f) {
 enum { OPT_FILE = 256, OPT_STATE };
 
 int ctl_metrics(int argc, char **argv, struct sk_error **err) {
-  static const struct option opts[] = {{"file", required_argument, NULL, OPT_FILE},
-                                       {"state-dir", required_argument, NULL, OPT_STATE},
-                                       {"output", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"file", required_argument, NULL, OPT_FILE}, {"state-dir", required_argument, NULL, OPT_STATE},
+      {"output", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
   cleanup_config struct sk_config *cfg = NULL;
   const char *file = NULL, *state = NULL, *output = NULL;
   struct counts c;
@@ -304,7 +303,7 @@ int ctl_metrics(int argc, char **argv, struct sk_error **err) {
 
   optind = 1;
   opterr = 0;
-  while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
     switch (opt) {
     case OPT_FILE:
       file = optarg;
@@ -318,9 +317,10 @@ int ctl_metrics(int argc, char **argv, struct sk_error **err) {
     case 'h':
       metrics_usage(stdout);
       return 0;
+    case 'V':
+      return ctl_version();
     default:
-      return sk_error_set(err, 0, "unknown option or missing value \"%s\"; see stockadectl metrics --help",
-                          argv[optind - 1]);
+      return ctl_bad_flag("metrics", opt, argv, err);
     }
   }
   if (optind != argc)

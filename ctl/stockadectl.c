@@ -1,37 +1,36 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stockadectl: the operator's tool. check a bundle against a profile,
- * lint and show profiles, read events (ctl/events.c), learn profiles and
- * compare them (ctl/learn.c, ctl/diff.c), verify the host (ctl/verify.c). */
+/* stockadectl: the operator's tool. check a bundle, config.json or
+ * Kubernetes manifests (ctl/check.c), lint and show profiles, read events
+ * (ctl/events.c), learn profiles and compare them (ctl/learn.c,
+ * ctl/diff.c), verify the host (ctl/verify.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stockade/cleanup.h"
 #include "stockade/config.h"
 #include "stockade/apparmor.h"
 #include "ctl.h"
-#include "stockade/judge.h"
-#include "stockade/lsm.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
-#include "stockade/spec.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: stockadectl [--profile-dir DIR] COMMAND [ARGS]\n"
+             "       stockadectl --help | --version\n"
              "\n"
-             "commands:\n"
-             "  check BUNDLE|CONFIG [--profile NAME|FILE] [--json]\n"
-             "      judge a bundle (or its config.json) against a profile without running it;\n"
-             "      exit 0 when clean, 1 with findings, 2 on bad input; also says which LSM layer\n"
-             "      (AppArmor, SELinux or none) the profile gets on this host\n"
-             "  profile lint FILE...      check profile files; exit 0 when all are valid, 1 otherwise\n"
-             "  profile show NAME|FILE    print the resolved profile, with the seccomp filter it generates\n"
-             "  profile show --apparmor NAME|FILE\n"
-             "      print the AppArmor profile stockade generates from it\n"
+             "commands (each takes --help and --version; an unknown flag is one line and exit 2):\n"
+             "  check [--profile NAME|FILE] [--strict] [--json] BUNDLE|CONFIG|MANIFEST\n"
+             "      judge a bundle, its config.json, or Kubernetes manifests (YAML) against a profile\n"
+             "      without running anything; exit 0 when nothing would be refused, 1 when something\n"
+             "      would (with --strict: or be hardened), 2 on bad input\n"
+             "  profile lint FILE...      check profile files, every error of each; exit 0 when all\n"
+             "      are valid, 1 otherwise\n"
+             "  profile show [--resolved|--seccomp|--apparmor] NAME|FILE\n"
+             "      print the profile as a file that lints (--resolved: with its defaults, source and\n"
+             "      hash; --seccomp: the filter it generates here; --apparmor: its AppArmor profile)\n"
              "  profile diff A B          what profile B does differently from A (names or files), one line\n"
              "      each (\"-\" only in A, \"+\" only in B); exit 0 when equal, 1 when different, 2 on bad input\n"
              "  learn RECORDING|DIR... [--base PROFILE] [--update PROFILE] [--name NAME] [--pin-hashes] [-o FILE]\n"
@@ -44,22 +43,13 @@ static void usage(FILE *f) {
              "  metrics [--file EVENTS] [--state-dir DIR] [--output FILE]\n"
              "      Prometheus metrics for node-exporter's textfile collector; see stockadectl metrics --help\n"
              "  verify [--json] [--profile NAME|FILE]\n"
-             "      can this host enforce each protection (kernel features, LSMs,\n"
-             "      runtime version)? one line each: ok, warn or fail and what is lost; exit 0 when none fails\n"
+             "      can this host enforce each protection (kernel features, LSMs, runtime version,\n"
+             "      the profile directory and the default profile)? one line each: ok, warn or fail;\n"
+             "      exit 0 when none fails\n"
              "  version\n"
              "\n"
              "Profiles named without a '/' are read from --profile-dir, else from the profileDir of\n"
              "$STOCKADE_CONFIG (default " SK_CONFIG_DEFAULT ").\n");
-}
-
-static const char *default_profile_name(void) {
-  static char name[80];
-  cleanup_config struct sk_config *cfg = NULL;
-  cleanup_error struct sk_error *err = NULL;
-  if (config_load(config_path(), &cfg, &err) < 0)
-    return "default";
-  snprintf(name, sizeof(name), "%s", cfg->default_profile);
-  return name;
 }
 
 static int print_json(const struct json *j, struct sk_error **err) {
@@ -71,148 +61,124 @@ static int print_json(const struct json *j, struct sk_error **err) {
   return 0;
 }
 
-/* LSM layer: what the profile gets on this host, one sentence. */
-static void lsm_sentence(const struct profile *p, const struct lsm_host *h, char *buf, size_t size) {
-  enum lsm_layer l = lsm_layer_for(p, h);
-  char name[AA_NAME_MAX];
-  if (p->lsm == PROFILE_NEED_OFF) {
-    snprintf(buf, size, "none: the profile says \"lsm\": \"off\"");
-  } else if (l == LSM_LAYER_APPARMOR) {
-    aa_profile_name(p, name);
-    snprintf(buf, size, "apparmor: profile %s (stockadectl profile show --apparmor %s)", name, p->name);
-  } else if (l == LSM_LAYER_SELINUX) {
-    snprintf(buf, size, "selinux: the host's container contexts with a category pair of its own");
-  } else {
-    char why[512];
-    lsm_missing_reason(p, h, why, sizeof(why));
-    snprintf(buf, size, "none: %s; %s", why,
-             p->lsm == PROFILE_NEED_REQUIRED ? "enforce mode refuses its containers"
-                                             : "its containers run without one");
-  }
+static void profile_usage(FILE *f) {
+  fprintf(f, "usage: stockadectl profile lint FILE...\n"
+             "       stockadectl profile show [--resolved|--seccomp|--apparmor] NAME|FILE\n"
+             "       stockadectl profile diff A B\n"
+             "  lint: check profile files and report every error of each, \"file:line:column: field: what;\n"
+             "    what is expected\"; exit 0 when all are valid, 1 otherwise, 2 on bad arguments.\n"
+             "  show: the profile as a file that lints (save it as NAME.json); --resolved: every field\n"
+             "    with its default, seccomp in full, its source, hash and file; --seccomp: the filter it\n"
+             "    generates for this machine's architectures; --apparmor: the AppArmor profile.\n"
+             "  diff: what B does differently from A, one line each; exit 0 equal, 1 different, 2 bad input.\n");
 }
 
-static int check_json(const char *file, const struct profile *p, const struct findings *f, const struct lsm_host *h,
-                      struct sk_error **err) {
-  cleanup_json struct json *o = json_new(JSON_OBJECT);
-  struct json *arr = json_new(JSON_ARRAY);
-  struct json *lsm = json_new(JSON_OBJECT);
-  char line[1024];
-  size_t i;
-  if (o == NULL || arr == NULL || lsm == NULL) {
-    json_free(arr);
-    json_free(lsm);
-    return sk_error_set(err, ENOMEM, "the report");
-  }
-  json_set(o, "config", json_new_string(file));
-  json_set(o, "profile", json_new_string(p->name));
-  json_set(o, "profileSha256", json_new_string(p->sha256));
-  lsm_sentence(p, h, line, sizeof(line));
-  json_set(lsm, "need", json_new_string(profile_need_name(p->lsm)));
-  json_set(lsm, "layer",
-           json_new_string(lsm_layer_name(p->lsm == PROFILE_NEED_OFF ? LSM_LAYER_NONE : lsm_layer_for(p, h))));
-  json_set(lsm, "refuse", json_new_bool(findings_find(f, "SK-LSM-REQUIRED") != NULL));
-  json_set(lsm, "detail", json_new_string(line));
-  json_set(o, "lsm", lsm);
-  json_set(o, "refusals", json_new_int((int64_t)findings_count(f, FINDING_REFUSE)));
-  json_set(o, "fixes", json_new_int((int64_t)findings_count(f, FINDING_FIX)));
-  for (i = 0; i < f->n; i++) {
-    struct json *e = json_new(JSON_OBJECT);
-    json_set(e, "rule", json_new_string(f->v[i].rule));
-    json_set(e, "kind", json_new_string(f->v[i].kind == FINDING_REFUSE ? "refuse" : "fix"));
-    json_set(e, "message", json_new_string(f->v[i].what));
-    json_set(e, "fix", json_new_string(f->v[i].fix));
-    json_set(e, "guide", json_new_string(f->v[i].guide));
-    json_set(e, "technique", json_new_string(f->v[i].technique));
-    json_append(arr, e);
-  }
-  json_set(o, "findings", arr);
-  return print_json(o, err);
-}
-
-static int cmd_check(int argc, char **argv, struct sk_error **err) {
-  static const struct option opts[] = {
-      {"profile", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-  const char *profile = NULL, *target;
-  cleanup_free char *file = NULL;
-  cleanup_json struct json *spec = NULL;
-  cleanup_profile struct profile *p = NULL;
-  struct findings f = {0};
-  struct lsm_host lsmh;
-  char lsm_line[1024];
-  struct stat st;
-  bool as_json = false, is_dir;
-  size_t i;
-  int c, status;
-
+/* Flags of a profile subcommand: --help, --version, and the show modes.
+ * Returns 1 when it has answered (--help, --version: *status is 0), -1 on
+ * a bad flag (*err), 0 to go on. */
+static int profile_flags(const char *cmd, int argc, char **argv, const char **mode, int *status,
+                         struct sk_error **err) {
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'},     {"version", no_argument, NULL, 'V'},
+                                       {"resolved", no_argument, NULL, 'r'}, {"seccomp", no_argument, NULL, 's'},
+                                       {"apparmor", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+  int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "p:j", opts, NULL)) != -1) {
-    if (c == 'p')
-      profile = optarg;
-    else if (c == 'j')
-      as_json = true;
-    else
-      return sk_error_set(err, 0, "see stockadectl --help");
-  }
-  if (optind + 1 != argc)
-    return sk_error_set(err, 0, "expected one BUNDLE or CONFIG; see stockadectl --help");
-  target = argv[optind];
-  is_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
-  if (is_dir) {
-    if (asprintf(&file, "%s/config.json", target) < 0)
-      file = NULL;
-  } else {
-    file = strdup(target);
-  }
-  if (file == NULL)
-    return sk_error_set(err, ENOMEM, "%s", target);
-  if (spec_load(file, &spec, NULL, NULL, err) < 0 || spec_check(spec, file, err) < 0)
-    return -1;
-  if (profile == NULL)
-    profile = spec_annotation(spec, "stockade.io/profile");
-  if (profile == NULL)
-    profile = default_profile_name();
-  if (ctl_load_profile(profile, &p, err) < 0)
-    return -1;
-  /* Relative bind sources are the bundle's, as the runtime reads them. */
-  if (judge_spec_in(spec, is_dir ? target : NULL, p, &f, err) < 0)
-    return -1;
-  lsm_host_probe(&lsmh);
-  if (lsm_judge(p, &lsmh, &f, err) < 0) {
-    findings_clear(&f);
-    return -1;
-  }
-
-  status = f.n > 0 ? CTL_EXIT_FINDINGS : 0;
-  if (as_json) {
-    if (check_json(file, p, &f, &lsmh, err) < 0)
-      status = -1;
-  } else {
-    printf("%s: profile \"%s\": %zu to refuse, %zu to harden\n", file, p->name, findings_count(&f, FINDING_REFUSE),
-           findings_count(&f, FINDING_FIX));
-    for (i = 0; i < f.n; i++) {
-      const struct finding *x = &f.v[i];
-      printf("%-7s %s: %s\n", x->kind == FINDING_REFUSE ? "REFUSE" : "HARDEN", x->rule, x->what);
-      printf("        %s: %s\n", x->kind == FINDING_REFUSE ? "fix" : "stockade", x->fix);
-      printf("        guide: %s\n", x->guide);
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      profile_usage(stdout);
+      *status = 0;
+      return 1;
     }
-    lsm_sentence(p, &lsmh, lsm_line, sizeof(lsm_line));
-    printf("lsm (%s): %s\n", profile_need_name(p->lsm), lsm_line);
+    if (c == 'V') {
+      *status = ctl_version();
+      return 1;
+    }
+    if (mode && (c == 'r' || c == 's' || c == 'a')) {
+      if (*mode)
+        return sk_error_set(err, 0, "give one of --resolved, --seccomp and --apparmor");
+      *mode = c == 'r' ? "resolved" : c == 's' ? "seccomp" : "apparmor";
+      continue;
+    }
+    return ctl_bad_flag(cmd, c == 'r' || c == 's' || c == 'a' ? '?' : c, argv, err);
   }
-  findings_clear(&f);
-  return status;
+  return 0;
 }
 
-/* stockadectl profile lint FILE...: each file's message (its findings) on
- * stderr; 1 when one is invalid. */
-static int cmd_profile_lint(int argc, char **argv, struct sk_error **err) {
-  int i, bad = 0;
+/* The profile as a file that lints: profile_to_json's resolved view less
+ * what is not a profile field (seccompSource, sha256, file) and the nulls
+ * that stand for "not set". */
+static void show_lintable(struct json *doc) {
+  static const char *const drop[] = {"seccompSource", "sha256", "file", NULL};
+  struct json *exec = json_get(doc, "exec");
+  struct json *allow = json_get(exec, "allow");
+  struct json *wp = json_get(doc, "writablePaths");
+  size_t i;
+  for (i = 0; drop[i]; i++)
+    json_del(doc, drop[i]);
+  for (i = doc->n; i > 0; i--)
+    if (doc->items[i - 1]->type == JSON_NULL)
+      json_del(doc, doc->keys[i - 1]);
+  if (json_is(allow, JSON_NULL))
+    json_del(exec, "allow");
+  for (i = 0; json_is(allow, JSON_ARRAY) && i < allow->n; i++)
+    if (json_is(json_get(allow->items[i], "sha256"), JSON_NULL))
+      json_del(allow->items[i], "sha256");
+  for (i = 0; json_is(wp, JSON_ARRAY) && i < wp->n; i++)
+    if (json_is(json_get(wp->items[i], "size"), JSON_NULL))
+      json_del(wp->items[i], "size");
+}
 
-  if (argc < 2)
-    return sk_error_set(err, 0, "expected FILE...");
-  for (i = 1; i < argc; i++) {
+/* stockadectl profile show [--resolved|--seccomp|--apparmor] NAME|FILE */
+static int cmd_profile_show(int argc, char **argv, struct sk_error **err) {
+  cleanup_profile struct profile *p = NULL;
+  cleanup_json struct json *doc = NULL;
+  cleanup_json struct json *arches = NULL;
+  cleanup_json struct json *gen = NULL;
+  cleanup_json struct json *empty = json_new(JSON_OBJECT);
+  cleanup_free char *text = NULL;
+  const char *mode = NULL;
+  int status, r;
+
+  if ((r = profile_flags("profile show", argc, argv, &mode, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  if (optind + 1 != argc)
+    return sk_error_set(err, 0, "expected one NAME or FILE; see stockadectl profile --help");
+  if (ctl_load_profile(argv[optind], &p, err) < 0)
+    return -1;
+  if (mode && strcmp(mode, "apparmor") == 0) {
+    if (aa_profile_generate(p, &text, err) < 0)
+      return -1;
+    fputs(text, stdout);
+    return 0;
+  }
+  if (mode && strcmp(mode, "seccomp") == 0) {
+    /* The filter as it would be written into a spec on this machine. */
+    if (empty == NULL)
+      return sk_error_set(err, ENOMEM, "profile show");
+    if (seccomp_spec_arches(empty, &arches, err) < 0 || seccomp_generate(p->seccomp, arches, &gen, err) < 0)
+      return -1;
+    return print_json(gen, err);
+  }
+  if (profile_to_json(p, &doc, err) < 0)
+    return -1;
+  if (mode == NULL)
+    show_lintable(doc);
+  return print_json(doc, err);
+}
+
+/* stockadectl profile lint FILE...: every error of each file on stderr;
+ * 1 when one is invalid. */
+static int cmd_profile_lint(int argc, char **argv, struct sk_error **err) {
+  int i, bad = 0, status, r;
+  if ((r = profile_flags("profile lint", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  if (optind >= argc)
+    return sk_error_set(err, 0, "expected FILE...; see stockadectl profile --help");
+  for (i = optind; i < argc; i++) {
     cleanup_profile struct profile *p = NULL;
     cleanup_error struct sk_error *perr = NULL;
-    if (profile_load_file(argv[i], &p, &perr) < 0) {
+    if (profile_lint_file(argv[i], &p, &perr) < 0) {
       fprintf(stderr, "%s\n", perr->msg);
       bad++;
     } else {
@@ -222,38 +188,31 @@ static int cmd_profile_lint(int argc, char **argv, struct sk_error **err) {
   return bad ? CTL_EXIT_FINDINGS : 0;
 }
 
-/* stockadectl profile show [--apparmor] NAME|FILE */
-static int cmd_profile_show(int argc, char **argv, struct sk_error **err) {
-  cleanup_profile struct profile *p = NULL;
-  cleanup_json struct json *doc = NULL;
-  cleanup_json struct json *arches = NULL;
-  cleanup_json struct json *gen = NULL;
-  cleanup_json struct json *empty = json_new(JSON_OBJECT);
-
-  if (argc == 3 && (strcmp(argv[1], "--apparmor") == 0 || strcmp(argv[2], "--apparmor") == 0)) {
-    cleanup_free char *text = NULL;
-    if (ctl_load_profile(strcmp(argv[1], "--apparmor") == 0 ? argv[2] : argv[1], &p, err) < 0 ||
-        aa_profile_generate(p, &text, err) < 0)
-      return -1;
-    fputs(text, stdout);
-    return 0;
-  }
-  if (argc != 2 || argv[1][0] == '-')
-    return sk_error_set(err, 0, "expected one NAME or FILE (and optionally --apparmor)");
-  if (empty == NULL)
-    return sk_error_set(err, ENOMEM, "profile show");
-  if (ctl_load_profile(argv[1], &p, err) < 0 || profile_to_json(p, &doc, err) < 0)
-    return -1;
-  /* The filter as it would be written into a spec on this machine. */
-  if (seccomp_spec_arches(empty, &arches, err) < 0 || seccomp_generate(p->seccomp, arches, &gen, err) < 0)
-    return -1;
-  json_set(doc, "generatedSeccomp", steal_pointer(&gen));
-  return print_json(doc, err);
+/* stockadectl profile diff [--help|--version] A B */
+static int cmd_profile_diff(int argc, char **argv, struct sk_error **err) {
+  int status, r;
+  if ((r = profile_flags("profile diff", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  return ctl_profile_diff(argc, argv, err);
 }
 
+/* stockadectl profile --help|--version (no subcommand). */
+static int cmd_profile(int argc, char **argv, struct sk_error **err) {
+  int status, r;
+  if ((r = profile_flags("profile", argc, argv, NULL, &status, err)) != 0)
+    return r < 0 ? -1 : status;
+  return sk_error_set(err, 0, "unknown command \"%s\"; expected lint, show or diff", argc > 1 ? argv[1] : "");
+}
+
+/* `stockadectl version` takes --help and --version too, and nothing else. */
 static int cmd_version(int argc, char **argv, struct sk_error **err) {
-  printf("stockadectl version %s\n", STOCKADE_VERSION);
-  return 0;
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: stockadectl version\n  print stockadectl's version\n");
+    return 0;
+  }
+  if (argc > 2 || (argc == 2 && strcmp(argv[1], "--version") != 0))
+    return sk_error_set(err, 0, "unexpected argument %s; see stockadectl version --help", argv[1]);
+  return ctl_version();
 }
 
 /* The commands; a failure is printed as "stockadectl <name>: <message>". */
@@ -261,10 +220,11 @@ static const struct command {
   const char *name, *sub; /* "profile" "lint" */
   int (*run)(int argc, char **argv, struct sk_error **err);
 } commands[] = {
-    {"check", NULL, cmd_check},
+    {"check", NULL, ctl_check},
     {"profile", "lint", cmd_profile_lint},
     {"profile", "show", cmd_profile_show},
-    {"profile", "diff", ctl_profile_diff},
+    {"profile", "diff", cmd_profile_diff},
+    {"profile", NULL, cmd_profile},
     {"events", NULL, ctl_events},
     {"learn", NULL, ctl_learn},
     {"metrics", NULL, ctl_metrics},
@@ -292,6 +252,8 @@ int main(int argc, char **argv) {
       usage(stdout);
       return 0;
     }
+    if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0)
+      return ctl_version();
     if (strcmp(argv[i], "--profile-dir") == 0 && i + 1 < argc) {
       ctl_profile_dir = argv[i + 1];
       i += 2;
@@ -310,10 +272,6 @@ int main(int argc, char **argv) {
     return CTL_EXIT_BADINPUT;
   }
   cmd = find_command(argc - i, argv + i);
-  if (cmd == NULL && strcmp(argv[i], "profile") == 0) {
-    fprintf(stderr, "stockadectl profile: unknown command \"%s\"; expected lint, show or diff\n", argv[i + 1]);
-    return CTL_EXIT_BADINPUT;
-  }
   if (cmd == NULL) {
     fprintf(stderr, "stockadectl: unknown command \"%s\"; see stockadectl --help\n", argv[i]);
     return CTL_EXIT_BADINPUT;

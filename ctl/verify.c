@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -159,7 +160,7 @@ static bool verify_kernel_at_least(const char *release, int maj, int min) {
 enum vstatus { V_OK, V_WARN, V_FAIL };
 static const char *const vstatus_name[] = {"ok", "warn", "fail"};
 
-#define N_ITEMS 28
+#define N_ITEMS 32
 struct vitem {
   const char *id;
   enum vstatus status;
@@ -641,10 +642,73 @@ static int print_json_report(const struct verify *vr, const char *release, bool 
   return 0;
 }
 
+/* The profile directory and the profiles in it: a container starts only
+ * when its profile loads, so a missing directory or a broken default
+ * profile fails (every container without a stockade.io/profile annotation
+ * is refused), and a broken profile of another name is a warning (its
+ * containers are refused). Each file is linted as `profile lint` does. */
+static void check_profiles(struct verify *vr) {
+  cleanup_dir DIR *d = NULL;
+  cleanup_profile struct profile *dflt = NULL;
+  cleanup_error struct sk_error *err = NULL;
+  char broken[200] = "";
+  const char *dir;
+  struct dirent *e;
+  size_t n = 0, bad = 0;
+  struct vitem *it;
+
+  if (vr->cfg == NULL)
+    return;
+  dir = vr->cfg->profile_dir;
+  d = opendir(dir);
+  if (d == NULL) {
+    it = add(vr, "profile-dir", V_FAIL, dir, "%s: %s", dir, strerror(errno));
+    lost(it, "no container can start: every profile, the default one too, is read from there");
+    return;
+  }
+  add(vr, "profile-dir", V_OK, dir, "%s", dir);
+  while ((e = readdir(d)) != NULL) {
+    cleanup_free char *path = NULL;
+    cleanup_profile struct profile *p = NULL;
+    cleanup_error struct sk_error *perr = NULL;
+    size_t len = strlen(e->d_name);
+    if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+      continue;
+    if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+      continue;
+    n++;
+    if (profile_lint_file(path, &p, &perr) < 0) {
+      size_t used = strlen(broken);
+      bad++;
+      fprintf(stderr, "stockadectl verify: %s\n", perr && perr->msg ? perr->msg : path);
+      if (used + len + 3 < sizeof(broken))
+        snprintf(broken + used, sizeof(broken) - used, "%s%s", used ? ", " : "", e->d_name);
+    }
+  }
+  if (bad == 0) {
+    char value[32];
+    snprintf(value, sizeof(value), "%zu", n);
+    add(vr, "profiles", V_OK, value, "%zu profile%s in %s, each lints clean", n, n == 1 ? "" : "s", dir);
+  } else {
+    char value[64];
+    snprintf(value, sizeof(value), "%zu of %zu broken", bad, n);
+    it = add(vr, "profiles", V_WARN, value, "%zu of %zu profiles in %s do not load: %s (stockadectl profile lint)", bad,
+             n, dir, broken);
+    lost(it, "containers that ask for them are refused");
+  }
+  if (profile_load_named(dir, vr->cfg->default_profile, &dflt, &err) < 0) {
+    it = add(vr, "default-profile", V_FAIL, vr->cfg->default_profile, "%s", err && err->msg ? err->msg : "?");
+    lost(it, "no container without a stockade.io/profile annotation can start");
+    return;
+  }
+  add(vr, "default-profile", V_OK, dflt->name, "profile \"%s\" (%s) loads", dflt->name, dflt->file);
+}
+
 int ctl_verify(int argc, char **argv, struct sk_error **err) {
   static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                        {"profile", required_argument, NULL, 'p'},
                                        {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
                                        {NULL, 0, NULL, 0}};
   const char *profile = NULL;
   cleanup_profile struct profile *prof = NULL;
@@ -657,7 +721,8 @@ int ctl_verify(int argc, char **argv, struct sk_error **err) {
   int c;
 
   optind = 1;
-  while ((c = getopt_long(argc, argv, "jp:h", opts, NULL)) != -1) {
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":jp:h", opts, NULL)) != -1) {
     if (c == 'j') {
       as_json = true;
     } else if (c == 'p') {
@@ -669,10 +734,13 @@ int ctl_verify(int argc, char **argv, struct sk_error **err) {
              "  STOCKADE_CONFIG naming the node's config (default " SK_CONFIG_DEFAULT ").\n"
              "  --profile: also which LSM layer (AppArmor, SELinux, none) that profile's containers get\n"
              "  here, and whether its \"lsm\": \"required\" makes enforce mode refuse them; and what\n"
-             "  it gets from Landlock here.\n");
+             "  it gets from Landlock here. It also lints every profile of the profile directory and\n"
+             "  loads the default profile: a missing directory or a broken default profile fails.\n");
       return 0;
+    } else if (c == 'V') {
+      return ctl_version();
     } else {
-      return sk_error_set(err, 0, "see stockadectl verify --help");
+      return ctl_bad_flag("verify", c, argv, err);
     }
   }
   if (optind != argc)
@@ -702,6 +770,7 @@ int ctl_verify(int argc, char **argv, struct sk_error **err) {
     check_lsm_layer(&vr, prof);
   check_cgroup(&vr);
   check_paths(&vr);
+  check_profiles(&vr);
 
   for (i = 0; i < vr.n; i++)
     if (vr.v[i].status == V_FAIL)

@@ -453,6 +453,7 @@ int main(int argc, char **argv) {
   const char *stage = NULL;
   int c, r;
 
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
     switch (c) {
     case 'h':
@@ -462,7 +463,7 @@ int main(int argc, char **argv) {
       printf("stockade-hook %s\n", STOCKADE_VERSION);
       return 0;
     default:
-      usage(stderr);
+      fprintf(stderr, "stockade-hook: unknown flag %s; see stockade-hook --help\n", argv[optind - 1]);
       return 2;
     }
   }

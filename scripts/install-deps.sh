@@ -10,11 +10,13 @@
 # apparmor_parser, which compiles generated profiles without loading them;
 # valgrind checks the unit tests and a supervisor; python3-jsonschema
 # checks docs/event.schema.json against the C validator, and logrotate
-# the shipped snippet, in tests/integration/t_events.sh.)
+# the shipped snippet, in tests/integration/t_events.sh; libyaml-dev lets
+# stockadectl check read Kubernetes manifests; lintian checks the Debian
+# package in tests/integration/t_packaging.sh.)
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
-libapparmor-dev libselinux1-dev libcmocka-dev runc crun busybox-static jq
+libapparmor-dev libselinux1-dev libcmocka-dev libyaml-dev lintian runc crun busybox-static jq
 util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db
 containerd podman conmon umoci dpkg-dev debhelper fakeroot apparmor valgrind
 python3-jsonschema logrotate"

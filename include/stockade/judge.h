@@ -23,9 +23,21 @@ struct finding {
   enum finding_kind kind;
   char *what;            /* what is wrong, naming the spec field */
   char *fix;             /* what to do (refusals), or what hardening does (fixes) */
-  const char *guide;     /* where the rule comes from */
+  const char *guide;     /* where the rule comes from: pss, cis and nsa in one line */
+  const char *pss;       /* "PSS baseline: Host Namespaces", NULL when no control applies */
+  const char *cis;       /* "CIS Docker Benchmark v1.6.0 5.16 (...)", NULL when none */
+  const char *nsa;       /* "NSA/CISA Kubernetes Hardening Guide v1.2, <section>", NULL when none */
   const char *technique; /* MITRE ATT&CK technique the rule guards against */
 };
+
+/* The documents a rule id comes from (shim/lib/spec/rules.c); never NULL:
+ * an unknown id has NULL fields and the guide "stockade". */
+struct rule_ref {
+  const char *rule, *pss, *cis, *nsa, *guide;
+};
+const struct rule_ref *rule_ref(const char *rule);
+/* Fill f->guide, pss, cis and nsa from f->rule. */
+void finding_set_refs(struct finding *f);
 
 struct findings {
   struct finding *v;

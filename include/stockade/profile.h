@@ -118,6 +118,9 @@ bool profile_name_valid(const char *name);
  * and column, the field, and what was expected:
  *   "/etc/stockade/profiles/web.json:12:5: capabilities[2]: unknown capability \"CAP_FOO\"" */
 int profile_load_file(const char *path, struct profile **out, struct sk_error **err);
+/* The same, for `profile lint`: it goes on after an error, and *err has
+ * every error of the file, one per line (each "<file>:<line>:<col>: ..."). */
+int profile_lint_file(const char *path, struct profile **out, struct sk_error **err);
 
 /* Load <dir>/<name>.json after checking the name. A missing file is
  * "profile \"x\" not found: <dir>/x.json does not exist" with code ENOENT. */

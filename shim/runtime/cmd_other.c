@@ -162,6 +162,8 @@ static int no_runtime(const struct sk_ctx *ctx, const char *id, struct sk_error 
 
 static int cmd_features(struct sk_ctx *ctx, struct sk_error **err);
 
+static int alone(const struct sk_ctx *ctx);
+
 int cmd_passthrough(struct sk_ctx *ctx, struct sk_error **err) {
   const char *id = cli_container_id(&ctx->cli);
   cleanup_free char *dir = NULL;
@@ -180,6 +182,8 @@ int cmd_passthrough(struct sk_ctx *ctx, struct sk_error **err) {
     free(ctx->cfg->runtime);
     ctx->cfg->runtime = steal_pointer(&recorded);
   }
+  if (ctx->cfg->runtime == NULL && ctx->cli.cmd == NULL && (ctx->cli.version || ctx->cli.help))
+    return alone(ctx);
   if (ctx->cfg->runtime == NULL)
     return no_runtime(ctx, id, err);
   if (ctx->cli.cmd == NULL)
@@ -222,6 +226,20 @@ static int cmd_features(struct sk_ctx *ctx, struct sk_error **err) {
   if (json_gen(doc, &txt, &len, err) < 0)
     return -1;
   fwrite(txt, 1, len, stdout);
+  return 0;
+}
+
+/* --version and --help without a runtime to ask (no usable config):
+ * stockade's own lines, exit 0, as every other program of the package. */
+static int alone(const struct sk_ctx *ctx) {
+  if (ctx->cli.version) {
+    printf("stockade version %s\nruntime: none (no usable stockade config; set STOCKADE_CONFIG)\n", STOCKADE_VERSION);
+    return 0;
+  }
+  printf("usage: stockade [runc's global flags] COMMAND [ARGS]\n"
+         "  An OCI runtime that hardens each container it creates and hands it to runc or crun, taking\n"
+         "  runc's whole command line. --help and --version print the runtime's help and version with\n"
+         "  stockade's; here no runtime is configured (set STOCKADE_CONFIG, see stockade(8)).\n");
   return 0;
 }
 

@@ -77,7 +77,8 @@ deb_expected() {
     for d in etc etc/stockade etc/stockade/profiles etc/stockade/profiles/seccomp usr usr/bin usr/share \
       usr/share/bash-completion usr/share/bash-completion/completions usr/share/doc usr/share/doc/stockade \
       usr/share/doc/stockade/examples usr/share/man usr/share/man/man5 usr/share/man/man8 usr/libexec usr/libexec/stockade \
-      var var/log var/log/stockade; do
+      usr/share/lintian usr/share/lintian/overrides var var/log var/log/stockade etc/logrotate.d lib lib/systemd \
+      lib/systemd/system; do
       echo "drwxr-xr-x root:root $d"
     done
     echo "-rwxr-xr-x root:root usr/bin/stockade"
@@ -86,7 +87,12 @@ deb_expected() {
     echo "-rwxr-xr-x root:root usr/libexec/stockade/stockade-init"
     for p in stockade-complain stockade-learn stockade-off; do
       echo "lrwxrwxrwx root:root usr/bin/$p -> stockade"
+      echo "lrwxrwxrwx root:root usr/share/man/man8/$p.8.gz -> stockade.8.gz"
     done
+    echo "-rw-r--r-- root:root usr/share/lintian/overrides/stockade"
+    echo "-rw-r--r-- root:root etc/logrotate.d/stockade"
+    echo "-rw-r--r-- root:root lib/systemd/system/stockade-metrics.service"
+    echo "-rw-r--r-- root:root lib/systemd/system/stockade-metrics.timer"
     for f in config.json $(cd "$SK_REPO" && ls profiles/*.json profiles/seccomp/*.json); do
       echo "-rw-r--r-- root:root etc/stockade/$f"
     done
@@ -95,7 +101,7 @@ deb_expected() {
       echo "-rw-r--r-- root:root usr/share/man/man${f##*.}/$f.gz"
     done
     echo "-rw-r--r-- root:root usr/share/bash-completion/completions/stockadectl"
-    for f in README.md.gz changelog.gz copyright operations.md.gz security.md.gz \
+    for f in README.md.gz changelog.gz copyright event.schema.json.gz events.md.gz operations.md.gz security.md.gz \
       examples/10-stockade.conf examples/runtimeclass.yaml examples/stockade.toml \
       examples/stockade-createRuntime.json examples/stockade-poststop.json; do
       echo "-rw-r--r-- root:root usr/share/doc/stockade/$f"

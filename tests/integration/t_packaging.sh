@@ -443,6 +443,12 @@ man_missing() {
   done
 }
 
+# The commands of stockadectl's command table (ctl/stockadectl.c), one a
+# line, sorted.
+ctl_commands() {
+  sed -n 's/^ *{"\([a-z]*\)", \(NULL\|"[a-z]*"\), [a-z_]*},$/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort -u
+}
+
 t_man_content() {
   local fields cmds subs opts keys anns out
   # stockade-profile.5: every top-level field of the reference's table.
@@ -454,8 +460,8 @@ t_man_content() {
 
   # stockadectl.8: every command main() dispatches, every profile
   # subcommand, every long option of ctl/*.c, and --profile-dir.
-  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c")
-  subs=$(sed -n 's/.*strcmp(argv\[1\], "\([a-z]*\)").*/profile \1/p' "$SK_REPO/ctl/stockadectl.c")
+  cmds=$(ctl_commands)
+  subs=$(sed -n 's/^ *{"profile", "\([a-z]*\)", .*/profile \1/p' "$SK_REPO/ctl/stockadectl.c")
   opts=$(grep -ho '{"[a-z-]*", *[a-z_]*argument' "$SK_REPO"/ctl/*.c | sed 's/{"\([a-z-]*\)".*/--\1/' | sort -u)
   if [ "$(echo "$cmds" | wc -w)" -lt 6 ] || [ "$(echo "$subs" | wc -l)" -lt 3 ] || [ "$(echo "$opts" | wc -w)" -lt 8 ]; then
     sk_fail "could not read the commands and options from ctl/*.c"
@@ -520,16 +526,17 @@ t_completion() {
   sk_assert_eq "$(complete_line stockadectl pro)" "profile" "stockadectl pro<TAB>"
   sk_assert_eq "$(complete_line stockadectl profile '')" "diff lint show" "stockadectl profile <TAB>"
   # Every command main() dispatches, and only those.
-  cmds=$(sed -n 's/.*strcmp(argv\[i\], "\([a-z]*\)").*/\1/p' "$SK_REPO/ctl/stockadectl.c" | sort | tr '\n' ' ')
+  cmds=$(ctl_commands | tr '\n' ' ')
   sk_assert_eq "$(complete_line stockadectl '')" "${cmds% }" "stockadectl <TAB>"
   sk_assert_eq "$(complete_line stockadectl events --fo)" "--follow --format" "events --fo<TAB>"
   sk_assert_eq "$(complete_line stockadectl events --decision d)" "deny" "events --decision d<TAB>"
   sk_assert_eq "$(complete_line stockadectl metrics --s)" "--state-dir" "metrics --s<TAB>"
   sk_assert_eq "$(complete_line stockadectl learn --b)" "--base" "learn --b<TAB>"
-  sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile" "verify -<TAB>"
+  sk_assert_eq "$(complete_line stockadectl verify -)" "--help --json --profile --version" "verify -<TAB>"
   # Profile names: from --profile-dir, else the config's profileDir (jq).
   sk_assert_eq "$(complete_line stockadectl --profile-dir "$SK_REPO/profiles" profile show '')" \
-    "default job locked system web" "profile show <TAB> with --profile-dir"
+    "$(cd "$SK_REPO/profiles" && ls *.json | sed 's/\.json$//' | sort | tr '\n' ' ' | sed 's/ $//')" \
+    "profile show <TAB> with --profile-dir"
   mkdir -p "$CASE/prof"
   echo '{"name": "mine"}' >"$CASE/prof/mine.json"
   cfg=$CASE/completion-config.json
@@ -542,7 +549,35 @@ t_completion() {
     "events --container <TAB>"
 }
 
+
+# lintian on the package `make deb` builds (the .changes: stockade and its
+# debug symbols): no error and no warning, and each override says why.
+t_lintian() {
+  local changes f
+  command -v lintian >/dev/null || sk_fail "lintian not installed (Debian package lintian; run make deps)"
+  for f in dpkg-buildpackage dh fakeroot; do
+    command -v "$f" >/dev/null || sk_skip "$f not installed (Debian packages dpkg-dev, debhelper, fakeroot; run make deps)"
+  done
+  sk_run deb make -C "$SK_REPO" --no-print-directory B="$SK_BUILD" deb
+  sk_assert_rc 0 "make deb"
+  changes=$(ls "$SK_BUILD"/deb/stockade_*.changes 2>/dev/null | head -n 1)
+  [ -f "$changes" ] || sk_fail "make deb left no .changes in $SK_BUILD/deb"
+  sk_run lintian lintian --fail-on error,warning "$changes"
+  sk_assert_rc 0 "lintian finds no error and no warning"
+  sk_assert_no_grep "$CASE/lintian.out" '^[EW]: ' "no E: or W: line"
+  # Every override line follows a comment that says why.
+  for f in "$PKG"/debian/*lintian-overrides; do
+    [ -e "$f" ] || continue
+    sk_assert_eq "$(awk '/^[^#[:space:]]/ && prev !~ /^#/ { print FILENAME ":" NR } { prev = $0 }' "$f")" "" \
+      "each override in ${f##*/} is commented"
+  done
+  # The mode programs have manual pages (links to stockade(8)).
+  sk_assert_eq "$(dpkg-deb -c "$SK_BUILD/deb/stockade.deb" | grep -c 'usr/share/man/man8/stockade-\(complain\|learn\|off\)\.8\.gz -> stockade\.8\.gz')" \
+    3 "stockade-complain, -learn and -off have manual pages"
+}
+
 sk_case "packaging: man pages render without warnings" t_man_render
 sk_case "packaging: man pages name every command, option and field" t_man_content
 sk_case "packaging: make install puts man pages and bash completion in place" t_install_docs
 sk_case "packaging: bash completion of stockadectl" t_completion
+sk_case "packaging: lintian-clean Debian package, overrides commented" t_lintian

@@ -17,6 +17,8 @@
 #include "stockade/judge.h"
 #include "stockade/json.h"
 #include "stockade/profile.h"
+#include "stockade/str.h"
+#include "stockade/sys.h"
 
 /* A spec an engine might write for a well-behaved non-root workload: only
  * FIX findings that hardening always applies (seccomp). */
@@ -382,6 +384,123 @@ static void test_masked_paths_fixed(void **state) {
   profile_free(p);
 }
 
+/* linux.devices and the device cgroup: the host's memory and disks are
+ * refused, other devices and mknod-only rules (Docker's, podman's) not. */
+static void test_host_devices_refused(void **state) {
+  static const char *const refused[] = {
+      "{\"devices\":[{\"path\":\"/dev/mem\",\"type\":\"c\",\"major\":1,\"minor\":1}]}",
+      "{\"devices\":[{\"path\":\"/dev/kmem\",\"type\":\"c\",\"major\":1,\"minor\":2}]}",
+      "{\"devices\":[{\"path\":\"/dev/port\",\"type\":\"c\",\"major\":1,\"minor\":4}]}",
+      "{\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}]}",
+      "{\"devices\":[{\"path\":\"/dev/xmem\",\"type\":\"c\",\"major\":1,\"minor\":1}]}",
+      "{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"r\"}]}}",
+      "{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":1,\"access\":\"rw\"}]}}",
+      "{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1}]}}",
+  };
+  static const char *const allowed[] = {
+      "{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}",
+      "{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
+      "{\"allow\":true,\"type\":\"c\",\"access\":\"m\"}]}}",
+      "{\"resources\":{\"devices\":[{\"allow\":false,\"type\":\"b\",\"access\":\"rwm\"}]}}",
+      "{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}",
+  };
+  struct profile *p = make_profile(true, false);
+  size_t i, k;
+  for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+    struct json *spec = parse(clean_spec);
+    struct json *add = parse(refused[i]);
+    struct findings f;
+    for (k = 0; k < add->n; k++)
+      json_set(json_get(spec, "linux"), add->keys[k], json_copy(add->items[k]));
+    judge(spec, p, &f);
+    if (findings_find(&f, "SK-DEVICE-HOST") == NULL || findings_find(&f, "SK-DEVICE-HOST")->kind != FINDING_REFUSE)
+      fail_msg("%s was not refused", refused[i]);
+    assert_non_null(strstr(findings_find(&f, "SK-DEVICE-HOST")->guide, "CIS Docker Benchmark v1.6.0 5.18"));
+    findings_clear(&f);
+    json_free(add);
+    json_free(spec);
+  }
+  for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+    struct json *spec = parse(clean_spec);
+    struct json *add = parse(allowed[i]);
+    struct findings f;
+    for (k = 0; k < add->n; k++)
+      json_set(json_get(spec, "linux"), add->keys[k], json_copy(add->items[k]));
+    judge(spec, p, &f);
+    if (findings_count(&f, FINDING_REFUSE) != 0)
+      fail_msg("%s was refused: %s", allowed[i], f.v[0].what);
+    findings_clear(&f);
+    json_free(add);
+    json_free(spec);
+  }
+  profile_free(p);
+}
+
+/* SK-MASKED-PATHS: silent on what runc and podman set by default, and
+ * naming exactly what is missing. */
+static void test_masked_paths_engine_defaults(void **state) {
+  static const char *const fixtures[] = {"runc-spec.json", "podman-spec.json"};
+  struct profile *p = make_profile(true, false);
+  struct findings f;
+  struct json *spec;
+  size_t i;
+  for (i = 0; i < 2; i++) {
+    char path[512];
+    char *buf = NULL;
+    size_t len = 0;
+    struct sk_error *err = NULL;
+    snprintf(path, sizeof(path), "tests/fixtures/%s", fixtures[i]); /* run from the source tree */
+    if (read_file(path, &buf, &len, &err) < 0)
+      fail_msg("%s", err->msg);
+    spec = parse(buf);
+    free(buf);
+    judge(spec, p, &f);
+    if (findings_find(&f, "SK-MASKED-PATHS"))
+      fail_msg("%s: %s", fixtures[i], findings_find(&f, "SK-MASKED-PATHS")->what);
+    findings_clear(&f);
+    json_free(spec);
+  }
+  spec = parse(clean_spec);
+  json_set(json_get(spec, "linux"), "maskedPaths", parse("[\"/proc\", \"/sys/firmware\"]"));
+  json_set(json_get(spec, "linux"), "readonlyPaths", parse("[\"/proc/sys\"]"));
+  judge(spec, p, &f);
+  /* /proc masked whole covers every path below it. */
+  assert_null(findings_find(&f, "SK-MASKED-PATHS"));
+  findings_clear(&f);
+  json_set(json_get(spec, "linux"), "maskedPaths", parse("[\"/proc/acpi\", \"/proc/asound\"]"));
+  json_set(json_get(spec, "linux"), "readonlyPaths", parse("[\"/proc/bus\", \"/proc/fs\", \"/proc/irq\"]"));
+  judge(spec, p, &f);
+  assert_string_equal(findings_find(&f, "SK-MASKED-PATHS")->what,
+                      "linux.maskedPaths lacks /proc/kcore, /proc/keys, /proc/latency_stats, /proc/timer_list, "
+                      "/proc/timer_stats, /proc/scsi, /proc/sched_debug, /sys/firmware; linux.readonlyPaths lacks "
+                      "/proc/sys, /proc/sysrq-trigger: kernel interfaces the container could read or change");
+  findings_clear(&f);
+  json_free(spec);
+  profile_free(p);
+}
+
+/* Every rule the judge can give names its CIS item with the version and
+ * its NSA/CISA section; PSS where a control applies. */
+static void test_rule_references(void **state) {
+  static const char *const rules[] = {
+      "SK-USER-ROOT",        "SK-NNP",          "SK-CAP-DANGEROUS", "SK-CAP-EXTRA",   "SK-ROOTFS-WRITABLE",
+      "SK-NS-HOST-PID",      "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
+      "SK-MOUNT-SENSITIVE",  "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
+      "SK-SECCOMP-LISTENER", "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED"};
+  size_t i;
+  for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+    const struct rule_ref *r = rule_ref(rules[i]);
+    assert_non_null(r->rule);
+    assert_non_null(strstr(r->cis, "CIS Docker Benchmark v1.6.0 "));
+    assert_non_null(strstr(r->nsa, "NSA/CISA Kubernetes Hardening Guide v1.2, "));
+    assert_non_null(strstr(r->guide, r->cis));
+    if (r->pss)
+      assert_true(strncmp(r->pss, "PSS baseline: ", 14) == 0 || strncmp(r->pss, "PSS restricted: ", 16) == 0);
+  }
+  assert_string_equal(rule_ref("SK-NS-HOST-PID")->pss, "PSS baseline: Host Namespaces");
+  assert_null(rule_ref("SK-NOPE")->rule);
+}
+
 static void test_every_finding_has_fix_and_guide(void **state) {
   struct json *spec = parse("{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_SYS_ADMIN\",\"CAP_KILL\"]}},"
                             "\"mounts\":[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"/\"}]}");
@@ -518,6 +637,9 @@ int main(void) {
       cmocka_unit_test(test_writable_mount_without_noexec_fixed),
       cmocka_unit_test(test_all_devices_refused),
       cmocka_unit_test(test_masked_paths_fixed),
+      cmocka_unit_test(test_host_devices_refused),
+      cmocka_unit_test(test_masked_paths_engine_defaults),
+      cmocka_unit_test(test_rule_references),
       cmocka_unit_test(test_every_finding_has_fix_and_guide),
       cmocka_unit_test(test_judge_process_for_exec),
       cmocka_unit_test(test_listener_taken_refused),

@@ -18,6 +18,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/json.h"
+#include "stockade/glob.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
 #include "stockade/str.h"
@@ -1230,6 +1231,70 @@ static void test_admit(void **state) {
                      "t.json:1:39: admit.allDevices: got a string; expected true or false");
 }
 
+/* profile lint: every error of the file, each with its position; the
+ * runtime's loader stops at the first. */
+static void test_lint_every_error(void **state) {
+  cleanup_free char *path =
+      write_tmp("lint/three.json", "{\n  \"name\": \"three\",\n  \"capabilities\": [\"CAP_NOPE\"],\n"
+                                   "  \"action\": \"explode\",\n  \"lsm\": \"maybe\"\n}\n");
+  cleanup_error struct sk_error *err = NULL;
+  cleanup_error struct sk_error *first = NULL;
+  struct profile *p = NULL;
+  const char *s;
+  int lines = 0;
+  (void)state;
+  assert_int_equal(profile_lint_file(path, &p, &err), -1);
+  assert_null(p);
+  for (s = err->msg; s; s = strchr(s + 1, '\n'))
+    lines++;
+  assert_int_equal(lines, 3);
+  assert_non_null(strstr(err->msg, "three.json:3:"));
+  assert_non_null(strstr(err->msg, "three.json:4:"));
+  assert_non_null(strstr(err->msg, "three.json:5:"));
+  assert_int_equal(profile_load_file(path, &p, &first), -1);
+  assert_null(strchr(first->msg, '\n'));
+}
+
+/* Globs fnmatch would read other than they look. */
+static void test_error_glob_syntax(void **state) {
+  char why[512];
+  (void)state;
+  assert_int_equal(glob_check_syntax("/usr/bin/[abc]", why, sizeof(why)), 0);
+  assert_int_equal(glob_check_syntax("/usr/bin/[!]]x", why, sizeof(why)), 0);
+  assert_int_equal(glob_check_syntax("/usr/bin/\\{x\\}", why, sizeof(why)), 0);
+  assert_int_equal(glob_check_syntax("/usr/bin/[abc", why, sizeof(why)), -1);
+  assert_non_null(strstr(why, "unclosed \"[\""));
+  assert_int_equal(glob_check_syntax("/usr/[a/b]", why, sizeof(why)), -1);
+  assert_int_equal(glob_check_syntax("/opt/{a,b}/run", why, sizeof(why)), -1);
+  assert_non_null(strstr(why, "no braces"));
+  assert_int_equal(glob_check_syntax("/opt/a}", why, sizeof(why)), -1);
+  assert_int_equal(glob_check_syntax("/usr/bin/app ", why, sizeof(why)), -1);
+  assert_non_null(strstr(why, "ends with white space"));
+  assert_int_equal(glob_check_syntax(" /usr/bin/app", why, sizeof(why)), -1);
+  assert_int_equal(glob_check_syntax("/usr/bin/a]b", why, sizeof(why)), -1);
+  assert_int_equal(glob_check_syntax("/usr/bin/a\\", why, sizeof(why)), -1);
+  expect_parse_error("{\"name\": \"x\", \"exec\": {\"allow\": [\"/usr/bin/[abc\"]}}",
+                     "t.json:1:34: exec.allow[0]: \"/usr/bin/[abc\" has an unclosed \"[\" at character 10; expected "
+                     "\"[...]\" within one directory level, or \"\\[\" for a literal [");
+}
+
+/* Kubernetes' seccomp words are not file names. */
+static void test_seccomp_kubernetes_words(void **state) {
+  cleanup_profile struct profile *a = parse_ok("{\"name\": \"x\", \"seccomp\": \"runtime/default\"}");
+  cleanup_profile struct profile *b = parse_ok("{\"name\": \"x\", \"seccomp\": \"docker/default\"}");
+  (void)state;
+  assert_string_equal(a->seccomp_source, "default");
+  assert_string_equal(b->seccomp_source, "default");
+  expect_parse_error("{\"name\": \"x\", \"seccomp\": \"unconfined\"}",
+                     "t.json:1:26: seccomp: \"unconfined\" means no syscall filter in Kubernetes, which a stockade "
+                     "profile cannot ask for; expected \"default\" (or \"runtime/default\"), an inline OCI seccomp "
+                     "object, or a file, or run the workload under the stockade-off RuntimeClass");
+  expect_parse_error("{\"name\": \"x\", \"seccomp\": \"localhost/p.json\"}",
+                     "t.json:1:26: seccomp: \"localhost/p.json\" is Kubernetes' name for a file in the kubelet's "
+                     "seccomp directory, which stockade does not read; expected the file's path, absolute or relative "
+                     "to this profile");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_admit),
@@ -1255,6 +1320,9 @@ int main(void) {
       cmocka_unit_test(test_action_name),
       cmocka_unit_test(test_error_exec),
       cmocka_unit_test(test_error_exec_globs),
+      cmocka_unit_test(test_lint_every_error),
+      cmocka_unit_test(test_error_glob_syntax),
+      cmocka_unit_test(test_seccomp_kubernetes_words),
       cmocka_unit_test(test_error_exec_duplicates),
       cmocka_unit_test(test_error_sha256),
       cmocka_unit_test(test_error_block_hashes),

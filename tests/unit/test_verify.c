@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "../../ctl/verify.c"
+#include "../../ctl/common.c"
 
 static void parse(const char *out, const char *name, int a, int b, int c) {
   char n[16];

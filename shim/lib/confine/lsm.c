@@ -88,7 +88,7 @@ int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings
   v->what = strdup(why);
   v->fix = strdup("run it on a node with AppArmor or SELinux active (stockadectl verify shows them), or set "
                   "\"lsm\": \"optional\" in the profile");
-  v->guide = "NSA/CISA Kubernetes Hardening Guide";
+  finding_set_refs(v);
   v->technique = "T1611";
   if (v->what == NULL || v->fix == NULL) {
     free(v->what);

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "stockade/analyzer.h"
 #include "stockade/caps.h"
 #include "stockade/cleanup.h"
 #include "stockade/profile.h"
+#include "stockade/glob.h"
 #include "stockade/seccomp.h"
 #include "stockade/str.h"
 #include "stockade/sys.h"
@@ -41,6 +43,7 @@ struct parse_ctx {
   const char *file_base; /* "web.json" when the name must match the file's, else NULL */
   const char *file_stem; /* "web", the name that file demands */
   struct sk_error **err;
+  char **collected; /* profile lint: go on after an error, each message a line here; NULL: stop at the first */
 };
 
 static const char *const action_names[] = {"deny", "kill", "freeze"};
@@ -356,6 +359,7 @@ static int unknown_key(const struct parse_ctx *c, const struct json *v, const ch
 static int check_glob(const struct parse_ctx *c, const struct json *v, const char *field) {
   const char *s = v->str;
   cleanup_free char *clean = NULL;
+  char why[512];
 
   if (s[0] == '\0')
     return perr(c, v, field, "the path is empty; " GLOB_EXPECTED);
@@ -363,6 +367,8 @@ static int check_glob(const struct parse_ctx *c, const struct json *v, const cha
     return perr(c, v, field, "\"%s\" is relative; " GLOB_EXPECTED, s);
   if (strlen(s) >= PATH_MAX)
     return perr(c, v, field, "the path is longer than %d bytes; expected a shorter absolute path", PATH_MAX - 1);
+  if (glob_check_syntax(s, why, sizeof(why)) < 0)
+    return perr(c, v, field, "%s", why);
   if (has_dotdot(s))
     return perr(c, v, field, "\"%s\" has a \"..\" segment; expected a clean absolute path without \"..\"", s);
   if (strstr(s, "**") != NULL)
@@ -635,13 +641,39 @@ static int check_seccomp_doc(const char *file, bool inline_doc, const struct jso
   return 0;
 }
 
+/* Kubernetes' words for a seccomp profile are never file names here:
+ * "runtime/default" and "docker/default" are the runtime's default
+ * filter, which for stockade is "default" (the caller maps them); and
+ * "unconfined" (no filter) and "localhost/<file>" (a file in the
+ * kubelet's seccomp directory) are refused with what to write instead.
+ * Returns -1 for a refused word, 0 otherwise. */
+static int kube_seccomp(const struct parse_ctx *c, const struct json *v) {
+  if (strcasecmp(v->str, "unconfined") == 0)
+    return perr(c, v, "seccomp",
+                "\"%s\" means no syscall filter in Kubernetes, which a stockade profile cannot ask for; expected "
+                "\"default\" (or \"runtime/default\"), an inline OCI seccomp object, or a file, or run the workload "
+                "under the stockade-off RuntimeClass",
+                v->str);
+  if (strncmp(v->str, "localhost/", 10) == 0)
+    return perr(c, v, "seccomp",
+                "\"%s\" is Kubernetes' name for a file in the kubelet's seccomp directory, which stockade does not "
+                "read; expected the file's path, absolute or relative to this profile",
+                v->str);
+  return 0;
+}
+
+static bool is_runtime_default(const struct json *v) {
+  return json_is(v, JSON_STRING) && (strcmp(v->str, "default") == 0 || strcmp(v->str, "runtime/default") == 0 ||
+                                     strcmp(v->str, "docker/default") == 0);
+}
+
 static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, struct profile *p) {
   cleanup_free char *path = NULL;
   cleanup_free char *buf = NULL;
   cleanup_json struct json *doc = NULL;
   size_t len = 0;
 
-  if (v == NULL || (json_is(v, JSON_STRING) && strcmp(v->str, "default") == 0)) {
+  if (v == NULL || is_runtime_default(v)) {
     /* Validated like any other document (spec hardening relies on it, and
      * it costs well under a millisecond), but not built with libseccomp on
      * every load: that is about 2 ms on the path of every create, and the
@@ -657,6 +689,8 @@ static int resolve_seccomp(const struct parse_ctx *c, const struct json *v, stru
     if (check_seccomp_doc(c->origin, true, v, doc, c->err) < 0)
       return -1;
     p->seccomp_source = strdup("inline");
+  } else if (json_is(v, JSON_STRING) && kube_seccomp(c, v) != 0) {
+    return -1;
   } else if (json_is(v, JSON_STRING)) {
     if (v->str[0] == '\0')
       return perr(c, v, "seccomp", "the path is empty; " SECCOMP_EXPECTED);
@@ -792,6 +826,21 @@ static int parse_admit(const struct parse_ctx *c, const struct json *v, struct p
   return 0;
 }
 
+/* After an error: stop (-1), or for lint keep its message and go on (0). */
+static int again(const struct parse_ctx *c) {
+  cleanup_free char *msg = NULL;
+  char *all = NULL;
+  if (c->collected == NULL)
+    return -1;
+  msg = c->err && *c->err && (*c->err)->msg ? strdup((*c->err)->msg) : NULL;
+  sk_error_free(c->err);
+  if (asprintf(&all, "%s%s%s", *c->collected ? *c->collected : "", *c->collected ? "\n" : "", msg ? msg : "?") < 0)
+    return sk_error_set(c->err, ENOMEM, "%s", c->origin);
+  free(*c->collected);
+  *c->collected = all;
+  return 0;
+}
+
 static int parse_root(const struct parse_ctx *c, const struct json *root, struct profile *p) {
   const struct json *name = NULL, *user = NULL, *allow_root = NULL, *seccomp = NULL, *exec = NULL;
   size_t i;
@@ -844,24 +893,35 @@ static int parse_root(const struct parse_ctx *c, const struct json *root, struct
     } else {
       r = perr(c, v, key, "unknown field \"%s\"; expected one of " PROFILE_FIELDS, key);
     }
-    if (r < 0)
+    if (r < 0 && again(c) < 0)
       return -1;
+    if (r < 0 && v == exec)
+      exec = NULL; /* its pins are not checked against a half-read list */
   }
 
-  if (name == NULL)
-    return perr(c, root, "name", "missing; expected the profile's name such as \"%s\"",
-                c->file_stem ? c->file_stem : "web");
-  if (c->file_stem && strcmp(p->name, c->file_stem) != 0)
-    return perr(c, name, "name", "\"%s\" does not match the file name \"%s\"; expected \"%s\"", p->name, c->file_base,
-                c->file_stem);
-  if (user && p->allow_root)
-    return perr(c, allow_root, "allowRoot",
-                "true contradicts \"user\" (line %u); expected either \"user\" (images that would run as root run as "
-                "that user) or \"allowRoot\": true (they may run as root), not both",
-                user->line);
-  if (exec && check_pins_not_blocked(c, exec, p) < 0)
+  if (name == NULL && (perr(c, root, "name", "missing; expected the profile's name such as \"%s\"",
+                            c->file_stem ? c->file_stem : "web"),
+                       again(c) < 0))
     return -1;
-  return resolve_seccomp(c, seccomp, p);
+  if (name && p->name && c->file_stem && strcmp(p->name, c->file_stem) != 0 &&
+      (perr(c, name, "name", "\"%s\" does not match the file name \"%s\"; expected \"%s\"", p->name, c->file_base,
+            c->file_stem),
+       again(c) < 0))
+    return -1;
+  if (user && p->allow_root &&
+      (perr(c, allow_root, "allowRoot",
+            "true contradicts \"user\" (line %u); expected either \"user\" (images that would run as root run as "
+            "that user) or \"allowRoot\": true (they may run as root), not both",
+            user->line),
+       again(c) < 0))
+    return -1;
+  if (exec && check_pins_not_blocked(c, exec, p) < 0 && again(c) < 0)
+    return -1;
+  if (resolve_seccomp(c, seccomp, p) < 0 && again(c) < 0)
+    return -1;
+  if (c->collected && *c->collected)
+    return sk_error_set(c->err, 0, "%s", *c->collected);
+  return 0;
 }
 
 static int parse_with(const struct parse_ctx *c, const char *file, const char *buf, size_t len, struct profile **out) {
@@ -892,11 +952,11 @@ int profile_parse(const char *origin, const char *buf, size_t len, struct profil
   return parse_with(&c, NULL, buf, len, out);
 }
 
-int profile_load_file(const char *path, struct profile **out, struct sk_error **err) {
+static int load_file(const char *path, char **collected, struct profile **out, struct sk_error **err) {
   cleanup_free char *buf = NULL;
   cleanup_free char *dir = NULL;
   cleanup_free char *stem = NULL;
-  struct parse_ctx c = {.origin = path, .err = err};
+  struct parse_ctx c = {.origin = path, .err = err, .collected = collected};
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   size_t len = 0;
@@ -919,6 +979,15 @@ int profile_load_file(const char *path, struct profile **out, struct sk_error **
   return parse_with(&c, path, buf, len, out);
 }
 
+int profile_load_file(const char *path, struct profile **out, struct sk_error **err) {
+  return load_file(path, NULL, out, err);
+}
+
+int profile_lint_file(const char *path, struct profile **out, struct sk_error **err) {
+  cleanup_free char *all = NULL;
+  return load_file(path, &all, out, err);
+}
+
 int profile_load_named(const char *dir, const char *name, struct profile **out, struct sk_error **err) {
   cleanup_free char *path = NULL;
   struct stat st;
@@ -932,134 +1001,6 @@ int profile_load_named(const char *dir, const char *name, struct profile **out, 
     return sk_error_classify(err, ENOENT); /* callers may tell "missing" from "broken" */
   }
   return profile_load_file(path, out, err);
-}
-
-static int obj_set(struct json *o, const char *key, struct json *v) { return v ? json_set(o, key, v) : -1; }
-
-static struct json *string_or_null(const char *s) { return s ? json_new_string(s) : json_new(JSON_NULL); }
-
-static int append_strings(struct json *arr, char *const *v, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (json_append(arr, json_new_string(v[i])) < 0)
-      return -1;
-  return 0;
-}
-
-/* "exec" with every entry of "allow" as {"path", "sha256"} ("sha256" null
- * when not pinned), "allow" null when there is no allow-list. */
-static int exec_to_json(const struct profile *p, struct json *o) {
-  struct json *exec = json_new(JSON_OBJECT), *allow, *writable;
-  size_t i;
-
-  if (obj_set(o, "exec", exec) < 0)
-    return -1;
-  if (p->has_exec_allow) {
-    allow = json_new(JSON_ARRAY);
-    if (obj_set(exec, "allow", allow) < 0)
-      return -1;
-    for (i = 0; i < p->n_exec_allow; i++) {
-      struct json *rule = json_new(JSON_OBJECT);
-      if (json_append(allow, rule) < 0 || obj_set(rule, "path", json_new_string(p->exec_allow[i].glob)) < 0 ||
-          obj_set(rule, "sha256", string_or_null(p->exec_allow[i].sha256)) < 0)
-        return -1;
-    }
-  } else if (obj_set(exec, "allow", json_new(JSON_NULL)) < 0) {
-    return -1;
-  }
-  writable = json_new(JSON_ARRAY);
-  if (obj_set(exec, "allowWritable", writable) < 0 ||
-      append_strings(writable, p->exec_writable, p->n_exec_writable) < 0)
-    return -1;
-  return 0;
-}
-
-/* "admit" as given, or null for an ordinary profile. */
-static int admit_to_json(const struct profile *p, struct json *o) {
-  struct json *a;
-  if (!p->has_admit)
-    return obj_set(o, "admit", json_new(JSON_NULL));
-  if (obj_set(o, "admit", a = json_new(JSON_OBJECT)) < 0 ||
-      obj_set(a, "hostNamespaces", json_new_bool(p->admit.host_namespaces)) < 0 ||
-      obj_set(a, "hostMounts", json_new_bool(p->admit.host_mounts)) < 0 ||
-      obj_set(a, "allDevices", json_new_bool(p->admit.all_devices)) < 0 ||
-      obj_set(a, "allCapabilities", json_new_bool(p->admit.all_capabilities)) < 0 ||
-      obj_set(a, "newPrivileges", json_new_bool(p->admit.new_privileges)) < 0 ||
-      obj_set(a, "specSeccomp", json_new_bool(p->admit.spec_seccomp)) < 0 ||
-      obj_set(a, "unmaskedPaths", json_new_bool(p->admit.unmasked_paths)) < 0)
-    return -1;
-  return 0;
-}
-
-int profile_to_json(const struct profile *p, struct json **out, struct sk_error **err) {
-  cleanup_json struct json *o = json_new(JSON_OBJECT);
-  struct json *user, *caps, *paths, *hashes;
-  size_t i;
-
-  if (o == NULL)
-    goto oom;
-  if (obj_set(o, "name", json_new_string(p->name)) < 0 || obj_set(o, "description", string_or_null(p->description)) < 0)
-    goto oom;
-  if (p->has_user) {
-    user = json_new(JSON_OBJECT);
-    if (obj_set(o, "user", user) < 0 || obj_set(user, "uid", json_new_int(p->uid)) < 0 ||
-        obj_set(user, "gid", json_new_int(p->gid)) < 0)
-      goto oom;
-  } else if (obj_set(o, "user", json_new(JSON_NULL)) < 0) {
-    goto oom;
-  }
-  if (obj_set(o, "allowRoot", json_new_bool(p->allow_root)) < 0)
-    goto oom;
-  caps = json_new(JSON_ARRAY);
-  if (obj_set(o, "capabilities", caps) < 0)
-    goto oom;
-  for (i = 0; i < p->n_capabilities; i++)
-    if (json_append(caps, json_new_string(p->capabilities[i])) < 0)
-      goto oom;
-  if (obj_set(o, "writableRootfs", json_new_bool(p->writable_rootfs)) < 0)
-    goto oom;
-  paths = json_new(JSON_ARRAY);
-  if (obj_set(o, "writablePaths", paths) < 0)
-    goto oom;
-  for (i = 0; i < p->n_writable_paths; i++) {
-    struct json *wp = json_new(JSON_OBJECT);
-    if (json_append(paths, wp) < 0 || obj_set(wp, "path", json_new_string(p->writable_paths[i].path)) < 0 ||
-        obj_set(wp, "size", string_or_null(p->writable_paths[i].size)) < 0)
-      goto oom;
-  }
-  if (exec_to_json(p, o) < 0)
-    goto oom;
-  hashes = json_new(JSON_ARRAY);
-  if (obj_set(o, "blockHashes", hashes) < 0 || append_strings(hashes, p->block_hashes, p->n_block_hashes) < 0 ||
-      obj_set(o, "action", json_new_string(profile_action_name(p->action))) < 0)
-    goto oom;
-  if (obj_set(o, "lsm", json_new_string(profile_need_name(p->lsm))) < 0 ||
-      obj_set(o, "landlock", json_new_string(profile_need_name(p->landlock))) < 0)
-    goto oom;
-  if (p->has_network) {
-    struct json *net, *b, *cn;
-    if (obj_set(o, "network", net = json_new(JSON_OBJECT)) < 0 || obj_set(net, "bind", b = json_new(JSON_ARRAY)) < 0 ||
-        obj_set(net, "connect", cn = json_new(JSON_ARRAY)) < 0)
-      goto oom;
-    for (i = 0; i < p->n_net_bind; i++)
-      if (json_append(b, json_new_int(p->net_bind[i])) < 0)
-        goto oom;
-    for (i = 0; i < p->n_net_connect; i++)
-      if (json_append(cn, json_new_int(p->net_connect[i])) < 0)
-        goto oom;
-  } else if (obj_set(o, "network", json_new(JSON_NULL)) < 0) {
-    goto oom;
-  }
-  if (admit_to_json(p, o) < 0)
-    goto oom;
-  if (obj_set(o, "seccomp", p->seccomp ? json_copy(p->seccomp) : json_new(JSON_NULL)) < 0 ||
-      obj_set(o, "seccompSource", string_or_null(p->seccomp_source)) < 0 ||
-      obj_set(o, "sha256", json_new_string(p->sha256)) < 0 || obj_set(o, "file", string_or_null(p->file)) < 0)
-    goto oom;
-  *out = steal_pointer(&o);
-  return 0;
-oom:
-  return sk_error_set(err, ENOMEM, "cannot describe profile \"%s\"", p->name ? p->name : "");
 }
 
 bool profile_has_cap(const struct profile *p, const char *canonical) {

@@ -14,11 +14,10 @@
 
 const char *judge_host_ns_dir = NULL;
 
-#define G_NSA "NSA/CISA Kubernetes Hardening Guide"
 #define T_ESCAPE "T1611"
 
-__attribute__((format(printf, 6, 7))) static int add(struct findings *f, const char *rule, enum finding_kind kind,
-                                                     const char *guide, const char *fix, const char *fmt, ...) {
+__attribute__((format(printf, 5, 6))) static int add(struct findings *f, const char *rule, enum finding_kind kind,
+                                                     const char *fix, const char *fmt, ...) {
   struct finding *v;
   va_list ap;
   char *what = NULL;
@@ -40,7 +39,7 @@ __attribute__((format(printf, 6, 7))) static int add(struct findings *f, const c
   v->kind = kind;
   v->what = what;
   v->fix = strdup(fix);
-  v->guide = guide;
+  finding_set_refs(v);
   v->technique = kind == FINDING_REFUSE ? T_ESCAPE : "T1610";
   return v->fix ? 0 : -1;
 }
@@ -72,8 +71,9 @@ void findings_clear(struct findings *f) {
 }
 
 /* Host paths a container must never get by bind mount. Two kinds:
- * - kernel interfaces, device nodes and host credentials: refused when the
- *   source is the path, below it, or above it (mounting / exposes /proc);
+ * - kernel interfaces, device nodes, the host's configuration, credentials,
+ *   home directories and logs: refused when the source is the path, below
+ *   it (/etc/shadow, /var/log/pods), or above it (mounting / exposes /proc);
  * - container engines' sockets and state roots: refused when the source is
  *   the path or above it (mounting /run exposes /run/containerd's socket).
  *   Files below them are what engines bind on purpose: containerd's CRI
@@ -84,11 +84,13 @@ static const char *const sensitive_trees[] = {
     "/proc",
     "/dev",
     "/boot",
+    "/etc",
+    "/root",
+    "/home",
+    "/var/log",
     "/lib/modules",
     "/usr/lib/modules",
-    "/etc/kubernetes",
     "/var/lib/kubelet/pki",
-    "/etc/stockade",
     "/run/stockade",
     NULL,
 };
@@ -107,6 +109,8 @@ static const char *const sensitive_points[] = {
     "/var/lib/docker",
     "/var/lib/containerd",
     "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/run/containers",
     NULL,
 };
 
@@ -133,6 +137,8 @@ static bool judge_sensitive_source(const char *source, bool writable) {
       continue;
     if (strcmp(cands[c], "/") == 0)
       return true;
+    /* sysfs read-only is what every container has; writable, it is the
+     * host's kernel and devices. */
     if (writable && (path_is_under(cands[c], "/sys") || path_is_under("/sys", cands[c])))
       return true;
     for (i = 0; sensitive_trees[i]; i++)
@@ -168,15 +174,14 @@ static bool same_ns(const char *path, const char *type) {
 
 static int judge_namespaces(const struct json *spec, struct findings *f) {
   static const struct {
-    const char *type, *rule, *guide, *what;
+    const char *type, *rule, *what;
   } must[] = {
-      {"pid", "SK-NS-HOST-PID", "CIS Docker Benchmark 5.15",
+      {"pid", "SK-NS-HOST-PID",
        "the container would share the host's PID namespace and see and signal every host process"},
-      {"ipc", "SK-NS-HOST-IPC", "CIS Docker Benchmark 5.16", "the container would share the host's IPC namespace"},
-      {"network", "SK-NS-HOST-NET", "CIS Docker Benchmark 5.9",
-       "the container would share the host's network namespace"},
-      {"mount", "SK-NS-HOST-MNT", "CIS Docker Benchmark 5.5", "the container would share the host's mount namespace"},
-      {"user", "SK-NS-HOST-USER", "CIS Docker Benchmark 5.30", "the container would join the host's user namespace"},
+      {"ipc", "SK-NS-HOST-IPC", "the container would share the host's IPC namespace"},
+      {"network", "SK-NS-HOST-NET", "the container would share the host's network namespace"},
+      {"mount", "SK-NS-HOST-MNT", "the container would share the host's mount namespace"},
+      {"user", "SK-NS-HOST-USER", "the container would join the host's user namespace"},
   };
   const struct json *nss = json_get_path(spec, "linux", "namespaces", NULL);
   size_t i, k;
@@ -195,12 +200,11 @@ static int judge_namespaces(const struct json *spec, struct findings *f) {
       snprintf(fix, sizeof(fix),
                "add {\"type\": \"%s\"} to linux.namespaces (do not run the workload with host namespaces)",
                must[k].type);
-      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide, fix, "linux.namespaces has no \"%s\" namespace: %s",
-              must[k].type, must[k].what) < 0)
+      if (add(f, must[k].rule, FINDING_REFUSE, fix, "linux.namespaces has no \"%s\" namespace: %s", must[k].type,
+              must[k].what) < 0)
         return -1;
     } else if (path && same_ns(path, must[k].type)) {
-      if (add(f, must[k].rule, FINDING_REFUSE, must[k].guide,
-              "give the container its own namespace instead of joining the host's",
+      if (add(f, must[k].rule, FINDING_REFUSE, "give the container its own namespace instead of joining the host's",
               "linux.namespaces \"%s\" joins %s, the host's namespace: %s", must[k].type, path, must[k].what) < 0)
         return -1;
     }
@@ -249,13 +253,13 @@ static int judge_caps(const struct json *proc, const struct profile *p, struct f
       if (judge_cap(spec_cap_sets[s], set->items[i], p, &dangerous, &extra, err) < 0)
         return -1;
   }
-  if (dangerous && add(f, "SK-CAP-DANGEROUS", FINDING_REFUSE, "CIS Docker Benchmark 5.3, 5.4",
+  if (dangerous && add(f, "SK-CAP-DANGEROUS", FINDING_REFUSE,
                        "remove them from process.capabilities, or use a profile that grants them",
                        "process.capabilities grants %s, which profile \"%s\" does not allow; each makes the "
                        "container privileged-like",
                        dangerous, p->name) < 0)
     return sk_error_set(err, ENOMEM, "judging capabilities");
-  if (extra && add(f, "SK-CAP-EXTRA", FINDING_FIX, "CIS Docker Benchmark 5.3", "dropped from every capability set",
+  if (extra && add(f, "SK-CAP-EXTRA", FINDING_FIX, "dropped from every capability set",
                    "process.capabilities grants %s, outside profile \"%s\"", extra, p->name) < 0)
     return sk_error_set(err, ENOMEM, "judging capabilities");
   return 0;
@@ -320,26 +324,41 @@ static int judge_mounts(const struct json *spec, const char *bundle, bool host_o
       /* admitted: only the mount flags below */
     } else if (spec_mount_is_bind(m) && src && judge_sensitive_source(src, w)) {
       cleanup_free char *named = source_name(src, given);
-      if (named == NULL || add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5, 5.31",
+      if (named == NULL || add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE,
                                "do not mount host system paths or container engine sockets into a workload",
                                "mounts[%zu] binds host path %s at %s%s", i, named, dest, w ? " writable" : "") < 0)
         return -1;
     } else if (type && strcmp(type, "sysfs") == 0 && w) {
-      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "CIS Docker Benchmark 5.5", "mount sysfs with the \"ro\" option",
+      if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "mount sysfs with the \"ro\" option",
               "mounts[%zu] mounts sysfs at %s writable", i, dest) < 0)
         return -1;
     }
     if (mount_needs_flags(m) && list_add(&needs, dest) < 0)
       return -1;
   }
-  if (needs && add(f, "SK-MOUNT-EXEC", FINDING_FIX, G_NSA " (immutable container file systems)",
-                   "noexec, nosuid and nodev added", "writable mounts without noexec,nosuid,nodev: %s", needs) < 0)
+  if (needs && add(f, "SK-MOUNT-EXEC", FINDING_FIX, "noexec, nosuid and nodev added",
+                   "writable mounts without noexec,nosuid,nodev: %s", needs) < 0)
     return -1;
   return 0;
 }
 
-static int judge_devices(const struct json *spec, struct findings *f) {
-  const struct json *devs = json_get_path(spec, "linux", "resources", "devices", NULL);
+/* Character devices that are the host's memory and I/O ports: /dev/mem
+ * (1:1), /dev/kmem (1:2), /dev/port (1:4). */
+static bool host_memory_device(int64_t maj, int64_t min) {
+  return maj == 1 && (min < 0 || min == 1 || min == 2 || min == 4);
+}
+
+static const char *const host_memory_paths[] = {"/dev/mem", "/dev/kmem", "/dev/port", NULL};
+
+/* Does a cgroup device rule give read or write access ("m" alone, which
+ * Docker and podman allow for every device, only lets mknod succeed)? */
+static bool rule_opens(const struct json *d) {
+  const char *access = json_string(json_get(d, "access"));
+  return access == NULL || strpbrk(access, "rw") != NULL;
+}
+
+/* linux.resources.devices: what the device cgroup lets the container open. */
+static int judge_device_rules(const struct json *devs, struct findings *f) {
   size_t i;
   for (i = 0; devs && i < devs->n; i++) {
     const struct json *d = devs->items[i];
@@ -349,22 +368,111 @@ static int judge_devices(const struct json *spec, struct findings *f) {
     json_bool(json_get(d, "allow"), &allow);
     json_int64(json_get(d, "major"), &maj);
     json_int64(json_get(d, "minor"), &min);
-    if (allow && (type == NULL || strcmp(type, "a") == 0) && maj < 0 && min < 0) {
-      if (add(f, "SK-DEVICES-ALL", FINDING_REFUSE, "CIS Docker Benchmark 5.17",
+    if (!allow || !rule_opens(d))
+      continue;
+    if ((type == NULL || strcmp(type, "a") == 0) && maj < 0 && min < 0) {
+      if (add(f, "SK-DEVICES-ALL", FINDING_REFUSE,
               "allow only the devices the workload needs, by type, major and minor",
               "linux.resources.devices[%zu] allows every device", i) < 0)
+        return -1;
+    } else if (type && strcmp(type, "b") == 0) {
+      if (add(f, "SK-DEVICE-HOST", FINDING_REFUSE,
+              "remove the rule: a container that can open the host's disks can read and change every file of the host",
+              "linux.resources.devices[%zu] allows block devices (major %lld) to be opened", i, (long long)maj) < 0)
+        return -1;
+    } else if ((type == NULL || strcmp(type, "a") == 0 || strcmp(type, "c") == 0) && host_memory_device(maj, min)) {
+      if (add(f, "SK-DEVICE-HOST", FINDING_REFUSE,
+              "remove the rule: /dev/mem, /dev/kmem and /dev/port are the host's memory",
+              "linux.resources.devices[%zu] allows character device 1:%s (/dev/mem, /dev/kmem or /dev/port) to be "
+              "opened",
+              i,
+              min < 0    ? "*"
+              : min == 1 ? "1"
+              : min == 2 ? "2"
+                         : "4") < 0)
         return -1;
     }
   }
   return 0;
 }
 
-static bool has_all(const struct json *arr, const char *const list[]) {
+/* linux.devices: nodes the runtime creates in the container (and allows
+ * in the device cgroup). */
+static int judge_device_nodes(const struct json *devs, struct findings *f) {
+  size_t i, k;
+  for (i = 0; devs && i < devs->n; i++) {
+    const struct json *d = devs->items[i];
+    const char *type = json_string(json_get(d, "type"));
+    const char *path = json_string(json_get(d, "path"));
+    int64_t maj = -1, min = -1;
+    bool named = false;
+    json_int64(json_get(d, "major"), &maj);
+    json_int64(json_get(d, "minor"), &min);
+    for (k = 0; path && host_memory_paths[k]; k++)
+      named |= strcmp(path, host_memory_paths[k]) == 0;
+    if (type && strcmp(type, "b") == 0) {
+      if (add(f, "SK-DEVICE-HOST", FINDING_REFUSE, "remove it: give the workload a volume, not the host's disk",
+              "linux.devices[%zu] creates block device %s (%lld:%lld) in the container", i, path ? path : "?",
+              (long long)maj, (long long)min) < 0)
+        return -1;
+    } else if (named || (type && strcmp(type, "c") == 0 && maj == 1 && (min == 1 || min == 2 || min == 4))) {
+      if (add(f, "SK-DEVICE-HOST", FINDING_REFUSE, "remove it: /dev/mem, /dev/kmem and /dev/port are the host's memory",
+              "linux.devices[%zu] creates %s (%lld:%lld), the host's memory or I/O ports, in the container", i,
+              path ? path : "?", (long long)maj, (long long)min) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+static int judge_devices(const struct json *spec, struct findings *f) {
+  if (judge_device_rules(json_get_path(spec, "linux", "resources", "devices", NULL), f) < 0)
+    return -1;
+  return judge_device_nodes(json_get_path(spec, "linux", "devices", NULL), f);
+}
+
+/* Is path, or a directory above it, in the array? */
+static bool covered(const struct json *arr, const char *path) {
   size_t i;
-  for (i = 0; list[i]; i++)
-    if (!json_array_has_string(arr, list[i]))
-      return false;
-  return true;
+  for (i = 0; json_is(arr, JSON_ARRAY) && i < arr->n; i++) {
+    const char *s = json_string(arr->items[i]);
+    if (s && path_is_under(path, s))
+      return true;
+  }
+  return false;
+}
+
+/* What runc (`runc spec`) and podman both set, the floor every engine's
+ * default meets (tests/fixtures/runc-spec.json, podman-spec.json): masked
+ * by both; masked by one and read-only in the other (/proc/asound); read-only
+ * by both. Hardening adds the rest of spec_masked_paths (powercap, which
+ * runc 1.1 and podman 4 do not mask) whatever this says. */
+static const char *const masked_floor[] = {
+    "/proc/acpi",        "/proc/kcore", "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats", "/proc/scsi",  "/proc/sched_debug", "/sys/firmware",       NULL};
+static const char *const readonly_floor[] = {"/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
+                                             "/proc/sys",    "/proc/sysrq-trigger", NULL};
+
+static int judge_masked(const struct json *spec, struct findings *f) {
+  const struct json *masked = json_get_path(spec, "linux", "maskedPaths", NULL);
+  const struct json *ro = json_get_path(spec, "linux", "readonlyPaths", NULL);
+  cleanup_free char *lack_m = NULL;
+  cleanup_free char *lack_r = NULL;
+  size_t i;
+
+  for (i = 0; masked_floor[i]; i++)
+    if (!covered(masked, masked_floor[i]) && list_add(&lack_m, masked_floor[i]) < 0)
+      return -1;
+  for (i = 0; readonly_floor[i]; i++)
+    if (!covered(masked, readonly_floor[i]) && !covered(ro, readonly_floor[i]) &&
+        list_add(&lack_r, readonly_floor[i]) < 0)
+      return -1;
+  if (lack_m == NULL && lack_r == NULL)
+    return 0;
+  return add(f, "SK-MASKED-PATHS", FINDING_FIX, "the missing paths added (with the rest of the standard masked set)",
+             "%s%s%s%s%s: kernel interfaces the container could read or change",
+             lack_m ? "linux.maskedPaths lacks " : "", lack_m ? lack_m : "", lack_m && lack_r ? "; " : "",
+             lack_r ? "linux.readonlyPaths lacks " : "", lack_r ? lack_r : "");
 }
 
 int judge_process(const struct json *proc, const struct profile *p, struct findings *f, struct sk_error **err) {
@@ -374,18 +482,17 @@ int judge_process(const struct json *proc, const struct profile *p, struct findi
   json_uint64(json_get_path(proc, "user", "uid", NULL), &uid);
   if (uid == 0 && !p->allow_root) {
     if (p->has_user) {
-      if (add(f, "SK-USER-ROOT", FINDING_FIX, "CIS Docker Benchmark 4.1; " G_NSA " (non-root containers)",
-              "runs as the profile's user instead", "process.user.uid is 0; profile \"%s\" runs it as %u:%u", p->name,
-              p->uid, p->gid) < 0)
+      if (add(f, "SK-USER-ROOT", FINDING_FIX, "runs as the profile's user instead",
+              "process.user.uid is 0; profile \"%s\" runs it as %u:%u", p->name, p->uid, p->gid) < 0)
         goto oom;
-    } else if (add(f, "SK-USER-ROOT", FINDING_REFUSE, "CIS Docker Benchmark 4.1; " G_NSA " (non-root containers)",
+    } else if (add(f, "SK-USER-ROOT", FINDING_REFUSE,
                    "run the image as a non-root user (process.user.uid), or give the profile a \"user\" to run as",
                    "process.user.uid is 0 and profile \"%s\" neither names a user nor allows root", p->name) < 0) {
       goto oom;
     }
   }
   if (!p->admit.new_privileges && !(json_bool(json_get(proc, "noNewPrivileges"), &b) && b)) {
-    if (add(f, "SK-NNP", FINDING_FIX, "CIS Docker Benchmark 5.25", "process.noNewPrivileges set to true",
+    if (add(f, "SK-NNP", FINDING_FIX, "process.noNewPrivileges set to true",
             "process.noNewPrivileges is not true: setuid programs could raise privileges") < 0)
       goto oom;
   }
@@ -405,8 +512,8 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
   if (judge_process(json_get(spec, "process"), p, f, err) < 0)
     return -1;
   if (!p->writable_rootfs && !(json_bool(json_get_path(spec, "root", "readonly", NULL), &b) && b)) {
-    if (add(f, "SK-ROOTFS-WRITABLE", FINDING_FIX, "CIS Docker Benchmark 5.12; " G_NSA " (immutable file systems)",
-            "root.readonly set to true", "root.readonly is not true: the root file system is writable") < 0)
+    if (add(f, "SK-ROOTFS-WRITABLE", FINDING_FIX, "root.readonly set to true",
+            "root.readonly is not true: the root file system is writable") < 0)
       goto oom;
   }
   /* A privileged profile admits these explicitly (profile "admit"). */
@@ -415,7 +522,7 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
   if (judge_mounts(spec, bundle, p->admit.host_mounts, f) < 0 || (!p->admit.all_devices && judge_devices(spec, f) < 0))
     goto oom;
   if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
-    if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE, "stockade supervisor",
+    if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE,
             "remove linux.seccomp.listenerPath, or run this workload under stockade-complain or stockade-off",
             "linux.seccomp.listenerPath is %s: another agent already supervises this container's filter, and a "
             "filter stack has room for one listener, so stockade's supervisor cannot watch its execs",
@@ -423,20 +530,15 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
       goto oom;
   }
   if (!p->admit.spec_seccomp &&
-      add(f, "SK-SECCOMP", FINDING_FIX, "CIS Docker Benchmark 5.21",
+      add(f, "SK-SECCOMP", FINDING_FIX,
           json_get_path(spec, "linux", "seccomp", NULL) ? "intersected with the profile's filter"
                                                         : "the profile's filter is installed",
           "%s",
           json_get_path(spec, "linux", "seccomp", NULL) ? "linux.seccomp is the engine's filter"
                                                         : "linux.seccomp is missing: no syscall filter") < 0)
     goto oom;
-  if (!p->admit.unmasked_paths &&
-      (!has_all(json_get_path(spec, "linux", "maskedPaths", NULL), spec_masked_paths) ||
-       !has_all(json_get_path(spec, "linux", "readonlyPaths", NULL), spec_readonly_paths))) {
-    if (add(f, "SK-MASKED-PATHS", FINDING_FIX, G_NSA, "the standard masked and read-only /proc and /sys paths added",
-            "linux.maskedPaths or linux.readonlyPaths lack kernel interfaces such as /proc/kcore or /proc/sys") < 0)
-      goto oom;
-  }
+  if (!p->admit.unmasked_paths && judge_masked(spec, f) < 0)
+    goto oom;
   return 0;
 oom:
   return sk_error_set(err, ENOMEM, "judging the spec");
