@@ -147,7 +147,7 @@ echo done=1; exec sleep 300') || sk_fail "bundle"
   jq -r .message <<<"$SK_EVENT" | grep -q 'interpreter /opt/tools/sh' ||
     sk_fail "the script's event does not name its interpreter: $(jq -r .message <<<"$SK_EVENT")"
   # exactly one event per refused exec
-  sk_assert_eq "$(ep_denials | jq -r .path | sort | uniq -d)" "" "a refused exec with two deny events"
+  sk_assert_eq "$(ep_denials | jq -r .process.path | sort | uniq -d)" "" "a refused exec with two deny events"
   sk_assert_eq "$(ep_denials | wc -l)" 3 "deny events (one per refused exec)"
   ep_delete
 }
