@@ -365,7 +365,7 @@ SCHEMA_SAMPLES=(
 # schema_verdicts FILE: "N valid" / "N invalid" per line, per validator,
 # into FILE.py and FILE.c.
 schema_verdicts() {
-  python3 "$SK_REPO/tests/integration/schema_check.py" "$SK_REPO/docs/event.schema.json" "$1" >"$1.pyout" ||
+  /usr/bin/python3 "$SK_REPO/tests/integration/schema_check.py" "$SK_REPO/docs/event.schema.json" "$1" >"$1.pyout" ||
     sk_fail "schema_check.py failed: $(tail -n 3 "$1.pyout")"
   awk '{ print $1, ($2 == "valid" ? "valid" : "invalid") }' "$1.pyout" >"$1.py"
   "$CTL" events --validate --file "$1" 2>"$1.cerr" >/dev/null
