@@ -77,7 +77,7 @@ deb_expected() {
     for d in etc etc/stockade etc/stockade/profiles etc/stockade/profiles/seccomp usr usr/bin usr/share \
       usr/share/bash-completion usr/share/bash-completion/completions usr/share/doc usr/share/doc/stockade \
       usr/share/doc/stockade/examples usr/share/man usr/share/man/man5 usr/share/man/man8 usr/libexec usr/libexec/stockade \
-      var var/log var/log/stockade; do
+      var var/log var/log/stockade etc/logrotate.d lib lib/systemd lib/systemd/system; do
       echo "drwxr-xr-x root:root $d"
     done
     echo "-rwxr-xr-x root:root usr/bin/stockade"
@@ -95,7 +95,10 @@ deb_expected() {
       echo "-rw-r--r-- root:root usr/share/man/man${f##*.}/$f.gz"
     done
     echo "-rw-r--r-- root:root usr/share/bash-completion/completions/stockadectl"
-    for f in README.md.gz changelog.gz copyright operations.md.gz security.md.gz \
+    echo "-rw-r--r-- root:root etc/logrotate.d/stockade"
+    echo "-rw-r--r-- root:root lib/systemd/system/stockade-metrics.service"
+    echo "-rw-r--r-- root:root lib/systemd/system/stockade-metrics.timer"
+    for f in README.md.gz changelog.gz copyright operations.md.gz security.md.gz events.md.gz event.schema.json.gz \
       examples/10-stockade.conf examples/runtimeclass.yaml examples/stockade.toml \
       examples/stockade-createRuntime.json examples/stockade-poststop.json; do
       echo "-rw-r--r-- root:root usr/share/doc/stockade/$f"
