@@ -487,7 +487,7 @@ t_complain() {
   sk_assert_kv "$CD_OUT" write OK "complain: the root stays writable"
   sk_assert_kv "$CD_OUT" drift OK "complain: the copied program runs"
   sk_assert_kv "$CD_OUT" drift-status 0 "complain: the copied program's exit status"
-  cd_assert_drift_event allow complain
+  cd_assert_drift_event report complain
   sk_assert_ne "$(jq -r '.message // ""' <<<"$SK_EVENT")" "" "complain: the drift event says why enforce would deny it"
   sk_assert_event "$CD_ID" 'select(.type == "spec-finding" and .rule == "SK-USER-ROOT")' "complain: the spec finding for ctr's root user"
   # The shim gives runc the container's stdio: stockade's findings stay out
@@ -508,7 +508,7 @@ t_learn() {
   sk_assert_kv "$CD_OUT" uid 65534 "learn: runs as the profile's user"
   sk_assert_kv "$CD_OUT" write EROFS "learn: the root is read-only"
   sk_assert_kv "$CD_OUT" drift OK "learn: the copied program runs"
-  cd_assert_drift_event allow learn
+  cd_assert_drift_event report learn
   cd_assert_applied learn
   cd_remove
   sk_wait_recording "$CD_ID" default '.ended == true and (.execs | tostring | contains("/tmp/drift-true"))'
@@ -522,7 +522,7 @@ CD_CASES=(
   "containerd: a private containerd with stockade's handlers appended to its config loads the CRI plugin and keeps the node's settings" t_daemon
   "containerd: ctr run under plain runc (the control): root, writable root, no seccomp, drift runs; the runc binary gets containerd's environment" t_plain
   "containerd: enforce: ctr run hardened (user, capabilities, seccomp, read-only root); drift denied in run and exec, events by container id" t_enforce
-  "containerd: complain: the spec runs as given, the drift runs, its event says allow in complain mode" t_complain
+  "containerd: complain: the spec runs as given, the drift runs, its event says report (enforce would deny it)" t_complain
   "containerd: learn: hardened, the drift runs, a recording names it" t_learn
 )
 
