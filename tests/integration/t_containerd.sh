@@ -522,7 +522,7 @@ CD_CASES=(
   "containerd: a private containerd with stockade's handlers appended to its config loads the CRI plugin and keeps the node's settings" t_daemon
   "containerd: ctr run under plain runc (the control): root, writable root, no seccomp, drift runs; the runc binary gets containerd's environment" t_plain
   "containerd: enforce: ctr run hardened (user, capabilities, seccomp, read-only root); drift denied in run and exec, events by container id" t_enforce
-  "containerd: complain: the spec runs as given, the drift runs, its event says report (enforce would deny) in complain mode" t_complain
+  "containerd: complain: the spec runs as given, the drift runs, its event says report (enforce would deny it)" t_complain
   "containerd: learn: hardened, the drift runs, a recording names it" t_learn
 )
 

@@ -377,7 +377,7 @@ schema_verdicts() {
 t_schema_agrees_samples() {
   local f=$CASE/samples.json want=$CASE/want s i=0
   [ -x "$CTL" ] || sk_fail "$CTL missing"
-  python3 -c 'import jsonschema' 2>/dev/null ||
+  /usr/bin/python3 -c 'import jsonschema' 2>/dev/null ||
     sk_skip "python3-jsonschema is not installed (make deps installs it): no JSON Schema validator to compare with"
   : >"$f"
   : >"$want"
@@ -408,7 +408,7 @@ t_schema_agrees_samples() {
 # Schema file too (the case's teardown checks them with --validate).
 t_schema_agrees() {
   local b s
-  python3 -c 'import jsonschema' 2>/dev/null ||
+  /usr/bin/python3 -c 'import jsonschema' 2>/dev/null ||
     sk_skip "python3-jsonschema is not installed (make deps installs it): no JSON Schema validator to compare with"
   sk_config '.defaultMode = "enforce"'
   b=$(sk_bundle real '.process.args = $a' --argjson a "$(sk_args_sh 'exectest drift /bin/sktrue /tmp/drift-true; echo done=1')") ||

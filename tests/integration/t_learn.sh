@@ -515,7 +515,7 @@ t_execvp() {
     --argjson a "$(lt_args_sh "$WL_EXECVP")") || sk_fail "bundle"
   lt_run enforce "$b"
   if [ "$LT_RC" != 0 ]; then
-    sk_events "$LT_ID" 'select(.decision == "deny") | {type, path, argv, reason}' | sed 's/^/  denied| /' >&2
+    sk_events "$LT_ID" 'select(.decision == "deny") | {type, path: .process.path, argv: .process.argv, message}' | sed 's/^/  denied| /' >&2
   fi
   sk_assert_eq "$LT_RC" 0 "perl system() enforced with the learned profile (a PATH entry without the program must fail with ENOENT, not EPERM)"
   lt_assert_out "$WL_EXECVP_OUT" "perl system() enforced with the learned profile"

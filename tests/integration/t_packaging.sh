@@ -501,6 +501,21 @@ t_install_docs() {
   [ -f "$d/usr/share/bash-completion/completions/stockadectl" ] || sk_fail "bash completion not installed"
   sk_assert_same "$d/usr/share/bash-completion/completions/stockadectl" "$PKG/bash-completion/stockadectl" \
     "installed completion"
+  # The event file's logrotate snippet, and the metrics timer with the
+  # installed stockadectl's path.
+  sk_assert_same "$d/etc/logrotate.d/stockade" "$PKG/logrotate/stockade" "installed logrotate snippet"
+  sk_assert_same "$d/lib/systemd/system/stockade-metrics.timer" "$PKG/systemd/stockade-metrics.timer" "installed timer"
+  sk_assert_grep "$d/lib/systemd/system/stockade-metrics.service" \
+    '^ExecStart=/usr/bin/stockadectl metrics --output /var/lib/prometheus/node-exporter/stockade\.prom$' \
+    "the metrics service runs the installed stockadectl"
+  sk_assert_no_grep "$d/lib/systemd/system/stockade-metrics.service" '@[A-Z]+@' "no placeholder left in the service"
+  if command -v logrotate >/dev/null; then
+    sed "s|/var/log/stockade/events.json|$CASE/ev.json|" "$d/etc/logrotate.d/stockade" >"$CASE/lr.conf"
+    echo '{}' >"$CASE/ev.json"
+    sk_run lr logrotate -d -s "$CASE/lr.state" "$CASE/lr.conf"
+    sk_assert_rc 0 "logrotate -d accepts the snippet"
+    sk_assert_no_grep "$CASE/lr.err" '^error' "logrotate -d: no error"
+  fi
   if command -v man >/dev/null; then
     sk_assert_eq "$(MANPATH=$d/usr/share/man man -w stockadectl 2>/dev/null)" \
       "$d/usr/share/man/man8/stockadectl.8" "man finds the installed stockadectl(8)"
