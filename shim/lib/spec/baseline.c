@@ -2,41 +2,10 @@
 /* The syscalls the runtime itself needs inside the filter it installs
  * (learn_runtime_baseline) and those always notified in learn mode. */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <seccomp.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <netinet/in.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "stockade/caps.h"
-#include "stockade/cleanup.h"
-#include "stockade/decide.h"
 #include "stockade/learn.h"
-#include "stockade/profile_diff.h"
-#include "stockade/seccomp.h"
-
-#define LEARN_VERSION 1
-#define LEARN_CONTAINER_MAX 200    /* leaves room for "-<time>-NN.json" in a 255-byte file name */
-#define LEARN_WRITES_PER_DIR 64    /* written paths below one directory before they collapse */
-#define LEARN_WHYS_PER_CAP 8       /* reasons kept per capability */
-#define LEARN_TIME_SIZE 21         /* "2024-05-01T10:00:00Z" */
-#define LEARN_PATH_TRIES 100       /* "-2" ... "-100" */
-#define LEARN_DEFAULT_NOBODY 65534 /* the shipped default profile's user */
-
-#define RECORDING_FIELDS                                                                                               \
-  "version, container, profile, profileSha256, image, pod, namespace, started, updated, ended, notifications, "        \
-  "syscalls, execs, writes, network, capabilities"
-#include "stockade/recording.h"
 
 /* ---- the runtime's own syscalls ------------------------------------------------------- */
 
