@@ -110,17 +110,21 @@ static int profile_flags(const char *cmd, int argc, char **argv, const char **mo
  * that stand for "not set". */
 static void show_lintable(struct json *doc) {
   static const char *const drop[] = {"seccompSource", "sha256", "file", NULL};
-  struct json *exec = json_get(doc, "exec");
-  struct json *allow = json_get(exec, "allow");
-  struct json *wp = json_get(doc, "writablePaths");
+  struct json *exec, *allow, *wp;
   size_t i;
   for (i = 0; drop[i]; i++)
     json_del(doc, drop[i]);
   for (i = doc->n; i > 0; i--)
     if (doc->items[i - 1]->type == JSON_NULL)
       json_del(doc, doc->keys[i - 1]);
-  if (json_is(allow, JSON_NULL))
+  /* Looked up after the deletions above, which free what they delete. */
+  exec = json_get(doc, "exec");
+  allow = json_get(exec, "allow");
+  wp = json_get(doc, "writablePaths");
+  if (json_is(allow, JSON_NULL)) {
     json_del(exec, "allow");
+    allow = NULL;
+  }
   for (i = 0; json_is(allow, JSON_ARRAY) && i < allow->n; i++)
     if (json_is(json_get(allow->items[i], "sha256"), JSON_NULL))
       json_del(allow->items[i], "sha256");

@@ -42,12 +42,13 @@ t_apparmor_compiles() {
   done
   [ "$n" -ge 4 ] || sk_fail "only $n shipped profiles found in $SK_REPO/profiles"
 
-  # Paths and globs full of AppArmor syntax compile too.
+  # Paths and globs full of AppArmor syntax compile too (the profile's
+  # globs are valid ones: a literal [ or { is escaped, as profile lint wants).
   mkdir -p "$CASE/p"
   cat >"$CASE/p/odd.json" <<'EOF'
 {"name": "odd", "user": {"uid": 1, "gid": 1}, "capabilities": ["NET_RAW", "CHOWN", "PERFMON"],
  "writablePaths": [{"path": "/data/a b*[x]{y}\"q\\z@?^,#"}],
- "exec": {"allow": ["/x/[!a]", "/x/[]a]", "/x/[a", "/x/a\\*b", "/x/{a,b}", "/x/@{HOME}", "/x/sp ace"]}}
+ "exec": {"allow": ["/x/[!a]", "/x/[]a]", "/x/\\[a", "/x/a\\*b", "/x/\\{a,b\\}", "/x/@\\{HOME\\}", "/x/sp ace"]}}
 EOF
   sk_run show-odd "$CTL" profile show --apparmor "$CASE/p/odd.json"
   sk_assert_rc 0 "profile show --apparmor of a profile with AppArmor syntax in its paths"
