@@ -415,7 +415,7 @@ ANALYZE_FLAGS = -std=gnu11 $(WARN) -O0 -fanalyzer -Iinclude -I$(B) $(PKG_CFLAGS)
 analyze: $(ANALYZE_SRCS:%.c=$(B)/analyze/%.ok)
 	@echo "analyze: $(words $(ANALYZE_SRCS)) files, no warnings"
 
-$(B)/analyze/%.ok: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h shim/*/*.h shim/lib/*/*.h)
+$(B)/analyze/%.ok: %.c $(GEN_HDRS) $(wildcard include/stockade/*.h shim/*/*.h shim/lib/*/*.h ctl/*.h hooks/*.h)
 	@mkdir -p $(dir $@)
 	@echo "analyze $<"
 	@$(ANALYZE_CC) $(ANALYZE_FLAGS) -c -o /dev/null $< && touch $@

@@ -121,14 +121,13 @@ static void show_lintable(struct json *doc) {
   exec = json_get(doc, "exec");
   allow = json_get(exec, "allow");
   wp = json_get(doc, "writablePaths");
-  if (json_is(allow, JSON_NULL)) {
+  if (json_is(allow, JSON_NULL))
     json_del(exec, "allow");
-    allow = NULL;
-  }
-  for (i = 0; json_is(allow, JSON_ARRAY) && i < allow->n; i++)
-    if (json_is(json_get(allow->items[i], "sha256"), JSON_NULL))
-      json_del(allow->items[i], "sha256");
-  for (i = 0; json_is(wp, JSON_ARRAY) && i < wp->n; i++)
+  else if (allow && allow->type == JSON_ARRAY)
+    for (i = 0; i < allow->n; i++)
+      if (json_is(json_get(allow->items[i], "sha256"), JSON_NULL))
+        json_del(allow->items[i], "sha256");
+  for (i = 0; wp && wp->type == JSON_ARRAY && i < wp->n; i++)
     if (json_is(json_get(wp->items[i], "size"), JSON_NULL))
       json_del(wp->items[i], "size");
 }

@@ -681,8 +681,14 @@ static void check_profiles(struct verify *vr) {
       size_t used = strlen(broken);
       bad++;
       fprintf(stderr, "stockadectl verify: %s\n", perr && perr->msg ? perr->msg : path);
-      if (used + len + 3 < sizeof(broken))
-        snprintf(broken + used, sizeof(broken) - used, "%s%s", used ? ", " : "", e->d_name);
+      if (used + len + 3 < sizeof(broken)) {
+        char *o = broken + used;
+        if (used) {
+          *o++ = ',';
+          *o++ = ' ';
+        }
+        memcpy(o, e->d_name, len + 1);
+      }
     }
   }
   if (bad == 0) {
