@@ -628,7 +628,7 @@ static void events_usage(FILE *f) {
           "                      (at least %d characters) when that fits only one container\n"
           "  -t, --type T,...    only events of these types (drift, fileless, not-allowed,\n"
           "                      blocked-hash, error, exec, syscall, spec-finding, refused,\n"
-          "                      landlock, lsm, memfd, supervisor, dropped)\n"
+          "                      landlock, lsm, memfd, capability, write, supervisor, dropped)\n"
           "  -d, --decision D,.. only these decisions: allow, deny, report, harden, info\n"
           "  -s, --severity S    only this severity or a higher one: info, notice, warning, error,\n"
           "                      critical\n"

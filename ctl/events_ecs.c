@@ -40,8 +40,9 @@ static int set_list(struct json *o, const char *key, const char *a, const char *
 
 /* event.category: what kind of thing happened. */
 static const char *category(const char *type) {
-  static const char *const process[] = {"exec",  "drift",   "fileless",   "not-allowed", "blocked-hash",
-                                        "error", "syscall", "supervisor", NULL};
+  static const char *const process[] = {"exec",         "drift", "fileless", "not-allowed",
+                                        "blocked-hash", "error", "syscall",  "supervisor",
+                                        "capability",   "write", NULL};
   const char *const *p;
   for (p = process; *p; p++)
     if (is(*p, type))

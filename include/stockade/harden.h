@@ -23,8 +23,10 @@ int harden_spec(struct json *spec, const struct profile *p, struct sk_error **er
  * listener_path (an absolute path): SCMP_ACT_NOTIFY for them unless the
  * filter denies them already, and linux.seccomp.listenerPath. Used in
  * enforce and complain modes; a spec without a filter gets one that allows
- * everything else. */
-int harden_supervise(struct json *spec, const char *listener_path, struct sk_error **err);
+ * everything else. plan (enforce mode; NULL: none) adds the syscalls that
+ * fail because of what hardening took away (include/stockade/diagnose.h). */
+struct diag_plan;
+int harden_supervise(struct json *spec, const char *listener_path, const struct diag_plan *plan, struct sk_error **err);
 
 /* Learning mode: the hardening that does not change what the workload can
  * do (read-only root with the profile's writable paths as tmpfs, no new

@@ -8,6 +8,7 @@
 
 #include "stockade/config.h"
 #include "stockade/decide.h"
+#include "stockade/diagnose.h"
 #include "stockade/error.h"
 #include "stockade/events.h"
 #include "stockade/json.h"
@@ -92,6 +93,16 @@ struct sup_ctx {
   unsigned long long n_syscall_deny;
   bool summary_pending;         /* a count moved since its last event */
   struct timespec summary_last; /* CLOCK_MONOTONIC of the last summary */
+  /* What hardening took away (enforce mode; zero: nothing watched), and
+   * the failures it caused that were written: one event for each
+   * capability and syscall, and for each place written to; later ones are
+   * counted (the stop event's "diagnosed"). */
+  struct diag_plan diag;
+  struct {
+    char key[96];
+  } diag_seen[32];
+  unsigned n_diag_seen;
+  unsigned long long n_diag;
 };
 
 /* The supervisor as a process, for the runtime (sup_spawn) and the hook

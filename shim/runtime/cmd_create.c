@@ -196,6 +196,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   pid_t sup_pid;
   cleanup_free char *listener = NULL;
   cleanup_sysdeny struct sysdeny denied = {0}; /* the supervisor's copy is its own (fork) */
+  struct diag_plan plan = {0};
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
@@ -277,8 +278,15 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   if (mode == SK_MODE_COMPLAIN && !supervise)
     log_msg(LOG_WARNING, "container \"%s\": linux.seccomp.listenerPath is taken by another agent; no supervisor",
             ctx->cli.id);
-  if (mode == SK_MODE_ENFORCE && (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0))
-    return sk_error_wrap(err, "%s", specfile);
+  if (mode == SK_MODE_ENFORCE) {
+    /* What the engine gave, to name what hardening takes away when the
+     * workload fails for it (include/stockade/diagnose.h). */
+    cleanup_json struct json *engine_process = json_copy(json_get(spec, "process"));
+    cleanup_json struct json *engine_root = json_copy(json_get(spec, "root"));
+    if (harden_spec(spec, p, err) < 0 || harden_annotate(spec, p, mode, err) < 0 ||
+        diag_plan(engine_process, engine_root, spec, &plan, err) < 0)
+      return sk_error_wrap(err, "%s", specfile);
+  }
   /* Landlock (enforce only: it changes what the workload can do). */
   if (mode == SK_MODE_ENFORCE && landlock_create(ctx->cfg, ctx->cli.id, spec, p, &init_dev, &init_ino, err) < 0)
     return -1;
@@ -306,7 +314,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
      * with its errno by the supervisor and reported (shim/lib/spec/sysdeny.c). */
     if (mode == SK_MODE_ENFORCE && sysdeny_harden(spec, &denied, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
-    if (harden_supervise(spec, listener, err) < 0)
+    if (harden_supervise(spec, listener, mode == SK_MODE_ENFORCE ? &plan : NULL, err) < 0)
       return sk_error_wrap(err, "%s", specfile);
   }
   /* LSM layer, the last change to the spec: it loads an AppArmor profile
@@ -338,6 +346,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .init_dev = init_dev,
         .init_ino = init_ino,
         .denied = denied,
+        .diag = plan,
     };
     if (sup_spawn(&sc, &u.ready_fd, err) < 0)
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);

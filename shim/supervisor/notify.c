@@ -78,79 +78,6 @@ static int respond(int nfd, uint64_t id, int error, bool cont) {
   return 0;
 }
 
-static int read_target(void *ctx, pid_t pid, uint64_t addr, void *buf, size_t len) {
-  struct iovec local = {buf, len};
-  struct iovec remote = {(void *)(uintptr_t)addr, len};
-  (void)ctx;
-  return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
-
-/* A field of /proc/<pid>/status ("Uid:", "NSpid:"): the line after the key. */
-static bool status_line(pid_t pid, const char *key, char *out, size_t size) {
-  char p[64], line[512];
-  cleanup_fclose FILE *f = NULL;
-  snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-  f = fopen(p, "re");
-  while (f && fgets(line, sizeof(line), f)) {
-    if (strncmp(line, key, strlen(key)) == 0) {
-      snprintf(out, size, "%s", line + strlen(key));
-      return true;
-    }
-  }
-  return false;
-}
-
-static bool effective_id(pid_t pid, const char *key, unsigned *id) {
-  char v[256];
-  unsigned r, e;
-  if (!status_line(pid, key, v, sizeof(v)) || sscanf(v, "%u %u", &r, &e) != 2)
-    return false;
-  *id = e;
-  return true;
-}
-
-static bool euid_of(pid_t pid, uid_t *uid) {
-  unsigned id;
-  if (!effective_id(pid, "Uid:", &id))
-    return false;
-  *uid = id;
-  return true;
-}
-
-/* The effective uid of the process the caller calls `target` (a pid in the
- * caller's PID namespace): the host process in the same namespace whose
- * NSpid ends with target. */
-static int uid_of_target(void *ctx, pid_t caller, pid_t target, uid_t *uid) {
-  char ns_caller[64], link[64], ns[64], v[256];
-  cleanup_dir DIR *d = opendir("/proc");
-  struct dirent *de;
-  ssize_t n;
-  (void)ctx;
-  snprintf(link, sizeof(link), "/proc/%d/ns/pid", (int)caller);
-  n = readlink(link, ns_caller, sizeof(ns_caller) - 1);
-  if (n < 0 || d == NULL)
-    return -1;
-  ns_caller[n] = '\0';
-  while ((de = readdir(d))) {
-    pid_t p = (pid_t)atoi(de->d_name);
-    char *last;
-    if (p <= 0)
-      continue;
-    snprintf(link, sizeof(link), "/proc/%d/ns/pid", (int)p);
-    n = readlink(link, ns, sizeof(ns) - 1);
-    if (n < 0)
-      continue;
-    ns[n] = '\0';
-    if (strcmp(ns, ns_caller) != 0 || !status_line(p, "NSpid:", v, sizeof(v)))
-      continue;
-    v[strcspn(v, "\n")] = '\0';
-    last = strrchr(v, '\t');
-    if (atoi(last ? last + 1 : v) == (int)target)
-      return euid_of(p, uid) ? 0 : -1;
-  }
-  return -1;
-}
-
 /* Learning: record a syscall of the workload (not the runtime's, before
  * this listener's first exec) and what its arguments imply. */
 static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req) {
@@ -171,9 +98,9 @@ static void learn_record(struct sup_ctx *ctx, int nfd, const struct seccomp_noti
   call.pid = (pid_t)req->pid;
   {
     unsigned gid;
-    if (euid_of(call.pid, &call.uid) && effective_id(call.pid, "Gid:", &gid)) {
+    if (proc_euid(call.pid, &call.uid) && proc_effective_id(call.pid, "Gid:", &gid)) {
       call.gid = gid;
-      learn_infer(ctx->learn, &call, read_target, uid_of_target, ctx);
+      learn_infer(ctx->learn, &call, proc_read, proc_uid_of_target, ctx);
     }
   }
   free(name);
@@ -305,8 +232,15 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
      * notifies more. Let it through; the arguments were read before the
      * answer, while the caller waits. In enforce mode the filter notifies
      * only execs and what it denies (shim/lib/spec/sysdeny.c): denied. */
-    if (ctx->learn == NULL && ctx->mode == SK_MODE_ENFORCE)
+    if (ctx->learn == NULL && ctx->mode == SK_MODE_ENFORCE) {
+      /* What the filter denies is answered with its errno; what hardening
+       * may make fail goes on, named when it will (diag.c); anything else
+       * is no call this supervisor asked for: denied. */
+      if (sysdeny_find(&ctx->denied, req.data.arch, (int)req.data.nr) == NULL &&
+          (r = sup_diag_notified(ctx, nfd, &req, err)) != 0)
+        return r < 0 ? -1 : 0;
       return sup_syscall_denied(ctx, nfd, &req, err);
+    }
     learn_record(ctx, nfd, &req);
     return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }

@@ -69,6 +69,24 @@ void sup_subject(const struct sup_ctx *ctx, struct event_subject *s);
  * "details": {"lost": N}. */
 void sup_emit(struct sup_ctx *ctx, struct json *ev);
 
+/* proc.c: a thread of the container, through /proc. proc_read reads len
+ * bytes at addr of pid's memory (0 on success); proc_status_line copies
+ * the rest of the /proc/<pid>/status line that starts with key; the
+ * effective id of "Uid:" or "Gid:"; proc_uid_of_target the effective uid
+ * of the process the caller knows as target (its PID namespace). */
+int proc_read(void *ctx, pid_t pid, uint64_t addr, void *buf, size_t len);
+bool proc_status_line(pid_t pid, const char *key, char *out, size_t size);
+bool proc_effective_id(pid_t pid, const char *key, unsigned *id);
+bool proc_euid(pid_t pid, uid_t *uid);
+int proc_uid_of_target(void *ctx, pid_t caller, pid_t target, uid_t *uid);
+
+/* diag.c: a syscall the hardened filter notifies because hardening may
+ * make it fail (include/stockade/diagnose.h): an event naming the rule
+ * when it will, then the call goes on. 1: answered; 0: not such a
+ * syscall; -1: the answer failed (*err). */
+struct seccomp_notif;
+int sup_diag_notified(struct sup_ctx *ctx, int nfd, const struct seccomp_notif *req, struct sk_error **err);
+
 /* A notification of a syscall the filter denies (shim/supervisor/syscalls.c):
  * answered with the filter's errno; the workload's (after the listener's
  * first exec) are counted, the first of each syscall is an event. */

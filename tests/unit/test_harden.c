@@ -309,7 +309,7 @@ static void test_supervise_adds_notify(void **state) {
   struct sk_error *err = NULL;
   const struct json *sc, *r;
   harden(spec, p);
-  assert_int_equal(harden_supervise(spec, "/run/stockade/abc/sup.sock", &err), 0);
+  assert_int_equal(harden_supervise(spec, "/run/stockade/abc/sup.sock", NULL, &err), 0);
   sc = json_get_path(spec, "linux", "seccomp", NULL);
   assert_string_equal(json_string(json_get(sc, "listenerPath")), "/run/stockade/abc/sup.sock");
   r = rule_for(sc, "execve");
@@ -332,7 +332,7 @@ static void test_supervise_without_filter(void **state) {
   struct json *spec = parse(engine_spec);
   struct sk_error *err = NULL;
   const struct json *sc;
-  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
   sc = json_get_path(spec, "linux", "seccomp", NULL);
   assert_string_equal(json_string(json_get(sc, "defaultAction")), "SCMP_ACT_ALLOW");
   assert_string_equal(json_string(json_get(rule_for(sc, "execve"), "action")), "SCMP_ACT_NOTIFY");
@@ -349,7 +349,7 @@ static void test_supervise_keeps_denial(void **state) {
   json_set(json_get(spec, "linux"), "seccomp",
            parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"execve\"],"
                  "\"action\":\"SCMP_ACT_ERRNO\"}]}"));
-  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
   sc = json_get_path(spec, "linux", "seccomp", NULL);
   assert_string_equal(json_string(json_get(rule_for(sc, "execve"), "action")), "SCMP_ACT_ERRNO");
   assert_string_equal(json_string(json_get(rule_for(sc, "execveat"), "action")), "SCMP_ACT_NOTIFY");
@@ -402,7 +402,7 @@ static void test_memfd_exec_refused(void **state) {
   assert_true(plain); /* memfd_create without MFD_EXEC stays allowed */
   assert_int_equal(seccomp_compile_check(sc, &err), 0);
   /* the supervisor's notify rules are added on top: the refusal stays */
-  assert_int_equal(harden_supervise(spec, "/s/sup.sock", &err), 0);
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
   sc = json_get_path(spec, "linux", "seccomp", NULL);
   assert_true(memfd_exec_refused(sc, &plain));
   assert_true(plain);

@@ -198,7 +198,7 @@ static void test_with_supervise(void **state) {
   (void)state;
 
   if (harden_spec(spec, p, &err) < 0 || sysdeny_harden(spec, &t, &err) < 0 ||
-      harden_supervise(spec, "/run/stockade/x/sup.sock", &err) < 0)
+      harden_supervise(spec, "/run/stockade/x/sup.sock", NULL, &err) < 0)
     fail_msg("hardening: %s", err->msg);
   sc = json_get_path(spec, "linux", "seccomp", NULL);
   assert_string_equal(action_for(sc, "execve"), "SCMP_ACT_NOTIFY");
@@ -212,7 +212,7 @@ static void test_with_supervise(void **state) {
 
   json_del(json_get_path(spec, "linux", "seccomp", NULL), "listenerPath");
   if (harden_spec(spec, p, &err) < 0 || sysdeny_harden(spec, &t2, &err) < 0 ||
-      harden_supervise(spec, "/run/stockade/x/sup.sock", &err) < 0)
+      harden_supervise(spec, "/run/stockade/x/sup.sock", NULL, &err) < 0)
     fail_msg("hardening again: %s", err->msg);
   assert_int_equal(json_gen(spec, &b, &lb, &err), 0);
   assert_string_equal(a, b);

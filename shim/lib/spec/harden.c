@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stockade/caps.h"
+#include "stockade/diagnose.h"
 #include "stockade/cleanup.h"
 #include "stockade/harden.h"
 #include "stockade/learn.h"
@@ -442,7 +443,8 @@ int harden_annotate(struct json *spec, const struct profile *p, enum sk_mode mod
   return 0;
 }
 
-int harden_supervise(struct json *spec, const char *listener_path, struct sk_error **err) {
+int harden_supervise(struct json *spec, const char *listener_path, const struct diag_plan *plan,
+                     struct sk_error **err) {
   struct json *linux_ = json_ensure(spec, "linux", JSON_OBJECT);
   struct json *cur;
   cleanup_json struct json *notify = NULL;
@@ -469,8 +471,15 @@ int harden_supervise(struct json *spec, const char *listener_path, struct sk_err
    * stricter than ALLOW) and keeps any denial the filter has. */
   if (json_parse(notify_doc, strlen(notify_doc), &notify, err) < 0)
     return -1;
+  /* And what fails because of what hardening took away, to name it. */
+  if (plan && diag_notify_rules(plan, json_get(notify, "syscalls"), err) < 0)
+    return -1;
   if (seccomp_intersect(cur, notify, &merged, err) < 0)
     return sk_error_wrap(err, "adding the supervisor to linux.seccomp");
+  if (plan && diag_flag_rules(plan, merged, err) < 0) {
+    json_free(merged);
+    return -1;
+  }
   if (json_set(merged, "listenerPath", json_new_string(listener_path)) < 0) {
     json_free(merged);
     return OOM(err);

@@ -20,7 +20,8 @@ static const char *const top_keys[] = {"schema",   "time",      "host",    "id",
 static const char *const severities[] = {"info", "notice", "warning", "error", "critical", NULL};
 static const char *const types[] = {"exec",    "drift",    "fileless",   "not-allowed", "blocked-hash",
                                     "error",   "syscall",  "supervisor", "dropped",     "spec-finding",
-                                    "refused", "landlock", "lsm",        "memfd",       NULL};
+                                    "refused", "landlock", "lsm",        "memfd",       "capability",
+                                    "write",   NULL};
 static const char *const exec_types[] = {"exec", "drift", "fileless", "not-allowed", "blocked-hash", NULL};
 static const char *const decisions[] = {"allow", "deny", "report", "harden", "info", NULL};
 static const char *const mechanisms[] = {"seccomp", "fanotify",     "spec",       "landlock",
@@ -218,6 +219,17 @@ static int check_type_rules(const struct json *ev, const char *type, const char 
       return bad(err, "mechanism", "\"%s\"; a syscall event is seccomp's", mechanism);
     if (str_member(d, "syscall", "details.syscall", true, false, &s, err) < 0 ||
         int_member(d, "count", "details.count", true, 1, err) < 0)
+      return -1;
+  } else if (strcmp(type, "capability") == 0 || strcmp(type, "write") == 0) {
+    /* A failure hardening caused, seen in a notified syscall. */
+    if (strcmp(decision, "deny") != 0)
+      return bad(err, "decision", "\"%s\"; a %s event is a denial", decision, type);
+    if (strcmp(mechanism, "seccomp") != 0)
+      return bad(err, "mechanism", "\"%s\"; a %s event is seccomp's", mechanism, type);
+    if (str_member(d, "syscall", "details.syscall", true, false, &s, err) < 0 ||
+        str_member(d, "fix", "details.fix", true, false, &s, err) < 0 ||
+        str_member(d, type[0] == 'c' ? "capability" : "path", type[0] == 'c' ? "details.capability" : "details.path",
+                   true, false, &s, err) < 0)
       return -1;
   } else if (strcmp(type, "dropped") == 0) {
     if (int_member(d, "dropped", "details.dropped", true, 1, err) < 0)

@@ -37,6 +37,8 @@ static const struct {
     {"landlock", "SK-LANDLOCK"},
     {"lsm", "SK-LSM"},
     {"memfd", "SK-MEMFD-NOEXEC"},
+    {"capability", "SK-CAP-EXTRA"},
+    {"write", "SK-ROOTFS-WRITABLE"},
 };
 
 const char *event_type_rule(const char *type) {
