@@ -45,6 +45,11 @@ int ctl_verify(int argc, char **argv, struct sk_error **err);
  * (or anything would be hardened, with --strict). */
 int ctl_check(int argc, char **argv, struct sk_error **err);
 
+/* stockadectl explain [--root DIR] ID (--read PATH | --write PATH | --bind
+ * PORT) (ctl/explain.c): 0 when a rule of stockade refuses it, 1 when
+ * stockade is not the cause. */
+int ctl_explain(int argc, char **argv, struct sk_error **err);
+
 /* Helpers the subcommands share (ctl/common.c), below every ctl file. */
 /* "stockadectl version X" on stdout; returns 0. */
 int ctl_version(void);

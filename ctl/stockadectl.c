@@ -40,6 +40,9 @@ static void usage(FILE *f) {
              "         [--pod P] [--namespace N] [--format human|json|ecs] [--validate] [--file PATH]\n"
              "      print the events of the event file (the config's eventFile), one line each;\n"
              "      exit 1 if a line is not an event; see stockadectl events --help\n"
+             "  explain [--root DIR] ID (--read PATH | --write PATH | --bind PORT)\n"
+             "      is stockade why container ID cannot do it? names the rule and the fix (exit 0),\n"
+             "      or says stockade is not the cause (exit 1); see stockadectl explain --help\n"
              "  metrics [--file EVENTS] [--state-dir DIR] [--output FILE]\n"
              "      Prometheus metrics for node-exporter's textfile collector; see stockadectl metrics --help\n"
              "  verify [--json] [--profile NAME|FILE]\n"
@@ -229,6 +232,7 @@ static const struct command {
     {"profile", "diff", cmd_profile_diff},
     {"profile", NULL, cmd_profile},
     {"events", NULL, ctl_events},
+    {"explain", NULL, ctl_explain},
     {"learn", NULL, ctl_learn},
     {"metrics", NULL, ctl_metrics},
     {"verify", NULL, ctl_verify},

@@ -39,6 +39,10 @@ struct diag_plan {
 int diag_plan(const struct json *engine_process, const struct json *engine_root, const struct json *hardened,
               struct diag_plan *out, struct sk_error **err);
 
+/* The capabilities (bit n: capability n) a spec's process has after its
+ * execve: its bounding set as uid 0, its ambient set otherwise. */
+uint64_t diag_caps_after_exec(const struct json *process);
+
 /* Adds to a seccomp document's syscalls array the unconditional NOTIFY
  * rule the plan needs, to be intersected with the container's filter: the
  * capability syscalls (learn_always_notify's, minus setuid and setgid

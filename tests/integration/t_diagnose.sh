@@ -117,5 +117,56 @@ t_not_ours() {
   sk_assert_rc 0 "stockade delete -f"
 }
 
+# What no event can show cheaply (every open would be a round trip): a file
+# the profile's user may not read where the engine's root could.
+# `stockadectl explain` answers from the container's state: the rule and the
+# fix when stockade is the cause (exit 0), "not stockade's doing" otherwise
+# (exit 1).
+dg_explain() { # EXPECTED-RC WHAT ARGS...
+  local rc=$1 what=$2
+  shift 2
+  STOCKADE_CONFIG=$CASE/stockade.json sk_run explain "$SK_BUILD/stockadectl" explain --root "$(sk_rt_root "$RT")" "$@"
+  sed 's/^/  explain| /' "$CASE/explain.out" >&2
+  sk_assert_rc "$rc" "stockadectl explain $*: $what"
+}
+
+t_explain() {
+  local b id out
+  dg_init
+  b=$(sk_bundle b "$DG_ENGINE" --argjson c "$(jq -c '. + ["CAP_DAC_OVERRIDE"]' <<<"$DG_CAPS")" \
+    --argjson a "$(sk_args_sh 'cat /etc/secret.conf; echo cat=$?; echo done=1; exec sleep 300')") || sk_fail "bundle"
+  echo "password" >"$b/rootfs/etc/secret.conf"
+  chown 999:999 "$b/rootfs/etc/secret.conf"
+  chmod 0640 "$b/rootfs/etc/secret.conf"
+  sk_new_id explain
+  id=$SK_ID
+  out=$CASE/run-explain.out
+  sk_run run-explain sk_sk run -d --bundle "$b" "$id"
+  sk_assert_rc 0 "stockade run -d"
+  sk_wait_grep "$out" '^done=1$' 30 || sk_fail "the container did not finish its script"
+  sk_assert_grep "$out" '^cat=1$' "cat of the 0640 file fails for the profile's user"
+
+  dg_explain 0 "the unreadable file" "$id" --read /etc/secret.conf
+  sk_assert_grep "$CASE/explain.out" '^  rule: SK-USER-ROOT ' "the rule"
+  sk_assert_grep "$CASE/explain.out" 'set profile "default".s user to \{"uid": 999, "gid": 999\}' "the fix"
+  sk_assert_grep "$CASE/explain.out" 'refused for uid 65534 at /etc/secret.conf \(mode 0640, owner 999:999\)' "where"
+  dg_explain 0 "a new file on the read-only root" "$id" --write /etc/new.conf
+  sk_assert_grep "$CASE/explain.out" '^  rule: SK-ROOTFS-WRITABLE$' "the rule of the write"
+  dg_explain 0 "a low port" "$id" --bind 80
+  sk_assert_grep "$CASE/explain.out" '^  rule: SK-CAP-EXTRA$' "the rule of the bind"
+  dg_explain 1 "a file anyone may read" "$id" --read /etc/passwd
+  sk_assert_grep "$CASE/explain.out" 'allowed for uid 65534' "the verdict on /etc/passwd"
+  dg_explain 1 "a high port" "$id" --bind 8080
+  dg_explain 1 "a writable path of the profile" "$id" --write /tmp/x
+  sk_assert_grep "$CASE/explain.out" 'on the mount /tmp' "the verdict on /tmp"
+  dg_explain 2 "a relative path" "$id" --read etc/passwd
+  dg_explain 2 "an unknown container" nosuchcontainer --read /etc/passwd
+  sk_assert_grep "$CASE/explain.err" 'no container "nosuchcontainer"' "the message for an unknown container"
+
+  sk_run "delete-$id" sk_sk delete -f "$id"
+  sk_assert_rc 0 "stockade delete -f"
+}
+
 sk_for_runtimes "diagnose: a failure hardening caused is an event naming the rule and the fix" t_diagnosed
+sk_for_runtimes "diagnose: stockadectl explain names the rule behind an unreadable file, a write, a port" t_explain
 sk_for_runtimes "diagnose: what the engine had not given is not watched" t_not_ours

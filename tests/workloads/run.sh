@@ -36,6 +36,10 @@
 #   serve      (daemons) learning while serving: complain mode records, an
 #              update of the profile adds what it saw (profile diff shows
 #              it), and the daemon works under the update
+#   strict     under the strict default profile (nobody, no capabilities,
+#              only /tmp writable) the workload fails, and events name the
+#              rule that broke it and the fix (capability, write), or
+#              `stockadectl explain` does for the path in its error
 # Then a table per workload and, alone on the last line:
 #   N passed, M failed
 # Exit 1 if any step failed. Needs root.
@@ -523,7 +527,61 @@ st_serve() {
   wl_assert_no_denials "$WL_ID" "$W under the updated profile $v2"
 }
 
-WL_STEPS=${WL_STEPS:-baseline shipped learn learned copied unused asroot rebuild serve}
+# strict: the workload under the shipped "default" profile, which does not
+# fit it: it must fail (a daemon does not answer, a job does not print its
+# result), and the failure is named. Every capability and write event has
+# its rule and fix, and one of them names what the workload needed: the
+# place it writes (wl_writes) or the low port a daemon binds. A failure no
+# call shows (a file the profile's user may not read: redis' 0640 config)
+# is named by `stockadectl explain` on the path in the workload's own
+# error message, as an operator would ask it.
+st_strict() {
+  local b ev n=40 rules= path
+  b=$(wl_bundle strict "$W" default) || sk_fail "strict: cannot make the bundle"
+  if [ "$(wl_kind "$W")" = daemon ]; then
+    wl_start sk strict "$b"
+    while [ $n -gt 0 ] && [ "$(sk_state_status "$WL_ID")" = running ]; do
+      wl_check_daemon "$W" "$WL_PID" >/dev/null && sk_fail "$W answers under the strict default profile"
+      sleep 0.2
+      n=$((n - 1))
+    done
+  else
+    sk_new_id strict
+    WL_ID=$SK_ID
+    sk_run run-strict sk_sk run --bundle "$b" "$WL_ID"
+    [ "$(grep -v '^ *$' "$CASE/run-strict.out")" != "$(wl_expected "$W")" ] ||
+      sk_fail "$W printed its result under the strict default profile"
+  fi
+  sed 's/^/  container| /' "$CASE/run-strict.out" "$CASE/run-strict.err" 2>/dev/null | tail -n 8 >&2
+  sleep 0.3
+  ev=$(sk_events "$WL_ID" 'select(.type == "capability" or .type == "write")')
+  if [ -n "$ev" ]; then
+    printf '%s\n' "$ev" | jq -r '"  named| \(.rule) \(.details.capability // .details.path) (\(.details.syscall)): \(.details.fix)"' >&2
+    jq -e -s 'all(.rule != null and (.details.fix | length) > 0)' <<<"$ev" >/dev/null || sk_fail "an event without rule or fix"
+    rules=$(jq -r -s --arg w "$(wl_writes "$W")" '
+      [.[] | select((.type == "capability" and .details.capability == "CAP_NET_BIND_SERVICE")
+                    or (.type == "write" and (.details.path as $p | $w | split(" ") | any(. as $d | $p == $d or ($p | startswith($d + "/"))))))]
+      | map(.rule) | unique | join(",")' <<<"$ev")
+    [ -n "$rules" ] || sk_fail "no event names what $W needs (a write under $(wl_writes "$W"), or a low port)"
+  else
+    path=$(cat "$CASE/run-strict.out" "$CASE/run-strict.err" 2>/dev/null | grep 'Permission denied' |
+      grep -o "['\"]/[^'\"]*['\"]" | head -n 1 | tr -d "'\"")
+    [ -n "$path" ] || sk_fail "$W failed under the strict default profile; no event says why, nor a path in its error"
+    STOCKADE_CONFIG=$CASE/stockade.json sk_run explain "$CTL" explain --root "$(sk_rt_root "$RT")" "$WL_ID" --read "$path"
+    sed 's/^/  explain| /' "$CASE/explain.out" >&2
+    sk_assert_rc 0 "stockadectl explain $WL_ID --read $path"
+    rules=$(sed -n 's/^  rule: \(SK-[A-Z0-9-]*\).*/\1/p' "$CASE/explain.out")
+    [ -n "$rules" ] || sk_fail "stockadectl explain names no rule"
+  fi
+  sk_log "  strict: $W failed; named by $rules"
+  if [ "$(wl_kind "$W")" = daemon ]; then
+    wl_stop
+  else
+    sk_run delete-strict sk_sk delete -f "$WL_ID"
+  fi
+}
+
+WL_STEPS=${WL_STEPS:-baseline shipped learn learned copied unused asroot rebuild serve strict}
 
 # wl_step STEP: run one step of $W under $RT in a subshell (its failures end
 # it, its containers and overlays are cleaned up whatever happens); one
@@ -560,7 +618,7 @@ wl_table() {
   for w in "$@"; do
     echo
     echo "== $w (shipped profile $(wl_profile "$w"); learned profile wl-$w) =="
-    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot rebuild serve denials syscalls capabilities programs
+    printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-6s %-7s %-8s %-30s %s\n' runtime baseline shipped learn learned copied unused asroot rebuild serve strict denials syscalls capabilities programs
     for rt in $SK_RUNTIMES; do
       f=$WL_RUN/$w-$rt/profiles/wl-$w.json
       if [ -f "$f" ]; then
@@ -571,13 +629,14 @@ wl_table() {
         syscalls=- caps=- progs=-
       fi
       denials=$(cat "$WL_RUN/$w-$rt/denials" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-7s %-8s %-30s %s\n' "$rt" \
+      printf '%-5s %-8s %-7s %-5s %-7s %-6s %-6s %-6s %-7s %-5s %-6s %-7s %-8s %-30s %s\n' "$rt" \
         "$(wl_cell "$w" "$rt" baseline)" "$(wl_cell "$w" "$rt" shipped)" "$(wl_cell "$w" "$rt" learn)" \
         "$(wl_cell "$w" "$rt" learned)" "$(wl_cell "$w" "$rt" copied)" "$(wl_cell "$w" "$rt" unused)" \
-        "$(wl_cell "$w" "$rt" asroot)" "$(wl_cell "$w" "$rt" rebuild)" "$(wl_cell "$w" "$rt" serve)" "$denials" "$syscalls" "$caps" "$progs"
+        "$(wl_cell "$w" "$rt" asroot)" "$(wl_cell "$w" "$rt" rebuild)" "$(wl_cell "$w" "$rt" serve)" \
+        "$(wl_cell "$w" "$rt" strict)" "$denials" "$syscalls" "$caps" "$progs"
       f=$WL_RUN/$w-$rt/profiles/wl-$w-root.json
       if [ -f "$f" ]; then
-        printf '%-5s %-65s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
+        printf '%-5s %-72s %-8s %-30s %s\n' "" "learned as root (wl-$w-root: allowRoot $(jq -r .allowRoot "$f"), read-only root):" \
           "$(jq '[.seccomp.syscalls[]? | select(.action == "SCMP_ACT_ALLOW") | .names[]] | unique | length' "$f")" \
           "$(jq -r '.capabilities // [] | if length == 0 then "none" else map(sub("^CAP_"; "")) | join(",") end' "$f")" \
           "$(jq -r '[.exec.allow[]? | if type == "object" then .path else . end] | length' "$f")"

@@ -67,7 +67,7 @@ static uint64_t cap_set(const struct json *process, const char *set) {
 /* What the process has after its execve: the bounding set as root (the
  * kernel gives root every capability the bounding set leaves), the
  * ambient set otherwise. */
-static uint64_t caps_after_exec(const struct json *process) {
+uint64_t diag_caps_after_exec(const struct json *process) {
   uint64_t uid = 0;
   json_uint64(json_get_path(process, "user", "uid", NULL), &uid);
   return uid == 0 ? cap_set(process, "bounding") : cap_set(process, "ambient") & cap_set(process, "bounding");
@@ -86,7 +86,7 @@ int diag_plan(const struct json *engine_process, const struct json *engine_root,
   memset(out, 0, sizeof(*out));
   if (!json_is(engine_process, JSON_OBJECT) || !json_is(process, JSON_OBJECT))
     return 0;
-  lost = caps_after_exec(engine_process) & ~caps_after_exec(process);
+  lost = diag_caps_after_exec(engine_process) & ~diag_caps_after_exec(process);
   /* An engine that lowers the unprivileged port range (Docker sets it to
    * 0) lets any user bind a low port: a bind may need nothing. */
   if (json_get_path(hardened, "linux", "sysctl", "net.ipv4.ip_unprivileged_port_start", NULL))
