@@ -326,6 +326,8 @@ static bool pid_gone(pid_t pid) {
 }
 
 /* The loop, in the supervisor process (sup_start's grandchild). */
+static void shed(struct sup_ctx *ctx);
+
 static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
@@ -403,6 +405,10 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
              profile_action_name(ctx->profile->action));
   sup_note(ctx, "started", msg);
   report_start(&report, "ok");
+  /* After "ok": freeing create's copy-on-write heap touches every page of
+   * it (3.6 ms measured), which the runtime's start need not wait for; the
+   * container's first exec comes tens of milliseconds later. */
+  shed(ctx);
 
   for (;;) {
     struct epoll_event evs[16];
@@ -651,7 +657,6 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
         log_init(logf, "json", false);
       }
       ctx->clock_fd = w->clock_fd;
-      shed(ctx);
       _exit(sup_main(ctx, w, p[1]));
     }
   }
