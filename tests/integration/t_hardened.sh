@@ -199,7 +199,27 @@ t_exec_hardened() {
   sk_assert_rc 0 "stockade delete"
 }
 
+# The engine's default seccomp profile in the spec, as podman writes it
+# (default ERRNO(38)): the calls both it and the profile allow stay allowed.
+# personality(PER_LINUX) (busybox linux64) is allowed by both under the same
+# condition; the intersection used to give it the engine's ENOSYS.
+t_engine_profile() {
+  local b out
+  sk_config
+  b=$(sk_bundle b "$root_spec | .linux.seccomp = \$s[0]" --slurpfile s "$SK_REPO/tests/fixtures/podman-4.3-seccomp.json" \
+    --argjson a "$(sk_args_sh 'linux64 true; echo linux64=$?; linux32 true; echo linux32=$?; probe all')") || sk_fail "bundle"
+  sk_new_id engine
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run"
+  out=$CASE/run.out
+  sed 's/^/  container| /' "$out" | head -n 5 >&2
+  sk_assert_grep "$out" '^linux64=0$' "personality(PER_LINUX), which both profiles allow"
+  sk_assert_grep "$out" '^linux32=0$' "personality(PER_LINUX32), which both profiles allow"
+  sk_assert_kv "$out" unshare EPERM "unshare is still denied"
+}
+
 sk_for_runtimes "hardened: default profile (uid 0 spec -> 65534, ro root, noexec /tmp, caps, seccomp, nnp)" t_default_profile
+sk_for_runtimes "hardened: the engine's default seccomp profile in the spec: what both allow stays allowed" t_engine_profile
 sk_for_runtimes "hardened: web profile (uid 101, exactly CAP_NET_BIND_SERVICE)" t_web_profile
 sk_for_runtimes "hardened: job profile (writable noexec /work)" t_job_profile
 sk_for_runtimes "hardened: exec into a hardened container" t_exec_hardened

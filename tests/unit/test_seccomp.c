@@ -1042,6 +1042,39 @@ static void test_intersect_conditional_pairs(void **state) {
   expect_compiles(r3);
 }
 
+/* Both sides allow the same calls under defaults that differ (podman's
+ * ERRNO(38), stockade's EPERM): those calls stay allowed. Before, the rule
+ * of each side alone took the other side's default, the pair's ALLOW was
+ * merged into it, and personality(0) got ENOSYS. A narrower rule on the
+ * other side (one comparison more) does not cover the wider one: calls
+ * outside it keep the stricter default. */
+static void test_intersect_same_condition_other_default(void **state) {
+  cleanup_json struct json *r1 =
+      intersect("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"syscalls\": [" PERSONALITY_EQ0 "]}",
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [" PERSONALITY_EQ0 "]}");
+  cleanup_json struct json *r2 =
+      intersect("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, \"syscalls\": [" PERSONALITY_EQ0 "]}",
+                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"personality\"], \"action\": "
+                "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 1, "
+                "\"value\": 5, \"op\": \"SCMP_CMP_EQ\"}]}]}");
+  const struct json *r[4];
+  size_t i, n;
+  (void)state;
+  assert_int_equal(rules_for(r1, "personality", r, 4), 1);
+  assert_string_equal(json_string(json_get(r[0], "action")), "SCMP_ACT_ALLOW");
+  expect_arg(r[0], 0, 0, "SCMP_CMP_EQ", 0, 0);
+  n = rules_for(r2, "personality", r, 4);
+  assert_int_equal(n, 2);
+  for (i = 0; i < n; i++) {
+    if (json_get(r[i], "args")->n == 2)
+      assert_string_equal(json_string(json_get(r[i], "action")), "SCMP_ACT_ALLOW");
+    else
+      assert_string_not_equal(json_string(json_get(r[i], "action")), "SCMP_ACT_ALLOW");
+  }
+  expect_compiles(r1);
+  expect_compiles(r2);
+}
+
 /* Rules of one side that exclude each other (a flag bit set, and not set)
  * keep their own actions: no call can match both, so libseccomp has no
  * choice to make between them. Overlapping ones still get the stricter. */
@@ -1321,6 +1354,7 @@ int main(void) {
       cmocka_unit_test(test_intersect_conditional_vs_unconditional_allow),
       cmocka_unit_test(test_intersect_conditional_vs_unconditional_deny),
       cmocka_unit_test(test_intersect_conditional_pairs),
+      cmocka_unit_test(test_intersect_same_condition_other_default),
       cmocka_unit_test(test_intersect_conditional_deny),
       cmocka_unit_test(test_intersect_disjoint_rules),
       cmocka_unit_test(test_intersect_tolerates_engine_quirks),

@@ -391,6 +391,29 @@ static int region_add(struct region **rs, size_t *n, size_t *cap, const struct s
  *     default (an unconditional side stricter than both defaults), no
  *     conditional form expresses it: the syscall gets the strictest action
  *     either side has for it, unconditionally. */
+/* Does every call that satisfies x satisfy y? (y's comparisons are all
+ * among x's; both sorted.) */
+static bool cond_implies(const struct sc_cond *x, const struct sc_cond *y) {
+  size_t i = 0, j;
+  for (j = 0; j < y->n; j++) {
+    while (i < x->n && arg_cmp(&x->a[i], &y->a[j]) < 0)
+      i++;
+    if (i == x->n || arg_cmp(&x->a[i], &y->a[j]) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* Does every call matching c match one of t's rules, so that t's default
+ * never applies to it? */
+static bool covered_by(const struct sc_cond *c, const struct sc_treat *t) {
+  size_t k;
+  for (k = 0; k < t->n; k++)
+    if (cond_implies(c, &t->rules[k]))
+      return true;
+  return false;
+}
+
 static int intersect_name(const char *name, const struct sc_treat *ta, const struct sc_treat *tb,
                           const struct sc_action *def, struct out_rules *o) {
   struct sc_action fall, worst;
@@ -416,11 +439,18 @@ static int intersect_name(const char *name, const struct sc_treat *ta, const str
     worst = act_max(treat_max(ta), treat_max(tb));
     return act_eq(&worst, def) ? 0 : out_add(o, name, &worst, NULL);
   }
+  /* A rule of one side alone: the other side may apply anything to its
+   * calls, its default included; unless a rule of the other side matches
+   * every one of them (the same condition, or fewer comparisons), and the
+   * pair's region below says what both do. Without that, two sides
+   * allowing personality(0) alike gave it the stricter default's errno. */
   for (i = 0; i < ta->n; i++)
-    if (region_add(&rs, &n, &cap, &ta->rules[i], act_max(treat_rule_max_for(ta, i), treat_max(tb)), def) < 0)
+    if (!covered_by(&ta->rules[i], tb) &&
+        region_add(&rs, &n, &cap, &ta->rules[i], act_max(treat_rule_max_for(ta, i), treat_max(tb)), def) < 0)
       return -1;
   for (j = 0; j < tb->n; j++)
-    if (region_add(&rs, &n, &cap, &tb->rules[j], act_max(treat_rule_max_for(tb, j), treat_max(ta)), def) < 0)
+    if (!covered_by(&tb->rules[j], ta) &&
+        region_add(&rs, &n, &cap, &tb->rules[j], act_max(treat_rule_max_for(tb, j), treat_max(ta)), def) < 0)
       return -1;
   for (i = 0; i < ta->n; i++) {
     for (j = 0; j < tb->n; j++) {
