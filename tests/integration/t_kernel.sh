@@ -58,6 +58,13 @@ t_memfd_noexec() {
   sk_assert_eq "$(jq -r .details.memfdNoexec <<<"$SK_EVENT")" 2 "the memfd event's memfdNoexec"
   sk_assert_eq "$(jq -r .mechanism <<<"$SK_EVENT")" memfd_noexec "the memfd event's mechanism"
 
+  # The node's config named by a relative path (create run from the config's
+  # directory): the hook, which the runtime runs from the bundle, still
+  # finds it.
+  (cd "$CASE" && SK_CONFIG=stockade.json kt_memfd relative default) || sk_fail "the relative-config run"
+  KT_OUT=$CASE/run-relative.out
+  sk_assert_kv "$KT_OUT" memfd-noexec 2 "vm.memfd_noexec with STOCKADE_CONFIG relative"
+
   # exec.memfdExec: neither the sysctl nor the filter rule
   kt_profile relaxed '.exec.memfdExec = true'
   kt_memfd relaxed relaxed

@@ -205,7 +205,15 @@ static int add_hook(struct json *spec, const char *self, const char *config, str
         strcmp(a->items[1]->str, MEMFD_NOEXEC_HOOK_ARG) == 0)
       json_remove_at(list, i--);
   }
-  if (asprintf(&envvar, "STOCKADE_CONFIG=%s", config) < 0)
+  /* The runtime runs hooks from the bundle, not from create's working
+   * directory: a relative config path would name another file there. */
+  if (config[0] != '/') {
+    cleanup_free char *abs = realpath(config, NULL);
+    if (abs == NULL)
+      return sk_error_set(err, errno, "the config %s, for the vm.memfd_noexec hook", config);
+    if (asprintf(&envvar, "STOCKADE_CONFIG=%s", abs) < 0)
+      return sk_error_set(err, ENOMEM, "hooks");
+  } else if (asprintf(&envvar, "STOCKADE_CONFIG=%s", config) < 0)
     return sk_error_set(err, ENOMEM, "hooks");
   /* json_set and json_append free what they could not take */
   h = json_new(JSON_OBJECT);
