@@ -29,7 +29,11 @@ exec valgrind -q --log-file=$CASE/vg.%p --trace-children=no --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect $SK_REAL "\$@"
 EOF
   chmod 0755 "$vg"
-  b=$(sk_bundle b '.process.args = ["sleep", "300"]') || sk_fail "bundle"
+  # A writable root and capabilities the default profile takes away: the
+  # supervisor also watches what that makes fail (diag.c).
+  b=$(sk_bundle b '.process.args = ["sleep", "300"] | .root.readonly = false
+    | .process.capabilities = ({} | .bounding = $c | .effective = $c | .permitted = $c)' \
+    --argjson c '["CAP_NET_BIND_SERVICE", "CAP_CHOWN"]') || sk_fail "bundle"
   sk_new_id vg
   id=$SK_ID
   SK_BIN=$vg SK_TIMEOUT=120 sk_run run sk_sk run -d --bundle "$b" "$id"
@@ -50,6 +54,14 @@ EOF
   sk_run memfd sk_sk exec "$id" exectest memfd /bin/sktrue
   sk_assert_kv "$CASE/memfd.out" memfd-execveat EPERM "the fileless exec under the valgrind supervisor"
   sk_assert_event "$id" 'select(.type == "fileless" and .decision == "deny")' "the fileless denial"
+  # Calls that fail because of hardening, named by the supervisor.
+  sk_run bind sk_sk exec "$id" probe bind 80
+  sk_assert_kv "$CASE/bind.out" bind EACCES "bind 80 without CAP_NET_BIND_SERVICE"
+  sk_assert_event "$id" 'select(.type == "capability" and .details.capability == "CAP_NET_BIND_SERVICE")' \
+    "the capability event"
+  sk_run write sk_sk exec "$id" probe write /etc/vg-new
+  sk_assert_kv "$CASE/write.out" write EROFS "a write on the read-only root"
+  sk_assert_event "$id" 'select(.type == "write" and .details.path == "/etc/vg-new")' "the write event"
   # Stop: the container ends, then the supervisor ends by itself (delete
   # would SIGKILL it after a second, before valgrind's leak check is done).
   pid=$(sk_rt state "$id" | jq -r .pid)

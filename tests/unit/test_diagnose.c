@@ -20,6 +20,7 @@
 #include "stockade/diagnose.h"
 #include "stockade/harden.h"
 #include "stockade/seccomp.h"
+#include "valgrind.h"
 
 #define BIT(c) (1ull << (c))
 
