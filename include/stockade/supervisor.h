@@ -103,6 +103,7 @@ struct sup_ctx {
   } diag_seen[32];
   unsigned n_diag_seen;
   unsigned long long n_diag;
+  int diag_root_mnt; /* the container's root mount id; 0 until a write is looked at */
 };
 
 /* The supervisor as a process, for the runtime (sup_spawn) and the hook

@@ -39,12 +39,18 @@
 
 #include "sup_int.h"
 
-/* The first time key is seen: true (and remembered while there is room). */
-static bool first_seen(struct sup_ctx *ctx, const char *key) {
+static bool seen(const struct sup_ctx *ctx, const char *key) {
   unsigned i;
   for (i = 0; i < ctx->n_diag_seen; i++)
     if (strcmp(ctx->diag_seen[i].key, key) == 0)
-      return false;
+      return true;
+  return false;
+}
+
+/* The first time key is seen: true (and remembered while there is room). */
+static bool first_seen(struct sup_ctx *ctx, const char *key) {
+  if (seen(ctx, key))
+    return false;
   if (ctx->n_diag_seen < sizeof(ctx->diag_seen) / sizeof(ctx->diag_seen[0]))
     snprintf(ctx->diag_seen[ctx->n_diag_seen++].key, sizeof(ctx->diag_seen[0].key), "%s", key);
   return true;
@@ -81,6 +87,11 @@ static struct json *cap_failure(struct sup_ctx *ctx, const struct seccomp_notif 
 
   if (rule == NULL || has_cap(call.pid, c->cap))
     return NULL;
+  /* Written once per capability and syscall: a later call is not looked
+   * at (nor counted) once its kind has been reported. */
+  snprintf(key, sizeof(key), "cap %d %s", c->cap, name);
+  if (seen(ctx, key))
+    return NULL;
   memcpy(call.args, req->data.args, sizeof(call.args));
   if (!proc_euid(call.pid, &call.uid) || !proc_effective_id(call.pid, "Gid:", &gid))
     return NULL;
@@ -96,7 +107,6 @@ static struct json *cap_failure(struct sup_ctx *ctx, const struct seccomp_notif 
   if (capname == NULL)
     return NULL; /* the call needs no capability (a port above 1023, a chown to oneself) */
   ctx->n_diag++;
-  snprintf(key, sizeof(key), "cap %s %s", capname, name);
   if (!first_seen(ctx, key))
     return NULL;
   if (strcmp(rule, "SK-CAP-EXTRA") == 0) {
@@ -246,9 +256,17 @@ static struct json *write_failure(struct sup_ctx *ctx, const struct seccomp_noti
   }
   if (fstatvfs(fd, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
     return NULL;
-  snprintf(link, sizeof(link), "/proc/%d/root", (int)tid);
-  root = open(link, O_PATH | O_CLOEXEC);
-  if (root < 0 || mnt_id_of(root) < 0 || mnt_id_of(root) != mnt_id_of(fd))
+  /* The container's root mount, found once (the workload's first call
+   * comes after the runtime's pivot_root; a thread that chroots later
+   * still writes to this mount when it writes to the root). */
+  if (ctx->diag_root_mnt <= 0) {
+    snprintf(link, sizeof(link), "/proc/%d/root", (int)tid);
+    root = open(link, O_PATH | O_CLOEXEC);
+    if (root < 0)
+      return NULL;
+    ctx->diag_root_mnt = mnt_id_of(root);
+  }
+  if (ctx->diag_root_mnt <= 0 || ctx->diag_root_mnt != mnt_id_of(fd))
     return NULL; /* another read-only mount: the engine's, not stockade's doing */
   ctx->n_diag++;
   container_path(tid, dirfd, path, shown, sizeof(shown));

@@ -15,9 +15,11 @@
 #define OOM(err) sk_error_set(err, ENOMEM, "out of memory")
 
 /* The syscalls that fail without a capability, as learn_infer reads them
- * (its "32" names included). socket (CAP_NET_RAW) is left out: programs
- * call it for every connection, and a round trip each would cost more than
- * the rare raw socket is worth. */
+ * (its "32" names included). Left out: socket (CAP_NET_RAW), which
+ * programs call for every connection, and kill (CAP_KILL), whose inference
+ * finds the target's owner by a walk of /proc: a round trip and a walk on
+ * every signal would cost more than the rare signal to another user's
+ * process is worth. */
 static const struct {
   const char *name;
   int cap;
@@ -30,8 +32,8 @@ static const struct {
     {"setfsuid", CAP_SETUID, true},        {"setfsuid32", CAP_SETUID, true},  {"setresuid32", CAP_SETUID, true},
     {"setgid", CAP_SETGID, true},          {"setgid32", CAP_SETGID, true},    {"setregid", CAP_SETGID, true},
     {"setregid32", CAP_SETGID, true},      {"setfsgid", CAP_SETGID, true},    {"setfsgid32", CAP_SETGID, true},
-    {"setresgid32", CAP_SETGID, true},     {"setgroups32", CAP_SETGID, true}, {"kill", CAP_KILL, false},
-    {"mknod", CAP_MKNOD, false},           {"mknodat", CAP_MKNOD, false},     {"chroot", CAP_SYS_CHROOT, false},
+    {"setresgid32", CAP_SETGID, true},     {"setgroups32", CAP_SETGID, true}, {"mknod", CAP_MKNOD, false},
+    {"mknodat", CAP_MKNOD, false},         {"chroot", CAP_SYS_CHROOT, false},
 };
 
 /* The path syscalls that write in a directory or a file. rename and link
