@@ -39,13 +39,26 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
 
 /* The create step (enforce mode, after harden_spec): unless the profile
  * sets exec.memfdExec, the kernel lacks the sysctl, or the spec keeps the
- * host's PID namespace, put `<this binary> MEMFD_NOEXEC_HOOK_ARG` first in
- * hooks.createRuntime (it runs once the namespaces exist, before the
- * entrypoint); when it is not put there, write the "memfd" event saying
- * why. Other modes only write that event (complain) or nothing (learn).
- * self is this program's path; NULL: readlink /proc/self/exe. */
+ * host's PID namespace, the sysctl is raised before the container's first
+ * program runs: by the supervisor when to_supervisor is given (*it is set
+ * true; the supervisor applies it when the runtime hands it the container's
+ * init, before it answers any exec: shim/supervisor/memfd.c), else by a
+ * hook: `<this binary> MEMFD_NOEXEC_HOOK_ARG` first in hooks.createRuntime
+ * (it runs once the namespaces exist, before the entrypoint). When it is
+ * not applied, write the "memfd" event saying why. Other modes only write
+ * that event (complain) or nothing (learn). self is this program's path;
+ * NULL: readlink /proc/self/exe. */
 int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
-                        enum sk_mode mode, const char *self, struct sk_error **err);
+                        enum sk_mode mode, const char *self, bool *to_supervisor, struct sk_error **err);
+
+/* The "memfd" event: applied at level (decision "harden"), or not, with
+ * not_applied saying why (decision "info"). NULL when out of memory. */
+struct event_subject;
+struct json *memfd_noexec_event(const struct event_subject *s, int level, const char *not_applied, const char *message);
+
+/* The message of the "memfd" event when the level is applied. */
+#define MEMFD_NOEXEC_APPLIED_MESSAGE                                                                                   \
+  "memfd_create(MFD_EXEC) is refused and every memfd is sealed against execution in the container's PID namespace"
 
 /* The hook itself: the OCI state on stdin, then memfd_noexec_apply on its
  * pid, the "memfd" event, and 0; or -1 and *err, which stockade's main()

@@ -104,6 +104,11 @@ struct sup_ctx {
   unsigned n_diag_seen;
   unsigned long long n_diag;
   int diag_root_mnt; /* the container's root mount id; 0 until a write is looked at */
+  /* vm.memfd_noexec applied by the supervisor (shim/supervisor/memfd.c)
+   * rather than by a createRuntime hook: its helper's pipes (-1: none). */
+  bool memfd_by_sup, memfd_pending, memfd_done, memfd_reported;
+  const char *memfd_failed; /* why it could not be set; NULL: it was, or is not needed */
+  int memfd_to, memfd_from;
 };
 
 /* The supervisor as a process, for the runtime (sup_spawn) and the hook

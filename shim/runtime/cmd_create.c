@@ -197,6 +197,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   cleanup_free char *listener = NULL;
   cleanup_sysdeny struct sysdeny denied = {0}; /* the supervisor's copy is its own (fork) */
   struct diag_plan plan = {0};
+  bool memfd_by_sup = false;
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
@@ -290,9 +291,10 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   /* Landlock (enforce only: it changes what the workload can do). */
   if (mode == SK_MODE_ENFORCE && landlock_create(ctx->cfg, ctx->cli.id, spec, p, &init_dev, &init_ino, err) < 0)
     return -1;
-  /* vm.memfd_noexec in the container's PID namespace: a hook (enforce) or
-   * an event saying why not. */
-  if (memfd_noexec_create(ctx->cfg, ctx->cli.id, spec, p, mode, NULL, err) < 0)
+  /* vm.memfd_noexec in the container's PID namespace (enforce): set by the
+   * supervisor when there is one, else by a hook; or an event saying why
+   * not. */
+  if (memfd_noexec_create(ctx->cfg, ctx->cli.id, spec, p, mode, NULL, supervise ? &memfd_by_sup : NULL, err) < 0)
     return -1;
   if (mode == SK_MODE_LEARN || (mode == SK_MODE_COMPLAIN && supervise && ctx->cfg->complain_records)) {
     /* Syscalls earlier runs of this profile recorded are allowed without a
@@ -347,6 +349,9 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
         .init_ino = init_ino,
         .denied = denied,
         .diag = plan,
+        .memfd_by_sup = memfd_by_sup,
+        .memfd_to = -1,
+        .memfd_from = -1,
     };
     if (sup_spawn(&sc, &u.ready_fd, err) < 0)
       return sk_error_wrap(err, "refusing container \"%s\": its supervisor cannot run", ctx->cli.id);

@@ -19,6 +19,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,13 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
     return respond(nfd, req.id, 0, true) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
   }
   ctx->n_notify++; /* exec notifications, for the stop event */
+  /* No exec before vm.memfd_noexec is set (memfd.c). Not set: denied, and
+   * the container stopped. */
+  if (sup_memfd_wait(ctx) < 0) {
+    if (ctx->init_pidfd >= 0)
+      syscall(SYS_pidfd_send_signal, ctx->init_pidfd, SIGKILL, NULL, 0);
+    return respond(nfd, req.id, -EPERM, false) < 0 ? sk_error_set(err, errno, "SECCOMP_IOCTL_NOTIF_SEND") : 0;
+  }
   path_addr = req.data.args[is_execveat ? 1 : 0];
   argv_addr = req.data.args[is_execveat ? 2 : 1];
   if (argv_read_string(pid, path_addr, path, sizeof(path)) < 0)

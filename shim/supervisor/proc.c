@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What /proc and process_vm_readv say of a thread of the container: its
  * memory, its ids, the owner of a pid it names. For learning's inference
- * and the watch on what hardening took away (diag.c). */
+ * and the watch on what hardening took away (diag.c). And this process's
+ * own descriptors (sup_close_others), for the supervisor and its helper. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +88,27 @@ int proc_uid_of_target(void *ctx, pid_t caller, pid_t target, uid_t *uid) {
       return proc_euid(p, uid) ? 0 : -1;
   }
   return -1;
+}
+
+void sup_close_others(const int *keep, int n_keep) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *de;
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int i;
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+  }
+  if (d == NULL)
+    return;
+  while ((de = readdir(d))) {
+    int fd = atoi(de->d_name);
+    bool k = fd <= 2 || fd == dirfd(d) || de->d_name[0] == '.';
+    for (i = 0; i < n_keep; i++)
+      k = k || fd == keep[i];
+    if (!k)
+      close(fd);
+  }
+  closedir(d);
 }

@@ -205,6 +205,12 @@ static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
             id ? id : "?");
     goto close_fds;
   }
+  /* vm.memfd_noexec: the helper sets it while the runtime goes on; the
+   * first exec waits for it (notify.c). */
+  if (ctx->memfd_by_sup && !ctx->memfd_done && !ctx->memfd_pending) {
+    json_int64(json_get_path(state, "state", "pid", NULL), &pid);
+    sup_memfd_request(ctx, (pid_t)pid);
+  }
   for (i = 0; i < nfds; i++) {
     if (l->n_notify >= MAX_LISTENERS) {
       close(fds[i]);
@@ -379,6 +385,21 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
   if (w->confine) {
     /* Its CPU goes to a cgroup of its own (cgroup.c), before the filter
      * would refuse mkdir. Not a protection: a failure is said, not fatal. */
+    /* vm.memfd_noexec's helper, before the filter would refuse its fork. */
+#ifdef STOCKADE_TEST_HOOKS
+    /* Test builds only: no helper, so that a test sees the level not set
+     * (the exec denied, the container stopped, the event). */
+    if (getenv("STOCKADE_TEST_NO_MEMFD_HELPER"))
+      ctx->memfd_to = ctx->memfd_from = -1;
+    else
+#endif
+        if (sup_memfd_start(ctx, &cerr) < 0) {
+      char why[512];
+      snprintf(why, sizeof(why), "error: %s", cerr->msg);
+      log_msg(LOG_ERROR, "container \"%s\": the supervisor cannot start: %s", ctx->id, cerr->msg);
+      report_start(&report, why);
+      return 1;
+    }
     sup_act_remember_cgroups();
     if (sup_cgroup_enter(ctx->state_dir, ctx->cfg->supervisor_cpu_percent, cg, sizeof(cg), &cerr) < 0) {
       log_msg(LOG_WARNING, "container \"%s\": the supervisor stays in its caller's cgroup: %s", ctx->id, cerr->msg);
@@ -504,29 +525,6 @@ out:
 /* Close every descriptor but the ones we keep: the runtime's stdio and
  * whatever create had open must not stay open in a long-lived process
  * (containerd waits for the runtime's output pipes to close). */
-void sup_close_others(const int *keep, int n_keep) {
-  DIR *d = opendir("/proc/self/fd");
-  struct dirent *de;
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  int i;
-  if (devnull >= 0) {
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-  }
-  if (d == NULL)
-    return;
-  while ((de = readdir(d))) {
-    int fd = atoi(de->d_name);
-    bool k = fd <= 2 || fd == dirfd(d) || de->d_name[0] == '.';
-    for (i = 0; i < n_keep; i++)
-      k = k || fd == keep[i];
-    if (!k)
-      close(fd);
-  }
-  closedir(d);
-}
-
 static int bind_socket(const char *path, struct sk_error **err) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   int fd;

@@ -13,7 +13,7 @@
 #include "stockade/json.h"
 #include "stockade/supervisor.h"
 
-/* --- sup.c --- */
+/* --- proc.c (also below) --- */
 
 /* stdio to /dev/null and every other descriptor closed but keep[]: a
  * long-lived process must not hold the runtime's output pipes open
@@ -79,6 +79,18 @@ bool proc_status_line(pid_t pid, const char *key, char *out, size_t size);
 bool proc_effective_id(pid_t pid, const char *key, unsigned *id);
 bool proc_euid(pid_t pid, uid_t *uid);
 int proc_uid_of_target(void *ctx, pid_t caller, pid_t target, uid_t *uid);
+
+/* memfd.c: vm.memfd_noexec without a hook. sup_memfd_start forks the
+ * helper (before the supervisor confines itself; nothing when
+ * ctx->memfd_by_sup is false). sup_memfd_request hands it the container's
+ * init when the runtime hands over the listener: it raises the level in
+ * that PID namespace while the runtime goes on. sup_memfd_wait, before any
+ * exec is answered, waits for its answer and writes the "memfd" event: 0,
+ * or -1 when the level could not be set (or was never asked for): the
+ * caller denies the exec and stops the container. */
+int sup_memfd_start(struct sup_ctx *ctx, struct sk_error **err);
+int sup_memfd_request(struct sup_ctx *ctx, pid_t pid);
+int sup_memfd_wait(struct sup_ctx *ctx);
 
 /* diag.c: a syscall the hardened filter notifies because hardening may
  * make it fail (include/stockade/diagnose.h): an event naming the rule

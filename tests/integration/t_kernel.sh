@@ -278,6 +278,45 @@ t_no_drift_before_create() {
   [ "$failed" -eq 0 ] || sk_fail "$failed of $KT_DRIFT_N containers did not run their program"
 }
 
+# 1b. Supervised, no hook: the supervisor's helper sets vm.memfd_noexec
+# when the runtime hands over the container's init, before the first exec
+# is answered (shim/supervisor/memfd.c). Without it (a test build that
+# starts no helper), the first exec is denied and the event says why.
+t_memfd_supervised() {
+  local b
+  kt_init
+  [ -e /proc/sys/vm/memfd_noexec ] ||
+    sk_skip_kernel "the kernel has no per-PID-namespace vm.memfd_noexec (Linux 6.3)"
+  b=$(sk_bundle b-sup '.process.args = ["sh", "-c", "memfdtest /bin/sktrue; exec sleep 300"]') || sk_fail "bundle"
+  sk_new_id sup
+  KT_ID=$SK_ID
+  KT_OUT=$CASE/run-sup.out
+  sk_run run-sup sk_sk run -d --bundle "$b" "$KT_ID"
+  sk_assert_rc 0 "stockade run -d"
+  jq -e '[.hooks.createRuntime[]?.args[1]] | index("--stockade-memfd-noexec-hook") | not' "$b/config.json" >/dev/null ||
+    sk_fail "a supervised container still gets the vm.memfd_noexec hook"
+  sk_wait_grep "$KT_OUT" '^memfd-plain-execveat=' 20 || sk_fail "memfdtest did not finish: $(cat "$KT_OUT")"
+  sk_assert_kv "$KT_OUT" memfd-noexec 2 "vm.memfd_noexec inside the supervised container"
+  sk_assert_kv "$KT_OUT" memfd-exec-create EACCES "memfd_create(MFD_EXEC) in the supervised container"
+  sk_assert_event "$KT_ID" 'select(.type == "memfd")' "the supervisor's memfd event"
+  sk_assert_eq "$(jq -r '"\(.decision) \(.mechanism) \(.details.memfdNoexec)"' <<<"$SK_EVENT")" "harden memfd_noexec 2" \
+    "the memfd event"
+  sk_run delete-sup sk_sk delete -f "$KT_ID"
+
+  [ -x "$SK_BUILD/stockade-testhooks" ] || sk_fail "$SK_BUILD/stockade-testhooks missing"
+  b=$(sk_bundle b-nohelper '.process.args = ["/bin/sktrue"]') || sk_fail "bundle"
+  sk_new_id nohelper
+  STOCKADE_TEST_NO_MEMFD_HELPER=1 SK_BIN=$SK_BUILD/stockade-testhooks sk_run run-nohelper sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc_nonzero "a container whose vm.memfd_noexec could not be set"
+  sk_assert_event "$SK_ID" 'select(.type == "memfd")' "the memfd event of the failure"
+  sk_assert_eq "$(jq -r .details.memfdNoexec <<<"$SK_EVENT")" "not applied: error" "the failure's memfdNoexec"
+  [[ $(jq -r .message <<<"$SK_EVENT") == "cannot set vm.memfd_noexec=2"*"the container is stopped"* ]] ||
+    sk_fail "the failure's message: $(jq -r .message <<<"$SK_EVENT")"
+  SK_BIN=$SK_BUILD/stockade-testhooks sk_cleanup_supervisors
+}
+
+sk_for_runtimes "kernel: supervised, vm.memfd_noexec is set by the supervisor before the first exec, with no hook" \
+  t_memfd_supervised
 sk_for_runtimes "kernel: vm.memfd_noexec=2 in the container's PID namespace; MFD_EXEC refused; memfdExec lifts both" \
   t_memfd_noexec
 sk_for_runtimes "kernel: hashing is bounded; SIGTERM and the container's end stop a long hash" t_hash_bounds

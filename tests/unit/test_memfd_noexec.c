@@ -115,7 +115,7 @@ static void test_create_adds_hook(void **state) {
 
   if (!memfd_noexec_supported(why, sizeof(why))) {
     /* an older kernel: no hook, the event says why */
-    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", NULL, &err), 0);
     char *v = last_memfd_event(f);
     assert_null(our_hook(spec, &n));
     assert_string_equal(v, "not applied: kernel");
@@ -124,7 +124,7 @@ static void test_create_adds_hook(void **state) {
     profile_free(p);
     return;
   }
-  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", NULL, &err), 0);
   h = our_hook(spec, &n);
   assert_int_equal(n, 1);
   /* first, before the engine's hooks */
@@ -134,10 +134,35 @@ static void test_create_adds_hook(void **state) {
   assert_string_equal(json_string(json_get(h, "path")), "/usr/bin/stockade");
   assert_string_equal(json_string(json_get(h, "env")->items[0]), "STOCKADE_CONFIG=/etc/stockade/test-config.json");
   /* a spec hardened twice has it once */
-  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", NULL, &err), 0);
   our_hook(spec, &n);
   assert_int_equal(n, 1);
   assert_int_equal(json_get_path(spec, "hooks", "createRuntime", NULL)->n, 2);
+  json_free(spec);
+  profile_free(p);
+}
+
+/* Supervised: no hook in the spec and no event from create; the
+ * supervisor sets the level and writes the event (shim/supervisor/memfd.c). */
+static void test_create_to_supervisor(void **state) {
+  struct fx *f = *state;
+  struct json *spec = parse(spec_text);
+  struct profile *p = profile("{\"name\":\"t\"}");
+  struct sk_error *err = NULL;
+  bool to_sup = false;
+  size_t n;
+  char why[300], *v;
+
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &to_sup, &err), 0);
+  assert_null(our_hook(spec, &n));
+  if (memfd_noexec_supported(why, sizeof(why))) {
+    assert_true(to_sup);
+    assert_null(v = last_memfd_event(f));
+  } else {
+    assert_false(to_sup);
+    assert_string_equal(v = last_memfd_event(f), "not applied: kernel");
+  }
+  free(v);
   json_free(spec);
   profile_free(p);
 }
@@ -152,14 +177,15 @@ static void test_create_not_applied(void **state) {
   char *v;
 
   spec = parse(spec_text);
-  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, relaxed, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, relaxed, SK_MODE_ENFORCE, "/usr/bin/stockade", NULL, &err),
+                   0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: profile exec.memfdExec");
   free(v);
   json_free(spec);
 
   spec = parse(spec_text);
-  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_COMPLAIN, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_COMPLAIN, "/usr/bin/stockade", NULL, &err), 0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: complain mode changes nothing");
   free(v);
@@ -167,7 +193,7 @@ static void test_create_not_applied(void **state) {
 
   /* no pid namespace in the spec: the host's */
   spec = parse("{\"ociVersion\":\"1.0.2\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
-  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", &err), 0);
+  assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "/usr/bin/stockade", NULL, &err), 0);
   assert_null(our_hook(spec, &n));
   assert_string_equal(v = last_memfd_event(f), "not applied: host pid namespace");
   free(v);
@@ -176,7 +202,7 @@ static void test_create_not_applied(void **state) {
   /* a relative path for the hook: refused rather than a hook that cannot run */
   spec = parse(spec_text);
   if (access(MEMFD_NOEXEC_SYSCTL, F_OK) == 0) {
-    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "stockade", &err), -1);
+    assert_int_equal(memfd_noexec_create(&f->cfg, "c1", spec, p, SK_MODE_ENFORCE, "stockade", NULL, &err), -1);
     assert_non_null(strstr(err->msg, "refusing container \"c1\""));
     sk_error_free(&err);
   }
@@ -254,6 +280,7 @@ static void test_apply_child_namespace(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_create_adds_hook, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_to_supervisor, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_not_applied, setup, teardown),
       cmocka_unit_test(test_apply_host),
       cmocka_unit_test(test_apply_child_namespace),

@@ -155,17 +155,28 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
 /* The "memfd" event: what the kernel's memfd protection is for this
  * container. applied: the level ("harden"), or NULL with a "not applied:
  * ..." text ("info"). */
-static void emit(const struct sk_config *cfg, const char *id, const struct json *spec_or_state, enum sk_mode mode,
-                 int level, const char *not_applied, const char *message) {
-  struct event_subject subj = {.container = id, .spec = spec_or_state, .mode = mode_name(mode)};
+struct json *memfd_noexec_event(const struct event_subject *s, int level, const char *not_applied,
+                                const char *message) {
   struct event_what w = {
       .type = "memfd", .decision = not_applied ? "info" : "harden", .mechanism = "memfd_noexec", .message = message};
-  cleanup_json struct json *ev = event_build(&subj, &w, NULL);
-  cleanup_error struct sk_error *err = NULL;
+  struct json *ev = event_build(s, &w, NULL);
   char na[300];
 
   snprintf(na, sizeof(na), "not applied: %s", not_applied ? not_applied : "");
   if (ev == NULL || event_detail(ev, "memfdNoexec", not_applied ? json_new_string(na) : json_new_int(level)) < 0) {
+    json_free(ev);
+    return NULL;
+  }
+  return ev;
+}
+
+static void emit(const struct sk_config *cfg, const char *id, const struct json *spec_or_state, enum sk_mode mode,
+                 int level, const char *not_applied, const char *message) {
+  struct event_subject subj = {.container = id, .spec = spec_or_state, .mode = mode_name(mode)};
+  cleanup_json struct json *ev = memfd_noexec_event(&subj, level, not_applied, message);
+  cleanup_error struct sk_error *err = NULL;
+
+  if (ev == NULL) {
     log_msg(LOG_WARNING, "cannot build the memfd event: out of memory");
     return;
   }
@@ -234,9 +245,11 @@ static int add_hook(struct json *spec, const char *self, const char *config, str
 }
 
 int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json *spec, const struct profile *p,
-                        enum sk_mode mode, const char *self, struct sk_error **err) {
+                        enum sk_mode mode, const char *self, bool *to_supervisor, struct sk_error **err) {
   char why[300], exe[PATH_MAX];
 
+  if (to_supervisor)
+    *to_supervisor = false;
   if (mode == SK_MODE_LEARN)
     return 0; /* learning changes nothing the workload can do */
   if (mode != SK_MODE_ENFORCE) {
@@ -258,6 +271,12 @@ int memfd_noexec_create(const struct sk_config *cfg, const char *id, struct json
     emit(cfg, id, spec, mode, 0, "kernel",
          "the kernel has no per-PID-namespace vm.memfd_noexec (Linux 6.3); the seccomp filter refuses "
          "memfd_create(MFD_EXEC) and the supervisor denies memfd execs");
+    return 0;
+  }
+  if (to_supervisor) {
+    /* No process of its own: the supervisor applies it (and writes the
+     * event) before it answers the container's first exec. */
+    *to_supervisor = true;
     return 0;
   }
   if (self == NULL) {
@@ -351,9 +370,7 @@ int memfd_noexec_hook(struct sk_error **err) {
   if (r == 0)
     emit(cfg, id, state, SK_MODE_ENFORCE, 0, why, "vm.memfd_noexec is never changed in the host's PID namespace");
   else
-    emit(cfg, id, state, SK_MODE_ENFORCE, MEMFD_NOEXEC_LEVEL, NULL,
-         "memfd_create(MFD_EXEC) is refused and every memfd is sealed against execution in the container's PID "
-         "namespace");
+    emit(cfg, id, state, SK_MODE_ENFORCE, MEMFD_NOEXEC_LEVEL, NULL, MEMFD_NOEXEC_APPLIED_MESSAGE);
   config_free(cfg);
   return 0;
 }
