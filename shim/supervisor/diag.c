@@ -52,7 +52,7 @@ static bool first_seen(struct sup_ctx *ctx, const char *key) {
   if (seen(ctx, key))
     return false;
   if (ctx->n_diag_seen < sizeof(ctx->diag_seen) / sizeof(ctx->diag_seen[0]))
-    snprintf(ctx->diag_seen[ctx->n_diag_seen++].key, sizeof(ctx->diag_seen[0].key), "%s", key);
+    snprintf(ctx->diag_seen[ctx->n_diag_seen++].key, sizeof(ctx->diag_seen[0].key), "%.95s", key);
   return true;
 }
 
