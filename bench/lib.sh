@@ -6,6 +6,20 @@
 # container's config.json (what really reaches a runtime; the test data).
 BENCH_ENGINE_SECCOMP=${BENCH_ENGINE_SECCOMP:-$SK_REPO/tests/fixtures/podman-4.3-seccomp.json}
 
+# bench_case NAME: CASE, a tmpfs at /tmp/stockade-NAME.XXXXXX (bundles,
+# runtime roots and stockade's state on a tmpfs, as on a node: there
+# containerd's bundles, runc's --root and stockade's stateDir all live under
+# /run), with the busybox rootfs and runc's default spec (config.json) in
+# it. The caller unmounts and removes it (its own cleanup trap). Calls die.
+bench_case() {
+  CASE=$(mktemp -d "/tmp/stockade-$1.XXXXXX") || die "cannot make a temp dir"
+  mount -t tmpfs -o mode=0755 tmpfs "$CASE" || die "cannot mount a tmpfs on $CASE"
+  # shellcheck disable=SC2034 # read by sk_build_rootfs and the sk_* helpers
+  SK_RUN_DIR=$CASE
+  sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox rootfs"
+  (cd "$CASE" && "$SK_RUNC" spec) || die "runc spec failed"
+}
+
 # bench_cg_run ID RT CMD...: run CMD. On a hybrid-cgroup host crun runs
 # with its cgroup manager disabled (tests/integration/lib.sh), which would
 # leave its containers in the caller's cpu cgroup (here the root one)

@@ -40,23 +40,17 @@ command -v jq >/dev/null || die "jq not installed: run make deps"
 mapfile -t rts < <(sk_usable_runtimes bench)
 [ ${#rts[@]} -gt 0 ] || die "no runtime to measure"
 
-CASE=$(mktemp -d /tmp/stockade-bench.XXXXXX) || die "cannot make a temp dir"
-# Bundles, runtime roots and stockade's state on a tmpfs, as on a node: there
-# containerd's bundles, runc's --root and stockade's stateDir all live under
-# /run, a tmpfs.
-mount -t tmpfs -o mode=0755 tmpfs "$CASE" || die "cannot mount a tmpfs on $CASE"
+CASE=
 cleanup() {
   sk_cleanup_containers
   bench_cg_cleanup_all
+  [ -n "$CASE" ] || return 0
   umount -l "$CASE" 2>/dev/null
   rm -rf "$CASE"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-SK_RUN_DIR=$CASE
-sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox rootfs"
-(cd "$CASE" && "$SK_RUNC" spec) || die "runc spec failed"
+bench_case bench
 jq '.process.terminal=false | .process.args=["true"]' "$CASE/config.json" >"$CASE/config.none.json" || die "jq"
 jq --slurpfile s "$BENCH_ENGINE_SECCOMP" '.linux.seccomp = $s[0]' "$CASE/config.none.json" >"$CASE/config.engine.json" || die "jq"
 

@@ -15,6 +15,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/integration/lib.sh
 . "$repo/tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
 COUNTS=${SCALE_COUNTS:-1 10 50}
 die() {
@@ -26,19 +28,17 @@ die() {
 mapfile -t rts < <(sk_usable_runtimes scale)
 [ ${#rts[@]} -gt 0 ] || die "no runtime to measure"
 
-CASE=$(mktemp -d /tmp/stockade-scale.XXXXXX) || die "cannot make a temp dir"
-mount -t tmpfs -o mode=0755 tmpfs "$CASE" || die "cannot mount a tmpfs on $CASE"
+CASE=
 cleanup() {
   sk_cleanup_containers
   sk_cleanup_supervisors
+  [ -n "$CASE" ] || return 0
   umount -l "$CASE" 2>/dev/null
   rm -rf "$CASE"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-SK_RUN_DIR=$CASE
-sk_build_rootfs "$CASE/rootfs" >/dev/null 2>&1 || die "cannot build the busybox rootfs"
-(cd "$CASE" && "$SK_RUNC" spec) || die "runc spec failed"
+bench_case scale
 jq '.process.terminal=false | .process.args=["sleep", "3600"] | .root.path = "'"$CASE"'/rootfs"' "$CASE/config.json" >"$CASE/config.base.json" || die "jq"
 
 printf '| runtime | containers | start ms per container | RSS kB per supervisor | PSS kB per supervisor | private dirty kB per supervisor |\n'
