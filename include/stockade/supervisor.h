@@ -95,8 +95,8 @@ struct sup_ctx {
   struct timespec summary_last; /* CLOCK_MONOTONIC of the last summary */
   /* What hardening took away (enforce mode; zero: nothing watched), and
    * the failures it caused that were written: one event for each
-   * capability and syscall, and for each place written to; later ones are
-   * counted (the stop event's "diagnosed"). */
+   * capability and syscall, and for each place written to (n_diag: how
+   * many, for the stop message). */
   struct diag_plan diag;
   struct {
     char key[96];

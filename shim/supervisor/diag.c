@@ -10,7 +10,7 @@
  * the thread's root, cwd and descriptors (execpath.c), against the root
  * mount's read-only flag. A call bound to fail for a reason stockade
  * caused is one event, "capability" or "write", with the rule and the
- * fix. The first of each kind is written; later ones are counted. What
+ * fix. The first of each kind is written; later ones are not. What
  * cannot be read (the thread gone, a path it unmapped) is no event: the
  * call goes on either way, and nothing is decided here. */
 #define _GNU_SOURCE
@@ -106,9 +106,9 @@ static struct json *cap_failure(struct sup_ctx *ctx, const struct seccomp_notif 
     }
   if (capname == NULL)
     return NULL; /* the call needs no capability (a port above 1023, a chown to oneself) */
-  ctx->n_diag++;
   if (!first_seen(ctx, key))
     return NULL;
+  ctx->n_diag++;
   if (strcmp(rule, "SK-CAP-EXTRA") == 0) {
     snprintf(msg, sizeof(msg),
              "%s fails without %s: profile \"%s\" does not grant it, and the engine's spec did; the call: %s", name,
@@ -268,11 +268,11 @@ static struct json *write_failure(struct sup_ctx *ctx, const struct seccomp_noti
   }
   if (ctx->diag_root_mnt <= 0 || ctx->diag_root_mnt != mnt_id_of(fd))
     return NULL; /* another read-only mount: the engine's, not stockade's doing */
-  ctx->n_diag++;
   container_path(tid, dirfd, path, shown, sizeof(shown));
   snprintf(msg, sizeof(msg), "write %.80s", shown);
   if (!first_seen(ctx, msg))
     return NULL;
+  ctx->n_diag++;
   snprintf(msg, sizeof(msg),
            "%s of %s fails with EROFS: profile \"%s\" makes the root read-only (the engine's was writable) and lists "
            "no writable path there",

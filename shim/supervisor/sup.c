@@ -263,8 +263,8 @@ static void stop_message(struct sup_ctx *ctx, const struct sup_watch *w, bool in
     return;
   }
   snprintf(msg, size,
-           "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied); %llu calls "
-           "failed because of hardening; %llu events could not be written",
+           "stopped after %llu exec notifications (%llu denied) and %llu exec opens (%llu denied); %llu failures "
+           "caused by hardening reported; %llu events could not be written",
            ctx->n_notify, ctx->n_deny, (unsigned long long)fs.events, (unsigned long long)fs.denied, ctx->n_diag,
            ctx->n_event_lost_total);
 }
