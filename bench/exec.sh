@@ -19,6 +19,13 @@
 #               shipped   stockade as shipped (both)
 #             "added" is the median over the rounds of (variant - plain) in
 #             the same round.
+#   floor     what the two kernel mechanisms cost with nobody working in
+#             them, on the host (tests/helpers/execfloor.c): the same
+#             execloop of sktiny, from a tmpfs, plain; with execve sent to a
+#             seccomp listener that answers CONTINUE at once; and with a
+#             fanotify exec permission mark answered at once as well. Run
+#             in every round with the rest: on a virtual machine, what a
+#             wake-up costs changes by the minute.
 #   memory    RSS, PSS and private dirty memory (/proc/PID/smaps_rollup) of
 #             one supervisor, idle after the container started, and after
 #             the container made 10,000 execs.
@@ -57,7 +64,7 @@ die() {
 }
 [ "$(id -u)" = 0 ] || die "must run as root (it runs real containers)"
 [ -x "$SK_BIN" ] || die "$SK_BIN missing: run make B=$B all"
-for h in exectest sktiny sktrue-dyn; do
+for h in exectest sktiny sktrue-dyn execfloor; do
   [ -x "$SK_HELPERS/$h" ] || die "$SK_HELPERS/$h missing: run make B=$B helpers"
 done
 command -v jq >/dev/null || die "jq not installed: run make deps"
@@ -142,6 +149,13 @@ run_in() {
   return 0
 }
 
+# The floor's programs, on the case's tmpfs (execfloor marks that mount
+# while it runs; no container runs meanwhile).
+mkdir -p "$CASE/floor"
+cp "$SK_HELPERS/exectest" "$SK_HELPERS/sktiny" "$CASE/floor/" || die "cannot copy the floor's programs"
+FLOORS=(none notify both)
+variants+=("${FLOORS[@]/#/floor-}")
+
 # ---------------------------------------------------------------------------
 # exec, interleaved
 
@@ -150,8 +164,15 @@ nv=${#variants[@]}
 for ((i = 1 - WARMUP; i <= ROUNDS; i++)); do # rounds up to 0 warm up
   for ((k = 0; k < nv; k++)); do
     v=${variants[$(((k + i) % nv))]}
-    for prog in "${PROGS[@]}"; do
-      run_in "$v" "skbe-$$-$i-$v-$prog" "[\"exectest\", \"execloop\", \"$NEXEC\", \"/bin/$prog\"]" || die "round $i failed"
+    progs=("${PROGS[@]}")
+    [ "${v%%-*}" = floor ] && progs=(sktiny)
+    for prog in "${progs[@]}"; do
+      if [ "${v%%-*}" = floor ]; then
+        "$SK_HELPERS/execfloor" "${v#floor-}" "$CASE/floor" "$CASE/floor/exectest" execloop "$NEXEC" "$CASE/floor/$prog" \
+          >"$CASE/out" 2>"$CASE/err" || die "$v failed: $(cat "$CASE/err")"
+      else
+        run_in "$v" "skbe-$$-$i-$v-$prog" "[\"exectest\", \"execloop\", \"$NEXEC\", \"/bin/$prog\"]" || die "round $i failed"
+      fi
       errs=$(sk_kv "$CASE/out" execloop-errors)
       [ "$errs" = 0 ] || die "$v: $errs of $NEXEC execs of $prog failed ($(sk_kv "$CASE/out" execloop-first-error))"
       if [ "$i" -gt 0 ]; then
@@ -192,6 +213,13 @@ for rt in "${rts[@]}"; do
     added_rows+=("$row |")
   done
 done
+floor_row="| sktiny | $(f1 "$(med "$CASE/p50-floor-none-sktiny")") / $(f1 "$(med "$CASE/p99-floor-none-sktiny")")"
+for f in notify both; do
+  bench_round_diffs "$CASE/p50-floor-$f-sktiny" "$CASE/p50-floor-none-sktiny" "$CASE/d50"
+  bench_round_diffs "$CASE/p99-floor-$f-sktiny" "$CASE/p99-floor-none-sktiny" "$CASE/d99"
+  floor_row+=" | $(bench_stats "$CASE/d50" | cut -d' ' -f1 | awk '{ printf "%+.1f", $1 }') / $(bench_stats "$CASE/d99" | cut -d' ' -f1 | awk '{ printf "%+.1f", $1 }')"
+done
+floor_row+=" |"
 
 # ---------------------------------------------------------------------------
 # memory of one supervisor
@@ -201,6 +229,10 @@ rollup() {
   awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Private_Dirty:/ { d = $2 } END { print r + 0, p + 0, d + 0 }' "/proc/$1/smaps_rollup"
 }
 
+# A binary just built has dirty pages in the page cache until written
+# back, which smaps counts as the supervisor's private dirty memory: not
+# what an installed stockade has.
+sync "$SK_BIN" || die "cannot sync $SK_BIN"
 mem_rows=()
 for rt in "${rts[@]}"; do
   v=shipped-$rt
@@ -271,6 +303,15 @@ report() {
   echo "| runtime | program | filter | + Landlock | + supervisor | **as shipped** |"
   echo "|---|---|---:|---:|---:|---:|"
   printf '%s\n' "${added_rows[@]}"
+  echo
+  echo "## the floor: both mechanisms answered at once, nothing judged (host, no container)"
+  echo
+  echo "tests/helpers/execfloor.c, in the same rounds: what any supervisor built on seccomp"
+  echo "user-notify and a fanotify permission event pays on this machine before doing any work."
+  echo
+  echo "| program | plain µs, p50 / p99 | seccomp notify, added | notify + fanotify, added |"
+  echo "|---|---:|---:|---:|"
+  echo "$floor_row"
   echo
   echo "## exec: µs per exec, p50 / p99"
   echo

@@ -7,7 +7,7 @@
 # once per round, the order rotating from round to round, so that drift of
 # the machine hits them alike; each ratio is the median (and p95) of the
 # per-round ratios. Also stockade's own CPU per create: the same create with
-# a runtime that only exits (/bin/true), less /bin/true's own. Writes
+# a runtime that only exits (sktiny), less sktiny's own. Writes
 # bench/results.md (this part; bench/exec.sh adds its own). Needs root.
 #
 # Environment: B (build dir, default build), BENCH_N rounds (default 30, at
@@ -99,21 +99,37 @@ run_once() {
 
 # cpu_ms CMD...: CPU time (ms) of CMD's process itself, across its exec
 # of the runtime, not its children (perf's task-clock, from the scheduler's
-# clock: getrusage is counted in ticks on many kernels, 4 or 10 ms).
+# clock: getrusage is counted in ticks on many kernels, 4 or 10 ms). Fails,
+# with CMD's messages on stderr, when CMD fails: a create refused at once
+# (a config error) costs almost nothing, and must not pass for a figure.
 cpu_ms() {
-  perf stat -x, --no-inherit -e task-clock -- "$@" </dev/null 2>&1 >/dev/null | awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.3f\n", $1 }'
+  local out rc ms
+  out=$(perf stat -x, --no-inherit -e task-clock -- "$@" </dev/null 2>&1 >/dev/null)
+  rc=$?
+  ms=$(awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { printf "%.3f\n", $1 }' <<<"$out")
+  if [ "$rc" != 0 ] || [ -z "$ms" ]; then
+    echo "bench: $* failed (exit $rc):" >&2
+    sed 's/^/  /' <<<"$out" >&2
+    return 1
+  fi
+  echo "$ms"
 }
 have_perf=1
 command -v perf >/dev/null || { have_perf=0; echo "bench: perf not installed (Debian: linux-perf): stockade's own CPU is not measured" >&2; }
 
-# stockade's own CPU for one create, the runtime being /bin/true (which
-# exits at once: no container, and the supervisor ends by itself).
-jq --arg t "$(command -v true)" '.runtime = $t' "$CASE/stockade-${rts[0]}.json" >"$CASE/stockade-true.json"
+# stockade's own CPU for one create, its runtime being sktiny (512 bytes,
+# no libc: it exits at once, so there is no container and the supervisor
+# ends by itself; its own exec is measured alone and taken off). A path:
+# `command -v true` names bash's builtin, which stockade rightly refuses.
+NULL_RT=$SK_HELPERS/sktiny
+[ -x "$NULL_RT" ] || die "$NULL_RT missing: run make B=$B helpers"
+jq --arg t "$NULL_RT" '.runtime = $t' "$CASE/stockade-${rts[0]}.json" >"$CASE/stockade-true.json"
 create_cpu() {
-  local input=$1 id=$2 b=$CASE/b-stockade-$1-${rts[0]}
+  local input=$1 id=$2 b=$CASE/b-stockade-$1-${rts[0]} ms
   cp "$CASE/config.$input.json" "$b/config.json"
-  STOCKADE_CONFIG=$CASE/stockade-true.json cpu_ms "$SK_BIN" --root "$CASE/root-true" create --bundle "$b" "$id"
+  ms=$(STOCKADE_CONFIG=$CASE/stockade-true.json cpu_ms "$SK_BIN" --root "$CASE/root-true" create --bundle "$b" "$id") || return 1
   rm -rf "$CASE/state"/*/
+  echo "$ms"
 }
 
 echo "bench: $N rounds of ${variants[*]} (+$WARMUP warm-up), cgroups: $SK_CGROUP_LAYOUT" >&2
@@ -131,9 +147,11 @@ for ((i = 1; i <= N; i++)); do
   done
   if [ "$have_perf" = 1 ]; then
     for input in none engine; do
-      echo "$i $(create_cpu "$input" "skc-$$-$i-$input")" >>"$CASE/cpu-$input"
+      ms=$(create_cpu "$input" "skc-$$-$i-$input") || die "stockade create (its runtime $NULL_RT) failed in round $i"
+      echo "$i $ms" >>"$CASE/cpu-$input"
     done
-    echo "$i $(cpu_ms "$(command -v true)")" >>"$CASE/cpu-true"
+    ms=$(cpu_ms "$NULL_RT") || die "$NULL_RT failed"
+    echo "$i $ms" >>"$CASE/cpu-true"
   fi
   [ $((i % 10)) = 0 ] && echo "bench: $i/$N rounds" >&2
 done
@@ -203,7 +221,8 @@ report() {
   printf '%s\n' "${rows[@]}"
   echo
   echo "stockade's own CPU for one \`create\` (perf's task-clock of its process, ms; its runtime"
-  echo "\`/bin/true\`, whose own $(printf %.2f "$tmed") ms under perf are taken off round by round):"
+  echo "sktiny, 512 bytes that only exit, whose own $(printf %.2f "$tmed") ms under perf are taken off round"
+  echo "by round):"
   echo
   echo "| input | median ms | p95 ms |"
   echo "|---|---:|---:|"

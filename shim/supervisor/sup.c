@@ -46,6 +46,7 @@
 #include "stockade/sys.h"
 
 #include "confine.h"
+#include "resident.h"
 #include "sup_int.h"
 
 #define MAX_LISTENERS 256
@@ -160,6 +161,7 @@ struct loop {
    * emulate it): these pids are looked at in /proc once a second. */
   pid_t runtime_poll, init_poll;
   bool connected;
+  bool dropped_after_exec; /* drop_resident after the first exec, done */
 };
 
 static void add_fd(struct loop *l, int fd, int kind) {
@@ -334,6 +336,17 @@ static bool pid_gone(pid_t pid) {
 /* The loop, in the supervisor process (sup_start's grandchild). */
 static void shed(struct sup_ctx *ctx);
 
+/* Memory the loop does not need (resident.c), after `when`. */
+static void drop_resident(struct sup_ctx *ctx, const char *when) {
+  struct resident_dropped d;
+  if (resident_drop(&d) < 0)
+    log_msg(LOG_DEBUG, "container \"%s\": supervisor: cannot read its smaps to drop memory after %s: %s", ctx->id, when,
+            strerror(errno));
+  else
+    log_msg(LOG_DEBUG, "container \"%s\": supervisor: after %s, %lu kB of %u file mappings and %lu kB of stack dropped",
+            ctx->id, when, d.file_kb, d.mappings, d.stack_kb);
+}
+
 static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) {
   struct loop l = {.ep = -1};
   sigset_t mask;
@@ -475,6 +488,16 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
       case TAG_FAN:
         if (fan_handle(ctx->fan, ctx, &err) < 0)
           log_msg(LOG_ERROR, "container \"%s\": fanotify: %s", ctx->id, err->msg);
+        if (!l.dropped_after_exec) {
+          /* The container's first exec has been judged on both sides:
+           * what its one-time work touched can go too. */
+          struct fan_stats fs;
+          fan_stats(ctx->fan, &fs);
+          if (fs.events > 0) {
+            l.dropped_after_exec = true;
+            drop_resident(ctx, "the first exec");
+          }
+        }
         break;
       case TAG_NOTIFY:
         if (evs[i].events & EPOLLIN) {
@@ -613,6 +636,7 @@ static void shed(struct sup_ctx *ctx) {
     p->seccomp = NULL;
   }
   malloc_trim(0);
+  drop_resident(ctx, "start");
 }
 
 int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err) {
