@@ -6,8 +6,11 @@
 # tests/fixtures/podman-4.3-seccomp.json), given to both. Every variant runs
 # once per round, the order rotating from round to round, so that drift of
 # the machine hits them alike; each ratio is the median (and p95) of the
-# per-round ratios. Also stockade's own CPU per create: the same create with
-# a runtime that only exits (sktiny), less sktiny's own. Writes
+# per-round ratios. The split of stockade's start: the same run with the
+# supervisor off, with and without Landlock. Also stockade's own CPU per
+# create: the same create with a runtime that only exits (sktiny), less
+# sktiny's own, beside the same figure for a C program that only exits
+# (static and dynamically linked: the floor on this machine). Writes
 # bench/results.md (this part; bench/exec.sh adds its own). Needs root.
 #
 # Environment: B (build dir, default build), BENCH_N rounds (default 30, at
@@ -55,13 +58,24 @@ jq '.process.terminal=false | .process.args=["true"]' "$CASE/config.json" >"$CAS
 jq --slurpfile s "$BENCH_ENGINE_SECCOMP" '.linux.seccomp = $s[0]' "$CASE/config.none.json" >"$CASE/config.engine.json" || die "jq"
 
 # Variants: KIND-INPUT-RT, KIND plain (the runtime alone) or stockade (in
-# front of it), INPUT none (no seccomp in the spec) or engine.
+# front of it), INPUT none (no seccomp in the spec) or engine. For the
+# split of stockade's start, with input none only: filter (the supervisor
+# off and the default profile without Landlock) and landlock (the
+# supervisor off). With the supervisor off, vm.memfd_noexec is set by a
+# createRuntime hook, which the runtime runs (stockade, executed again).
+cp -a "$repo/profiles" "$CASE/profiles"
+jq '.name = "nolandlock" | .landlock = "off"' "$repo/profiles/default.json" >"$CASE/profiles/nolandlock.json" || die "jq"
 variants=()
 for rt in "${rts[@]}"; do
   RT=$rt sk_config 2>/dev/null || die "cannot write stockade's config"
-  mv "$CASE/stockade.json" "$CASE/stockade-$rt.json"
+  jq --arg pd "$CASE/profiles" '.profileDir = $pd' "$CASE/stockade.json" >"$CASE/stockade-$rt.json" || die "jq"
+  jq '.supervisor = false | .defaultProfile = "nolandlock"' "$CASE/stockade-$rt.json" >"$CASE/stockade-filter-$rt.json" || die "jq"
+  jq '.supervisor = false' "$CASE/stockade-$rt.json" >"$CASE/stockade-landlock-$rt.json" || die "jq"
+  rm -f "$CASE/stockade.json"
   for input in none engine; do
-    for kind in plain stockade; do
+    kinds=(plain stockade)
+    [ "$input" = none ] && kinds+=(filter landlock)
+    for kind in "${kinds[@]}"; do
       v=$kind-$input-$rt
       variants+=("$v")
       mkdir -p "$CASE/b-$v"
@@ -83,8 +97,10 @@ run_once() {
   t0=$EPOCHREALTIME
   if [ "$kind" = plain ]; then
     RT=$rt bench_cg_run "$id" "$rt" sk_rt run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
-  else
+  elif [ "$kind" = stockade ]; then
     RT=$rt SK_CONFIG=$CASE/stockade-$rt.json bench_cg_run "$id" "$rt" sk_sk run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
+  else
+    RT=$rt SK_CONFIG=$CASE/stockade-$kind-$rt.json bench_cg_run "$id" "$rt" sk_sk run --bundle "$CASE/b-$v" "$id" </dev/null >/dev/null 2>"$CASE/err"
   fi
   rc=$?
   t1=$EPOCHREALTIME
@@ -152,6 +168,12 @@ for ((i = 1; i <= N; i++)); do
     done
     ms=$(cpu_ms "$NULL_RT") || die "$NULL_RT failed"
     echo "$i $ms" >>"$CASE/cpu-true"
+    # What any C program that exits at once costs here, measured alike:
+    # the floor under stockade's own figure on this machine.
+    for f in sktrue sktrue-dyn; do
+      ms=$(cpu_ms "$SK_HELPERS/$f") || die "$SK_HELPERS/$f failed"
+      echo "$i $ms" >>"$CASE/cpu-$f"
+    done
   fi
   [ $((i % 10)) = 0 ] && echo "bench: $i/$N rounds" >&2
 done
@@ -185,7 +207,28 @@ for input in none engine; do
   read -r cmed cp95 _ < <(bench_stats "$CASE/d-$input")
   cpu_rows+=("| $input | $(printf %.2f "$cmed") | $(printf %.2f "$cp95") |")
 done
+touch "$CASE/cpu-sktrue" "$CASE/cpu-sktrue-dyn"
+for f in sktrue-dyn sktrue; do
+  bench_round_diffs "$CASE/cpu-$f" "$CASE/cpu-true" "$CASE/d-$f"
+  read -r cmed cp95 _ < <(bench_stats "$CASE/d-$f")
+  case $f in
+    sktrue) label="floor: \`sktrue\`, a static glibc program that exits at once" ;;
+    *) label="floor: \`sktrue-dyn\`, the same linked against libc.so (as stockade is)" ;;
+  esac
+  cpu_rows+=("| $label | $(printf %.2f "$cmed") | $(printf %.2f "$cp95") |")
+done
 read -r tmed _ < <(cut -d' ' -f2 "$CASE/cpu-true" >"$CASE/n-true" && bench_stats "$CASE/n-true")
+# The split of stockade's start (input none): each kind over plain.
+split_rows=()
+for rt in "${rts[@]}"; do
+  row="| $rt"
+  for kind in filter landlock stockade; do
+    bench_round_ratios "$CASE/t-$kind-none-$rt" "$CASE/t-plain-none-$rt" "$CASE/r-$kind-$rt"
+    read -r rmed _ < <(bench_stats "$CASE/r-$kind-$rt")
+    row+=" | $(printf %.2f "$rmed")"
+  done
+  split_rows+=("$row |")
+done
 
 report() {
   echo "# stockade start latency"
@@ -224,9 +267,19 @@ report() {
   echo "sktiny, 512 bytes that only exit, whose own $(printf %.2f "$tmed") ms under perf are taken off round"
   echo "by round):"
   echo
-  echo "| input | median ms | p95 ms |"
+  echo "| create's input, or the floor | median ms | p95 ms |"
   echo "|---|---:|---:|"
   printf '%s\n' "${cpu_rows[@]}"
+  echo
+  echo "Where stockade's start goes (no seccomp in the spec; median of per-round ratios to"
+  echo "plain): \`filter\`, the default profile without Landlock and the supervisor off (so"
+  echo "vm.memfd_noexec is set by a createRuntime hook the runtime runs: stockade executed"
+  echo "again); \`+ Landlock\`, the supervisor still off; \`as shipped\`, with the supervisor"
+  echo "(which sets vm.memfd_noexec itself, no hook) and stockade-init."
+  echo
+  echo "| runtime | filter | + Landlock | as shipped |"
+  echo "|---|---:|---:|---:|"
+  printf '%s\n' "${split_rows[@]}"
 }
 
 BEGIN_MARK='<!-- bench/exec.sh: begin -->'

@@ -12,14 +12,15 @@
 # checks docs/event.schema.json against the C validator, and logrotate
 # the shipped snippet, in tests/integration/t_events.sh; libyaml-dev lets
 # stockadectl check read Kubernetes manifests; lintian checks the Debian
-# package in tests/integration/t_packaging.sh.)
+# package in tests/integration/t_packaging.sh; strace counts stockade-init's
+# execs in tests/integration/t_landlock.sh.)
 set -eu
 
 PKGS="gcc make libc6-dev pkg-config libseccomp-dev libcap-ng-dev libyajl-dev
 libapparmor-dev libselinux1-dev libcmocka-dev libyaml-dev lintian runc crun busybox-static jq
 util-linux clang-format debootstrap yq clang-14 libclang-rt-14-dev groff-base man-db
 containerd podman conmon umoci dpkg-dev debhelper fakeroot apparmor valgrind
-python3-jsonschema logrotate"
+python3-jsonschema logrotate strace"
 
 missing=""
 for p in $PKGS; do

@@ -148,8 +148,11 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
 int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err);
 
 /* Wait for the supervisor sup_spawn started to set itself up and confine
- * itself (it says "ok" or why not over ready_fd, which this closes), and
- * write its pid to sup.pid. Split from sup_spawn so that create writes the
+ * itself (it says "<pid>\n" and "ok" or why not, ended by a NUL, over
+ * ready_fd, which this closes; end of file first is a supervisor that
+ * ended before its report), and write its pid to sup.pid. The wait ends at
+ * the NUL, not at end of file: a process the supervisor forked before its
+ * report may still hold the pipe. Split from sup_spawn so that create writes the
  * spec while the supervisor sets up; it must be called, even on a failure
  * path, before the runtime runs or the state is undone. */
 int sup_ready(const char *state_dir, int ready_fd, pid_t *pid, struct sk_error **err);

@@ -365,6 +365,86 @@ static int confine(const struct init_args *a, long abi) {
   return 0;
 }
 
+extern char **environ;
+
+/* execvp, less the execs it would make of names that are not there.
+ * Each exec of the container is a round trip to stockade's supervisor
+ * (seccomp user-notify), and execvp tries every PATH entry in turn: /bin
+ * is the sixth of runc's default PATH, so `true` cost five failed execs
+ * before the one that runs. The PATH searched here is the caller's, less
+ * the entries where the name does not exist (stat: ENOENT or ENOTDIR,
+ * where execvp would have gone on to the next); everything else (what
+ * runs, EACCES, a script without #!, the error when nothing runs) is
+ * execvp's own, and the program gets the environment as it was. */
+static void exec_search(char **args) {
+  const char *path = getenv("PATH");
+  char **env, *kept, *k, *p, *cand;
+  size_t n_env = 0;
+  const char *name = args[0];
+  size_t nlen = strlen(name);
+  bool any = false;
+  struct stat st;
+
+  if (strchr(name, '/') != NULL || nlen == 0 || nlen > NAME_MAX)
+    goto plain;
+  if (path == NULL)
+    path = "/bin:/usr/bin"; /* execvp's own default (confstr _CS_PATH) */
+  kept = malloc(strlen(path) + 1);
+  cand = malloc(strlen(path) + nlen + 3);
+  if (kept == NULL || cand == NULL)
+    goto plain;
+  k = kept;
+  for (const char *e = path;; e++) {
+    const char *end = strchrnul(e, ':');
+    size_t dlen = (size_t)(end - e);
+    /* an empty entry is the working directory, as for execvp */
+    memcpy(cand, e, dlen);
+    p = cand + dlen;
+    if (dlen > 0)
+      *p++ = '/';
+    memcpy(p, name, nlen + 1);
+    if (stat(cand, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) {
+      if (any)
+        *k++ = ':';
+      memcpy(k, e, dlen);
+      k += dlen;
+      any = true;
+    }
+    if (*end == '\0')
+      break;
+    e = end;
+  }
+  *k = '\0';
+  free(cand);
+  if (!any) {
+    free(kept);
+    errno = ENOENT;
+    return;
+  }
+  /* execvpe searches getenv("PATH"); the program gets env, a copy of the
+   * environment taken before setenv changes it (in place, for PATH) */
+  while (environ && environ[n_env])
+    n_env++;
+  env = calloc(n_env + 1, sizeof(*env));
+  if (env == NULL) {
+    free(kept);
+    goto plain;
+  }
+  if (n_env)
+    memcpy(env, environ, n_env * sizeof(*env));
+  if (setenv("PATH", kept, 1) == 0)
+    execvpe(name, args, env);
+  {
+    int e = errno;
+    free(env);
+    free(kept);
+    errno = e;
+  }
+  return;
+plain:
+  execvp(name, args);
+}
+
 int main(int argc, char **argv) {
   struct init_args a;
   long kabi, abi;
@@ -396,7 +476,7 @@ int main(int argc, char **argv) {
       close(ruleset_fd);
   }
   /* As runc and crun do: a name without a slash is looked up in PATH. */
-  execvp(a.argv[0], a.argv);
+  exec_search(a.argv);
   r = errno;
   msg("cannot execute \"%s\": %s", a.argv[0], strerror(r));
   return r == ENOENT ? 127 : EXIT_REFUSED;

@@ -161,8 +161,16 @@ struct loop {
    * emulate it): these pids are looked at in /proc once a second. */
   pid_t runtime_poll, init_poll;
   bool connected;
-  bool dropped_after_exec; /* drop_resident after the first exec, done */
+  /* Memory hygiene (shed, drop_resident) waits for the loop to be idle
+   * for SUP_TIDY_IDLE_MS: done at once, it took the CPU the runtime and
+   * the container's first execs need (on 2 CPUs, about 9 ms of a start). */
+  bool tidy_pending;       /* something to do once idle */
+  bool shed_done;          /* shed (with its drop) done */
+  bool dropped_after_exec; /* the first exec seen (its drop asked for) */
+  struct timespec busy;    /* when the loop last handled something */
 };
+
+#define SUP_TIDY_IDLE_MS 200
 
 static void add_fd(struct loop *l, int fd, int kind) {
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG(kind, fd)};
@@ -271,13 +279,19 @@ static void stop_message(struct sup_ctx *ctx, const struct sup_watch *w, bool in
            ctx->n_event_lost_total);
 }
 
-/* Tell `stockade create` how the start went: "ok", or why not. The pipe
- * is create's; closing it ends create's wait. */
+/* Tell `stockade create` how the start went: "<pid>\n" and "ok", or why
+ * not, and a NUL, in one write (under PIPE_BUF, so it arrives whole). The
+ * NUL ends create's wait: end of file would come only once every process
+ * holding the pipe has closed it, and the vm.memfd_noexec helper, forked
+ * before, holds it until it is scheduled and closes what it inherited
+ * (4 ms of create's start measured). */
 static void report_start(int *report, const char *what) {
   char line[600];
   int n = snprintf(line, sizeof(line), "%d\n%s", (int)getpid(), what);
   if (*report < 0)
     return;
+  if (n >= 0 && (size_t)n < sizeof(line))
+    n++; /* the NUL snprintf wrote */
   if (n < 0 || (size_t)n >= sizeof(line) || write(*report, line, (size_t)n) != n)
     log_msg(LOG_WARNING, "cannot tell stockade create how the supervisor started");
   close(*report);
@@ -345,6 +359,31 @@ static void drop_resident(struct sup_ctx *ctx, const char *when) {
   else
     log_msg(LOG_DEBUG, "container \"%s\": supervisor: after %s, %lu kB of %u file mappings and %lu kB of stack dropped",
             ctx->id, when, d.file_kb, d.mappings, d.stack_kb);
+}
+
+/* epoll_wait's timeout: `t` (ms, -1 none), or less while hygiene waits
+ * for SUP_TIDY_IDLE_MS of idleness (0: it is due). */
+static int tidy_timeout(const struct loop *l, int t) {
+  struct timespec now;
+  long idle, left;
+  if (!l->tidy_pending)
+    return t;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  idle = (now.tv_sec - l->busy.tv_sec) * 1000 + (now.tv_nsec - l->busy.tv_nsec) / 1000000;
+  left = idle >= SUP_TIDY_IDLE_MS ? 0 : SUP_TIDY_IDLE_MS - idle;
+  return t < 0 || left < t ? (int)left : t;
+}
+
+/* Idle: shed what create left (once), else drop what the first exec's
+ * one-time work touched. */
+static void tidy(struct sup_ctx *ctx, struct loop *l) {
+  l->tidy_pending = false;
+  if (!l->shed_done) {
+    l->shed_done = true;
+    shed(ctx);
+  } else {
+    drop_resident(ctx, "the first exec");
+  }
 }
 
 static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) {
@@ -439,10 +478,11 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
              profile_action_name(ctx->profile->action));
   sup_note(ctx, "started", msg);
   report_start(&report, "ok");
-  /* After "ok": freeing create's copy-on-write heap touches every page of
-   * it (3.6 ms measured), which the runtime's start need not wait for; the
-   * container's first exec comes tens of milliseconds later. */
-  shed(ctx);
+  /* After "ok", and once idle: freeing create's copy-on-write heap touches
+   * every page of it (3.6 ms measured), which neither the runtime's start
+   * nor the container's first execs need wait for. */
+  l.tidy_pending = true;
+  clock_gettime(CLOCK_MONOTONIC, &l.busy);
 
   for (;;) {
     struct epoll_event evs[16];
@@ -472,11 +512,16 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
       l.init_poll = 0;
       continue;
     }
-    n = epoll_wait(l.ep, evs, 16, sup_summary_timeout(ctx, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1));
+    n = epoll_wait(l.ep, evs, 16,
+                   tidy_timeout(&l, sup_summary_timeout(ctx, ctx->learn || l.runtime_poll || l.init_poll ? 1000 : -1)));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       break;
+    if (n > 0)
+      clock_gettime(CLOCK_MONOTONIC, &l.busy);
+    else if (l.tidy_pending && tidy_timeout(&l, -1) == 0)
+      tidy(ctx, &l);
     for (i = 0; i < n; i++) {
       int kind = (int)(evs[i].data.u64 >> 32);
       int fd = (int)(uint32_t)evs[i].data.u64;
@@ -490,12 +535,12 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
           log_msg(LOG_ERROR, "container \"%s\": fanotify: %s", ctx->id, err->msg);
         if (!l.dropped_after_exec) {
           /* The container's first exec has been judged on both sides:
-           * what its one-time work touched can go too. */
+           * what its one-time work touched can go too, once idle. */
           struct fan_stats fs;
           fan_stats(ctx->fan, &fs);
           if (fs.events > 0) {
             l.dropped_after_exec = true;
-            drop_resident(ctx, "the first exec");
+            l.tidy_pending = true;
           }
         }
         break;
@@ -663,9 +708,9 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
     if (b > 0)
       _exit(0);
     {
-      /* p[1] stays open until the supervisor has confined itself: the
-       * caller reads its "ok" (or why not) after the pid, up to end of
-       * file (sup_ready). */
+      /* p[1] carries the supervisor's report once it has confined
+       * itself: the caller reads its "ok" (or why not) after the pid, up
+       * to the NUL, or end of file if it ended first (sup_ready). */
       int keep[7] = {p[1], fan_fd(ctx->fan), w->listen_fd, w->runtime_pidfd, w->clock_fd, ctx->init_pidfd, w->extra_fd};
       if (chdir("/") < 0)
         _exit(1);
@@ -763,9 +808,9 @@ int sup_ready(const char *state_dir, int ready_fd, pid_t *pid_out, struct sk_err
     close(ready_fd);
     return sk_error_set(err, ENOMEM, "supervisor");
   }
-  /* "<pid>\n" and then "ok" or "error: why" from the supervisor (the
-   * first child only forks it and exits), then end of file when it closes
-   * its end. */
+  /* "<pid>\n" and then "ok" or "error: why" and a NUL from the
+   * supervisor (the first child only forks it and exits); end of file
+   * without the NUL when it ended before its report. */
   len = 0;
   for (;;) {
     r = read(ready_fd, buf + len, sizeof(buf) - 1 - len);
@@ -774,7 +819,7 @@ int sup_ready(const char *state_dir, int ready_fd, pid_t *pid_out, struct sk_err
     if (r <= 0)
       break;
     len += (size_t)r;
-    if (len == sizeof(buf) - 1)
+    if (memchr(buf, '\0', len) != NULL || len == sizeof(buf) - 1)
       break;
   }
   close(ready_fd);

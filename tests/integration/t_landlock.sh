@@ -281,6 +281,44 @@ t_supervised() {
   sk_assert_event "$LL_ID" 'select(.type == "landlock" and .decision == "harden")' "the landlock event"
 }
 
+# 8. stockade-init's PATH search: execvp's result, less the execs of the
+# entries where the name is not (each exec of a supervised container is a
+# round trip to the supervisor; execvp tried five for busybox's /bin/true).
+# On the host, the execs counted with strace.
+t_path_search() {
+  local init=$SK_BUILD/stockade-init d=$CASE/p got st
+  # by its path: the PATH given to each command below is the one tested
+  st=$(command -v strace) || sk_skip "strace not installed (Debian: strace; scripts/install-deps.sh installs it)"
+  mkdir -p "$d/a" "$d/b" "$d/c" "$d/d"
+  printf '#!/bin/sh\necho noexec\n' >"$d/b/x" && chmod 644 "$d/b/x"
+  printf '#!/bin/sh\necho "x-in-d PATH=$PATH"\n' >"$d/d/x" && chmod 755 "$d/d/x"
+  printf 'echo "scr PATH=$PATH"\n' >"$d/c/scr" && chmod 755 "$d/c/scr"
+  # execs: ours, b/x (there but not executable: EACCES, on to the next, as
+  # execvp), d/x; none for a/ nor the missing directory
+  PATH=$d/a:$d/missing:$d/b:$d/d:/usr/bin:/bin "$st" -f -qq -e trace=execve -o "$CASE/st1" "$init" -a 0 -- x >"$CASE/out1" 2>&1
+  sk_assert_eq "$?" 0 "found in the fourth entry"
+  got=$(grep -o 'execve("[^"]*"' "$CASE/st1" | cut -d'"' -f2 | tr '\n' ' ')
+  sk_assert_eq "$got" "$init $d/b/x $d/d/x " "the execs made"
+  sk_assert_eq "$(cat "$CASE/out1")" "x-in-d PATH=$d/a:$d/missing:$d/b:$d/d:/usr/bin:/bin" "the program gets PATH as it was"
+  # a script without #!: run by /bin/sh, as execvp does
+  PATH=$d/a:$d/c "$st" -f -qq -e trace=execve -o "$CASE/st2" "$init" -a 0 -- scr >"$CASE/out2" 2>&1
+  sk_assert_eq "$?" 0 "a script without #!"
+  sk_assert_eq "$(cat "$CASE/out2")" "scr PATH=$d/a:$d/c" "run by the shell"
+  sk_assert_eq "$(grep -c 'execve("'"$d"'/a/' "$CASE/st2")" 0 "no exec where it is not"
+  # PATH unset: execvp's default, /bin:/usr/bin; the program gets no PATH
+  env -u PATH "$init" -a 0 -- env >"$CASE/out3" 2>&1
+  sk_assert_eq "$?" 0 "PATH unset: found in execvp's default"
+  sk_assert_eq "$(grep -c '^PATH=' "$CASE/out3")" 0 "and the program has no PATH"
+  # nowhere: 127, and no exec at all; only where it cannot run: 126
+  PATH=$d/a:$d/c "$st" -f -qq -e trace=execve -o "$CASE/st4" "$init" -a 0 -- nosuch >"$CASE/out4" 2>&1
+  sk_assert_eq "$?" 127 "not found"
+  sk_assert_grep "$CASE/out4" 'cannot execute "nosuch": No such file or directory' "says so"
+  sk_assert_eq "$(grep -c 'execve("' "$CASE/st4")" 1 "ours only"
+  PATH=$d/a:$d/b "$init" -a 0 -- x >"$CASE/out5" 2>&1
+  sk_assert_eq "$?" 126 "there but not executable"
+  sk_assert_grep "$CASE/out5" 'cannot execute "x": Permission denied' "says so"
+}
+
 sk_for_runtimes "landlock: entrypoint is PID 1, writes only beneath writable places (/proc/self/mem EACCES)" t_pid1_and_writes
 sk_for_runtimes "landlock: exec only beneath exec.allow directories (EACCES, writable exec root)" t_exec
 sk_for_runtimes "landlock: TCP bind/connect only to the profile's ports" t_network
@@ -289,3 +327,4 @@ sk_for_runtimes "landlock: a seccomp filter without the landlock syscalls: no in
 sk_for_runtimes "landlock: the init fails closed when required and it cannot confine (exit 126)" t_init_fails
 sk_for_runtimes "landlock: stockade-init found beside, in ../libexec/stockade or by initPath; missing" t_init_path
 sk_for_runtimes "landlock: the supervisor lets stockade-init run, allow-list and all" t_supervised
+sk_case "landlock: stockade-init finds the entrypoint in PATH as execvp does, without execs where it is not" t_path_search

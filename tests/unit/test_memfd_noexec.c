@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -223,8 +224,9 @@ static void test_apply_host(void **state) {
   sk_error_free(&err);
 }
 
-/* ... and on a PID namespace of our own: the value reads 2 inside it, and
- * this namespace's is unchanged. */
+/* ... and on a PID namespace of our own: the value reads 2 inside it,
+ * this namespace's is unchanged, and the caller's children are made in
+ * its own namespace again. */
 static void test_apply_child_namespace(void **state) {
   struct sk_error *err = NULL;
   char why[300], host_before[16] = "", host_after[16] = "", inside[16] = "";
@@ -250,7 +252,10 @@ static void test_apply_child_namespace(void **state) {
   assert_true(c >= 0);
   if (c == 0) {
     char b;
-    /* wait for the parent to set it, then say what this namespace reads */
+    /* wait for the parent to set it, then say what this namespace reads;
+     * the parent's end of "go" only, so that a parent that failed and
+     * ended ends this wait too */
+    close(go[1]);
     if (read(go[0], &b, 1) != 1)
       _exit(1);
     fd = open(MEMFD_NOEXEC_SYSCTL, O_RDONLY | O_CLOEXEC);
@@ -260,6 +265,14 @@ static void test_apply_child_namespace(void **state) {
     _exit(0);
   }
   assert_int_equal(memfd_noexec_apply(c, MEMFD_NOEXEC_LEVEL, why, sizeof(why), &err), 1);
+  /* It joined the namespace to make the writer: it is back in its own,
+   * for its children too. */
+  {
+    struct stat own, kids;
+    assert_int_equal(stat("/proc/self/ns/pid", &own), 0);
+    assert_int_equal(stat("/proc/self/ns/pid_for_children", &kids), 0);
+    assert_true(own.st_dev == kids.st_dev && own.st_ino == kids.st_ino);
+  }
   assert_int_equal(write(go[1], "x", 1), 1);
   n = read(back[0], inside, sizeof(inside) - 1);
   assert_true(n > 0);

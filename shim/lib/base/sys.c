@@ -16,10 +16,12 @@
 #include "stockade/cleanup.h"
 #include "stockade/sys.h"
 
-/* Read fd to its end, at most SK_MAX_FILE_SIZE; hint: its size if known. */
+/* Read fd to its end, at most SK_MAX_FILE_SIZE; hint: its size if known.
+ * At least a page at a time: /proc's files say size 0, and each read of
+ * one is generated afresh (mountinfo read from 1 byte up took 12 reads). */
 static int read_to_end(int fd, const char *path, size_t hint, char **out, size_t *len, struct sk_error **err) {
   cleanup_free char *buf = NULL;
-  size_t cap = hint + 2, used = 0; /* room to see end-of-file without growing */
+  size_t cap = (hint < 4094 ? 4094 : hint) + 2, used = 0; /* room to see end-of-file without growing */
 
   buf = malloc(cap);
   if (buf == NULL)

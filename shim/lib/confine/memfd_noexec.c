@@ -10,17 +10,15 @@
  * container is refused, with our message, which is the fail-closed answer
  * enforce mode needs. It also works with the node's "supervisor": false.
  *
- * Who owns what: memfd_noexec_apply forks a child that joins the PID
- * namespace and forks the writer (only a child of a process that joined
- * is in the namespace). The writer ends by itself; the child waits for it
- * and the caller waits for the child. A pipe (close-on-exec, each end
- * closed by its side) carries a failure message back. */
+ * Who owns what: memfd_noexec_apply joins the PID namespace itself,
+ * makes the writer with vfork (only a child of a process that joined is
+ * in the namespace), goes back to its own namespace and waits for the
+ * writer, which ends by itself after saying on a pipe what it did. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,79 +39,80 @@ int memfd_noexec_supported(char *why, size_t size) {
   return 0;
 }
 
-/* In the writer and its parent: say what failed on the pipe, then end. */
-__attribute__((format(printf, 2, 3))) _Noreturn static void child_fail(int report, const char *fmt, ...) {
-  char msg[256];
-  va_list ap;
-  int e = errno;
-  size_t n;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg) - 64, fmt, ap);
-  va_end(ap);
-  n = strlen(msg);
-  snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(e));
-  if (write(report, msg, strlen(msg)) < 0) {
-    /* nothing more to tell: the exit status says it failed */
-  }
-  _exit(1); /* a forked child (writer or joiner): its status and the pipe are its report */
-}
+/* What the writer did: the step that failed, its errno, and the level
+ * read back. Sent on a pipe, in one write: under valgrind, which turns
+ * vfork into fork, the writer's memory is not the caller's. */
+struct writer_result {
+  int step; /* 0 done; else the failed step below */
+  int err;
+  int got;
+};
+enum { W_OPEN = 1, W_WRITE, W_READ };
 
-/* The writer, a process of the target namespace: write level, then read
- * back what the kernel now answers there (the stricter of the namespace's
- * and its parents'). */
-_Noreturn static void writer(int report, int level) {
-  char want[16], got[16];
-  int fd, n;
+/* The writer, a vfork child in the target namespace: write level, then
+ * read back what the kernel now answers there (the stricter of the
+ * namespace's and its parents'), and report. Only system calls: it runs
+ * on the caller's stack, in the caller's memory, while the caller waits. */
+_Noreturn static void writer(int report, const char *want, size_t n) {
+  struct writer_result res = {.step = 0, .err = 0, .got = 0};
+  char got[16];
+  int fd;
   ssize_t r;
-  n = snprintf(want, sizeof(want), "%d\n", level);
   fd = open(MEMFD_NOEXEC_SYSCTL, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    child_fail(report, "cannot open %s in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
-  if (write(fd, want, (size_t)n) != n)
-    child_fail(report, "cannot write %d to %s in the container's PID namespace", level, MEMFD_NOEXEC_SYSCTL);
-  close(fd);
-  fd = open(MEMFD_NOEXEC_SYSCTL, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || (r = read(fd, got, sizeof(got) - 1)) <= 0)
-    child_fail(report, "cannot read %s back in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
-  got[r] = '\0';
-  if (atoi(got) < level) {
-    errno = EPERM;
-    child_fail(report, "%s reads %d after writing %d", MEMFD_NOEXEC_SYSCTL, atoi(got), level);
+  if (fd < 0) {
+    res.step = W_OPEN;
+  } else if (write(fd, want, n) != (ssize_t)n) {
+    res.step = W_WRITE;
+  } else {
+    close(fd);
+    fd = open(MEMFD_NOEXEC_SYSCTL, O_RDONLY | O_CLOEXEC);
+    r = fd < 0 ? -1 : read(fd, got, sizeof(got));
+    if (r <= 0) {
+      res.step = W_READ;
+      if (r == 0)
+        errno = EIO;
+    }
+    for (ssize_t i = 0; i < r && got[i] >= '0' && got[i] <= '9'; i++)
+      res.got = res.got * 10 + (got[i] - '0');
   }
-  _exit(0); /* the forked writer: done */
+  if (res.step != 0)
+    res.err = errno;
+  _exit(write(report, &res, sizeof(res)) == (ssize_t)sizeof(res) && res.step == 0 ? 0 : 1);
 }
 
-/* The child: join the namespace, fork the writer, pass on its status. */
-_Noreturn static void joiner(int nsfd, int report, int level) {
-  pid_t w;
-  int status;
-  if (setns(nsfd, CLONE_NEWPID) < 0)
-    child_fail(report, "cannot join the container's PID namespace (setns)");
-  w = fork();
-  if (w < 0)
-    child_fail(report, "cannot fork into the container's PID namespace");
-  if (w == 0)
-    writer(report, level);
-  while (waitpid(w, &status, 0) < 0) {
-    if (errno != EINTR)
-      child_fail(report, "waitpid");
-  }
-  _exit(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1); /* the forked joiner: the writer's status */
+/* vfork in a frame of its own: nothing of the caller's lives across it. */
+__attribute__((noinline)) static pid_t spawn_writer(int report, const char *want, size_t n) {
+  pid_t c = vfork();
+  if (c == 0)
+    writer(report, want, n);
+  return c;
 }
 
+/* The level is written by a process of the container's namespace, which
+ * only a child of a process that joined it is: this process joins it
+ * (setns changes only where its children go), makes the writer with
+ * vfork (no copy of this process's memory: a copy costs a few
+ * milliseconds here, on the container's first exec, and twice as much
+ * when the copy's pages fault back), and goes back to its own namespace
+ * before anything else. */
 int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_error **err) {
-  char path[64], msg[300];
+  char path[64], want[16];
   cleanup_close int nsfd = -1;
+  cleanup_close int ownfd = -1;
+  cleanup_close int rd = -1;
+  cleanup_close int wr = -1;
   struct stat theirs, ours;
-  int p[2], status;
+  struct writer_result res = {.step = W_OPEN, .err = 0, .got = 0};
+  int status = 0, n, back, e, p[2];
+  ssize_t got;
   pid_t c;
-  ssize_t n;
 
   snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
   nsfd = open(path, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0)
     return sk_error_set(err, errno, "cannot open %s", path);
-  if (fstat(nsfd, &theirs) < 0 || stat("/proc/self/ns/pid", &ours) < 0)
+  ownfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (ownfd < 0 || fstat(nsfd, &theirs) < 0 || fstat(ownfd, &ours) < 0)
     return sk_error_set(err, errno, "cannot compare %s with this process's PID namespace", path);
   /* Never the namespace the runtime itself runs in: that is the host's
    * (or a node's), shared with everything else there. */
@@ -123,30 +122,46 @@ int memfd_noexec_apply(pid_t pid, int level, char *why, size_t size, struct sk_e
   }
   if (pipe2(p, O_CLOEXEC) < 0)
     return sk_error_set(err, errno, "pipe");
-  c = fork();
-  if (c < 0) {
-    int e = errno;
-    close(p[0]);
-    close(p[1]);
-    return sk_error_set(err, e, "cannot fork");
+  rd = p[0];
+  wr = p[1];
+  n = snprintf(want, sizeof(want), "%d\n", level);
+  if (setns(nsfd, CLONE_NEWPID) < 0)
+    return sk_error_set(err, errno, "cannot join the container's PID namespace (setns)");
+  c = spawn_writer(wr, want, (size_t)n);
+  e = errno;
+  back = setns(ownfd, CLONE_NEWPID);
+  if (back < 0)
+    e = errno;
+  close(wr);
+  wr = -1;
+  if (c > 0) {
+    while (waitpid(c, &status, 0) < 0) {
+      if (errno != EINTR)
+        return sk_error_set(err, errno, "waitpid");
+    }
   }
-  if (c == 0) {
-    close(p[0]);
-    joiner(nsfd, p[1], level);
-  }
-  close(p[1]);
-  /* end of file once the child and the writer are gone (both hold p[1]) */
+  if (back < 0)
+    return sk_error_set(err, e, "cannot go back to this process's own PID namespace (setns)");
+  if (c < 0)
+    return sk_error_set(err, e, "cannot fork into the container's PID namespace");
   do
-    n = read(p[0], msg, sizeof(msg) - 1);
-  while (n < 0 && errno == EINTR);
-  close(p[0]);
-  msg[n > 0 ? n : 0] = '\0';
-  while (waitpid(c, &status, 0) < 0) {
-    if (errno != EINTR)
-      return sk_error_set(err, errno, "waitpid");
+    got = read(rd, &res, sizeof(res));
+  while (got < 0 && errno == EINTR);
+  if (got != (ssize_t)sizeof(res))
+    return sk_error_set(err, 0, "the process that sets vm.memfd_noexec failed without a report");
+  if (res.step != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    switch (res.step) {
+    case W_WRITE:
+      return sk_error_set(err, res.err, "cannot write %d to %s in the container's PID namespace", level,
+                          MEMFD_NOEXEC_SYSCTL);
+    case W_READ:
+      return sk_error_set(err, res.err, "cannot read %s back in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
+    default:
+      return sk_error_set(err, res.err, "cannot open %s in the container's PID namespace", MEMFD_NOEXEC_SYSCTL);
+    }
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return sk_error_set(err, 0, "%s", msg[0] ? msg : "the process that sets vm.memfd_noexec failed");
+  if (res.got < level)
+    return sk_error_set(err, EPERM, "%s reads %d after writing %d", MEMFD_NOEXEC_SYSCTL, res.got, level);
   return 1;
 }
 

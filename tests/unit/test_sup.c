@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for shim/supervisor/sup.c's start report (sup_ready): what
+ * create reads from its supervisor before the runtime runs. The report
+ * ends at its NUL even while another process still holds the pipe (the
+ * vm.memfd_noexec helper, forked before the report, does until it closes
+ * what it inherited); an error report names why and kills the supervisor
+ * it names; end of file before any report is a supervisor that did not
+ * start. Each case is bounded by alarm(): a wait for end of file that the
+ * report should have ended fails the test instead of hanging it. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stockade/error.h"
+#include "stockade/supervisor.h"
+
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof(dir), "/tmp/stockade-test-sup.XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  char path[128];
+  (void)state;
+  snprintf(path, sizeof(path), "%s/%s", dir, SUP_PID_NAME);
+  unlink(path);
+  return rmdir(dir);
+}
+
+/* A pipe whose read end gets `bytes` (len of them); the write end stays
+ * open in *wr when keep is set, as a forked helper would hold it. */
+static int report_pipe(const char *bytes, size_t len, bool keep, int *wr) {
+  int p[2];
+  assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+  assert_int_equal(write(p[1], bytes, len), (ssize_t)len);
+  if (keep) {
+    *wr = p[1];
+  } else {
+    close(p[1]);
+    *wr = -1;
+  }
+  return p[0];
+}
+
+static void read_pidfile(char *out, size_t size) {
+  char path[128];
+  FILE *f;
+  snprintf(path, sizeof(path), "%s/%s", dir, SUP_PID_NAME);
+  f = fopen(path, "re");
+  assert_non_null(f);
+  assert_non_null(fgets(out, (int)size, f));
+  fclose(f);
+}
+
+/* "ok" and its NUL, the pipe still held open: sup_ready returns at once
+ * (without the NUL it would wait for end of file, and the alarm fires). */
+static void test_ok_with_pipe_held(void **state) {
+  static const char report[] = "4242\nok"; /* sizeof counts the NUL */
+  struct sk_error *err = NULL;
+  char line[32];
+  pid_t pid = 0;
+  int wr, rd = report_pipe(report, sizeof(report), true, &wr);
+  (void)state;
+  alarm(5);
+  assert_int_equal(sup_ready(dir, rd, &pid, &err), 0);
+  alarm(0);
+  assert_null(err);
+  assert_int_equal(pid, 4242);
+  read_pidfile(line, sizeof(line));
+  assert_string_equal(line, "4242\n");
+  close(wr);
+}
+
+/* A report without its NUL (an older supervisor) is read to end of file. */
+static void test_ok_to_eof(void **state) {
+  struct sk_error *err = NULL;
+  pid_t pid = 0;
+  int wr, rd = report_pipe("77\nok", 5, false, &wr);
+  (void)state;
+  alarm(5);
+  assert_int_equal(sup_ready(dir, rd, &pid, &err), 0);
+  alarm(0);
+  assert_int_equal(pid, 77);
+}
+
+/* "error: why": refused with the supervisor's reason, and the supervisor
+ * it names is killed (here a child standing in for it). */
+static void test_error_kills_and_says_why(void **state) {
+  struct sk_error *err = NULL;
+  char report[128];
+  pid_t pid = 0, child = fork();
+  int n, wr, rd, status;
+  (void)state;
+  assert_true(child >= 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  n = snprintf(report, sizeof(report), "%d\nerror: cannot confine itself: EPERM", (int)child);
+  rd = report_pipe(report, (size_t)n + 1, true, &wr);
+  alarm(5);
+  assert_int_equal(sup_ready(dir, rd, &pid, &err), -1);
+  assert_non_null(err);
+  assert_non_null(strstr(err->msg, "the supervisor did not start: cannot confine itself: EPERM"));
+  assert_int_equal(waitpid(child, &status, 0), child);
+  alarm(0);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  sk_error_free(&err);
+  close(wr);
+}
+
+/* Nothing before end of file: the supervisor ended before its report. */
+static void test_eof_without_report(void **state) {
+  struct sk_error *err = NULL;
+  pid_t pid = 0;
+  int wr, rd = report_pipe("", 0, false, &wr);
+  (void)state;
+  alarm(5);
+  assert_int_equal(sup_ready(dir, rd, &pid, &err), -1);
+  alarm(0);
+  assert_non_null(err);
+  assert_string_equal(err->msg, "the supervisor did not start");
+  sk_error_free(&err);
+}
+
+/* The pid and nothing after it, then end of file: it ended before
+ * confining itself; the process that pid names is killed all the same. */
+static void test_pid_only(void **state) {
+  struct sk_error *err = NULL;
+  char report[32];
+  pid_t pid = 0, child = fork();
+  int n, wr, rd, status;
+  (void)state;
+  assert_true(child >= 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  n = snprintf(report, sizeof(report), "%d\n", (int)child);
+  rd = report_pipe(report, (size_t)n, false, &wr);
+  alarm(5);
+  assert_int_equal(sup_ready(dir, rd, &pid, &err), -1);
+  assert_int_equal(waitpid(child, &status, 0), child);
+  alarm(0);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  assert_non_null(err);
+  assert_non_null(strstr(err->msg, "it ended before confining itself"));
+  sk_error_free(&err);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_ok_with_pipe_held, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ok_to_eof, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_error_kills_and_says_why, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_eof_without_report, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pid_only, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
