@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,30 +99,40 @@ static void test_ok_to_eof(void **state) {
   assert_int_equal(pid, 77);
 }
 
-/* "error: why": refused with the supervisor's reason, and the supervisor
- * it names is killed (here a child standing in for it). */
-static void test_error_kills_and_says_why(void **state) {
+/* A report naming a stand-in for the supervisor (a child that waits,
+ * and dies with this process if a check fails first), then `rest`
+ * (with its NUL when nul): sup_ready refuses with a message holding
+ * `says`, and kills the stand-in. */
+static void refused(const char *rest, bool nul, const char *says) {
   struct sk_error *err = NULL;
-  char report[128];
+  char report[160];
   pid_t pid = 0, child = fork();
   int n, wr, rd, status;
-  (void)state;
   assert_true(child >= 0);
   if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     pause();
     _exit(0);
   }
-  n = snprintf(report, sizeof(report), "%d\nerror: cannot confine itself: EPERM", (int)child);
-  rd = report_pipe(report, (size_t)n + 1, true, &wr);
+  n = snprintf(report, sizeof(report), "%d\n%s", (int)child, rest);
+  rd = report_pipe(report, (size_t)n + (nul ? 1 : 0), nul, &wr);
   alarm(5);
   assert_int_equal(sup_ready(dir, rd, &pid, &err), -1);
-  assert_non_null(err);
-  assert_non_null(strstr(err->msg, "the supervisor did not start: cannot confine itself: EPERM"));
   assert_int_equal(waitpid(child, &status, 0), child);
   alarm(0);
   assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  assert_non_null(err);
+  assert_non_null(strstr(err->msg, says));
   sk_error_free(&err);
-  close(wr);
+  if (wr >= 0)
+    close(wr);
+}
+
+/* "error: why", the pipe still held: refused with the supervisor's
+ * reason, and the supervisor it names is killed. */
+static void test_error_kills_and_says_why(void **state) {
+  (void)state;
+  refused("error: cannot confine itself: EPERM", true, "the supervisor did not start: cannot confine itself: EPERM");
 }
 
 /* Nothing before end of file: the supervisor ended before its report. */
@@ -141,26 +152,8 @@ static void test_eof_without_report(void **state) {
 /* The pid and nothing after it, then end of file: it ended before
  * confining itself; the process that pid names is killed all the same. */
 static void test_pid_only(void **state) {
-  struct sk_error *err = NULL;
-  char report[32];
-  pid_t pid = 0, child = fork();
-  int n, wr, rd, status;
   (void)state;
-  assert_true(child >= 0);
-  if (child == 0) {
-    pause();
-    _exit(0);
-  }
-  n = snprintf(report, sizeof(report), "%d\n", (int)child);
-  rd = report_pipe(report, (size_t)n, false, &wr);
-  alarm(5);
-  assert_int_equal(sup_ready(dir, rd, &pid, &err), -1);
-  assert_int_equal(waitpid(child, &status, 0), child);
-  alarm(0);
-  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  assert_non_null(err);
-  assert_non_null(strstr(err->msg, "it ended before confining itself"));
-  sk_error_free(&err);
+  refused("", false, "it ended before confining itself");
 }
 
 int main(void) {
