@@ -391,8 +391,11 @@ static void exec_search(char **args) {
     path = "/bin:/usr/bin"; /* execvp's own default (confstr _CS_PATH) */
   kept = malloc(strlen(path) + 1);
   cand = malloc(strlen(path) + nlen + 3);
-  if (kept == NULL || cand == NULL)
+  if (kept == NULL || cand == NULL) {
+    free(kept);
+    free(cand);
     goto plain;
+  }
   k = kept;
   for (const char *e = path;; e++) {
     const char *end = strchrnul(e, ':');
