@@ -109,7 +109,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/helpers/%)
 ATTACK_SRCS := $(wildcard tests/attacks/*.c)
 ATTACK_BINS := $(ATTACK_SRCS:tests/attacks/%.c=$(B)/attacks/%)
-GEN_HDRS := $(B)/seccomp_default.h $(B)/syscall_names.h
+GEN_HDRS := $(B)/seccomp_default.h $(B)/syscall_names.h $(B)/confine_bpf.h
 # Headers: public ones (used by more than one part) in include/stockade/,
 # private ones next to the part that uses them.
 PUB_HDRS := $(wildcard include/stockade/*.h)
@@ -143,6 +143,18 @@ $(B)/gen-syscall-names: scripts/gen-syscall-names.c
 
 $(B)/syscall_names.h: $(B)/gen-syscall-names
 	$(B)/gen-syscall-names > $@.tmp && mv $@.tmp $@
+
+# The supervisor's own seccomp filter, compiled by libseccomp here rather
+# than at every container's start (shim/supervisor/confine.h): the rules
+# (confine_rules.c) and what they need, built for the build machine, which
+# is the target (the program is for the architecture it runs on).
+CONFINE_GEN_SRCS := scripts/gen-confine-bpf.c shim/supervisor/confine_rules.c shim/lib/base/error.c
+$(B)/gen-confine-bpf: $(CONFINE_GEN_SRCS) shim/supervisor/confine.h include/stockade/error.h include/stockade/compat.h
+	@mkdir -p $(B)
+	$(CC) -std=gnu11 -O2 $(WARN) -Iinclude -Ishim/supervisor -o $@ $(CONFINE_GEN_SRCS) -lseccomp
+
+$(B)/confine_bpf.h: $(B)/gen-confine-bpf
+	$(B)/gen-confine-bpf > $@.tmp && mv $@.tmp $@
 
 $(B)/libstockade.a: $(LIB_OBJS)
 	@rm -f $@

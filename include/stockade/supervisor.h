@@ -18,8 +18,8 @@
 /* The supervisor: one small process per container, beside it, outside it.
  *
  * stockade create binds and listens on <state>/sup.sock, then forks the
- * supervisor (double fork, own session) which inherits the listening
- * socket, so it is ready before the runtime runs. The runtime connects to
+ * supervisor (a child of create's caller, own session) which inherits the
+ * listening socket, so it is ready before the runtime runs. The runtime connects to
  * the spec's listenerPath and sends the container state and a seccomp
  * listener fd (runc at create, crun at start, both again for each exec).
  * The filter sends execve and execveat to it; fanotify marks every mount
@@ -42,9 +42,10 @@ struct sup_ctx {
   const struct json *spec; /* the spec as it will run (annotations for events) */
   /* "Written after start" means ctime > started, a ctime the kernel
    * stamped on clock_fd (mounts_clock_stamp): at create, again when the
-   * runtime's create has returned, and for `run` at the first
-   * notification; final (started_final) once the first notification is
-   * handled, before the container's first program runs. */
+   * runtime's create has returned, and for `run` when the runtime hands
+   * over the container's first listener; final (started_final) once the
+   * first notification is handled, before the container's first program
+   * runs. */
   struct timespec started;
   int clock_fd; /* <state>/clock, the supervisor's; -1 if none */
   bool started_final;
@@ -124,6 +125,7 @@ struct sup_watch {
   pid_t runtime_pid;     /* without a pidfd: polled in /proc; 0: none */
   int clock_fd;          /* the reference for drift, restamped later (sup_ctx.clock_fd); -1: none */
   bool confine;          /* own cgroup (cgroup.c), then confine_self (confine.c) */
+  bool sibling;          /* the caller's parent's child (create; see sup_start), not a double fork */
   int extra_fd;          /* another descriptor to watch, or -1 ... */
   uint32_t extra_events; /* ... for these epoll events ... */
   void (*on_extra)(struct sup_ctx *ctx, void *arg); /* ... and what to do then */
@@ -134,11 +136,17 @@ struct sup_watch {
 };
 
 /* Start the supervisor for ctx (ctx->fan open and marked as the caller
- * needs): double fork, own session, stdio to /dev/null, every descriptor
- * closed but the ones in w and ctx, the log in <state_dir>/supervisor.log;
- * the grandchild runs the loop until the container is over or a signal
- * ends it. Returns once the first child has exited, with *ready_fd for
- * sup_ready. */
+ * needs): own session, stdio to /dev/null, every descriptor closed but the
+ * ones in w and ctx, the log in <state_dir>/supervisor.log; it runs the
+ * loop until the container is over or a signal ends it.
+ * - w->sibling: one clone(CLONE_PARENT), the supervisor a child of our
+ *   caller (create's: the engine, a subreaper that reaps what it is
+ *   given), a session leader; a double fork when that is refused (pid 1
+ *   of a pid namespace).
+ * - else a double fork (the hook: its caller is the runtime mid-start,
+ *   which is given no child it did not make): the supervisor goes to the
+ *   nearest subreaper or init, and leads no session.
+ * Returns with *ready_fd for sup_ready. */
 int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err);
 
 /* Start the supervisor for a container: bind the socket, fork, detach.

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -228,19 +229,35 @@ int mounts_clock_stamp(int fd, struct timespec *out, struct sk_error **err) {
   return 0;
 }
 
+static int64_t ts_ns(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec; }
+
 bool mounts_clock_settle(const struct timespec *ref, int max_ms) {
-  int waited = 0;
+  struct timespec res = {0, 1000000}, start, now, coarse, fine;
+  /* The coarse clock reads the time of the last tick and moves on at the
+   * next, one resolution later: sleep until then, not in steps of a
+   * millisecond (the wait is on the container's first exec; polling
+   * overshot it by 0.5 ms on average). */
+  (void)clock_getres(CLOCK_REALTIME_COARSE, &res);
+  if (clock_gettime(CLOCK_MONOTONIC, &start) < 0)
+    return false;
   for (;;) {
-    struct timespec now;
-    if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0)
+    int64_t wait;
+    if (clock_gettime(CLOCK_REALTIME_COARSE, &coarse) < 0 || clock_gettime(CLOCK_REALTIME, &fine) < 0 ||
+        clock_gettime(CLOCK_MONOTONIC, &now) < 0)
       return false;
-    if (now.tv_sec > ref->tv_sec || (now.tv_sec == ref->tv_sec && now.tv_nsec > ref->tv_nsec))
+    if (coarse.tv_sec > ref->tv_sec || (coarse.tv_sec == ref->tv_sec && coarse.tv_nsec > ref->tv_nsec))
       return true;
-    if (waited >= max_ms)
+    if (ts_ns(&now) - ts_ns(&start) >= (int64_t)max_ms * 1000000)
       return false;
-    /* poll as a sleep: the supervisor's own filter allows it (confine.c) */
-    (void)poll(NULL, 0, 1);
-    waited++;
+    /* a little past the tick; at least 20 us (a tick the kernel skipped
+     * while idle comes when this wakes it), at most one resolution */
+    wait = ts_ns(&coarse) + ts_ns(&res) - ts_ns(&fine) + 20000;
+    if (wait < 20000)
+      wait = 20000;
+    if (wait > ts_ns(&res))
+      wait = ts_ns(&res);
+    /* ppoll as a sleep: the supervisor's own filter allows it (confine_rules.c) */
+    (void)ppoll(NULL, 0, &(struct timespec){.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000}, NULL);
   }
 }
 

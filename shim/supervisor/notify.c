@@ -207,6 +207,28 @@ static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif 
   return 0;
 }
 
+/* Before the container's first exec is answered, once: wait until the
+ * clock has passed the reference for drift (sup_ctx.started), so that
+ * whatever the container writes from then on has a later ctime (a file
+ * written in the same tick would carry the same ctime, and equal is
+ * "before"). The reference was last taken when the runtime's create
+ * returned or, for `run`, when the runtime handed over the container's
+ * listener (sup.c, accept_one): what is left of the clock's tick (4 ms
+ * at HZ=250) after that, and after the work that decides this exec, is
+ * waited for here. Only the answer to an exec lets the container's own
+ * code run: what is answered before (the runtime's syscalls under the
+ * filter) need not wait. */
+static void settle_start(struct sup_ctx *ctx) {
+  if (ctx->started_final)
+    return;
+  ctx->started_final = true;
+  if (!mounts_clock_settle(&ctx->started, 100))
+    log_msg(LOG_WARNING,
+            "container \"%s\": the clock did not pass the start reference within 100 ms (was it set back?): a "
+            "file written in the next instants may not count as drift",
+            ctx->id);
+}
+
 int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
   struct seccomp_notif req;
   struct exec_call call;
@@ -285,6 +307,7 @@ int notify_handle(struct sup_ctx *ctx, int nfd, struct sk_error **err) {
       learn_record(ctx, nfd, &req);
     ctx->exec_seen[nfd] = true;
   }
+  settle_start(ctx); /* the first exec's answer waits for the clock */
   r = exec_answer(ctx, nfd, &req, &v, argv, argv_addr, err);
   exec_verdict_done(&v);
   return r;

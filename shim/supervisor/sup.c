@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/pidfd.h>
@@ -134,23 +135,6 @@ static void restamp_start(struct sup_ctx *ctx) {
     log_msg(LOG_WARNING, "container \"%s\": keeping the reference for drift taken at create: %s", ctx->id, err->msg);
 }
 
-/* Before the container's first notification is answered: the reference
- * is final, and the clock must have passed it, so that whatever the
- * container writes from now on has a later ctime (a file written in the
- * same tick would carry the same ctime, and equal is "before"). */
-static void finalize_start(struct sup_ctx *ctx, bool runtime_done) {
-  if (ctx->started_final)
-    return;
-  if (!runtime_done) /* `run`: the runtime's command lasts as long as the container */
-    restamp_start(ctx);
-  ctx->started_final = true;
-  if (!mounts_clock_settle(&ctx->started, 100))
-    log_msg(LOG_WARNING,
-            "container \"%s\": the clock did not pass the start reference within 100 ms (was it set back?): a "
-            "file written in the next instants may not count as drift",
-            ctx->id);
-}
-
 struct loop {
   int ep;
   int notify[MAX_LISTENERS];
@@ -230,6 +214,16 @@ static void accept_one(struct sup_ctx *ctx, struct loop *l, int lfd) {
     l->notify[l->n_notify++] = fds[i];
     add_fd(l, fds[i], TAG_NOTIFY);
   }
+  /* `run`: the runtime's command lasts as long as the container, and no
+   * end of create says when the image is complete. The runtime hands the
+   * listener over once its setup and its hooks up to createContainer are
+   * done (runc from its init, right before the exec that is the first
+   * notification; crun at start): what was written until now is the
+   * image. Taken here rather than at the first notification, the clock's
+   * tick runs while the runtime goes on to the exec (notify.c,
+   * settle_start). */
+  if (!l->runtime_done && !l->connected)
+    restamp_start(ctx);
   l->connected = true;
   if (ctx->init_pidfd < 0 && json_int64(json_get_path(state, "state", "pid", NULL), &pid) && pid > 0) {
     ctx->init_pid = (pid_t)pid;
@@ -347,7 +341,7 @@ static bool pid_gone(pid_t pid) {
   return rp == NULL || rp[1] == '\0' || rp[2] == 'Z';
 }
 
-/* The loop, in the supervisor process (sup_start's grandchild). */
+/* The loop, in the supervisor process (sup_start's child, sup_run). */
 static void shed(struct sup_ctx *ctx);
 
 /* Memory the loop does not need (resident.c), after `when`. */
@@ -546,7 +540,6 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
         break;
       case TAG_NOTIFY:
         if (evs[i].events & EPOLLIN) {
-          finalize_start(ctx, l.runtime_done);
           if (notify_handle(ctx, fd, &err) < 0) {
             log_msg(LOG_ERROR, "container \"%s\": %s", ctx->id, err->msg);
             drop_notify(ctx, &l, fd);
@@ -684,6 +677,38 @@ static void shed(struct sup_ctx *ctx) {
   drop_resident(ctx, "start");
 }
 
+/* The supervisor process itself, in the child: chdir, name, only the
+ * descriptors it keeps, stdio to /dev/null, its log, then the loop. */
+static _Noreturn void sup_run(struct sup_ctx *ctx, const struct sup_watch *w, int report) {
+  /* report carries the supervisor's report once it has confined itself:
+   * the caller reads its "ok" (or why not) after the pid, up to the NUL,
+   * or end of file if it ended first (sup_ready). */
+  int keep[7] = {report, fan_fd(ctx->fan), w->listen_fd, w->runtime_pidfd, w->clock_fd, ctx->init_pidfd, w->extra_fd};
+  if (chdir("/") < 0)
+    _exit(1);
+  prctl(PR_SET_NAME, w->name);
+  sup_close_others(keep, 7);
+  {
+    /* Its stderr is /dev/null: what goes wrong is written beside its
+     * state, in runc's JSON log format, and as events. */
+    char logf[PATH_MAX];
+    snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
+    log_init(logf, "json", false);
+  }
+  ctx->clock_fd = w->clock_fd;
+  _exit(sup_main(ctx, w, report));
+}
+
+/* A fork whose child is our parent's, not ours (clone(2) CLONE_PARENT,
+ * which glibc's fork cannot ask for; runc's nsexec and crun call clone
+ * the same way). The child skips glibc's at-fork handlers and keeps the
+ * parent's tid in its thread block: harmless in a single-threaded
+ * process, which `stockade create` is (no lock can be held by another
+ * thread; raise and abort ask the kernel for the tid). */
+static pid_t fork_sibling(void) {
+  return (pid_t)syscall(SYS_clone, (unsigned long)CLONE_PARENT, NULL, NULL, NULL, NULL);
+}
+
 int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, struct sk_error **err) {
   int p[2], status;
   pid_t a;
@@ -691,6 +716,30 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
   *ready_fd = -1;
   if (pipe2(p, O_CLOEXEC) < 0)
     return sk_error_set(err, errno, "pipe");
+  if (w->sibling) {
+    /* One process, not two: a double fork's middle process costs 1.4 ms
+     * of the start here. The supervisor belongs to our caller at once,
+     * where a double fork puts it once the middle one has gone when the
+     * caller is a subreaper (containerd's shim, conmon). pid 1 of a pid
+     * namespace cannot (EINVAL): the double fork below. */
+    a = fork_sibling();
+    if (a == 0) {
+      close(p[0]);
+      setsid();
+      sup_run(ctx, w, p[1]);
+    }
+    if (a > 0) {
+      close(p[1]);
+      *ready_fd = p[0];
+      return 0;
+    }
+    if (errno != EINVAL) {
+      int saved = errno;
+      close(p[0]);
+      close(p[1]);
+      return sk_error_set(err, saved, "cannot fork the supervisor");
+    }
+  }
   a = fork();
   if (a < 0) {
     int saved = errno;
@@ -707,25 +756,7 @@ int sup_start(struct sup_ctx *ctx, const struct sup_watch *w, int *ready_fd, str
       _exit(1);
     if (b > 0)
       _exit(0);
-    {
-      /* p[1] carries the supervisor's report once it has confined
-       * itself: the caller reads its "ok" (or why not) after the pid, up
-       * to the NUL, or end of file if it ended first (sup_ready). */
-      int keep[7] = {p[1], fan_fd(ctx->fan), w->listen_fd, w->runtime_pidfd, w->clock_fd, ctx->init_pidfd, w->extra_fd};
-      if (chdir("/") < 0)
-        _exit(1);
-      prctl(PR_SET_NAME, w->name);
-      sup_close_others(keep, 7);
-      {
-        /* Its stderr is /dev/null: what goes wrong is written beside its
-         * state, in runc's JSON log format, and as events. */
-        char logf[PATH_MAX];
-        snprintf(logf, sizeof(logf), "%s/supervisor.log", ctx->state_dir);
-        log_init(logf, "json", false);
-      }
-      ctx->clock_fd = w->clock_fd;
-      _exit(sup_main(ctx, w, p[1]));
-    }
+    sup_run(ctx, w, p[1]);
   }
   close(p[1]);
   while (waitpid(a, &status, 0) < 0 && errno == EINTR)
@@ -781,6 +812,7 @@ int sup_spawn(struct sup_ctx *ctx, int *ready_fd, struct sk_error **err) {
                           .runtime_pid = self_pidfd < 0 ? self : 0,
                           .clock_fd = clock_fd,
                           .confine = true,
+                          .sibling = true,
                           .extra_fd = -1};
     if (sup_start(ctx, &w, ready_fd, err) < 0)
       return -1;
@@ -809,7 +841,7 @@ int sup_ready(const char *state_dir, int ready_fd, pid_t *pid_out, struct sk_err
     return sk_error_set(err, ENOMEM, "supervisor");
   }
   /* "<pid>\n" and then "ok" or "error: why" and a NUL from the
-   * supervisor (the first child only forks it and exits); end of file
+   * supervisor (a double fork's middle process only forks it and exits); end of file
    * without the NUL when it ended before its report. */
   len = 0;
   for (;;) {

@@ -117,6 +117,65 @@ t_syslog() {
   sk_assert_grep "$CASE/syslog.out" '^<[0-9]+>1 ' "RFC 5424 syslog lines"
 }
 
+# Where the supervisor lives: create forks it as a child of create's own
+# caller (clone CLONE_PARENT), not through a middle process; it leads a
+# session of its own. The caller here is a shell that stays after create
+# (the engine's shim or conmon would), so the parent is seen before
+# anything reparents it. And create run as pid 1 of a PID namespace, where
+# the kernel refuses CLONE_PARENT, still starts its supervisor (a double
+# fork): the runtime is sktiny, which only exits.
+cf_caller_end() {
+  [ -n "${CF_CALLER:-}" ] && kill "$CF_CALLER" 2>/dev/null
+  return 0
+}
+
+t_process() {
+  local b ppid sid rc
+  cf_init
+  trap 'sk_cleanup_containers; sk_cleanup_supervisors; cf_caller_end' EXIT
+  b=$(sk_bundle b '.process.args = ["sleep", "300"]') || sk_fail "bundle"
+  sk_new_id proc
+  if [ "$RT" = crun ] && [ "$SK_CGROUP_LAYOUT" = hybrid ]; then
+    STOCKADE_CONFIG=$CASE/stockade.json unshare -m sh -c \
+      'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && "$@"; echo "rc=$?"; exec sleep 120' \
+      sk-crun "$SK_BIN" --cgroup-manager=disabled --root "$(sk_rt_root "$RT")" create --bundle "$b" "$SK_ID" \
+      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null &
+  else
+    STOCKADE_CONFIG=$CASE/stockade.json sh -c '"$@"; echo "rc=$?"; exec sleep 120' \
+      sh "$SK_BIN" --root "$(sk_rt_root "$RT")" create --bundle "$b" "$SK_ID" \
+      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null &
+  fi
+  CF_CALLER=$!
+  sk_wait_grep "$CASE/create.out" '^rc=' 30 || sk_fail "create did not end: $(cat "$CASE/create.err")"
+  sk_assert_kv "$CASE/create.out" rc 0 "stockade create from a shell that stays"
+  sk_assert_supervised "$SK_ID" "$b"
+  ppid=$(ps -o ppid= -p "$SK_SUP_PID" | tr -d ' ')
+  sid=$(ps -o sid= -p "$SK_SUP_PID" | tr -d ' ')
+  sk_log "caller $CF_CALLER, supervisor $SK_SUP_PID: parent $ppid, session $sid"
+  sk_assert_eq "$ppid" "$CF_CALLER" "the supervisor's parent (create's caller)"
+  sk_assert_eq "$sid" "$SK_SUP_PID" "the supervisor's session (its own)"
+  sk_assert_eq "$(readlink "/proc/$SK_SUP_PID/fd/0")" /dev/null "the supervisor's stdin"
+  sk_run delete sk_sk delete -f "$SK_ID"
+  sk_assert_rc 0 "stockade delete -f"
+  cf_caller_end
+
+  # pid 1 of a new PID namespace: no CLONE_PARENT there.
+  jq --arg t "$SK_HELPERS/sktiny" '.runtime = $t' "$CASE/stockade.json" >"$CASE/stockade-null.json" ||
+    sk_fail "config"
+  b=$(sk_bundle b1 '.process.args = ["sleep", "300"]') || sk_fail "bundle"
+  sk_new_id pid1
+  STOCKADE_CONFIG=$CASE/stockade-null.json sk_run pid1 timeout -k 5 "$SK_TIMEOUT" unshare -pf --kill-child \
+    "$SK_BIN" --root "$CASE/root-null" create --bundle "$b" "$SK_ID"
+  rc=$SK_RC
+  sk_assert_eq "$rc" 0 "stockade create as pid 1 of a PID namespace"
+  sk_assert_event "$SK_ID" 'select(.type == "supervisor" and (.message | startswith("supervising")))' \
+    "the supervisor's start, forked twice"
+  STOCKADE_CONFIG=$CASE/stockade-null.json sk_run delete-pid1 "$SK_BIN" --root "$CASE/root-null" delete -f "$SK_ID"
+  sk_assert_rc 0 "stockade delete -f of the pid-1 create"
+}
+
 sk_for_runtimes "confine: the supervisor runs with no_new_privs, its own filter and four capabilities" t_status
 sk_for_runtimes "confine: the confined supervisor sends events to syslog" t_syslog
 sk_for_runtimes "confine: a syscall its filter forbids kills the supervisor (SIGSYS); execs fail closed" t_forbidden
+sk_for_runtimes "confine: the supervisor is a child of create's caller in a session of its own; pid 1 still starts one" \
+  t_process

@@ -278,6 +278,52 @@ t_no_drift_before_create() {
   [ "$failed" -eq 0 ] || sk_fail "$failed of $KT_DRIFT_N containers did not run their program"
 }
 
+# 3b. What the runtime writes into the root file system before it hands
+#     the container over (here a createRuntime hook copies a program in)
+#     is image: the reference for drift is taken again after it, for `run`
+#     when the runtime hands over the listener, for create + start when
+#     create returns. The same program copied by the container itself is
+#     drift. Without the second reference (the one taken at create kept),
+#     the hook's program is denied as drift.
+t_runtime_writes_not_drift() {
+  local b how rc
+  kt_init
+  kt_profile wroot '.writableRootfs = true'
+  for how in run create; do
+    b=$(sk_bundle "b-hook-$how" '.process.args = ["/bin/hooked"]
+      | .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $s]}]' \
+      --arg s "cp $SK_HELPERS/sktrue $CASE/b-hook-$how/rootfs/bin/hooked && chmod 0755 $CASE/b-hook-$how/rootfs/bin/hooked") ||
+      sk_fail "bundle"
+    rm -f "$b/rootfs/bin/hooked"
+    sk_new_id "hook-$how"
+    if [ "$how" = run ]; then
+      sk_run "run-hook-$how" sk_sk run --bundle "$b" "$SK_ID"
+      rc=$SK_RC
+    else
+      sk_run "create-hook" sk_sk create --bundle "$b" "$SK_ID"
+      sk_assert_rc 0 "stockade create (hook writes /bin/hooked)"
+      sk_run "start-hook" sk_sk start "$SK_ID"
+      rc=$SK_RC
+      sk_wait_status "$SK_ID" stopped 20 || sk_fail "the container did not stop"
+    fi
+    [ -x "$b/rootfs/bin/hooked" ] || sk_fail "the createRuntime hook did not write /bin/hooked ($how)"
+    if [ -n "$(sk_events "$SK_ID" 'select(.decision == "deny")')" ]; then
+      sk_events "$SK_ID" 'select(.decision == "deny")' | head -2 | sed 's/^/  event| /' >&2
+      sk_fail "$how: the program the runtime's hook wrote was denied"
+    fi
+    [ "$rc" = 0 ] || sk_fail "$how: /bin/hooked did not run (status $rc)"
+    sk_sk delete -f "$SK_ID" </dev/null >/dev/null 2>&1
+  done
+  # The same program written by the container: drift, denied, its event.
+  b=$(sk_bundle b-self '.process.args = ["sh", "-c", "cp /bin/sktrue /work/mine && /work/mine; echo rc=$?"]
+    | .root.readonly = false | .annotations["stockade.io/profile"] = "wroot"') || sk_fail "bundle"
+  mkdir -p "$b/rootfs/work" && chmod 1777 "$b/rootfs/work" || sk_fail "/work in the bundle"
+  sk_new_id self
+  sk_run run-self sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_kv "$CASE/run-self.out" rc 126 "a program the container wrote at once, run"
+  sk_assert_event "$SK_ID" 'select(.decision == "deny")' "the drift denial"
+}
+
 # 1b. Supervised, no hook: the supervisor's helper sets vm.memfd_noexec
 # when the runtime hands over the container's init, before the first exec
 # is answered (shim/supervisor/memfd.c). Without it (a test build that
@@ -323,3 +369,5 @@ sk_for_runtimes "kernel: hashing is bounded; SIGTERM and the container's end sto
 sk_for_runtimes "kernel: the supervisor runs in a cgroup of its own, CPU-limited, removed at delete" t_sup_cgroup
 sk_for_runtimes "kernel: a program written just before create is not drift ($KT_DRIFT_N containers)" \
   t_no_drift_before_create
+sk_for_runtimes "kernel: what the runtime writes before handing the container over is image (run, create + start)" \
+  t_runtime_writes_not_drift

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for shim/supervisor/confine.c: the supervisor's own filter
- * builds, lists what its loop needs and none of what an attacker wants,
- * and, loaded into a child process, really kills on a forbidden syscall
- * (SIGSYS) and lets the allowed ones through. confine_self in a child:
+ * builds, is the program the build made, lists what its loop needs and
+ * none of what an attacker wants, and, loaded into a child process as the
+ * supervisor loads it, really kills on a forbidden syscall (SIGSYS) and
+ * lets the allowed ones through. confine_self in a child:
  * its /proc/self/status shows NoNewPrivs, Seccomp 2 and the kept
  * capabilities, nothing more. */
 #define _GNU_SOURCE
@@ -30,6 +31,7 @@
 
 #include "stockade/cleanup.h"
 #include "confine.h"
+#include "confine_bpf.h"
 #include "valgrind.h"
 
 static bool listed(const char *name) {
@@ -130,17 +132,71 @@ static void test_lists(void **state) {
   assert_int_equal(confine_n_caps, 4);
 }
 
-/* Run fn in a child under the supervisor's filter (not its capabilities);
- * returns the child's wait status. */
+/* The program the build made (confine_bpf.h) is the one libseccomp makes
+ * of the rules now, placeholder pid and all: the header is not stale. */
+static void test_built_program(void **state) {
+  struct confine_opts o = {.self = (pid_t)CONFINE_PID_MARK};
+  cleanup_error struct sk_error *err = NULL;
+  scmp_filter_ctx f = NULL;
+  cleanup_fclose FILE *tmp = tmpfile();
+  struct sock_filter insn;
+  size_t n = 0;
+  (void)state;
+  assert_non_null(tmp);
+  if (confine_filter(&o, &f, &err) < 0)
+    fail_msg("confine_filter: %s", err->msg);
+  assert_int_equal(seccomp_export_bpf(f, fileno(tmp)), 0);
+  seccomp_release(f);
+  rewind(tmp);
+  while (fread(&insn, sizeof(insn), 1, tmp) == 1) {
+    assert_true(n < sizeof(confine_bpf) / sizeof(confine_bpf[0]));
+    if (memcmp(&insn, &confine_bpf[n], sizeof(insn)) != 0)
+      fail_msg("instruction %zu of the built program differs from libseccomp's now: rebuild", n);
+    n++;
+  }
+  assert_int_equal(n, sizeof(confine_bpf) / sizeof(confine_bpf[0]));
+}
+
+/* The pid goes where the placeholder is, and only where there is exactly
+ * one: none (a program built some other way) or two are refused. */
+static void test_pin(void **state) {
+  struct sock_filter prog[sizeof(confine_bpf) / sizeof(confine_bpf[0])];
+  struct sock_filter two[3] = {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CONFINE_PID_MARK, 0, 0),
+                               BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CONFINE_PID_MARK, 0, 0),
+                               BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)};
+  struct sock_filter none[2] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, CONFINE_PID_MARK),
+                                BPF_STMT(BPF_RET | BPF_K, CONFINE_PID_MARK)};
+  struct sk_error *err = NULL;
+  size_t i, changed = 0;
+  (void)state;
+  memcpy(prog, confine_bpf, sizeof(prog));
+  assert_int_equal(confine_filter_pin(prog, sizeof(prog) / sizeof(prog[0]), 4321, &err), 0);
+  for (i = 0; i < sizeof(prog) / sizeof(prog[0]); i++) {
+    assert_int_not_equal(prog[i].k, CONFINE_PID_MARK);
+    if (memcmp(&prog[i], &confine_bpf[i], sizeof(prog[i])) != 0) {
+      assert_int_equal(prog[i].k, 4321);
+      assert_int_equal(confine_bpf[i].k, CONFINE_PID_MARK);
+      changed++;
+    }
+  }
+  assert_int_equal(changed, 1);
+  assert_int_equal(confine_filter_pin(two, 3, 4321, &err), -1);
+  assert_non_null(strstr(err->msg, "in 2 places, not 1"));
+  sk_error_free(&err);
+  assert_int_equal(confine_filter_pin(none, 2, 4321, &err), -1);
+  assert_non_null(strstr(err->msg, "in 0 places, not 1"));
+  sk_error_free(&err);
+}
+
+/* Run fn in a child under the supervisor's filter as the supervisor loads
+ * it (not its capabilities); returns the child's wait status. */
 static int in_filtered_child(void (*fn)(void *), void *arg) {
   pid_t pid = fork(), w;
   int status = 0;
   assert_true(pid >= 0);
   if (pid == 0) {
-    struct confine_opts o = {.self = getpid()};
     struct sk_error *err = NULL;
-    scmp_filter_ctx f = NULL;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || confine_filter(&o, &f, &err) < 0 || seccomp_load(f) < 0)
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || confine_filter_load(getpid(), &err) < 0)
       _exit(99);
     fn(arg);
     _exit(0);
@@ -227,6 +283,11 @@ static void call_tgkill_other(void *arg) {
   syscall(SYS_tgkill, 1, 1, SIGKILL);
 }
 
+static void call_abort(void *arg) {
+  (void)arg;
+  syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGABRT);
+}
+
 static void call_exec(void *arg) {
   static char *const argv[] = {"/bin/true", NULL};
   (void)arg;
@@ -242,6 +303,13 @@ static void test_conditions(void **state) {
   assert_killed(in_filtered_child(call_mmap_exec, NULL), "mmap(PROT_EXEC)");
   assert_killed(in_filtered_child(call_mprotect_exec, NULL), "mprotect(PROT_EXEC)");
   assert_killed(in_filtered_child(call_tgkill_other, NULL), "tgkill of another process");
+  {
+    /* abort(): SIGABRT to itself goes through (its own pid is pinned) */
+    int st = in_filtered_child(call_abort, NULL);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT)
+      fail_msg("tgkill(itself, SIGABRT) under the supervisor's filter: %s %d, expected death by SIGABRT",
+               WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+  }
   assert_killed(in_filtered_child(call_exec, NULL), "execve(/bin/true)");
 }
 
@@ -256,6 +324,19 @@ static void status_field(const char *text, const char *key, char *out, size_t si
   p += strspn(p, " \t");
   n = strcspn(p, "\n");
   snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), p);
+}
+
+/* CAP_NET_RAW into the inheritable and ambient sets (a root process has it
+ * permitted), so that confine_self has something to clear there. */
+static int raise_inheritable_ambient(void) {
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+  if (syscall(SYS_capget, &h, d) < 0)
+    return -1;
+  d[CAP_TO_INDEX(CAP_NET_RAW)].inheritable |= CAP_TO_MASK(CAP_NET_RAW);
+  if (syscall(SYS_capset, &h, d) < 0)
+    return -1;
+  return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0);
 }
 
 static void test_confine_self(void **state) {
@@ -276,6 +357,10 @@ static void test_confine_self(void **state) {
     struct sk_error *err = NULL;
     int fd;
     close(pfd[0]);
+    if (raise_inheritable_ambient() < 0) {
+      dprintf(pfd[1], "cannot raise CAP_NET_RAW in the inheritable and ambient sets: %s", strerror(errno));
+      _exit(1);
+    }
     if (confine_self(&err) < 0) {
       dprintf(pfd[1], "confine_self: %s", err->msg);
       _exit(1);
@@ -315,8 +400,9 @@ static void test_confine_self(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_filter_builds), cmocka_unit_test(test_lists),        cmocka_unit_test(test_forbidden_kill),
-      cmocka_unit_test(test_conditions),    cmocka_unit_test(test_confine_self),
+      cmocka_unit_test(test_filter_builds), cmocka_unit_test(test_built_program),  cmocka_unit_test(test_pin),
+      cmocka_unit_test(test_lists),         cmocka_unit_test(test_forbidden_kill), cmocka_unit_test(test_conditions),
+      cmocka_unit_test(test_confine_self),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,9 @@ void log_init(const char *log_file, const char *format, bool debug) {
   log_quiet = false;
   log_json = format && strcmp(format, "json") == 0;
   if (log_file && *log_file) {
-    /* O_CLOEXEC: the real runtime opens the file itself. */
-    log_fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    /* O_CLOEXEC: the real runtime opens the file itself. O_NOCTTY: the
+     * supervisor leads a session; a terminal named here is no ctty. */
+    log_fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
   }
 }
 

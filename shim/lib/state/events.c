@@ -250,7 +250,8 @@ int event_write(const char *path, const struct json *ev, struct sk_error **err) 
   if (json_gen_compact(ev, &txt, &len, err) < 0)
     return -1;
   txt[len] = '\n'; /* json_gen_compact leaves room for the NUL */
-  fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  /* O_NOCTTY: the supervisor leads a session of its own */
+  fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
   if (fd < 0)
     return sk_error_set(err, errno, "cannot open the event file %s", path);
   do
