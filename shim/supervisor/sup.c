@@ -470,8 +470,11 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
              "supervising with fanotify only, as an OCI hook (profile action %s; no seccomp user-notify: no argv, "
              "no fileless execs)",
              profile_action_name(ctx->profile->action));
-  sup_note(ctx, "started", msg);
+  /* "ok" first: the event (0.65 ms here, the first JSON this process
+   * makes) is written while create goes on, and still before anything
+   * else this supervisor reports, since the loop has not begun. */
   report_start(&report, "ok");
+  sup_note(ctx, "started", msg);
   /* After "ok", and once idle: freeing create's copy-on-write heap touches
    * every page of it (3.6 ms measured), which neither the runtime's start
    * nor the container's first execs need wait for. */
