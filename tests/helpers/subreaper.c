@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* subreaper FILE CMD [ARG...]: run CMD as a child subreaper (host side,
- * tests only): every process CMD leaves behind (a double-forked stockade
- * supervisor, a detached container's init) is reparented here when its
+ * tests only): every process CMD leaves behind (a stockade supervisor,
+ * a detached container's init) is reparented here when its
  * parent exits, and reaped here. One line per reaped process goes to FILE:
  * "pid=N exit=S" or "pid=N signal=S". Exits when no child is left. */
 #define _GNU_SOURCE

@@ -65,8 +65,8 @@ t_forbidden() {
   b=$(sk_bundle b '.process.args = ["exectest", "tick", "/tmp/tick", "/bin/sktrue"]') || sk_fail "bundle"
   sk_new_id forbidden
   reaped=$CASE/reaped
-  # Under a subreaper, which reaps the double-forked supervisor and says
-  # how it ended.
+  # Under a subreaper, which reaps the supervisor (the child of create's
+  # caller, the subreaper's once that has gone) and says how it ended.
   export CASE RT
   "$SK_HELPERS/subreaper" "$reaped" bash -c '. "$1"; SK_BIN=$2; shift 2; sk_sk "$@"' _ \
     "$SK_REPO/tests/integration/lib.sh" "$SK_BUILD/stockade-testhooks" run -d --bundle "$b" "$SK_ID" \
