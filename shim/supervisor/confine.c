@@ -37,7 +37,7 @@ bool confine_under_valgrind(void) {
 
 /* With the syscalls themselves, not libcap-ng: capng_apply reads
  * /proc/self/status three times and asks twice for what it has just read
- * (0.7 ms of the supervisor's start here, against 0.05). Order: the
+ * (0.8 ms of the supervisor's start here, against 0.09). Order: the
  * bounding set first, while CAP_SETPCAP is still effective; capset last.
  * Every set ends as confine.h says (test_confine checks each, starting
  * from inheritable and ambient sets that are not empty). */
