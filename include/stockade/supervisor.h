@@ -44,8 +44,8 @@ struct sup_ctx {
    * stamped on clock_fd (mounts_clock_stamp): at create, again when the
    * runtime's create has returned, and for `run` when the runtime hands
    * over the container's first listener; final (started_final) once the
-   * first notification is handled, before the container's first program
-   * runs. */
+   * clock has passed it, right before the container's first exec is
+   * answered (notify.c, settle_start). */
   struct timespec started;
   int clock_fd; /* <state>/clock, the supervisor's; -1 if none */
   bool started_final;
