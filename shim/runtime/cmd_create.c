@@ -92,19 +92,18 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
 }
 
 /* Put the original spec back, but only over the hardened one we wrote
- * (its SHA-256): a file the engine has replaced since is its own. */
-static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours_sha256) {
+ * (ours, still in memory: compared byte for byte, no hash to compute): a
+ * file the engine has replaced since is its own. */
+static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours, size_t ours_len) {
   cleanup_error struct sk_error *e2 = NULL;
   cleanup_free char *now = NULL;
   size_t len;
-  char sha[65];
 
   if (read_file(specfile, &now, &len, &e2) < 0) {
     log_msg(LOG_WARNING, "%s; not restored", e2->msg);
     return;
   }
-  sha256_hex(now, len, sha);
-  if (strcmp(sha, ours_sha256) != 0) {
+  if (len != ours_len || memcmp(now, ours, len) != 0) {
     log_msg(LOG_DEBUG, "%s changed since create; left as it is", specfile);
     return;
   }
@@ -126,8 +125,9 @@ struct undo {
   bool spec;    /* config.json may be the hardened spec */
   bool wait;    /* wait for the supervisor to end (false: `run` is over) */
   /* `run` in the foreground is over: the spec goes back only over the
-   * hardened one we wrote (its SHA-256), not over the engine's since. */
-  const char *ours_sha256;
+   * hardened one we wrote (these bytes), not over the engine's since. */
+  const char *ours;
+  size_t ours_len;
 };
 
 static void rollback(struct undo *u) {
@@ -147,7 +147,7 @@ static void rollback(struct undo *u) {
     log_msg(LOG_WARNING, "%s", e2->msg);
     sk_error_free(&e2);
   }
-  if (u->spec && u->ours_sha256 == NULL && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
+  if (u->spec && u->ours == NULL && write_file_atomic(u->specfile, u->raw, u->raw_len, 0644, &e2) < 0) {
     log_msg(LOG_ERROR, "%s", e2->msg);
     sk_error_free(&e2);
   }
@@ -155,8 +155,8 @@ static void rollback(struct undo *u) {
     log_msg(LOG_WARNING, "%s", e2->msg);
   if (u->lsm)
     lsm_release(u->dir); /* LSM layer: MCS pair, AppArmor profile use */
-  if (u->spec && u->ours_sha256)
-    restore_if_ours(u->specfile, u->raw, u->raw_len, u->ours_sha256);
+  if (u->spec && u->ours)
+    restore_if_ours(u->specfile, u->raw, u->raw_len, u->ours, u->ours_len);
   u->sup = u->spec = u->state = u->lsm = false;
 }
 
@@ -388,6 +388,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
    * state, and the bundle is the engine's again (plain runc can run it: no
    * dead listenerPath), unless the engine has replaced the file since. */
   u.wait = false;
-  u.ours_sha256 = out_sha256;
+  u.ours = out;
+  u.ours_len = out_len;
   return status;
 }

@@ -4,7 +4,8 @@
 # nothing of stockade stays in the bundle after the container is over:
 # a duplicate id (the first container keeps running, supervised, its state
 # intact), an id runc refuses, a config.json that is a FIFO, `run` in the
-# foreground, `exec` into a container that has stopped.
+# foreground (and a config.json the engine replaced meanwhile, left as
+# it is), `exec` into a container that has stopped.
 . "$(dirname "$0")/lib.sh"
 
 lo_init() {
@@ -131,6 +132,17 @@ t_run_restores() {
   sk_run plain sk_rt run --bundle "$b" "$SK_ID"
   sk_assert_rc 0 "plain $RT run of the same bundle"
   sk_assert_grep "$CASE/plain.out" '^Seccomp=0$' "the plain run is the engine's spec"
+  # A config.json the engine replaces while the container runs (here a
+  # createRuntime hook, on the host) is its own: not put back.
+  b=$(sk_bundle b-replaced '.process.args = ["true"]
+    | .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $s]}]' \
+    --arg s "printf '{\"replaced\": true}\n' >$CASE/b-replaced/config.json.new && mv $CASE/b-replaced/config.json.new $CASE/b-replaced/config.json") ||
+    sk_fail "bundle"
+  sk_new_id replaced
+  sk_run replaced sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run (the hook replaces config.json)"
+  sk_assert_eq "$(cat "$b/config.json")" '{"replaced": true}' "config.json after run (the engine's since, left as it is)"
+  sk_assert_state_empty "after run with config.json replaced"
 }
 
 # ---------------------------------------------------------------------------
