@@ -21,6 +21,12 @@ void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 void sha256_final(struct sha256_ctx *c, unsigned char out[32]);
 /* hex must hold 65 bytes */
 void sha256_hex(const void *data, size_t len, char hex[65]);
+/* Which block function is in use: "sha-ni" (the CPU's SHA instructions,
+ * chosen at load where the CPU has them) or "portable". Setting one the
+ * CPU lacks, or an unknown name, returns -1 and changes nothing (for
+ * tests, which run every vector through each). */
+const char *sha256_engine(void);
+int sha256_engine_set(const char *name);
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for shim/lib/base/str.c: SHA-256 against the FIPS 180-2
- * vectors, and the string and lexical path helpers. */
+ * vectors, through each block function (the CPU's SHA instructions and
+ * portable C), the two against each other, and the string and lexical
+ * path helpers. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include "stockade/cleanup.h"
 #include "stockade/str.h"
+#include "valgrind.h"
 
 static void assert_sha(const void *data, size_t len, const char *want) {
   char hex[65];
@@ -105,6 +108,99 @@ static void test_sha256_incremental(void **state) {
   assert_int_equal(inc[31], 0xad);
 }
 
+/* The SHA-256 cases run once per block function: the setup picks it. */
+static int engine_portable(void **state) {
+  (void)state;
+  assert_int_equal(sha256_engine_set("portable"), 0);
+  assert_string_equal(sha256_engine(), "portable");
+  return 0;
+}
+
+/* Read from /proc/cpuinfo, not by the code under test's CPUID. valgrind
+ * runs the program on a CPU of its own, without the SHA instructions (its
+ * CPUID says so, and the portable code is chosen): there it has none. */
+static bool cpu_flag(const char *flag) {
+  FILE *f;
+  char line[8192];
+  bool found = false;
+  if (confine_under_valgrind())
+    return false;
+  f = fopen("/proc/cpuinfo", "re");
+  assert_non_null(f);
+  while (fgets(line, sizeof(line), f)) {
+    char *save = NULL, *w, *colon = strchr(line, ':');
+    if (strncmp(line, "flags", 5) != 0 || colon == NULL)
+      continue;
+    for (w = strtok_r(colon + 1, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+      if (strcmp(w, flag) == 0)
+        found = true;
+    break;
+  }
+  fclose(f);
+  return found;
+}
+
+/* In a case: the SHA instructions, or skip it saying why. */
+static void use_shani(void) {
+  if (!cpu_flag("sha_ni")) {
+    print_message("skip: no SHA instructions on this CPU (no sha_ni in /proc/cpuinfo, or under valgrind)\n");
+    skip();
+  }
+  assert_int_equal(sha256_engine_set("sha-ni"), 0);
+  assert_string_equal(sha256_engine(), "sha-ni");
+}
+
+/* Where the CPU has them, the SHA instructions are chosen at load; an
+ * unknown name is refused and changes nothing. */
+static void test_sha256_engine_choice(void **state) {
+  (void)state;
+  assert_string_equal(sha256_engine(), cpu_flag("sha_ni") ? "sha-ni" : "portable");
+  assert_int_equal(sha256_engine_set("md5"), -1);
+  assert_string_equal(sha256_engine(), cpu_flag("sha_ni") ? "sha-ni" : "portable");
+  if (!cpu_flag("sha_ni"))
+    assert_int_equal(sha256_engine_set("sha-ni"), -1);
+}
+
+/* Both block functions agree on every length from 0 to 1,100 bytes (every
+ * padding case, several blocks), at every alignment, in one call and fed
+ * in uneven pieces. */
+static void test_sha256_engines_agree(void **state) {
+  static unsigned char buf[1100 + 8];
+  size_t n, off, i;
+  unsigned seed = 12345;
+  (void)state;
+  use_shani();
+  for (i = 0; i < sizeof(buf); i++) {
+    seed = seed * 1103515245u + 12345u;
+    buf[i] = (unsigned char)(seed >> 16);
+  }
+  for (n = 0; n <= 1100; n++) {
+    for (off = 0; off < 8; off += (n < 200 ? 1 : 7)) {
+      char a[65], b[65];
+      unsigned char inc[32], one[32];
+      struct sha256_ctx c;
+      size_t done = 0, step = 1;
+      assert_int_equal(sha256_engine_set("portable"), 0);
+      sha256_hex(buf + off, n, a);
+      assert_int_equal(sha256_engine_set("sha-ni"), 0);
+      sha256_hex(buf + off, n, b);
+      assert_string_equal(a, b);
+      sha256_init(&c);
+      sha256_update(&c, buf + off, n);
+      sha256_final(&c, one);
+      sha256_init(&c);
+      while (done < n) {
+        size_t take = step < n - done ? step : n - done;
+        sha256_update(&c, buf + off + done, take);
+        done += take;
+        step = step * 3 % 131 + 1;
+      }
+      sha256_final(&c, inc);
+      assert_memory_equal(one, inc, 32);
+    }
+  }
+}
+
 /* --- read_file --- */
 
 static void assert_clean(const char *in, const char *want) {
@@ -170,12 +266,29 @@ static void test_str_prefix_suffix(void **state) {
 
 /* A process file may be a pipe (bash's <(...)): read once to its end; a
  * directory or a device is still refused. */
+/* the same cases, through the SHA instructions */
+#define SHANI(f)                                                                                                       \
+  static void shani_##f(void **state) {                                                                                \
+    use_shani();                                                                                                       \
+    f(state);                                                                                                          \
+  }
+SHANI(test_sha256_fips_vectors)
+SHANI(test_sha256_million_a)
+SHANI(test_sha256_padding_boundaries)
+SHANI(test_sha256_incremental)
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sha256_fips_vectors),
-      cmocka_unit_test(test_sha256_million_a),
-      cmocka_unit_test(test_sha256_padding_boundaries),
-      cmocka_unit_test(test_sha256_incremental),
+      cmocka_unit_test(test_sha256_engine_choice),
+      cmocka_unit_test_setup(test_sha256_fips_vectors, engine_portable),
+      cmocka_unit_test_setup(test_sha256_million_a, engine_portable),
+      cmocka_unit_test_setup(test_sha256_padding_boundaries, engine_portable),
+      cmocka_unit_test_setup(test_sha256_incremental, engine_portable),
+      cmocka_unit_test(shani_test_sha256_fips_vectors),
+      cmocka_unit_test(shani_test_sha256_million_a),
+      cmocka_unit_test(shani_test_sha256_padding_boundaries),
+      cmocka_unit_test(shani_test_sha256_incremental),
+      cmocka_unit_test(test_sha256_engines_agree),
       cmocka_unit_test(test_path_clean),
       cmocka_unit_test(test_path_is_under),
       cmocka_unit_test(test_str_prefix_suffix),
