@@ -446,7 +446,10 @@ static int sup_main(struct sup_ctx *ctx, const struct sup_watch *w, int report) 
       report_start(&report, why);
       return 1;
     }
-    sup_act_remember_cgroups();
+    /* Only the freeze action needs them (verdict.c): reading
+     * /proc/self/cgroup costs a start 0.2 to 0.4 ms. */
+    if (ctx->profile->action == PROFILE_ACTION_FREEZE)
+      sup_act_remember_cgroups();
     if (sup_cgroup_enter(ctx->state_dir, ctx->cfg->supervisor_cpu_percent, cg, sizeof(cg), &cerr) < 0) {
       log_msg(LOG_WARNING, "container \"%s\": the supervisor stays in its caller's cgroup: %s", ctx->id, cerr->msg);
       snprintf(cg, sizeof(cg), "left in its caller's cgroup: %s", cerr->msg);
