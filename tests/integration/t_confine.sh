@@ -139,11 +139,11 @@ t_process() {
     STOCKADE_CONFIG=$CASE/stockade.json unshare -m sh -c \
       'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && "$@"; echo "rc=$?"; exec sleep 120' \
       sk-crun "$SK_BIN" --cgroup-manager=disabled --root "$(sk_rt_root "$RT")" create --bundle "$b" "$SK_ID" \
-      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null &
+      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null 7>"$CASE/leak7" 12<"$CASE/leak7" &
   else
     STOCKADE_CONFIG=$CASE/stockade.json sh -c '"$@"; echo "rc=$?"; exec sleep 120' \
       sh "$SK_BIN" --root "$(sk_rt_root "$RT")" create --bundle "$b" "$SK_ID" \
-      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null &
+      >"$CASE/create.out" 2>"$CASE/create.err" </dev/null 7>"$CASE/leak7" 12<"$CASE/leak7" &
   fi
   CF_CALLER=$!
   sk_wait_grep "$CASE/create.out" '^rc=' 30 || sk_fail "create did not end: $(cat "$CASE/create.err")"
@@ -155,6 +155,13 @@ t_process() {
   sk_assert_eq "$ppid" "$CF_CALLER" "the supervisor's parent (create's caller)"
   sk_assert_eq "$sid" "$SK_SUP_PID" "the supervisor's session (its own)"
   sk_assert_eq "$(readlink "/proc/$SK_SUP_PID/fd/0")" /dev/null "the supervisor's stdin"
+  # create's caller left fds 7 and 12 open on a file of its own: neither
+  # the supervisor nor its helper keeps them (sup_close_others).
+  for p in "$SK_SUP_PID" $(ps -o pid= --ppid "$SK_SUP_PID"); do
+    for f in /proc/"$p"/fd/*; do
+      [ "$(readlink "$f")" != "$CASE/leak7" ] || sk_fail "process $p (the supervisor or its helper) keeps $f, create's caller's"
+    done
+  done
   sk_run delete sk_sk delete -f "$SK_ID"
   sk_assert_rc 0 "stockade delete -f"
   cf_caller_end
