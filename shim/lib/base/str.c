@@ -114,7 +114,7 @@ static void sha256_blocks_c(uint32_t hs[8], const unsigned char *b, size_t n) {
  * and sha256msg2 extend the schedule, each sha256rnds2 does two rounds
  * from the low half of its message operand. */
 __attribute__((target("sha,sse4.1,ssse3"))) static void sha256_blocks_shani(uint32_t hs[8], const unsigned char *b,
-                                                                          size_t n) {
+                                                                            size_t n) {
   const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i dcba = _mm_loadu_si128((const __m128i *)&hs[0]);
   __m128i hgfe = _mm_loadu_si128((const __m128i *)&hs[4]);
