@@ -202,6 +202,8 @@ void sha256_init(struct sha256_ctx *c) {
 
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len) {
   const unsigned char *p = data;
+  if (len == 0) /* data may be NULL then: memcpy must not see it */
+    return;
   c->len += len;
   if (c->used > 0) {
     size_t take = 64 - c->used;
