@@ -130,13 +130,13 @@ void sup_close_others(const int *keep, int n_keep) {
     if (devnull > 2)
       close(devnull);
   }
-  for (i = 0; i < n_keep && n < (int)(sizeof(k) / sizeof(k[0])); i++)
-    if (keep[i] > 2)
-      k[n++] = keep[i];
   if (n_keep > (int)(sizeof(k) / sizeof(k[0]))) {
     close_listed(keep, n_keep);
     return;
   }
+  for (i = 0; i < n_keep; i++)
+    if (keep[i] > 2)
+      k[n++] = keep[i];
   qsort(k, (size_t)n, sizeof(k[0]), cmp_int);
   for (i = 0; i < n; i++) {
     if ((unsigned)k[i] > lo && close_range(lo, (unsigned)k[i] - 1, 0) < 0) {
