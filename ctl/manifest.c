@@ -555,11 +555,14 @@ const char *manifest_field(const struct manifest_workload *w, const char *rule) 
       {"SK-SECCOMP", "securityContext.seccompProfile"},
       {"SK-MASKED-PATHS", "securityContext.procMount"},
       {"SK-LSM-REQUIRED", "the stockade.io/profile annotation (the profile's \"lsm\")"},
+      {"SK-SECCOMP-ANNOTATION", "metadata.annotations"},
+      {"SK-RUNTIME-ANNOTATION", "metadata.annotations"},
   };
   size_t i;
   if (w->privileged && strcmp(rule, "SK-SECCOMP") != 0 && strcmp(rule, "SK-NS-HOST-PID") != 0 &&
       strcmp(rule, "SK-NS-HOST-IPC") != 0 && strcmp(rule, "SK-NS-HOST-NET") != 0 && strcmp(rule, "SK-USER-ROOT") != 0 &&
-      strcmp(rule, "SK-ROOTFS-WRITABLE") != 0 && strncmp(rule, "SK-MOUNT-", 9) != 0)
+      strcmp(rule, "SK-ROOTFS-WRITABLE") != 0 && strncmp(rule, "SK-MOUNT-", 9) != 0 &&
+      strstr(rule, "-ANNOTATION") == NULL)
     return "securityContext.privileged";
   if (w->privileged && strcmp(rule, "SK-MOUNT-SENSITIVE") == 0)
     return "securityContext.privileged / spec.volumes (hostPath)";

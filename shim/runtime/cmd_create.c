@@ -94,6 +94,20 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
 /* Put the original spec back, but only over the hardened one we wrote
  * (ours, still in memory: compared byte for byte, no hash to compute): a
  * file the engine has replaced since is its own. */
+/* What holds the container's seccomp notifications instead of stockade's
+ * supervisor, or NULL: another agent's listenerPath, or an annotation
+ * that has crun hand them to its plugins (crun then waits for a listener
+ * that stockade's would take: it hangs) or load a filter of its own. */
+static const char *seccomp_taken_by(const struct json *spec) {
+  if (json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))
+    return "linux.seccomp.listenerPath is taken by another agent";
+  if (json_get(json_get(spec, "annotations"), "run.oci.seccomp.plugins"))
+    return "annotation run.oci.seccomp.plugins gives crun's plugins the seccomp notifications";
+  if (json_get(json_get(spec, "annotations"), "run.oci.seccomp_bpf_data"))
+    return "annotation run.oci.seccomp_bpf_data has crun load a filter of its own";
+  return NULL;
+}
+
 static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours, size_t ours_len) {
   cleanup_error struct sk_error *e2 = NULL;
   cleanup_free char *now = NULL;
@@ -201,6 +215,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   size_t raw_len, out_len;
   int status;
   bool foreground, supervise;
+  const char *taken;
   dev_t init_dev = 0;
   ino_t init_ino = 0;
   /* after everything it points into: cleaned up before them */
@@ -259,9 +274,11 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   report_findings(ctx, ctx->cli.id, spec, p, mode, &f, false);
 
   /* The supervisor watches every container stockade enforces, and those
-   * it only reports on, unless another agent holds the spec's listener
-   * (refused in enforce mode above; left alone in complain mode). */
-  supervise = mode == SK_MODE_ENFORCE || json_get_path(spec, "linux", "seccomp", "listenerPath", NULL) == NULL;
+   * it only reports on, unless something else holds the container's
+   * seccomp notifications (refused in enforce mode above; left alone in
+   * complain mode). */
+  taken = seccomp_taken_by(spec);
+  supervise = mode == SK_MODE_ENFORCE || taken == NULL;
   /* The node's config may turn the supervisor off (docs/operations.md). */
   if (!ctx->cfg->supervisor && mode != SK_MODE_LEARN) {
     if (supervise)
@@ -271,14 +288,13 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
               ctx->cli.id, ctx->cfg->path);
     supervise = false;
   }
-  if (!supervise && mode == SK_MODE_LEARN)
+  if (mode == SK_MODE_LEARN && taken)
     return sk_error_set(err, 0,
-                        "%s: cannot learn container \"%s\": linux.seccomp.listenerPath belongs to another agent, "
-                        "and the supervisor that records the workload needs that place; remove it to learn",
-                        specfile, ctx->cli.id);
-  if (mode == SK_MODE_COMPLAIN && !supervise)
-    log_msg(LOG_WARNING, "container \"%s\": linux.seccomp.listenerPath is taken by another agent; no supervisor",
-            ctx->cli.id);
+                        "%s: cannot learn container \"%s\": %s, and the supervisor that records the workload needs "
+                        "that place; remove it to learn",
+                        specfile, ctx->cli.id, taken);
+  if (mode == SK_MODE_COMPLAIN && !supervise && taken)
+    log_msg(LOG_WARNING, "container \"%s\": %s; no supervisor", ctx->cli.id, taken);
   if (mode == SK_MODE_ENFORCE) {
     /* What the engine gave, to name what hardening takes away when the
      * workload fails for it (include/stockade/diagnose.h). */

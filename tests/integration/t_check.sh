@@ -149,6 +149,16 @@ t_manifest() {
   sk_assert_rc 0 "a clean manifest gives exit 0"
   sk_run cleans ctl check --strict "$CASE/clean.yaml"
   sk_assert_rc 1 "--strict fails on what would be hardened"
+
+  # A pod annotation that crun acts on (the caller's groups kept) reaches
+  # the spec: refused, and named as the pod's annotation.
+  printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata:' '  name: groups' \
+    '  annotations: {run.oci.keep_original_groups: "1"}' 'spec:' '  containers:' '  - {name: c, image: busybox}' \
+    >"$CASE/groups.yaml"
+  sk_run groups ctl check --json "$CASE/groups.yaml"
+  sk_assert_rc 1 "a pod annotation crun acts on gives exit 1"
+  sk_assert_eq "$(jq -r '.workloads[0].findings[] | select(.rule == "SK-RUNTIME-ANNOTATION") | [.kind, .field] | join(" ")' \
+    "$CASE/groups.out")" "refuse metadata.annotations" "run.oci.keep_original_groups is refused as the pod's annotation"
 }
 
 t_manifest_hostile() {

@@ -161,9 +161,75 @@ t_refuse_foreign_listener() {
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "nothing was created"
 }
 
+# crun's annotations that undo the profile: its own BPF in place of the
+# profile's filter, plugins it would load into itself on the host, the
+# listener sent to another socket, the caller's groups kept, host files
+# created for hook output. Pod annotations reach the spec through the
+# engines, and the node may give the spec to crun, so enforce refuses each
+# under either runtime, before anything is created, as a refused event.
+# "0" is the one value of keep_original_groups crun reads as setgroups:
+# that spec runs.
+t_refuse_crun_annotations() {
+  local b key rule val
+  sk_config
+  b=$(sk_bundle b '.process.args=$a | .hooks.createRuntime=[{path: "/bin/true"}]' \
+    --argjson a "$(sk_args_sh 'echo CONTAINER-RAN; probe syscalls')") || sk_fail "bundle"
+  cp "$b/config.json" "$CASE/base.json"
+  while read -r key rule val; do
+    jq --arg k "$key" --arg v "$val" '.annotations[$k]=$v' "$CASE/base.json" >"$b/config.json" || sk_fail "spec"
+    cp "$b/config.json" "$CASE/orig.json"
+    sk_new_id ann
+    sk_run run sk_sk run --bundle "$b" "$SK_ID"
+    sk_assert_rc 1 "stockade run with annotation $key"
+    assert_refusal_shape "$CASE/run.err" "$SK_ID"
+    assert_reason "$CASE/run.err" "$rule"
+    sk_assert_grep "$CASE/run.err" "$rule: annotations\\[\"${key//./\\.}\"\\] is set: crun would " "the reason names $key"
+    sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the container refused for $key must not run"
+    sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after refusing $key"
+    sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the container refused for $key"
+    sk_assert_event "$SK_ID" 'select(.type == "refused" and (.details.rules | index($r) != null))' \
+      "the refused event for $key" --arg r "$rule"
+  done <<EOF
+run.oci.seccomp_bpf_data SK-SECCOMP-ANNOTATION BgAAAAAA/38=
+run.oci.seccomp.plugins SK-SECCOMP-ANNOTATION $CASE/plugin.so
+run.oci.seccomp.receiver SK-SECCOMP-ANNOTATION $CASE/receiver.sock
+run.oci.keep_original_groups SK-RUNTIME-ANNOTATION 1
+run.oci.hooks.stdout SK-RUNTIME-ANNOTATION $CASE/hook.out
+run.oci.hooks.stderr SK-RUNTIME-ANNOTATION $CASE/hook.err
+EOF
+  [ ! -e "$CASE/hook.out" ] && [ ! -e "$CASE/hook.err" ] || sk_fail "a refused spec's hook output file was created"
+  sk_assert_state_empty "refused creates"
+  jq '.annotations["run.oci.keep_original_groups"]="0"' "$CASE/base.json" >"$b/config.json" || sk_fail "spec"
+  sk_new_id groups0
+  sk_run run0 sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade run with run.oci.keep_original_groups=0"
+  sk_assert_grep "$CASE/run0.out" '^CONTAINER-RAN$' "the container with keep_original_groups=0 ran"
+  sk_assert_grep "$CASE/run0.out" '^unshare=EPERM$' "the profile's filter is installed"
+}
+
+# Complain mode runs such a spec as it is, and reports it. An annotation
+# that hands the seccomp notifications elsewhere leaves no place for the
+# supervisor: with it added, crun would wait for ever for the listener its
+# plugins should get. So, as with another agent's listenerPath, it runs
+# without one, and says so.
+t_complain_crun_plugins() {
+  local b
+  sk_config
+  b=$(sk_bundle b '.process.args=$a | .annotations["run.oci.seccomp.plugins"]=$p' \
+    --argjson a "$(sk_args_sh 'echo CONTAINER-RAN')" --arg p "$CASE/no-such-plugin.so") || sk_fail "bundle"
+  sk_new_id plugins
+  SK_AS=stockade-complain sk_run run sk_sk --log "$CASE/run.log" run --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade-complain run with run.oci.seccomp.plugins"
+  sk_assert_grep "$CASE/run.out" '^CONTAINER-RAN$' "the container ran"
+  sk_assert_grep "$CASE/run.log" 'run\.oci\.seccomp\.plugins .*; no supervisor' "the warning that there is no supervisor"
+  assert_complained "$CASE/run.log" "$SK_ID" SK-SECCOMP-ANNOTATION
+}
+
 sk_for_runtimes "refusal: enforce refuses a root spec (SK-USER-ROOT), config.json untouched" t_refuse_root
 sk_for_runtimes "refusal: another agent's seccomp listenerPath (SK-SECCOMP-LISTENER)" t_refuse_foreign_listener
 sk_for_runtimes "refusal: enforce names every reason of a privileged-like spec" t_refuse_privileged
 sk_for_runtimes "complain: stockade-complain runs the root spec and reports SK-USER-ROOT" t_complain_symlink
 sk_for_runtimes "complain: annotation stockade.io/mode=complain (allowed by annotationModes)" t_complain_annotation
 sk_for_runtimes "refusal: annotation stockade.io/mode=off not in annotationModes" t_mode_annotation_refused
+sk_for_runtimes "refusal: crun's annotations that undo the profile (SK-SECCOMP-ANNOTATION, SK-RUNTIME-ANNOTATION)" t_refuse_crun_annotations
+sk_for_runtimes "complain: run.oci.seccomp.plugins runs without a supervisor (crun would wait for the listener)" t_complain_crun_plugins

@@ -483,10 +483,11 @@ static void test_masked_paths_engine_defaults(void **state) {
  * its NSA/CISA section; PSS where a control applies. */
 static void test_rule_references(void **state) {
   static const char *const rules[] = {
-      "SK-USER-ROOT",        "SK-NNP",          "SK-CAP-DANGEROUS", "SK-CAP-EXTRA",   "SK-ROOTFS-WRITABLE",
-      "SK-NS-HOST-PID",      "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
-      "SK-MOUNT-SENSITIVE",  "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
-      "SK-SECCOMP-LISTENER", "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED"};
+      "SK-USER-ROOT",         "SK-NNP",          "SK-CAP-DANGEROUS", "SK-CAP-EXTRA",   "SK-ROOTFS-WRITABLE",
+      "SK-NS-HOST-PID",       "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
+      "SK-MOUNT-SENSITIVE",   "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
+      "SK-SECCOMP-LISTENER",  "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED",  "SK-SECCOMP-ANNOTATION",
+      "SK-RUNTIME-ANNOTATION"};
   size_t i;
   for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
     const struct rule_ref *r = rule_ref(rules[i]);
@@ -545,6 +546,71 @@ static void test_listener_taken_refused(void **state) {
   judge(spec, p, &f);
   assert_int_equal(findings_find(&f, "SK-SECCOMP-LISTENER")->kind, FINDING_REFUSE);
   assert_non_null(strstr(findings_find(&f, "SK-SECCOMP-LISTENER")->what, "/run/other/agent.sock"));
+  findings_clear(&f);
+  json_free(spec);
+  profile_free(p);
+}
+
+/* crun's annotations that undo the profile are refused, each by its
+ * rule and naming its key; keep_original_groups only as "0" is harmless,
+ * and crun's other annotations are left alone. */
+static void test_crun_annotations_refused(void **state) {
+  static const struct {
+    const char *key, *value, *rule;
+  } cases[] = {
+      {"run.oci.seccomp_bpf_data", "BgAAAAAA/38=", "SK-SECCOMP-ANNOTATION"},
+      {"run.oci.seccomp.plugins", "/tmp/x.so", "SK-SECCOMP-ANNOTATION"},
+      {"run.oci.seccomp.receiver", "/run/agent.sock", "SK-SECCOMP-ANNOTATION"},
+      {"run.oci.keep_original_groups", "1", "SK-RUNTIME-ANNOTATION"},
+      {"run.oci.keep_original_groups", "", "SK-RUNTIME-ANNOTATION"},
+      {"run.oci.keep_original_groups", "00", "SK-RUNTIME-ANNOTATION"},
+      {"run.oci.hooks.stdout", "/etc/nologin", "SK-RUNTIME-ANNOTATION"},
+      {"run.oci.hooks.stderr", "/etc/nologin", "SK-RUNTIME-ANNOTATION"},
+      {"run.oci.keep_original_groups", "0", NULL},
+      {"run.oci.systemd.subgroup", "x", NULL},
+      {"run.oci.seccomp_fail_unknown_syscall", "1", NULL},
+      {"run.oci.seccomp_bpf_dat", "BgAAAAAA/38=", NULL},
+      {"Run.oci.seccomp_bpf_data", "BgAAAAAA/38=", NULL}, /* crun matches the key exactly */
+  };
+  struct profile *p = make_profile(true, false);
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct json *spec = parse(clean_spec);
+    struct findings f;
+    const struct finding *v;
+    json_set(json_ensure(spec, "annotations", JSON_OBJECT), cases[i].key, json_new_string(cases[i].value));
+    judge(spec, p, &f);
+    v = findings_find(&f, "SK-SECCOMP-ANNOTATION");
+    if (v == NULL)
+      v = findings_find(&f, "SK-RUNTIME-ANNOTATION");
+    if (cases[i].rule == NULL) {
+      if (v)
+        fail_msg("%s=\"%s\": unexpected %s", cases[i].key, cases[i].value, v->rule);
+    } else {
+      if (v == NULL)
+        fail_msg("%s=\"%s\": no finding", cases[i].key, cases[i].value);
+      assert_string_equal(v->rule, cases[i].rule);
+      assert_int_equal(v->kind, FINDING_REFUSE);
+      assert_non_null(strstr(v->what, cases[i].key));
+      assert_non_null(strstr(v->fix, cases[i].key));
+    }
+    findings_clear(&f);
+    json_free(spec);
+  }
+  profile_free(p);
+}
+
+/* A value crun would read but the judge cannot (not a string: the spec
+ * check refuses it in create, but a manifest brings what it has) is
+ * refused too. */
+static void test_crun_annotation_not_a_string(void **state) {
+  struct profile *p = make_profile(true, false);
+  struct json *spec = parse(clean_spec);
+  struct findings f;
+  json_set(json_ensure(spec, "annotations", JSON_OBJECT), "run.oci.keep_original_groups", json_new(JSON_TRUE));
+  judge(spec, p, &f);
+  assert_non_null(findings_find(&f, "SK-RUNTIME-ANNOTATION"));
   findings_clear(&f);
   json_free(spec);
   profile_free(p);
@@ -643,6 +709,8 @@ int main(void) {
       cmocka_unit_test(test_every_finding_has_fix_and_guide),
       cmocka_unit_test(test_judge_process_for_exec),
       cmocka_unit_test(test_listener_taken_refused),
+      cmocka_unit_test(test_crun_annotations_refused),
+      cmocka_unit_test(test_crun_annotation_not_a_string),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

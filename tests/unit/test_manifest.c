@@ -208,6 +208,9 @@ static void test_privileged_and_errors(void **state) {
   assert_null(json_get_path(s, "linux", "maskedPaths", NULL));
   assert_non_null(json_get_path(s, "linux", "resources", "devices", NULL));
   assert_string_equal(manifest_field(&m.v[0], "SK-DEVICES-ALL"), "securityContext.privileged");
+  /* A pod annotation for crun is the pod's, privileged or not. */
+  assert_string_equal(manifest_field(&m.v[0], "SK-SECCOMP-ANNOTATION"), "metadata.annotations");
+  assert_string_equal(manifest_field(&m.v[0], "SK-RUNTIME-ANNOTATION"), "metadata.annotations");
   manifest_clear(&m);
   assert_int_equal(manifest_load(bad, &m, &err), -1);
   assert_non_null(strstr(err->msg, ":5:"));

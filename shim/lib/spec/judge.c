@@ -475,6 +475,53 @@ static int judge_masked(const struct json *spec, struct findings *f) {
              lack_r ? "linux.readonlyPaths lacks " : "", lack_r ? lack_r : "");
 }
 
+/* Annotations that crun (1.8) acts on and that undo what the profile
+ * applies. runc ignores them, but the node may hand the same spec to crun,
+ * and pod annotations reach the spec through the engines, so enforce
+ * refuses them whatever the runtime. crun reads each by its exact key
+ * (strcmp); the parser refuses duplicate keys and NULs, so the key judged
+ * here is the key crun finds. keep_original_groups is harmless only as
+ * "0", the one value crun reads as "call setgroups". */
+static int judge_annotations(const struct json *spec, struct findings *f) {
+  static const struct {
+    const char *key, *rule, *what;
+  } crun_keys[] = {
+      {"run.oci.seccomp_bpf_data", "SK-SECCOMP-ANNOTATION",
+       "crun would load the BPF program it carries in place of linux.seccomp, so the profile's filter (and the "
+       "supervisor's exec notifications) would not be installed"},
+      {"run.oci.seccomp.plugins", "SK-SECCOMP-ANNOTATION",
+       "crun would load the shared libraries it names into crun itself, as root on the host, to answer the "
+       "container's seccomp notifications"},
+      {"run.oci.seccomp.receiver", "SK-SECCOMP-ANNOTATION",
+       "crun would send the container's seccomp listener to the socket it names, to an agent that is not "
+       "stockade's supervisor"},
+      {"run.oci.keep_original_groups", "SK-RUNTIME-ANNOTATION",
+       "crun would skip setgroups, so the container would keep the supplementary groups of crun's caller instead "
+       "of process.user's"},
+      {"run.oci.hooks.stdout", "SK-RUNTIME-ANNOTATION",
+       "crun would create and append to the host file it names, as root"},
+      {"run.oci.hooks.stderr", "SK-RUNTIME-ANNOTATION",
+       "crun would create and append to the host file it names, as root"},
+  };
+  const struct json *ann = json_get(spec, "annotations");
+  size_t k;
+
+  for (k = 0; k < sizeof(crun_keys) / sizeof(crun_keys[0]); k++) {
+    const struct json *v = json_get(ann, crun_keys[k].key);
+    const char *s = json_string(v);
+    char fix[96];
+    if (v == NULL)
+      continue;
+    if (strcmp(crun_keys[k].key, "run.oci.keep_original_groups") == 0 && s && strcmp(s, "0") == 0)
+      continue;
+    snprintf(fix, sizeof(fix), "remove annotations[\"%s\"]", crun_keys[k].key);
+    if (add(f, crun_keys[k].rule, FINDING_REFUSE, fix, "annotations[\"%s\"] is set: %s", crun_keys[k].key,
+            crun_keys[k].what) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int judge_process(const struct json *proc, const struct profile *p, struct findings *f, struct sk_error **err) {
   uint64_t uid = 0;
   bool b = false;
@@ -538,6 +585,8 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
                                                         : "linux.seccomp is missing: no syscall filter") < 0)
     goto oom;
   if (!p->admit.unmasked_paths && judge_masked(spec, f) < 0)
+    goto oom;
+  if (judge_annotations(spec, f) < 0)
     goto oom;
   return 0;
 oom:

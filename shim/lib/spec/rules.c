@@ -49,6 +49,9 @@ static const struct rule_ref refs[] = {
       NSA_ENFORCE),
     R("SK-SECCOMP", PSS_R "Seccomp", CIS "5.22 (the default seccomp profile is not disabled)", NSA_HARDEN),
     R("SK-SECCOMP-LISTENER", PSS_R "Seccomp", CIS "5.22 (the default seccomp profile is not disabled)", NSA_HARDEN),
+    R("SK-SECCOMP-ANNOTATION", PSS_R "Seccomp", CIS "5.22 (the default seccomp profile is not disabled)", NSA_HARDEN),
+    R_NO_PSS("SK-RUNTIME-ANNOTATION", CIS "5.26 (the container is restricted from acquiring additional privileges)",
+             NSA_ENFORCE),
     R("SK-MASKED-PATHS", PSS_B "/proc Mount Type",
       CIS "5.6 (sensitive host system directories are not mounted on "
           "containers)",
