@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "stockade/profile.h"
 #include "stockade/seccomp.h"
+#include "stockade/sys.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: stockadectl [--profile-dir DIR] COMMAND [ARGS]\n"
@@ -253,6 +254,12 @@ int main(int argc, char **argv) {
   const struct command *cmd;
   cleanup_error struct sk_error *err = NULL;
   int i = 1, status;
+
+  if (stdio_hold() < 0) {
+    fprintf(stderr, "stockadectl: stdin, stdout or stderr is closed and /dev/null cannot be opened in its place: %s\n",
+            strerror(errno));
+    return 1;
+  }
 
   while (i < argc && argv[i][0] == '-') {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -50,6 +50,7 @@
 #include "stockade/spec.h"
 #include "stockade/state.h"
 #include "stockade/supervisor.h"
+#include "stockade/sys.h"
 
 #ifndef STOCKADE_VERSION
 #define STOCKADE_VERSION "unknown"
@@ -452,6 +453,13 @@ int main(int argc, char **argv) {
   cleanup_error struct sk_error *err = NULL;
   const char *stage = NULL;
   int c, r;
+
+  if (stdio_hold() < 0) {
+    fprintf(stderr,
+            "stockade-hook: stdin, stdout or stderr is closed and /dev/null cannot be opened in its place: %s\n",
+            strerror(errno));
+    return 1;
+  }
 
   opterr = 0;
   while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {

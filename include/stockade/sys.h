@@ -28,6 +28,15 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
  * crash may lose it. For state under /run, which a reboot clears anyway. */
 int write_file_replace(const char *path, const char *data, size_t len, unsigned mode, struct sk_error **err);
 
+/* Each of stdin, stdout and stderr that the caller left closed gets
+ * /dev/null, close-on-exec, before anything else is opened: a descriptor
+ * of ours could otherwise take 0, 1 or 2, where a message meant for
+ * stderr would be written into it, or the supervisor's stdio going to
+ * /dev/null would replace it. What this process execs (the runtime) still
+ * finds them closed, as the caller left them. -1 with errno when
+ * /dev/null cannot be opened. */
+int stdio_hold(void);
+
 /* mkdir -p with mode for the directories it creates. */
 int mkdir_p(const char *path, unsigned mode, struct sk_error **err);
 /* rm -rf of a directory tree we own; ENOENT is not an error. */

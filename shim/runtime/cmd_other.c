@@ -123,13 +123,30 @@ static void restore_spec(const char *dir, const char *id) {
 }
 
 /* delete: the runtime's, then, once it has let go of the container,
- * stockade's part (dir: the container's state). */
+ * stockade's part (dir: the container's state). A create the runtime
+ * failed after stockade had handed over to it (runc refusing a closed
+ * stdin for a non-root user, a rootfs it cannot mount) leaves stockade's
+ * state with no container and a supervisor that has ended: the runtime's
+ * delete fails ("does not exist") and is answered as the runtime answers,
+ * but the state goes too, and the engine's config.json is put back. A
+ * supervisor still running (a create in progress) keeps it. */
 static int cmd_delete(struct sk_ctx *ctx, const char *id, const char *dir, struct sk_error **err) {
   bool aborted = runtime_create_aborted(ctx, id);
+  pid_t sup = 0;
   int status;
 
   if (runtime_run(ctx->cfg, ctx->cli.argv, &status, err) < 0)
     return -1;
+  if (status != 0 && !runtime_knows(ctx->cfg, ctx->cli.root, id) && sup_alive(dir, &sup) != 1) {
+    cleanup_error struct sk_error *e2 = NULL;
+    log_msg(LOG_INFO, "container \"%s\": %s has no such container: removing what stockade kept of a failed create", id,
+            ctx->cfg->runtime);
+    restore_spec(dir, id);
+    if (state_remove(dir, &e2) < 0)
+      log_msg(LOG_WARNING, "container \"%s\": its stockade state remains: %s", id, e2->msg);
+    lsm_release(dir);
+    return status;
+  }
   if (status == 0) {
     cleanup_error struct sk_error *e2 = NULL;
     if (aborted)

@@ -2,6 +2,7 @@
 /* stockade: an OCI runtime that hardens every container it is asked to
  * create and hands the real work to runc or crun. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "stockade/log.h"
 #include "stockade/memfd_noexec.h"
 #include "stockade/runtime.h"
+#include "stockade/sys.h"
 
 #include "commands.h"
 
@@ -55,6 +57,11 @@ int main(int argc, char **argv) {
   bool parsed;
   int r;
 
+  if (stdio_hold() < 0) {
+    fprintf(stderr, "stockade: stdin, stdout or stderr is closed and /dev/null cannot be opened in its place: %s\n",
+            strerror(errno));
+    return 1;
+  }
   /* The createRuntime hook create put into the spec (memfd_noexec.c); its
    * message goes to stderr, which the runtime shows when the hook fails. */
   if (argc == 2 && strcmp(argv[1], MEMFD_NOEXEC_HOOK_ARG) == 0) {

@@ -79,7 +79,8 @@ int sup_memfd_start(struct sup_ctx *ctx, struct sk_error **err) {
   if (c == 0) {
     int keep[2] = {to[0], from[1]};
     signal(SIGCHLD, SIG_DFL);
-    sup_close_others(keep, 2);
+    if (sup_close_others(keep, 2) < 0)
+      _exit(1);
     helper(to[0], from[1]);
   }
   close(to[0]);

@@ -118,11 +118,14 @@ static int cmp_int(const void *a, const void *b) {
  * (negative ones are none): close_range(2) over the gaps between them, a
  * few syscalls and no memory touched, where listing /proc/self/fd cost a
  * freshly forked supervisor 0.4 ms. */
-void sup_close_others(const int *keep, int n_keep) {
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  int k[16], n = 0, i;
+int sup_close_others(const int *keep, int n_keep) {
+  int devnull, k[16], n = 0, i;
   unsigned lo = 3;
 
+  for (i = 0; i < n_keep; i++)
+    if (keep[i] >= 0 && keep[i] <= 2)
+      return -1;
+  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull >= 0) {
     dup2(devnull, 0);
     dup2(devnull, 1);
@@ -132,7 +135,7 @@ void sup_close_others(const int *keep, int n_keep) {
   }
   if (n_keep > (int)(sizeof(k) / sizeof(k[0]))) {
     close_listed(keep, n_keep);
-    return;
+    return 0;
   }
   for (i = 0; i < n_keep; i++)
     if (keep[i] > 2)
@@ -141,10 +144,11 @@ void sup_close_others(const int *keep, int n_keep) {
   for (i = 0; i < n; i++) {
     if ((unsigned)k[i] > lo && close_range(lo, (unsigned)k[i] - 1, 0) < 0) {
       close_listed(keep, n_keep);
-      return;
+      return 0;
     }
     lo = (unsigned)k[i] + 1;
   }
   if (close_range(lo, ~0U, 0) < 0)
     close_listed(keep, n_keep);
+  return 0;
 }

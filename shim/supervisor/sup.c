@@ -693,7 +693,8 @@ static _Noreturn void sup_run(struct sup_ctx *ctx, const struct sup_watch *w, in
   if (chdir("/") < 0)
     _exit(1);
   prctl(PR_SET_NAME, w->name);
-  sup_close_others(keep, 7);
+  if (sup_close_others(keep, 7) < 0)
+    _exit(1); /* its report ends unread: create says the supervisor ended */
   {
     /* Its stderr is /dev/null: what goes wrong is written beside its
      * state, in runc's JSON log format, and as events. */

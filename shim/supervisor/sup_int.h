@@ -17,8 +17,10 @@
 
 /* stdio to /dev/null and every other descriptor closed but keep[]: a
  * long-lived process must not hold the runtime's output pipes open
- * (containerd and the hook's runtime wait for them to close). */
-void sup_close_others(const int *keep, int n_keep);
+ * (containerd and the hook's runtime wait for them to close). -1, with
+ * nothing done, when a kept descriptor is 0, 1 or 2: /dev/null would
+ * replace it (stdio_hold keeps them taken; this is the check). */
+int sup_close_others(const int *keep, int n_keep);
 
 /* --- notify.c --- */
 

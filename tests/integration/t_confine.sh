@@ -181,8 +181,66 @@ t_process() {
   sk_assert_rc 0 "stockade delete -f of the pid-1 create"
 }
 
+# create run with stdin closed (an engine may start it so): the runtime
+# finds stdin closed as it would without stockade (runc 1.1 refuses,
+# "chown /dev/stdin"; crun runs the container), and no descriptor of
+# stockade's takes fd 0. Before stdio_hold, the supervisor's reference for
+# drift (<state>/clock) took fd 0 there, /dev/null replaced it with the
+# supervisor's stdio, and the reference's stamp (fchmod 0600) then set the
+# host's /dev/null to mode 0600. The test puts /dev/null back if it changed.
+# Its user is not root in both runs: runc chowns stdio to a non-root user
+# (and so refuses a closed stdin), crun chowns what is open (so /dev/null's
+# ctime moves with every run that has it as stdio: only its mode is ours).
+CF_NULL=
+cf_devnull_put_back() {
+  [ -n "$CF_NULL" ] && [ "$(stat -c %a /dev/null)" != "$CF_NULL" ] && chmod "$CF_NULL" /dev/null
+  return 0
+}
+
+t_stdin_closed() {
+  local b rc_plain rc f held=
+  cf_init
+  trap 'sk_cleanup_containers; sk_cleanup_supervisors; cf_devnull_put_back' EXIT
+  CF_NULL=$(stat -c %a /dev/null)
+  b=$(sk_bundle b '.process.args = ["sleep", "300"] | .process.user = {uid: 1000, gid: 1000}') || sk_fail "bundle"
+  sk_new_id plain
+  sk_rt create --bundle "$b" "$SK_ID" 0<&- >"$CASE/plain.out" 2>"$CASE/plain.err"
+  rc_plain=$?
+  sk_log "plain $RT create with stdin closed: exit $rc_plain: $(head -c 300 "$CASE/plain.err")"
+  sk_rt delete -f "$SK_ID" >/dev/null 2>&1
+  sk_new_id closed
+  STOCKADE_CONFIG=$CASE/stockade.json sk_rt_exec "$RT" "$SK_BIN" --root "$(sk_rt_root "$RT")" \
+    create --bundle "$b" "$SK_ID" 0<&- >"$CASE/create.out" 2>"$CASE/create.err"
+  rc=$?
+  sk_log "stockade create with stdin closed: exit $rc: $(head -c 300 "$CASE/create.err")"
+  sk_assert_eq "$((rc != 0))" "$((rc_plain != 0))" "stockade create with stdin closed fails where plain $RT does"
+  if [ "$rc" = 0 ]; then
+    sk_assert_supervised "$SK_ID" "$b"
+    for f in /proc/"$SK_SUP_PID"/fd/*; do
+      [ "$(readlink "$f")" = "$SK_SUP_DIR/clock" ] && held=${f##*/}
+    done
+    [ -n "$held" ] || sk_fail "the supervisor does not hold its reference for drift $SK_SUP_DIR/clock"
+    sk_assert_eq "$((held > 2))" 1 "the reference's descriptor ($held) is not stdio's"
+    sk_run start sk_sk start "$SK_ID"
+    sk_assert_rc 0 "stockade start"
+    # stdin a file, not /dev/null: crun 1.8 hands an exec's stdio to its
+    # user, the host's /dev/null included (fixed in later crun).
+    : >"$CASE/empty"
+    sk_sk exec "$SK_ID" probe exec /bin/sktrue <"$CASE/empty" >"$CASE/exec.out" 2>"$CASE/exec.err"
+    sk_assert_eq "$?" 0 "an exec judged by the supervisor: $(cat "$CASE/exec.err")"
+    sk_run delete sk_sk delete -f "$SK_ID"
+    sk_assert_rc 0 "stockade delete -f"
+  else
+    sk_assert_eq "$(sk_state_status "$SK_ID")" absent "the container"
+    sk_run delete sk_sk delete "$SK_ID" # as an engine does after a failed create
+    sk_assert_state_empty "a create the runtime refused, then delete"
+  fi
+  sk_assert_eq "$(stat -c %a /dev/null)" "$CF_NULL" "/dev/null's mode"
+}
+
 sk_for_runtimes "confine: the supervisor runs with no_new_privs, its own filter and four capabilities" t_status
 sk_for_runtimes "confine: the confined supervisor sends events to syslog" t_syslog
 sk_for_runtimes "confine: a syscall its filter forbids kills the supervisor (SIGSYS); execs fail closed" t_forbidden
 sk_for_runtimes "confine: the supervisor is a child of create's caller in a session of its own; pid 1 still starts one" \
   t_process
+sk_for_runtimes "confine: create with stdin closed: no descriptor of stockade's takes fd 0; /dev/null untouched" t_stdin_closed

@@ -5,7 +5,8 @@
 # a duplicate id (the first container keeps running, supervised, its state
 # intact), an id runc refuses, a config.json that is a FIFO, `run` in the
 # foreground (and a config.json the engine replaced meanwhile, left as
-# it is), `exec` into a container that has stopped.
+# it is), `exec` into a container that has stopped, a create the runtime
+# fails after the handover.
 . "$(dirname "$0")/lib.sh"
 
 lo_init() {
@@ -173,7 +174,37 @@ t_exec_stopped() {
   sk_assert_rc 0 "delete"
 }
 
+# ---------------------------------------------------------------------------
+# 5. A create the runtime fails after stockade handed over to it (a bind
+# source that does not exist: both runtimes fail at the mount): the
+# runtime's error and status; the supervisor ends; the engine's delete
+# then gets the runtime's answer ("does not exist"), and nothing of
+# stockade's is left: no state, config.json as the engine wrote it.
+
+t_runtime_failed_create() {
+  local b want
+  lo_init
+  b=$(sk_bundle b '.process.args = ["sleep", "300"]
+    | .mounts += [{destination: "/data", type: "bind", source: "/nonexistent-sk-source", options: ["rbind", "ro"]}]') ||
+    sk_fail "bundle"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id failed
+  sk_run plain sk_rt create --bundle "$b" "$SK_ID"
+  want=$SK_RC
+  [ "$want" != 0 ] || sk_fail "$RT itself created a container with a bind source that does not exist"
+  sk_run plaindel sk_rt delete "$SK_ID"
+  sk_run create sk_sk create --bundle "$b" "$SK_ID"
+  sk_assert_eq "$SK_RC" "$want" "stockade's status for the create the runtime fails (the runtime's)"
+  sk_assert_grep "$CASE/create.err" 'nonexistent-sk-source' "the runtime's own message"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "the container"
+  sk_run delete sk_sk delete "$SK_ID"
+  sk_assert_rc 1 "stockade delete after the failed create (the runtime's status: no such container)"
+  sk_assert_state_empty "after delete"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after delete"
+}
+
 sk_for_runtimes "leftovers: a create with an id in use or refused leaves nothing, the first container intact" t_duplicate
 sk_for_runtimes "leftovers: a FIFO config.json is refused at once" t_fifo
 sk_for_runtimes "leftovers: run in the foreground restores config.json" t_run_restores
 sk_for_runtimes "leftovers: exec into a stopped container is the runtime's answer, no event" t_exec_stopped
+sk_for_runtimes "leftovers: a create the runtime fails leaves nothing once the engine deletes it" t_runtime_failed_create

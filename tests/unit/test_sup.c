@@ -21,11 +21,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "stockade/error.h"
 #include "stockade/supervisor.h"
+#include "sup_int.h"
 
 static char dir[64];
 
@@ -156,6 +158,45 @@ static void test_pid_only(void **state) {
   refused("", false, "it ended before confining itself");
 }
 
+/* sup_close_others refuses, before touching anything, to keep a
+ * descriptor that is 0, 1 or 2: stdio to /dev/null would replace it (a
+ * create run with stdin closed once gave the supervisor's reference for
+ * drift fd 0, and it then changed /dev/null's mode). Otherwise fds above
+ * 2 not kept are closed and stdio is /dev/null. In a child: it closes
+ * this process's descriptors. */
+static int close_others_child(void) {
+  struct stat st;
+  int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY), keep[2];
+  if (a < 3 || b < 3)
+    return 10;
+  keep[0] = a;
+  keep[1] = 0;
+  if (sup_close_others(keep, 2) != -1 || fcntl(b, F_GETFD) < 0)
+    return 11; /* refused, b still open */
+  keep[1] = -1;
+  if (sup_close_others(keep, 2) != 0)
+    return 12;
+  if (fcntl(a, F_GETFD) < 0 || fcntl(b, F_GETFD) >= 0)
+    return 13; /* a kept, b closed */
+  if (fstat(2, &st) < 0 || st.st_rdev != makedev(1, 3))
+    return 14;
+  return 0;
+}
+
+static void test_close_others_refuses_stdio(void **state) {
+  int status;
+  pid_t c;
+  (void)state;
+  fflush(NULL);
+  c = fork();
+  assert_true(c >= 0);
+  if (c == 0)
+    _exit(close_others_child());
+  assert_int_equal(waitpid(c, &status, 0), c);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_ok_with_pipe_held, setup, teardown),
@@ -163,6 +204,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_error_kills_and_says_why, setup, teardown),
       cmocka_unit_test_setup_teardown(test_eof_without_report, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pid_only, setup, teardown),
+      cmocka_unit_test(test_close_others_refuses_stdio),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "stockade/cleanup.h"
@@ -446,9 +448,53 @@ static void test_read_file_or_pipe(void **state) {
   assert_true(regular);
 }
 
+/* In a child (this process keeps its stdio): stdin and stderr closed,
+ * stdout open. stdio_hold gives the two closed ones /dev/null,
+ * close-on-exec, leaves stdout alone, so that the next open is 3; and a
+ * program exec'd after it finds stdin closed, as the caller left it.
+ * Exit statuses name the check that failed. */
+static int stdio_hold_child(void) {
+  struct stat st;
+  int flags1 = fcntl(1, F_GETFD), fd;
+  close(0);
+  close(2);
+  if (stdio_hold() < 0)
+    return 10;
+  if (fstat(0, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) || fstat(2, &st) < 0 ||
+      !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    return 11;
+  if (!(fcntl(0, F_GETFD) & FD_CLOEXEC) || !(fcntl(2, F_GETFD) & FD_CLOEXEC))
+    return 12;
+  if (fcntl(1, F_GETFD) != flags1)
+    return 13;
+  fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd != 3)
+    return 14;
+  close(fd);
+  if (stdio_hold() < 0 || open("/dev/null", O_RDONLY | O_CLOEXEC) != 3) /* a second call changes nothing */
+    return 15;
+  execl("/bin/sh", "sh", "-c", "if [ -e /proc/self/fd/0 ]; then exit 16; fi; exit 0", (char *)NULL);
+  return 17;
+}
+
+static void test_stdio_hold(void **state) {
+  int status;
+  pid_t c;
+  (void)state;
+  fflush(NULL);
+  c = fork();
+  assert_true(c >= 0);
+  if (c == 0)
+    _exit(stdio_hold_child());
+  assert_int_equal(waitpid(c, &status, 0), c);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_read_file_or_pipe),
+      cmocka_unit_test(test_stdio_hold),
       cmocka_unit_test_setup_teardown(test_read_file_content, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_read_file_missing, tmpdir_setup, tmpdir_teardown),
       cmocka_unit_test_setup_teardown(test_read_file_directory_refused, tmpdir_setup, tmpdir_teardown),

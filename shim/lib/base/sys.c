@@ -210,3 +210,27 @@ static int remove_at(int dfd, const char *name, struct sk_error **err) {
 }
 
 int remove_tree(const char *path, struct sk_error **err) { return remove_at(AT_FDCWD, path, err); }
+
+int stdio_hold(void) {
+  int fd;
+  for (fd = 0; fd <= 2; fd++) {
+    int null;
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    /* The lowest free number: fd itself, since those below it are open. */
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0)
+      return -1;
+    if (null != fd) {
+      int e;
+      if (dup3(null, fd, O_CLOEXEC) < 0) {
+        e = errno;
+        close(null);
+        errno = e;
+        return -1;
+      }
+      close(null);
+    }
+  }
+  return 0;
+}
