@@ -218,8 +218,31 @@ t_engine_profile() {
   sk_assert_kv "$out" unshare EPERM "unshare is still denied"
 }
 
+# An engine's filter that sets SECCOMP_FILTER_FLAG_SPEC_ALLOW (the kernel's
+# speculative store bypass mitigation off for the container) against a
+# profile that does not: the hardened spec the runtime runs has no such
+# flag, and the container runs (plain runc refuses any seccomp flag; with
+# the flag gone, stockade's spec has none).
+t_engine_spec_allow() {
+  local b
+  sk_config
+  b=$(sk_bundle b '.process.args = ["sleep", "300"]
+    | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}') || sk_fail "bundle"
+  sk_new_id specallow
+  sk_run create sk_sk create --bundle "$b" "$SK_ID"
+  sk_assert_rc 0 "stockade create"
+  sk_assert_eq "$(jq -c '.linux.seccomp.flags // [] | index("SECCOMP_FILTER_FLAG_SPEC_ALLOW")' "$b/config.json")" null \
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW in the hardened spec"
+  sk_run start sk_sk start "$SK_ID"
+  sk_assert_rc 0 "stockade start"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" running "the container"
+  sk_run delete sk_sk delete -f "$SK_ID"
+  sk_assert_rc 0 "stockade delete -f"
+}
+
 sk_for_runtimes "hardened: default profile (uid 0 spec -> 65534, ro root, noexec /tmp, caps, seccomp, nnp)" t_default_profile
 sk_for_runtimes "hardened: the engine's default seccomp profile in the spec: what both allow stays allowed" t_engine_profile
+sk_for_runtimes "hardened: the engine's SECCOMP_FILTER_FLAG_SPEC_ALLOW does not pass a profile without it" t_engine_spec_allow
 sk_for_runtimes "hardened: web profile (uid 101, exactly CAP_NET_BIND_SERVICE)" t_web_profile
 sk_for_runtimes "hardened: job profile (writable noexec /work)" t_job_profile
 sk_for_runtimes "hardened: exec into a hardened container" t_exec_hardened

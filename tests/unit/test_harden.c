@@ -341,6 +341,55 @@ static void test_supervise_without_filter(void **state) {
   json_free(spec);
 }
 
+static bool has_flag(const struct json *sc, const char *flag) {
+  return json_array_has_string(json_get(sc, "flags"), flag);
+}
+
+/* SECCOMP_FILTER_FLAG_SPEC_ALLOW (the kernel's speculative store bypass
+ * mitigation off): the engine's alone does not pass a profile without it;
+ * with both it stays, through the memfd refusal and the supervisor's rule,
+ * overlays that are no side of the policy; complain mode (the supervisor's
+ * rule on the engine's filter) keeps what the engine set. */
+static void test_spec_allow_flag(void **state) {
+  static const char engine_sc[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+                                  "\"SECCOMP_FILTER_FLAG_LOG\"]}";
+  struct json *spec = parse(engine_spec);
+  struct profile *p = profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1}}");
+  struct profile *both =
+      profile("{\"name\":\"test\",\"user\":{\"uid\":1,\"gid\":1},\"seccomp\":{\"defaultAction\":"
+              "\"SCMP_ACT_ERRNO\",\"flags\":[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\"syscalls\":[{\"names\":"
+              "[\"read\",\"memfd_create\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}");
+  struct sk_error *err = NULL;
+  const struct json *sc;
+
+  json_set(json_get(spec, "linux"), "seccomp", parse(engine_sc));
+  harden(spec, p);
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_false(has_flag(sc, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+  assert_true(has_flag(sc, "SECCOMP_FILTER_FLAG_LOG"));
+  json_free(spec);
+
+  spec = parse(engine_spec);
+  json_set(json_get(spec, "linux"), "seccomp", parse(engine_sc));
+  harden(spec, both);
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_true(has_flag(sc, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+  assert_non_null(rule_for(sc, "memfd_create")); /* the refusal of MFD_EXEC was laid over it */
+  json_free(spec);
+
+  spec = parse(engine_spec);
+  json_set(json_get(spec, "linux"), "seccomp", parse(engine_sc));
+  assert_int_equal(harden_supervise(spec, "/s/sup.sock", NULL, &err), 0);
+  sc = json_get_path(spec, "linux", "seccomp", NULL);
+  assert_true(has_flag(sc, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+  assert_true(has_flag(sc, "SECCOMP_FILTER_FLAG_LOG"));
+  json_free(spec);
+  profile_free(p);
+  profile_free(both);
+}
+
 static void test_supervise_keeps_denial(void **state) {
   /* A filter that denies execve keeps denying it. */
   struct json *spec = parse(engine_spec);
@@ -563,6 +612,7 @@ int main(void) {
       cmocka_unit_test(test_supervise_adds_notify),
       cmocka_unit_test(test_supervise_without_filter),
       cmocka_unit_test(test_supervise_keeps_denial),
+      cmocka_unit_test(test_spec_allow_flag),
       cmocka_unit_test(test_learn_filter),
       cmocka_unit_test(test_learn_ambient),
       cmocka_unit_test(test_engine_tmpfs_owned),

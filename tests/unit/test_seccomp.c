@@ -1205,9 +1205,53 @@ static void test_intersect_metadata(void **state) {
   flags = gen(json_get(r, "flags"));
   /* the intersection: an ABI one side does not list is killed by it */
   assert_string_equal(arches, "[\n  \"SCMP_ARCH_X86_64\"\n]\n");
-  assert_string_equal(flags, "[\n  \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"\n]\n");
+  /* SPEC_ALLOW, set by one side only, goes (test_intersect_flags) */
+  assert_string_equal(flags, "[\n  \"SECCOMP_FILTER_FLAG_LOG\"\n]\n");
   assert_string_equal(json_string(json_get(r, "listenerPath")), "/run/stockade/l.sock");
   assert_string_equal(json_string(json_get(r, "listenerMetadata")), "id=1");
+}
+
+/* Flags: what either side sets, but SECCOMP_FILTER_FLAG_SPEC_ALLOW (the
+ * kernel's speculative store bypass mitigation off) only when both do:
+ * an engine's filter with it must not take it past a profile without. */
+static void test_intersect_flags(void **state) {
+  static const struct {
+    const char *a, *b, *want;
+  } cases[] = {
+      {"[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]", "[]", NULL},
+      {"[]", "[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]", NULL},
+      {NULL, "[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\", \"SECCOMP_FILTER_FLAG_LOG\"]", "[\"SECCOMP_FILTER_FLAG_LOG\"]"},
+      {"[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]", "[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]",
+       "[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]"},
+      {"[\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_LOG\"]", "[\"SECCOMP_FILTER_FLAG_LOG\"]",
+       "[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_LOG\"]"},
+      {NULL, NULL, NULL},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char a[200], b[200];
+    cleanup_json struct json *r = NULL;
+    cleanup_json struct json *want = NULL;
+    const struct json *got;
+    snprintf(a, sizeof(a), "{\"defaultAction\": \"SCMP_ACT_ERRNO\"%s%s}", cases[i].a ? ", \"flags\": " : "",
+             cases[i].a ? cases[i].a : "");
+    snprintf(b, sizeof(b), "{\"defaultAction\": \"SCMP_ACT_ERRNO\"%s%s}", cases[i].b ? ", \"flags\": " : "",
+             cases[i].b ? cases[i].b : "");
+    r = intersect(a, b);
+    got = json_get(r, "flags");
+    if (cases[i].want == NULL) {
+      if (got)
+        fail_msg("case %zu: flags %s, expected none", i, gen(got));
+      continue;
+    }
+    want = parse(cases[i].want);
+    {
+      cleanup_free char *g = gen(got);
+      cleanup_free char *w = gen(want);
+      assert_string_equal(g, w);
+    }
+  }
 }
 
 /* The shipped default against a Docker-like spec filter: Docker's extra
@@ -1360,6 +1404,7 @@ int main(void) {
       cmocka_unit_test(test_intersect_tolerates_engine_quirks),
       cmocka_unit_test(test_intersect_null_sides),
       cmocka_unit_test(test_intersect_metadata),
+      cmocka_unit_test(test_intersect_flags),
       cmocka_unit_test(test_intersect_no_common_arch),
       cmocka_unit_test(test_intersect_default_with_docker_like),
       cmocka_unit_test(test_intersect_is_stable),

@@ -606,6 +606,44 @@ static int copy_first(const struct json *a, const struct json *b, const char *ke
   return json_set(out, key, json_copy(v));
 }
 
+/* The filter flags of the intersection: every flag either side sets,
+ * but SECCOMP_FILTER_FLAG_SPEC_ALLOW only when both do. It turns off the
+ * kernel's speculative store bypass mitigation for the filtered tasks, so
+ * it is the one flag that makes a filter looser (LOG adds logging, TSYNC
+ * and WAIT_KILLABLE_RECV change how, not what, it filters). Order: a's,
+ * then b's not in a. */
+static int flags_meet(const struct json *a, const struct json *b, struct json *out) {
+  static const char spec_allow[] = "SECCOMP_FILTER_FLAG_SPEC_ALLOW";
+  const struct json *fa = json_get(a, "flags"), *fb = json_get(b, "flags");
+  const struct json *sides[2] = {fa, fb};
+  struct json *res;
+  size_t k, i;
+
+  if (is_absent(fa) && is_absent(fb))
+    return 0;
+  res = json_new(JSON_ARRAY);
+  if (res == NULL)
+    return -1;
+  for (k = 0; k < 2; k++) {
+    for (i = 0; json_is(sides[k], JSON_ARRAY) && i < sides[k]->n; i++) {
+      const char *f = json_string(sides[k]->items[i]);
+      if (f == NULL || json_array_has_string(res, f))
+        continue;
+      if (strcmp(f, spec_allow) == 0 && !(json_array_has_string(fa, f) && json_array_has_string(fb, f)))
+        continue;
+      if (json_append(res, json_new_string(f)) < 0) {
+        json_free(res);
+        return -1;
+      }
+    }
+  }
+  if (res->n == 0) {
+    json_free(res);
+    return 0;
+  }
+  return json_set(out, "flags", res);
+}
+
 int seccomp_intersect(const struct json *a, const struct json *b, struct json **out, struct sk_error **err) {
   cleanup_sc_doc struct sc_doc da = {0};
   cleanup_sc_doc struct sc_doc db = {0};
@@ -648,8 +686,8 @@ int seccomp_intersect(const struct json *a, const struct json *b, struct json **
     return -1;
   res = json_new(JSON_OBJECT);
   if (res == NULL || set_action(res, "defaultAction", "defaultErrnoRet", &def) < 0 ||
-      set_arches(&da, &db, &on, res) < 0 || copy_first(a, b, "flags", res) < 0 ||
-      copy_first(a, b, "listenerPath", res) < 0 || copy_first(a, b, "listenerMetadata", res) < 0)
+      set_arches(&da, &db, &on, res) < 0 || flags_meet(a, b, res) < 0 || copy_first(a, b, "listenerPath", res) < 0 ||
+      copy_first(a, b, "listenerMetadata", res) < 0)
     goto oom;
 
   names = all_names(&da, &db, &n_names);

@@ -335,6 +335,18 @@ static bool has_mfd_rule(const struct json *filter) {
   return false;
 }
 
+/* An overlay intersected with a filter (the memfd refusal, the
+ * supervisor's notify rule) is not a side of the policy: the filter keeps
+ * the flags it had, where the intersection of two policies would drop a
+ * SECCOMP_FILTER_FLAG_SPEC_ALLOW the overlay does not set. */
+static int keep_flags(const struct json *filter, struct json *merged) {
+  const struct json *f = json_get(filter, "flags");
+  if (f == NULL) {
+    json_del(merged, "flags");
+    return 0;
+  }
+  return json_set(merged, "flags", json_copy(f));
+}
 static int refuse_memfd_exec(struct json **filter, struct sk_error **err) {
   struct json *syscalls;
   bool listed, def_allows;
@@ -366,6 +378,10 @@ static int refuse_memfd_exec(struct json **filter, struct sk_error **err) {
       return -1;
     if (seccomp_intersect(*filter, rule, &merged, err) < 0)
       return sk_error_wrap(err, "refusing memfd_create(MFD_EXEC) in linux.seccomp");
+    if (keep_flags(*filter, merged) < 0) {
+      json_free(merged);
+      return OOM(err);
+    }
     json_free(*filter);
     *filter = merged;
   }
@@ -476,6 +492,10 @@ int harden_supervise(struct json *spec, const char *listener_path, const struct 
     return -1;
   if (seccomp_intersect(cur, notify, &merged, err) < 0)
     return sk_error_wrap(err, "adding the supervisor to linux.seccomp");
+  if (keep_flags(cur, merged) < 0) {
+    json_free(merged);
+    return OOM(err);
+  }
   if (plan && diag_flag_rules(plan, merged, err) < 0) {
     json_free(merged);
     return -1;
