@@ -161,6 +161,36 @@ t_refuse_foreign_listener() {
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "nothing was created"
 }
 
+# A second procfs (here at /p2) has none of linux.maskedPaths and
+# readonlyPaths: as root its /p2/sys/kernel/core_pattern is writable,
+# which makes the host run a program of the container's choosing (plain
+# runc let a root container with its three default capabilities write
+# it; under stockade without this rule, so did one with the profile below
+# when its Landlock is off). Under a profile that keeps root (allowRoot,
+# not privileged), enforce refuses the spec before anything runs; the
+# script would only write back the value it read.
+t_refuse_second_proc() {
+  local b pd
+  sk_config
+  pd=$(sk_profile_dir)
+  jq 'del(.user) | .name="keeproot" | .allowRoot=true | .landlock="off"' "$pd/default.json" >"$pd/keeproot.json" || sk_fail "keeproot profile"
+  sk_config_edit '.defaultProfile="keeproot"'
+  b=$(sk_bundle b "$root_spec"' | .mounts += [{destination: "/p2", type: "proc", source: "proc"}]' \
+    --argjson a "$(sk_args_sh 'echo CONTAINER-RAN; v=$(cat /p2/sys/kernel/core_pattern) && printf "%s\n" "$v" >/p2/sys/kernel/core_pattern && echo WROTE')") ||
+    sk_fail "bundle"
+  mkdir -p "$b/rootfs/p2"
+  cp "$b/config.json" "$CASE/orig.json"
+  sk_new_id proc2
+  sk_run run sk_sk run --bundle "$b" "$SK_ID"
+  sk_assert_rc 1 "stockade run of a root spec with a second procfs"
+  assert_refusal_shape "$CASE/run.err" "$SK_ID"
+  assert_reason "$CASE/run.err" SK-MOUNT-PROC
+  sk_assert_grep "$CASE/run.err" 'SK-MOUNT-PROC: mounts\[[0-9]+\] mounts procfs at /p2' "the reason names the mount"
+  sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the refused container must not run"
+  sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
+  sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
+}
+
 # crun's annotations that undo the profile: its own BPF in place of the
 # profile's filter, plugins it would load into itself on the host, the
 # listener sent to another socket, the caller's groups kept, host files
@@ -231,5 +261,6 @@ sk_for_runtimes "refusal: enforce names every reason of a privileged-like spec" 
 sk_for_runtimes "complain: stockade-complain runs the root spec and reports SK-USER-ROOT" t_complain_symlink
 sk_for_runtimes "complain: annotation stockade.io/mode=complain (allowed by annotationModes)" t_complain_annotation
 sk_for_runtimes "refusal: annotation stockade.io/mode=off not in annotationModes" t_mode_annotation_refused
+sk_for_runtimes "refusal: a second procfs, outside the masked paths (SK-MOUNT-PROC)" t_refuse_second_proc
 sk_for_runtimes "refusal: crun's annotations that undo the profile (SK-SECCOMP-ANNOTATION, SK-RUNTIME-ANNOTATION)" t_refuse_crun_annotations
 sk_for_runtimes "complain: run.oci.seccomp.plugins runs without a supervisor (crun would wait for the listener)" t_complain_crun_plugins

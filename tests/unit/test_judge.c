@@ -483,11 +483,11 @@ static void test_masked_paths_engine_defaults(void **state) {
  * its NSA/CISA section; PSS where a control applies. */
 static void test_rule_references(void **state) {
   static const char *const rules[] = {
-      "SK-USER-ROOT",         "SK-NNP",          "SK-CAP-DANGEROUS", "SK-CAP-EXTRA",   "SK-ROOTFS-WRITABLE",
-      "SK-NS-HOST-PID",       "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
-      "SK-MOUNT-SENSITIVE",   "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
-      "SK-SECCOMP-LISTENER",  "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED",  "SK-SECCOMP-ANNOTATION",
-      "SK-RUNTIME-ANNOTATION"};
+      "SK-USER-ROOT",          "SK-NNP",          "SK-CAP-DANGEROUS", "SK-CAP-EXTRA",   "SK-ROOTFS-WRITABLE",
+      "SK-NS-HOST-PID",        "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
+      "SK-MOUNT-SENSITIVE",    "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
+      "SK-SECCOMP-LISTENER",   "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED",  "SK-SECCOMP-ANNOTATION",
+      "SK-RUNTIME-ANNOTATION", "SK-MOUNT-PROC"};
   size_t i;
   for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
     const struct rule_ref *r = rule_ref(rules[i]);
@@ -548,6 +548,58 @@ static void test_listener_taken_refused(void **state) {
   assert_non_null(strstr(findings_find(&f, "SK-SECCOMP-LISTENER")->what, "/run/other/agent.sock"));
   findings_clear(&f);
   json_free(spec);
+  profile_free(p);
+}
+
+/* A procfs mounted anywhere but /proc escapes linux.maskedPaths and
+ * readonlyPaths (a root container wrote kernel.core_pattern through one
+ * under plain runc): refused, each spelling of /proc read as runc cleans
+ * it; a profile admitting unmasked paths admits it. */
+static void test_second_proc_refused(void **state) {
+  static const struct {
+    const char *dest;
+    bool refused;
+  } cases[] = {
+      {"/p2", true},        {"/proc", false},       {"//proc/", false}, {"/x/../proc", false}, {"proc", false},
+      {"/./proc/.", false}, {"/proc/driver", true}, {"/proc/..", true}, {"/../proc", false},   {"/proc/x/..", false},
+      {"/procfs", true},    {"/pro", true},         {"/", true},        {"/host/proc", true},  {"/PROC", true},
+  };
+  struct profile *p = make_profile(true, true);
+  size_t i;
+  char deep[200] = "";
+
+  for (i = 0; i < 40; i++)
+    strcat(deep, "/a");
+  strcat(deep, "/proc");
+  for (i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *dest = i < sizeof(cases) / sizeof(cases[0]) ? cases[i].dest : deep;
+    bool want = i < sizeof(cases) / sizeof(cases[0]) ? cases[i].refused : true; /* too deep to follow: refused */
+    struct json *spec = parse(clean_spec);
+    struct json *m = json_new(JSON_OBJECT);
+    struct findings f;
+    const struct finding *v;
+    json_set(m, "destination", json_new_string(dest));
+    json_set(m, "type", json_new_string("proc"));
+    json_set(m, "source", json_new_string("proc"));
+    json_append(json_ensure(spec, "mounts", JSON_ARRAY), m);
+    judge(spec, p, &f);
+    v = findings_find(&f, "SK-MOUNT-PROC");
+    if (want != (v != NULL))
+      fail_msg("procfs at \"%s\": %s", dest, v ? "refused" : "not refused");
+    if (v) {
+      assert_int_equal(v->kind, FINDING_REFUSE);
+      assert_non_null(strstr(v->what, dest));
+    }
+    findings_clear(&f);
+    if (want) {
+      p->admit.unmasked_paths = true;
+      judge(spec, p, &f);
+      assert_null(findings_find(&f, "SK-MOUNT-PROC"));
+      findings_clear(&f);
+      p->admit.unmasked_paths = false;
+    }
+    json_free(spec);
+  }
   profile_free(p);
 }
 
@@ -709,6 +761,7 @@ int main(void) {
       cmocka_unit_test(test_every_finding_has_fix_and_guide),
       cmocka_unit_test(test_judge_process_for_exec),
       cmocka_unit_test(test_listener_taken_refused),
+      cmocka_unit_test(test_second_proc_refused),
       cmocka_unit_test(test_crun_annotations_refused),
       cmocka_unit_test(test_crun_annotation_not_a_string),
   };

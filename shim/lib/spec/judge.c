@@ -305,7 +305,34 @@ static char *source_name(const char *src, const char *given) {
   return out;
 }
 
-static int judge_mounts(const struct json *spec, const char *bundle, bool host_ok, struct findings *f) {
+/* Is a mount destination /proc, as the runtime resolves it lexically
+ * (runc's filepath.Clean; a relative one is below the root): "//proc/",
+ * "/x/../proc" and "proc" are, "/proc/driver" is not. A path too deep to
+ * follow here is not (a refusal, not a guess). */
+static bool dest_is_proc(const char *d) {
+  const char *part[32];
+  size_t len[32], depth = 0;
+  while (*d) {
+    size_t n;
+    while (*d == '/')
+      d++;
+    n = strcspn(d, "/");
+    if (n == 2 && d[0] == '.' && d[1] == '.') {
+      if (depth > 0)
+        depth--;
+    } else if (n > 0 && !(n == 1 && d[0] == '.')) {
+      if (depth == sizeof(part) / sizeof(part[0]))
+        return false;
+      part[depth] = d;
+      len[depth++] = n;
+    }
+    d += n;
+  }
+  return depth == 1 && len[0] == 4 && strncmp(part[0], "proc", 4) == 0;
+}
+
+static int judge_mounts(const struct json *spec, const char *bundle, bool host_ok, bool unmasked_ok,
+                        struct findings *f) {
   const struct json *mounts = json_get(spec, "mounts");
   cleanup_free char *needs = NULL;
   size_t i;
@@ -331,6 +358,16 @@ static int judge_mounts(const struct json *spec, const char *bundle, bool host_o
     } else if (type && strcmp(type, "sysfs") == 0 && w) {
       if (add(f, "SK-MOUNT-SENSITIVE", FINDING_REFUSE, "mount sysfs with the \"ro\" option",
               "mounts[%zu] mounts sysfs at %s writable", i, dest) < 0)
+        return -1;
+    }
+    /* maskedPaths and readonlyPaths cover /proc only: another procfs has
+     * /proc/sys writable (kernel.core_pattern runs a host program as root)
+     * and /proc/kcore, /proc/sysrq-trigger and the rest in the open. */
+    if (!unmasked_ok && type && strcmp(type, "proc") == 0 && dest && !dest_is_proc(dest)) {
+      if (add(f, "SK-MOUNT-PROC", FINDING_REFUSE, "mount procfs only at /proc",
+              "mounts[%zu] mounts procfs at %s: a /proc that linux.maskedPaths and linux.readonlyPaths do not cover "
+              "(/proc/sys writable by root, /proc/kcore and /proc/sysrq-trigger in the open)",
+              i, dest) < 0)
         return -1;
     }
     if (mount_needs_flags(m) && list_add(&needs, dest) < 0)
@@ -566,7 +603,8 @@ int judge_spec_in(const struct json *spec, const char *bundle, const struct prof
   /* A privileged profile admits these explicitly (profile "admit"). */
   if (!p->admit.host_namespaces && judge_namespaces(spec, f) < 0)
     goto oom;
-  if (judge_mounts(spec, bundle, p->admit.host_mounts, f) < 0 || (!p->admit.all_devices && judge_devices(spec, f) < 0))
+  if (judge_mounts(spec, bundle, p->admit.host_mounts, p->admit.unmasked_paths, f) < 0 ||
+      (!p->admit.all_devices && judge_devices(spec, f) < 0))
     goto oom;
   if (json_string(json_get_path(spec, "linux", "seccomp", "listenerPath", NULL))) {
     if (add(f, "SK-SECCOMP-LISTENER", FINDING_REFUSE,

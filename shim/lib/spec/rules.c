@@ -42,6 +42,8 @@ static const struct rule_ref refs[] = {
       CIS "5.6 (sensitive host system directories are not mounted on containers), 5.32 (the Docker socket is not "
           "mounted inside any containers)",
       NSA_ENFORCE),
+    R("SK-MOUNT-PROC", PSS_B "/proc Mount Type",
+      CIS "5.6 (sensitive host system directories are not mounted on containers)", NSA_ENFORCE),
     R_NO_PSS("SK-MOUNT-EXEC", CIS "5.13 (the container's root filesystem is mounted as read only)", NSA_IMMUTABLE),
     R("SK-DEVICES-ALL", PSS_B "Privileged Containers", CIS "5.18 (host devices are not directly exposed to containers)",
       NSA_ENFORCE),
