@@ -159,6 +159,16 @@ sk_profile_dir() {
   echo "$d"
 }
 
+# sk_default_profile NAME JQ-FILTER: a profile NAME made from the shipped
+# default by the filter, in the case's profile directory, and made the
+# config's defaultProfile.
+sk_default_profile() {
+  local pd
+  pd=$(sk_profile_dir)
+  jq --arg n "$1" "$2"' | .name=$n' "$pd/default.json" >"$pd/$1.json" || sk_fail "profile $1"
+  sk_config_edit '.defaultProfile=$n' --arg n "$1"
+}
+
 # ---------------------------------------------------------------------------
 # Bundles
 

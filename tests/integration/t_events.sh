@@ -220,12 +220,10 @@ t_follow() {
 # A real container under stockade-complain: its spec findings are events,
 # read back by its id; another container's are not shown.
 t_complain_events() {
-  local pd b id_first
+  local b id_first
   [ -x "$CTL" ] || sk_fail "$CTL missing"
   sk_config
-  pd=$(sk_profile_dir)
-  jq 'del(.user) | .name="noroot" | .allowRoot=false' "$pd/default.json" >"$pd/noroot.json" || sk_fail "noroot profile"
-  sk_config_edit '.defaultProfile="noroot"'
+  sk_default_profile noroot 'del(.user) | .allowRoot=false'
   # One bundle per container, as engines do.
   for b in b1 b2; do
     sk_bundle "$b" '.process.user={uid: 0, gid: 0} | .process.args=["sh", "-c", "echo CONTAINER-RAN"]' >/dev/null ||

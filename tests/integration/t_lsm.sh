@@ -84,12 +84,7 @@ t_apparmor_load() {
 }
 
 # A profile like default with "lsm": "required", the case's default.
-lsmreq_profile() {
-  local pd
-  pd=$(sk_profile_dir)
-  jq '.name="lsmreq" | .lsm="required"' "$pd/default.json" >"$pd/lsmreq.json" || sk_fail "lsmreq profile"
-  sk_config_edit '.defaultProfile="lsmreq"'
-}
+lsmreq_profile() { sk_default_profile lsmreq '.lsm="required"'; }
 
 t_required_refused() {
   local b ev
@@ -165,11 +160,9 @@ t_optional_runs() {
 }
 
 t_off_asks_nothing() {
-  local pd b
+  local b
   sk_config
-  pd=$(sk_profile_dir)
-  jq '.name="lsmoff" | .lsm="off"' "$pd/default.json" >"$pd/lsmoff.json" || sk_fail "lsmoff profile"
-  sk_config_edit '.defaultProfile="lsmoff"'
+  sk_default_profile lsmoff '.lsm="off"'
   b=$(sk_bundle b '.process.args=["sh", "-c", "echo CONTAINER-RAN"]') || sk_fail bundle
   sk_new_id off
   sk_run run sk_sk run --bundle "$b" "$SK_ID"

@@ -7,12 +7,7 @@
 
 # A profile with no user and allowRoot false: a root spec cannot be remapped,
 # so enforce must refuse it.
-noroot_profile() {
-  local pd
-  pd=$(sk_profile_dir)
-  jq 'del(.user) | .name="noroot" | .allowRoot=false' "$pd/default.json" >"$pd/noroot.json" || sk_fail "noroot profile"
-  sk_config_edit '.defaultProfile="noroot"'
-}
+noroot_profile() { sk_default_profile noroot 'del(.user) | .allowRoot=false'; }
 
 ROOT_SCRIPT='echo CONTAINER-RAN; probe status'
 root_spec='.process.user={uid: 0, gid: 0} | .process.args=$a'
@@ -170,11 +165,9 @@ t_refuse_foreign_listener() {
 # not privileged), enforce refuses the spec before anything runs; the
 # script would only write back the value it read.
 t_refuse_second_proc() {
-  local b pd
+  local b
   sk_config
-  pd=$(sk_profile_dir)
-  jq 'del(.user) | .name="keeproot" | .allowRoot=true | .landlock="off"' "$pd/default.json" >"$pd/keeproot.json" || sk_fail "keeproot profile"
-  sk_config_edit '.defaultProfile="keeproot"'
+  sk_default_profile keeproot 'del(.user) | .allowRoot=true | .landlock="off"'
   b=$(sk_bundle b "$root_spec"' | .mounts += [{destination: "/p2", type: "proc", source: "proc"}]' \
     --argjson a "$(sk_args_sh 'echo CONTAINER-RAN; v=$(cat /p2/sys/kernel/core_pattern) && printf "%s\n" "$v" >/p2/sys/kernel/core_pattern && echo WROTE')") ||
     sk_fail "bundle"

@@ -28,6 +28,7 @@
 #include "stockade/error.h"
 #include "stockade/supervisor.h"
 #include "sup_int.h"
+#include "testutil.h"
 
 static char dir[64];
 
@@ -184,17 +185,8 @@ static int close_others_child(void) {
 }
 
 static void test_close_others_refuses_stdio(void **state) {
-  int status;
-  pid_t c;
   (void)state;
-  fflush(NULL);
-  c = fork();
-  assert_true(c >= 0);
-  if (c == 0)
-    _exit(close_others_child());
-  assert_int_equal(waitpid(c, &status, 0), c);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  child_exits_0(close_others_child);
 }
 
 int main(void) {

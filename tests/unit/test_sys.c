@@ -478,17 +478,8 @@ static int stdio_hold_child(void) {
 }
 
 static void test_stdio_hold(void **state) {
-  int status;
-  pid_t c;
   (void)state;
-  fflush(NULL);
-  c = fork();
-  assert_true(c >= 0);
-  if (c == 0)
-    _exit(stdio_hold_child());
-  assert_int_equal(waitpid(c, &status, 0), c);
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
+  child_exits_0(stdio_hold_child);
 }
 
 int main(void) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "stockade/error.h"
 #include "stockade/json.h"
@@ -52,6 +54,22 @@ static inline int tmpdir_teardown(void **state) {
   free(cmd);
   free(d);
   return r == 0 ? 0 : -1;
+}
+
+/* Run fn in a forked child (for a test that closes or replaces this
+ * process's descriptors) and fail unless it exits 0; its other statuses
+ * name the check that failed. */
+static inline void child_exits_0(int (*fn)(void)) {
+  int status;
+  pid_t c;
+  fflush(NULL);
+  c = fork();
+  assert_true(c >= 0);
+  if (c == 0)
+    _exit(fn());
+  assert_int_equal(waitpid(c, &status, 0), c);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 #endif
