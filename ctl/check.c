@@ -138,7 +138,8 @@ static int judge_one(const struct check_opts *o, const struct json *spec, const 
   }
   if (ctl_load_profile(name, p, err) < 0)
     return -1;
-  if (judge_spec_in(spec, bundle, *p, f, err) < 0 || lsm_judge(*p, &o->lsm, f, err) < 0) {
+  if (judge_spec_in(spec, bundle, *p, f, err) < 0 || lsm_judge(*p, &o->lsm, f, err) < 0 ||
+      lsm_judge_spec(spec, *p, &o->lsm, f, err) < 0) {
     findings_clear(f);
     return -1;
   }

@@ -42,6 +42,13 @@ void lsm_missing_reason(const struct profile *p, const struct lsm_host *h, char 
  * and h has none. Enforce mode then refuses the container with the other
  * refusals; complain mode reports it. */
 int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings *f, struct sk_error **err);
+/* Add the REFUSE finding SK-LSM-UNCONFINED to f when the layer p gets on h
+ * would be undone by the spec's own value: AppArmor "unconfined", or an
+ * SELinux label whose type is not a container type (spc_t, unconfined_t;
+ * one that is not user:role:type:level). A host without the layer: none
+ * (the runtime ignores the value there). */
+int lsm_judge_spec(const struct json *spec, const struct profile *p, const struct lsm_host *h, struct findings *f,
+                   struct sk_error **err);
 
 /* What harden_lsm did, for the container's state (<dir>/lsm.json) and
  * the event. */

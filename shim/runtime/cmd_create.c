@@ -263,7 +263,7 @@ int cmd_create(struct sk_ctx *ctx, struct sk_error **err) {
   /* LSM layer: "lsm": "required" on a host without AppArmor or SELinux is
    * one more refusal. */
   lsm_host_probe(&lsmh);
-  if (lsm_judge(p, &lsmh, &f, err) < 0)
+  if (lsm_judge(p, &lsmh, &f, err) < 0 || lsm_judge_spec(spec, p, &lsmh, &f, err) < 0)
     return -1;
 
   if (mode == SK_MODE_ENFORCE && findings_count(&f, FINDING_REFUSE) > 0) {

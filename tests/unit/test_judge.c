@@ -487,7 +487,7 @@ static void test_rule_references(void **state) {
       "SK-NS-HOST-PID",        "SK-NS-HOST-IPC",  "SK-NS-HOST-NET",   "SK-NS-HOST-MNT", "SK-NS-HOST-USER",
       "SK-MOUNT-SENSITIVE",    "SK-MOUNT-EXEC",   "SK-DEVICES-ALL",   "SK-DEVICE-HOST", "SK-SECCOMP",
       "SK-SECCOMP-LISTENER",   "SK-MASKED-PATHS", "SK-LSM-REQUIRED",  "SK-PRIVILEGED",  "SK-SECCOMP-ANNOTATION",
-      "SK-RUNTIME-ANNOTATION", "SK-MOUNT-PROC"};
+      "SK-RUNTIME-ANNOTATION", "SK-MOUNT-PROC",   "SK-LSM-UNCONFINED"};
   size_t i;
   for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
     const struct rule_ref *r = rule_ref(rules[i]);

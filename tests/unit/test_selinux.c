@@ -253,11 +253,14 @@ static void test_harden_sets_label_and_release(void **state) {
   free(dir);
 }
 
+/* The engine's own label is kept by hardening (a container type with its
+ * own categories; a type that is not a container's, such as spc_t, the
+ * judge refuses first: test_judge_spec_unconfined). */
 static void test_engine_label_kept(void **state) {
   char *ctxfile = tmp_path("lxc_contexts");
   struct lsm_host h = {.selinux = {.enabled = true}};
   struct profile *p = profile(WEB "}");
-  struct json *spec = parse("{\"process\": {\"selinuxLabel\": \"system_u:system_r:spc_t:s0\"}, \"linux\": "
+  struct json *spec = parse("{\"process\": {\"selinuxLabel\": \"system_u:system_r:container_t:s0:c7,c9\"}, \"linux\": "
                             "{\"mountLabel\": \"system_u:object_r:container_file_t:s0:c1,c2\"}}");
   struct lsm_applied a;
   struct sk_error *err = NULL;
@@ -267,9 +270,10 @@ static void test_engine_label_kept(void **state) {
   write_text(ctxfile, contexts);
   h.selinux.contexts_path = ctxfile;
   assert_int_equal(harden_lsm(spec, p, &h, tmpdir, "k1", &a, &err), 0);
-  assert_string_equal(a.engine_value, "system_u:system_r:spc_t:s0");
+  assert_string_equal(a.engine_value, "system_u:system_r:container_t:s0:c7,c9");
   assert_null(a.selinux_label);
-  assert_string_equal(json_string(json_get_path(spec, "process", "selinuxLabel", NULL)), "system_u:system_r:spc_t:s0");
+  assert_string_equal(json_string(json_get_path(spec, "process", "selinuxLabel", NULL)),
+                      "system_u:system_r:container_t:s0:c7,c9");
   assert_string_equal(json_string(json_get_path(spec, "linux", "mountLabel", NULL)),
                       "system_u:object_r:container_file_t:s0:c1,c2");
   assert_int_equal(stat(mcs, &st), -1); /* nothing allocated */
@@ -356,6 +360,54 @@ static void test_selinux_off(void **state) {
   profile_free(off);
 }
 
+/* The spec's own AppArmor profile or SELinux label, where the host has
+ * the layer the profile applies: "unconfined" and a type that is not a
+ * container's (or a label that cannot be read as user:role:type:level)
+ * are refused; a host without the layer, or a profile with "lsm": "off"
+ * (the privileged system profile), refuses nothing. */
+static void test_judge_spec_unconfined(void **state) {
+  static const struct {
+    bool apparmor, selinux;
+    const char *key, *value, *profile;
+    bool refused;
+  } cases[] = {
+      {true, false, "apparmorProfile", "unconfined", WEB "}", true},
+      {true, false, "apparmorProfile", "docker-default", WEB "}", false},
+      {true, false, "apparmorProfile", "unconfined", WEB ", \"lsm\": \"off\"}", false},
+      {false, false, "apparmorProfile", "unconfined", WEB "}", false},
+      {false, true, "selinuxLabel", "system_u:system_r:spc_t:s0", WEB "}", true},
+      {false, true, "selinuxLabel", "unconfined_u:unconfined_r:unconfined_t:s0", WEB "}", true},
+      {false, true, "selinuxLabel", "system_u:system_r:container_t:s0:c1,c2", WEB "}", false},
+      {false, true, "selinuxLabel", "system_u:system_r:container_init_t:s0", WEB ", \"lsm\": \"required\"}", false},
+      {false, true, "selinuxLabel", "container_t", WEB "}", true},
+      {false, true, "selinuxLabel", "a:b:container_t", WEB "}", true},
+      {false, true, "selinuxLabel", "a:b:container_tx:s0", WEB "}", true},
+      {false, true, "selinuxLabel", "system_u:system_r:spc_t:s0", WEB ", \"lsm\": \"off\"}", false},
+      {false, false, "selinuxLabel", "system_u:system_r:spc_t:s0", WEB "}", false},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct lsm_host h = {.apparmor = cases[i].apparmor, .selinux = {.enabled = cases[i].selinux}};
+    struct profile *p = profile(cases[i].profile);
+    struct json *spec = parse("{\"process\": {\"args\": [\"sh\"]}}");
+    struct findings f = {0};
+    struct sk_error *err = NULL;
+    json_set(json_get(spec, "process"), cases[i].key, json_new_string(cases[i].value));
+    assert_int_equal(lsm_judge_spec(spec, p, &h, &f, &err), 0);
+    if (cases[i].refused != (f.n == 1))
+      fail_msg("case %zu (%s %s): %zu findings", i, cases[i].key, cases[i].value, f.n);
+    if (f.n) {
+      assert_string_equal(f.v[0].rule, "SK-LSM-UNCONFINED");
+      assert_int_equal(f.v[0].kind, FINDING_REFUSE);
+      assert_non_null(strstr(f.v[0].what, cases[i].key));
+    }
+    findings_clear(&f);
+    json_free(spec);
+    profile_free(p);
+  }
+}
+
 /* exec --process: the container's label and profile where the process
  * file names none; its own kept; nothing without lsm.json. */
 static void test_exec_process_gets_container_label(void **state) {
@@ -394,6 +446,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_engine_label_kept, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_contexts_file_fails_and_allocates_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_selinux_off, setup, teardown),
+      cmocka_unit_test(test_judge_spec_unconfined),
       cmocka_unit_test_setup_teardown(test_exec_process_gets_container_label, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

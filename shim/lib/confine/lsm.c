@@ -72,22 +72,16 @@ void lsm_missing_reason(const struct profile *p, const struct lsm_host *h, char 
            p->name, p->lsm == PROFILE_NEED_REQUIRED ? "requires" : "asks for", h->active[0] ? h->active : "unknown");
 }
 
-int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings *f, struct sk_error **err) {
-  struct finding *v;
-  char why[512];
-  if (p->lsm != PROFILE_NEED_REQUIRED || lsm_layer_for(p, h) != LSM_LAYER_NONE)
-    return 0;
-  lsm_missing_reason(p, h, why, sizeof(why));
-  v = reallocarray(f->v, f->n + 1, sizeof(*v));
+static int add_refusal(struct findings *f, const char *rule, const char *what, const char *fix, struct sk_error **err) {
+  struct finding *v = reallocarray(f->v, f->n + 1, sizeof(*v));
   if (v == NULL)
     return sk_error_set(err, ENOMEM, "lsm");
   f->v = v;
   v = &f->v[f->n];
-  v->rule = "SK-LSM-REQUIRED";
+  v->rule = rule;
   v->kind = FINDING_REFUSE;
-  v->what = strdup(why);
-  v->fix = strdup("run it on a node with AppArmor or SELinux active (stockadectl verify shows them), or set "
-                  "\"lsm\": \"optional\" in the profile");
+  v->what = strdup(what);
+  v->fix = strdup(fix);
   finding_set_refs(v);
   v->technique = "T1611";
   if (v->what == NULL || v->fix == NULL) {
@@ -97,6 +91,70 @@ int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings
   }
   f->n++;
   return 0;
+}
+
+int lsm_judge(const struct profile *p, const struct lsm_host *h, struct findings *f, struct sk_error **err) {
+  char why[512];
+  if (p->lsm != PROFILE_NEED_REQUIRED || lsm_layer_for(p, h) != LSM_LAYER_NONE)
+    return 0;
+  lsm_missing_reason(p, h, why, sizeof(why));
+  return add_refusal(f, "SK-LSM-REQUIRED", why,
+                     "run it on a node with AppArmor or SELinux active (stockadectl verify shows them), or set "
+                     "\"lsm\": \"optional\" in the profile",
+                     err);
+}
+
+/* The SELinux types a container may run as (Pod Security Standards,
+ * baseline): a label of another type (spc_t, unconfined_t) is outside
+ * the confinement, and a label that is not user:role:type:level cannot be
+ * classified. */
+static bool sel_container_type(const char *label) {
+  static const char *const ok[] = {"container_t", "container_init_t", "container_kvm_t", "container_engine_t", NULL};
+  const char *t = strchr(label, ':');
+  size_t n, i;
+  if (t == NULL || (t = strchr(t + 1, ':')) == NULL)
+    return false;
+  t++;
+  n = strcspn(t, ":");
+  if (t[n] != ':')
+    return false;
+  for (i = 0; ok[i]; i++)
+    if (strlen(ok[i]) == n && strncmp(t, ok[i], n) == 0)
+      return true;
+  return false;
+}
+
+int lsm_judge_spec(const struct json *spec, const struct profile *p, const struct lsm_host *h, struct findings *f,
+                   struct sk_error **err) {
+  const struct json *process = json_get(spec, "process");
+  const char *aa = json_string(json_get(process, "apparmorProfile"));
+  const char *sel = json_string(json_get(process, "selinuxLabel"));
+  char what[512];
+
+  switch (lsm_layer_for(p, h)) {
+  case LSM_LAYER_APPARMOR:
+    if (aa == NULL || strcmp(aa, "unconfined") != 0)
+      return 0;
+    snprintf(what, sizeof(what),
+             "process.apparmorProfile is \"unconfined\": the container would run outside AppArmor, which profile %s "
+             "applies on this host",
+             p->name);
+    return add_refusal(f, "SK-LSM-UNCONFINED", what,
+                       "remove process.apparmorProfile (stockade loads the profile's own) or name a confining profile",
+                       err);
+  case LSM_LAYER_SELINUX:
+    if (sel == NULL || *sel == '\0' || sel_container_type(sel))
+      return 0;
+    snprintf(what, sizeof(what),
+             "process.selinuxLabel \"%.200s\" is not of a container type (container_t, container_init_t, "
+             "container_kvm_t, container_engine_t): the container would run outside the confinement profile %s applies",
+             sel, p->name);
+    return add_refusal(f, "SK-LSM-UNCONFINED", what,
+                       "remove process.selinuxLabel (stockade gives it the container type) or set a container type",
+                       err);
+  default:
+    return 0;
+  }
 }
 
 void lsm_applied_clear(struct lsm_applied *a) {

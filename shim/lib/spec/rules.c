@@ -60,6 +60,8 @@ static const struct rule_ref refs[] = {
       NSA_ENFORCE),
     R("SK-LSM-REQUIRED", PSS_B "AppArmor; " PSS_B "SELinux",
       CIS "5.2 (an AppArmor profile is enabled), 5.3 (SELinux security options are set)", NSA_HARDEN),
+    R("SK-LSM-UNCONFINED", PSS_B "AppArmor; " PSS_B "SELinux",
+      CIS "5.2 (an AppArmor profile is enabled), 5.3 (SELinux security options are set)", NSA_HARDEN),
     R("SK-PRIVILEGED", PSS_B "Privileged Containers", CIS "5.5 (privileged containers are not used)", NSA_ENFORCE),
 };
 
