@@ -347,6 +347,7 @@ static int keep_flags(const struct json *filter, struct json *merged) {
   }
   return json_set(merged, "flags", json_copy(f));
 }
+
 static int refuse_memfd_exec(struct json **filter, struct sk_error **err) {
   struct json *syscalls;
   bool listed, def_allows;
