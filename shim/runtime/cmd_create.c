@@ -91,9 +91,6 @@ static void forget_own_listener(const struct sk_config *cfg, struct json *spec) 
     json_del(sc, "listenerPath");
 }
 
-/* Put the original spec back, but only over the hardened one we wrote
- * (ours, still in memory: compared byte for byte, no hash to compute): a
- * file the engine has replaced since is its own. */
 /* What holds the container's seccomp notifications instead of stockade's
  * supervisor, or NULL: another agent's listenerPath, or an annotation
  * that has crun hand them to its plugins (crun then waits for a listener
@@ -108,6 +105,9 @@ static const char *seccomp_taken_by(const struct json *spec) {
   return NULL;
 }
 
+/* Put the original spec back, but only over the hardened one we wrote
+ * (ours, still in memory: compared byte for byte, no hash to compute): a
+ * file the engine has replaced since is its own. */
 static void restore_if_ours(const char *specfile, const char *raw, size_t raw_len, const char *ours, size_t ours_len) {
   cleanup_error struct sk_error *e2 = NULL;
   cleanup_free char *now = NULL;
