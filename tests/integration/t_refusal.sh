@@ -179,6 +179,8 @@ t_refuse_second_proc() {
   assert_refusal_shape "$CASE/run.err" "$SK_ID"
   assert_reason "$CASE/run.err" SK-MOUNT-PROC
   sk_assert_grep "$CASE/run.err" 'SK-MOUNT-PROC: mounts\[[0-9]+\] mounts procfs at /p2' "the reason names the mount"
+  sk_assert_event "$SK_ID" 'select(.type == "refused" and (.details.rules | index("SK-MOUNT-PROC") != null))' \
+    "the refused event"
   sk_assert_no_grep "$CASE/run.out" CONTAINER-RAN "the refused container must not run"
   sk_assert_same "$b/config.json" "$CASE/orig.json" "config.json after a refusal"
   sk_assert_eq "$(sk_state_status "$SK_ID")" absent "runtime state of the refused container"
