@@ -10,8 +10,9 @@
  * throttle the process that judges it. Not the engine's: a flood of execs
  * would be charged to containerd.
  *
- * Who owns what: the supervisor makes its cgroup and moves itself in
- * before it confines itself (sup_cgroup_enter), moves itself out to the
+ * Who owns what: the supervisor makes its cgroup and opens its
+ * cgroup.procs before it confines itself (sup_cgroup_prepare), moves itself
+ * in once it has told create "ok" (sup_cgroup_join), moves itself out to the
  * hierarchy's root and removes it when it ends (sup_cgroup_leave); `stockade
  * delete` removes it once more after the supervisor is gone, for one that
  * was killed (sup_cgroup_remove). A cgroup of a supervisor still running
@@ -82,11 +83,13 @@ int sup_cgroup_path(const char *state_dir, char *out, size_t size) {
   return snprintf(out, size, "%s/%s/%s", root, PARENT, state_key(state_dir)) < (int)size ? 0 : -1;
 }
 
-int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, size_t size, struct sk_error **err) {
+int sup_cgroup_prepare(const char *state_dir, unsigned cpu_percent, int *procs_fd, char *where, size_t size,
+                       struct sk_error **err) {
   char dir[PATH_MAX], file[PATH_MAX + 32], val[64];
   bool v2 = false;
   const char *root = cpu_root(&v2);
 
+  *procs_fd = -1;
   if (cpu_percent == 0) {
     snprintf(where, size, "left in its caller's cgroup (supervisorCpuPercent 0)");
     return 0;
@@ -124,9 +127,16 @@ int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, s
       return sk_error_set(err, errno, "cannot write %s to %s", val, file);
   }
   snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
-  if (write_text(file, "0") < 0)
-    return sk_error_set(err, errno, "cannot move the supervisor into %s", dir);
+  *procs_fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (*procs_fd < 0)
+    return sk_error_set(err, errno, "cannot open %s", file);
   snprintf(where, size, "cgroup %s (cpu%s, %u%% of one CPU)", dir + strlen(root), v2 ? "" : " v1", cpu_percent);
+  return 0;
+}
+
+int sup_cgroup_join(int procs_fd, struct sk_error **err) {
+  if (write(procs_fd, "0", 1) != 1)
+    return sk_error_set(err, errno, "cannot move the supervisor into its cgroup");
   return 0;
 }
 

@@ -41,7 +41,7 @@ void notify_setup_fd(int nfd);
 const char *sup_act(struct sup_ctx *ctx, const struct decision *d, pid_t pid);
 
 /* Remember this process's cgroups before it moves into its own
- * (sup_cgroup_enter): sup_act never freezes those. */
+ * (sup_cgroup_join): sup_act never freezes those. */
 void sup_act_remember_cgroups(void);
 
 /* One event for an exec decision (also used by fanotify and notify), with
@@ -53,12 +53,19 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
 
 /* The supervisor's own cgroup (shim/supervisor/cgroup.c): <cpu
  * hierarchy>/stockade/<state key>, limited to cpu_percent of one CPU.
- * enter: make it, set the limit, move this process in (before confining
- * itself); where says what was done. cpu_percent 0: stay put. leave: move
+ * prepare: make it, set the limit, and open its cgroup.procs into
+ * *procs_fd (-1 with cpu_percent 0: stay put), before confining itself;
+ * where says what was done. join: move this process in through that fd,
+ * after create has been told "ok": the move waits for an RCU grace period
+ * where the hierarchy is cgroup v1's (10 ms here), which create need not
+ * wait for, and which the runtime's own cgroup writes, made meanwhile,
+ * share. leave: move
  * this process to the hierarchy's root and remove the cgroup (at its
  * end). remove: remove it (after the supervisor is gone). path: where it
  * is, -1 when no hierarchy has the cpu controller. */
-int sup_cgroup_enter(const char *state_dir, unsigned cpu_percent, char *where, size_t size, struct sk_error **err);
+int sup_cgroup_prepare(const char *state_dir, unsigned cpu_percent, int *procs_fd, char *where, size_t size,
+                       struct sk_error **err);
+int sup_cgroup_join(int procs_fd, struct sk_error **err);
 void sup_cgroup_leave(const char *state_dir);
 void sup_cgroup_remove(const char *state_dir);
 int sup_cgroup_path(const char *state_dir, char *out, size_t size);

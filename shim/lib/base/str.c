@@ -106,8 +106,8 @@ static void sha256_blocks_c(uint32_t hs[8], const unsigned char *b, size_t n) {
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/platform/x86.h>
 
 /* The SHA extensions work on the state as two halves, ABEF and CDGH
  * (lanes from high to low), and four message words at a time: sha256msg1
@@ -154,11 +154,11 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void sha256_blocks_shani(uint
   }
 }
 
+/* What the dynamic loader read of the CPU at start (glibc 2.33's
+ * <sys/platform/x86.h>), not CPUID again: in a VM each CPUID is a trip to
+ * the hypervisor (two of them cost every stockade process 30 us here). */
 static bool cpu_has_shani(void) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
-    return false;
-  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+  return CPU_FEATURE_ACTIVE(SSSE3) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SHA);
 }
 #endif
 
