@@ -111,6 +111,7 @@ static void judge_file(struct sup_ctx *ctx, const struct exec_call *c, const str
   if (sup_is_init_id(ctx, info->dev, info->ino, info->regular)) {
     go_on(v); /* stockade-init, the host's file: fanotify lets it run by the same test */
     v->f.path = SK_INIT_DEST;
+    v->init = true;
     return;
   }
   if (!info->regular) {

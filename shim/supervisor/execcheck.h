@@ -49,6 +49,7 @@ struct exec_verdict {
   struct exec_fact f; /* for the event: f.path is the resolved path when known, else the path named */
   struct decision d;  /* EXEC_DENY; EXEC_CONTINUE has type "exec" */
   int opath;          /* the file found (O_PATH), or -1: exec_verdict_done closes it */
+  bool init;          /* the file is stockade-init, the host's (init_exec.c) */
   char reason[DECISION_REASON_MAX];
   char path[PATH_MAX];
 };
