@@ -45,7 +45,9 @@ struct sup_ctx {
    * runtime's create has returned, and for `run` when the runtime hands
    * over the container's first listener; final (started_final) once the
    * clock has passed it, right before the container's first exec is
-   * answered (notify.c, settle_start). */
+   * answered (notify.c, settle_start), stockade-init's not counted: until
+   * then nothing of the container's own has run, so a later stamp (the
+   * runtime's create returning meanwhile) is still right. */
   struct timespec started;
   int clock_fd; /* <state>/clock, the supervisor's; -1 if none */
   bool started_final;
