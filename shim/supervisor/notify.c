@@ -208,11 +208,10 @@ static int exec_answer(struct sup_ctx *ctx, int nfd, const struct seccomp_notif 
 }
 
 /* Before the container's first exec is answered (stockade-init's does not
- * count: notify_handle), once: wait until the
- * clock has passed the reference for drift (sup_ctx.started), so that
- * whatever the container writes from then on has a later ctime (a file
- * written in the same tick would carry the same ctime, and equal is
- * "before"). The reference was last taken when the runtime's create
+ * count: notify_handle), once: wait until the clock has passed the
+ * reference for drift (sup_ctx.started), so that whatever the container
+ * writes from then on has a later ctime (a file written in the same tick
+ * would carry the same ctime, and equal is "before"). The reference was last taken when the runtime's create
  * returned or, for `run`, when the runtime handed over the container's
  * listener (sup.c, accept_one): what is left of the clock's tick (4 ms
  * at HZ=250) after that, and after the work that decides this exec, is

@@ -59,10 +59,9 @@ void sup_event(struct sup_ctx *ctx, const struct decision *d, const char *mechan
  * after create has been told "ok": the move waits for an RCU grace period
  * where the hierarchy is cgroup v1's (10 ms here), which create need not
  * wait for, and which the runtime's own cgroup writes, made meanwhile,
- * share. leave: move
- * this process to the hierarchy's root and remove the cgroup (at its
- * end). remove: remove it (after the supervisor is gone). path: where it
- * is, -1 when no hierarchy has the cpu controller. */
+ * share. leave: move this process to the hierarchy's root and remove the
+ * cgroup (at its end). remove: remove it (after the supervisor is gone).
+ * path: where it is, -1 when no hierarchy has the cpu controller. */
 int sup_cgroup_prepare(const char *state_dir, unsigned cpu_percent, int *procs_fd, char *where, size_t size,
                        struct sk_error **err);
 int sup_cgroup_join(int procs_fd, struct sk_error **err);
