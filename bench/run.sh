@@ -46,6 +46,7 @@ mapfile -t rts < <(sk_usable_runtimes bench)
 CASE=
 cleanup() {
   sk_cleanup_containers
+  sk_cleanup_supervisors
   bench_cg_cleanup_all
   [ -n "$CASE" ] || return 0
   umount -l "$CASE" 2>/dev/null

@@ -562,16 +562,27 @@ sk_wait_grep() {
 # under test). For a case's cleanup after its containers are gone; a case
 # that asserts on supervisors' lifetimes must do so before.
 sk_cleanup_supervisors() {
-  local f pid exe
+  local d f pid exe c i
   [ -n "${CASE:-}" ] && [ -d "$CASE/state" ] || return 0
-  for f in "$CASE"/state/*/sup.pid; do
-    [ -f "$f" ] || continue
-    pid=$(tr -dc '0-9' <"$f")
-    [ -n "$pid" ] || continue
-    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-    [ "$exe" = "$(readlink -f "$SK_BIN")" ] || continue
-    sk_log "cleanup: supervisor pid $pid ($f) still running; killed"
-    kill -KILL "$pid" 2>/dev/null
+  for d in "$CASE"/state/*/; do
+    f=${d}sup.pid
+    pid=
+    [ -f "$f" ] && pid=$(tr -dc '0-9' <"$f")
+    if [ -n "$pid" ] && exe=$(readlink "/proc/$pid/exe" 2>/dev/null) && [ "$exe" = "$(readlink -f "$SK_BIN")" ]; then
+      sk_log "cleanup: supervisor pid $pid ($f) still running; killed"
+      kill -KILL "$pid" 2>/dev/null
+    fi
+    # The cgroup of a supervisor that could not leave it (killed, or
+    # SIGSYS from its own filter): what `stockade delete` removes, which
+    # a case cleaning up with the plain runtime does not run. Busy until
+    # the killed process is gone.
+    for c in "/sys/fs/cgroup/cpu/stockade/$(basename "$d")" "/sys/fs/cgroup/stockade/$(basename "$d")"; do
+      for ((i = 0; i < 50; i++)); do
+        [ -d "$c" ] || break
+        rmdir "$c" 2>/dev/null && break
+        sleep 0.1
+      done
+    done
   done
   return 0
 }

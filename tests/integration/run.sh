@@ -54,6 +54,15 @@ fi
 
 start=$(date +%s)
 SK_RUN_DIR=
+# Supervisors' cgroups (shim/supervisor/cgroup.c) before the run: one the
+# run adds and leaves is a leftover like a process.
+sup_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/cpu/stockade/*/ /sys/fs/cgroup/stockade/*/; do
+    [ -d "$d" ] && echo "$d"
+  done | sort
+}
+cgroups_before=$(sup_cgroups)
 cleanup_run() {
   local c
   # A case cleans up after itself; this sweep is for a run cut short.
@@ -96,8 +105,9 @@ done
 
 # Nothing the tests started may outlive them: no process (container, stockade
 # supervisor, runtime) whose command line, working directory or root is in
-# this run's directory, and no mount below it. Any found is reported and then
-# ended by its pid (the tests started it).
+# this run's directory, no mount below it, and no supervisor cgroup the run
+# added. Any found is reported and then ended by its pid (the tests started
+# it), or removed.
 leftovers() {
   local p pid what cwd root
   # Only shell built-ins and readlink here: a grep with the directory in its
@@ -116,14 +126,19 @@ leftovers() {
   while read -r _ _ _ _ mnt _; do
     [[ $mnt == "$SK_RUN_DIR"* ]] && echo "mount $mnt"
   done </proc/self/mountinfo
+  while read -r cg; do
+    [ -n "$cg" ] || continue
+    echo "supervisor cgroup $cg"
+    rmdir "$cg" 2>/dev/null
+  done < <(comm -13 <(echo "$cgroups_before") <(sup_cgroups))
 }
 left=$(leftovers)
 if [ -n "$left" ]; then
-  echo "not ok - cleanup: the tests left processes or mounts behind"
+  echo "not ok - cleanup: the tests left processes, mounts or supervisor cgroups behind"
   printf '%s\n' "$left" | sed 's/^/#   /'
   echo "not ok" >>"$SK_RUN_DIR/results"
 else
-  echo "ok - cleanup: no process or mount left behind"
+  echo "ok - cleanup: no process, mount or supervisor cgroup left behind"
   echo "ok" >>"$SK_RUN_DIR/results"
 fi
 
