@@ -109,7 +109,7 @@ done
 # added. Any found is reported and then ended by its pid (the tests started
 # it), or removed.
 leftovers() {
-  local p pid what cwd root
+  local p pid what cwd root cg i
   # Only shell built-ins and readlink here: a grep with the directory in its
   # own arguments would find itself.
   for p in /proc/[0-9]*; do
@@ -126,8 +126,15 @@ leftovers() {
   while read -r _ _ _ _ mnt _; do
     [[ $mnt == "$SK_RUN_DIR"* ]] && echo "mount $mnt"
   done </proc/self/mountinfo
+  # A supervisor that has just ended removes its own cgroup on its way
+  # out (a `run` in the foreground does not wait for it): given 2 s.
   while read -r cg; do
     [ -n "$cg" ] || continue
+    for ((i = 0; i < 20; i++)); do
+      [ -d "$cg" ] || break
+      sleep 0.1
+    done
+    [ -d "$cg" ] || continue
     echo "supervisor cgroup $cg"
     rmdir "$cg" 2>/dev/null
   done < <(comm -13 <(echo "$cgroups_before") <(sup_cgroups))
